@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers (imports point down only):
+//   vethctl, vethkit-cni           executables
+//   VethKitTopology, VethKitCNI    YAML topologies; CNI spec + IPAM
+//   VethKit                        typed kernel objects (links, addresses, routes, namespaces)
+//   Netlink                        wire format and the socket
+//   CLinuxUAPI                     the kernel's own constants and struct layouts (C, header only)
+let package = Package(
+    name: "VethKit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "VethKit", targets: ["VethKit"]),
+        .library(name: "VethKitTopology", targets: ["VethKitTopology"]),
+        .library(name: "VethKitCNI", targets: ["VethKitCNI"]),
+        .executable(name: "vethctl", targets: ["vethctl"]),
+        .executable(name: "vethkit-cni", targets: ["vethkit-cni"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        .target(name: "CLinuxUAPI"),
+        .target(name: "Netlink", dependencies: ["CLinuxUAPI"]),
+        .target(name: "VethKit", dependencies: ["Netlink", "CLinuxUAPI"]),
+        .target(name: "VethKitTopology", dependencies: ["VethKit", "Yams"]),
+        .target(name: "VethKitCNI", dependencies: ["VethKit"]),
+        .executableTarget(name: "vethctl", dependencies: [
+            "VethKit", "VethKitTopology",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "vethkit-cni", dependencies: ["VethKitCNI"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CLinuxUAPI"]),
+        .testTarget(name: "VethKitTests", dependencies: ["VethKit", "CLinuxUAPI"]),
+        .testTarget(name: "VethKitTopologyTests", dependencies: ["VethKitTopology"]),
+        .testTarget(name: "VethKitCNITests", dependencies: ["VethKitCNI"]),
+        .testTarget(name: "vethctlTests", dependencies: ["VethKit"]),
+    ]
+)

@@ -1,0 +1,221 @@
+import CLinuxUAPI
+import Glibc
+import Synchronization
+
+/// A netlink socket (NETLINK_ROUTE by default) that sends requests and reads their answers:
+/// ACKs, single replies and multi-part dumps, matched to requests by sequence number.
+///
+/// A socket belongs to the network namespace it was opened in, for its whole life, whichever
+/// thread uses it later. Requests on one socket are serialised by an internal lock, so one socket
+/// may be shared between threads.
+public final class NetlinkSocket: Sendable {
+    /// The file descriptor.
+    public let fileDescriptor: Int32
+    /// The port id the kernel assigned at bind.
+    public let portID: UInt32
+    private let state = Mutex(State())
+
+    struct State {
+        var sequence: UInt32 = UInt32.random(in: 1...0x7fff_ffff)
+        var buffer = [UInt8](repeating: 0, count: 32 * 1024)
+    }
+
+    /// How often a dump interrupted by a concurrent change (NLM_F_DUMP_INTR) is retried.
+    public static let dumpRetries = 10
+
+    /// Opens and binds a socket in the calling thread's network namespace.
+    /// - Parameters:
+    ///   - protocol: the netlink family, NETLINK_ROUTE by default.
+    ///   - groups: multicast groups to join (RTNLGRP_* numbers), for event monitoring.
+    public init(protocol proto: Int32 = NETLINK_ROUTE, groups: [UInt32] = []) throws {
+        let fd = try syscall("socket(AF_NETLINK)") {
+            socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto)
+        }
+        do {
+            var one: Int32 = 1
+            // Extended ACK: the kernel explains refusals. CAP_ACK: errors do not echo the request.
+            _ = setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, 4)
+            _ = setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, 4)
+            _ = setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, 4)
+            var size: Int32 = 1 << 20
+            _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, 4)
+            _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, 4)
+            var addr = sockaddr_nl()
+            addr.nl_family = sa_family_t(AF_NETLINK)
+            try withUnsafePointer(to: &addr) { p in
+                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                    try syscall("bind(AF_NETLINK)") { bind(fd, sa, socklen_t(MemoryLayout<sockaddr_nl>.size)) }
+                }
+            }
+            for group in groups {
+                var g = group
+                try syscall("setsockopt(NETLINK_ADD_MEMBERSHIP \(group))") {
+                    setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &g, 4)
+                }
+            }
+            var len = socklen_t(MemoryLayout<sockaddr_nl>.size)
+            try withUnsafeMutablePointer(to: &addr) { p in
+                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                    try syscall("getsockname(AF_NETLINK)") { getsockname(fd, sa, &len) }
+                }
+            }
+            portID = addr.nl_pid
+        } catch {
+            close(fd)
+            throw error
+        }
+        fileDescriptor = fd
+    }
+
+    deinit { close(fileDescriptor) }
+
+    /// Sends one request with NLM_F_ACK and returns the replies that came before the ACK
+    /// (none for most changes; the object for a GET or an NLM_F_ECHO request).
+    /// Throws ``KernelError`` when the kernel refuses.
+    @discardableResult
+    public func request(_ message: MessageWriter) throws -> [NetlinkMessage] {
+        try state.withLock { state in
+            let seq = state.nextSequence()
+            var bytes = message.encoded(sequence: seq)
+            bytes.storeLE(message.flags | UInt16(NLM_F_ACK), at: 6)
+            try send(bytes)
+            var replies: [NetlinkMessage] = []
+            while true {
+                for m in try receive(&state) where m.sequence == seq {
+                    if m.type == UInt16(NLMSG_ERROR) {
+                        if let error = try Self.kernelError(m) { throw error }
+                        return replies
+                    }
+                    if m.type == UInt16(NLMSG_DONE) { return replies }
+                    replies.append(m)
+                }
+            }
+        }
+    }
+
+    /// Sends a dump request (NLM_F_DUMP is added) and returns every part up to NLMSG_DONE.
+    /// A dump the kernel marks interrupted (NLM_F_DUMP_INTR) is run again, up to ``dumpRetries`` times.
+    public func dump(_ message: MessageWriter) throws -> [NetlinkMessage] {
+        try state.withLock { state in
+            for _ in 0..<Self.dumpRetries {
+                let seq = state.nextSequence()
+                var bytes = message.encoded(sequence: seq)
+                bytes.storeLE(message.flags | UInt16(NLM_F_DUMP), at: 6)
+                try send(bytes)
+                var parts: [NetlinkMessage] = []
+                var interrupted = false
+                var done = false
+                while !done {
+                    for m in try receive(&state) where m.sequence == seq {
+                        if m.isDumpInterrupted { interrupted = true }
+                        switch Int32(m.type) {
+                        case NLMSG_DONE: done = true
+                        case NLMSG_ERROR:
+                            if let error = try Self.kernelError(m) { throw error }
+                            done = true
+                        default: parts.append(m)
+                        }
+                    }
+                }
+                if !interrupted { return parts }
+            }
+            throw KernelError(errno: .interrupted, message: "dump interrupted \(Self.dumpRetries) times by concurrent changes")
+        }
+    }
+
+    /// Sends many requests, `perSend` per `sendmsg`, each with NLM_F_ACK, and returns one result
+    /// per request in order. A refusal of one request does not stop the others.
+    public func requestBatch(_ messages: [MessageWriter], perSend: Int = 64) throws -> [Result<Void, KernelError>] {
+        try state.withLock { state in
+            var results = [Result<Void, KernelError>](repeating: .success(()), count: messages.count)
+            var start = 0
+            while start < messages.count {
+                let end = min(start + perSend, messages.count)
+                var datagram: [UInt8] = []
+                let firstSeq = state.sequence &+ 1
+                for m in messages[start..<end] {
+                    var bytes = m.encoded(sequence: state.nextSequence())
+                    bytes.storeLE(m.flags | UInt16(NLM_F_ACK), at: 6)
+                    datagram += bytes
+                }
+                try send(datagram)
+                var pending = end - start
+                while pending > 0 {
+                    for m in try receive(&state) where m.type == UInt16(NLMSG_ERROR) {
+                        let index = Int(m.sequence &- firstSeq)
+                        guard index >= 0, index < end - start else { continue }
+                        if let error = try Self.kernelError(m) { results[start + index] = .failure(error) }
+                        pending -= 1
+                    }
+                }
+                start = end
+            }
+            return results
+        }
+    }
+
+    /// Reads the next datagram's messages (for event monitoring). Blocks.
+    public func receiveMessages() throws -> [NetlinkMessage] {
+        try state.withLock { state in try receive(&state) }
+    }
+
+    private func send(_ bytes: [UInt8]) throws {
+        var kernel = sockaddr_nl()
+        kernel.nl_family = sa_family_t(AF_NETLINK)
+        let sent = try bytes.withUnsafeBytes { buf in
+            try withUnsafePointer(to: &kernel) { p in
+                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                    try syscall("sendto(netlink)") {
+                        sendto(fileDescriptor, buf.baseAddress, buf.count, 0, sa, socklen_t(MemoryLayout<sockaddr_nl>.size))
+                    }
+                }
+            }
+        }
+        guard sent == bytes.count else { throw SystemCallError("sendto(netlink): short write", .invalid) }
+    }
+
+    /// Receives one datagram, growing the buffer first when the datagram is larger than it.
+    private func receive(_ state: inout State) throws -> [NetlinkMessage] {
+        let fd = fileDescriptor
+        let size = try state.buffer.withUnsafeMutableBytes { buf in
+            try syscall("recv(netlink)") { recv(fd, buf.baseAddress, buf.count, Int32(MSG_PEEK | MSG_TRUNC)) }
+        }
+        if size > state.buffer.count {
+            state.buffer = [UInt8](repeating: 0, count: size)
+        }
+        let n = try state.buffer.withUnsafeMutableBytes { buf in
+            try syscall("recv(netlink)") { recv(fd, buf.baseAddress, buf.count, 0) }
+        }
+        return try NetlinkMessage.parse(Array(state.buffer[0..<n]))
+    }
+
+    /// Decodes an NLMSG_ERROR: nil for an ACK (error 0), the kernel's refusal otherwise.
+    public static func kernelError(_ m: NetlinkMessage) throws -> KernelError? {
+        let code: Int32 = try m.header(Int32.self)
+        if code == 0 { return nil }
+        var text: String?
+        var offset: UInt32?
+        if m.flags & UInt16(NLM_F_ACK_TLVS) != 0 {
+            // nlmsgerr = error + the request's nlmsghdr; the request payload too unless capped.
+            var skip = MemoryLayout<nlmsgerr>.size
+            if m.flags & UInt16(NLM_F_CAPPED) == 0, m.payload.count >= 8 {
+                let innerLen = Int(m.payload.loadLE(UInt32.self, at: m.payload.startIndex + 4))
+                skip = 4 + Int(vk_nlmsg_align(UInt32(max(innerLen, 16))))
+            }
+            if m.payload.count > skip {
+                let tlvs = try AttributeList(parsing: m.payload.dropFirst(skip))
+                if let a = tlvs[UInt16(NLMSGERR_ATTR_MSG.rawValue)] { text = a.string }
+                offset = tlvs[UInt16(NLMSGERR_ATTR_OFFS.rawValue)]?.uint32
+            }
+        }
+        return KernelError(errno: Errno(rawValue: -code), message: text, attributeOffset: offset)
+    }
+}
+
+extension NetlinkSocket.State {
+    mutating func nextSequence() -> UInt32 {
+        sequence &+= 1
+        if sequence == 0 { sequence = 1 }
+        return sequence
+    }
+}

@@ -1,0 +1,39 @@
+/// A 48-bit Ethernet address, written `aa:bb:cc:dd:ee:ff`.
+public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
+    /// The six bytes, in wire order.
+    public let bytes: [UInt8]
+
+    /// Parses `aa:bb:cc:dd:ee:ff` (or `-` separators); throws ``InvalidInput`` otherwise.
+    public init(_ text: String) throws {
+        let parts = text.split(separator: text.contains("-") ? "-" : ":", omittingEmptySubsequences: false)
+        var out: [UInt8] = []
+        for p in parts {
+            guard p.utf8.count == 2 || p.utf8.count == 1, let v = UInt8(p, radix: 16) else {
+                throw InvalidInput("MAC address", text, "expected six hex bytes like 02:00:00:00:00:01")
+            }
+            out.append(v)
+        }
+        guard out.count == 6 else {
+            throw InvalidInput("MAC address", text, "expected six hex bytes like 02:00:00:00:00:01")
+        }
+        if out[0] & 1 == 1 { throw InvalidInput("MAC address", text, "a multicast address cannot be a device address") }
+        bytes = out
+    }
+
+    /// Wraps bytes read from the kernel (any length: some link types have longer addresses).
+    public init(bytes: [UInt8]) { self.bytes = bytes }
+
+    /// A random locally administered unicast address.
+    public static func random() -> MACAddress {
+        var b = (0..<6).map { _ in UInt8.random(in: 0...255) }
+        b[0] = (b[0] & 0xfe) | 0x02
+        return MACAddress(bytes: b)
+    }
+
+    public var description: String {
+        bytes.map { b in
+            let s = String(b, radix: 16)
+            return s.count == 1 ? "0" + s : s
+        }.joined(separator: ":")
+    }
+}

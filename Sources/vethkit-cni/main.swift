@@ -1,0 +1,1 @@
+print("vethkit-cni")
