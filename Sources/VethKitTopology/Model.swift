@@ -80,113 +80,115 @@ public struct DeclaredInterface: Sendable, Equatable {
     public var link: Int?
 }
 
-/// A node: a network namespace (or the host's own, for `host`).
-public struct Node: Sendable, Equatable {
-    public var name: String
-    public var bridges: [Bridge]
-    /// Source prefixes NATed when they leave by any other interface.
-    public var masquerade: [IPNetwork]
-    public var routes: [Route]
-    /// sysctl key (dotted, e.g. `net.ipv4.ip_forward`) and value, in file order.
-    public var sysctls: [Sysctl]
-    public var location: SourceLocation?
+extension Topology {
+    /// A node: a network namespace (or the host's own, for `host`).
+    public struct Node: Sendable, Equatable {
+        public var name: String
+        public var bridges: [Bridge]
+        /// Source prefixes NATed when they leave by any other interface.
+        public var masquerade: [IPNetwork]
+        public var routes: [Route]
+        /// sysctl key (dotted, e.g. `net.ipv4.ip_forward`) and value, in file order.
+        public var sysctls: [Sysctl]
+        public var location: SourceLocation?
 
-    public init(name: String, bridges: [Bridge] = [], masquerade: [IPNetwork] = [], routes: [Route] = [], sysctls: [Sysctl] = [], location: SourceLocation? = nil) {
-        self.name = name
-        self.bridges = bridges
-        self.masquerade = masquerade
-        self.routes = routes
-        self.sysctls = sysctls
-        self.location = location
+        public init(name: String, bridges: [Bridge] = [], masquerade: [IPNetwork] = [], routes: [Route] = [], sysctls: [Sysctl] = [], location: SourceLocation? = nil) {
+            self.name = name
+            self.bridges = bridges
+            self.masquerade = masquerade
+            self.routes = routes
+            self.sysctls = sysctls
+            self.location = location
+        }
+
+        public var isHost: Bool { name == Topology.hostNode }
+
+        public static func == (a: Node, b: Node) -> Bool {
+            a.name == b.name && a.bridges == b.bridges && a.masquerade == b.masquerade && a.routes == b.routes && a.sysctls == b.sysctls
+        }
     }
 
-    public var isHost: Bool { name == Topology.hostNode }
-
-    public static func == (a: Node, b: Node) -> Bool {
-        a.name == b.name && a.bridges == b.bridges && a.masquerade == b.masquerade && a.routes == b.routes && a.sysctls == b.sysctls
+    public struct Sysctl: Sendable, Equatable {
+        public var key: String
+        public var value: String
+        public init(_ key: String, _ value: String) { self.key = key; self.value = value }
+        /// The file under /proc/sys.
+        public var path: String { "/proc/sys/" + key.replacingOccurrences(of: ".", with: "/") }
     }
-}
 
-public struct Sysctl: Sendable, Equatable {
-    public var key: String
-    public var value: String
-    public init(_ key: String, _ value: String) { self.key = key; self.value = value }
-    /// The file under /proc/sys.
-    public var path: String { "/proc/sys/" + key.replacingOccurrences(of: ".", with: "/") }
-}
-
-/// A bridge inside a node.
-public struct Bridge: Sendable, Equatable {
-    public var name: String
-    public var addresses: [IPNetwork]
-    public var mac: MACAddress?
-    public var mtu: Int?
-    public init(name: String, addresses: [IPNetwork] = [], mac: MACAddress? = nil, mtu: Int? = nil) {
-        self.name = name
-        self.addresses = addresses
-        self.mac = mac
-        self.mtu = mtu
+    /// A bridge inside a node.
+    public struct Bridge: Sendable, Equatable {
+        public var name: String
+        public var addresses: [IPNetwork]
+        public var mac: MACAddress?
+        public var mtu: Int?
+        public init(name: String, addresses: [IPNetwork] = [], mac: MACAddress? = nil, mtu: Int? = nil) {
+            self.name = name
+            self.addresses = addresses
+            self.mac = mac
+            self.mtu = mtu
+        }
     }
-}
 
-/// A static route inside a node.
-public struct Route: Sendable, Hashable, CustomStringConvertible {
-    /// The destination; `0.0.0.0/0` or `::/0` for `default`.
-    public var to: IPNetwork
-    public var via: IPAddress
-    public var dev: String?
-    public var metric: Int?
-    public init(to: IPNetwork, via: IPAddress, dev: String? = nil, metric: Int? = nil) {
-        self.to = to
-        self.via = via
-        self.dev = dev
-        self.metric = metric
+    /// A static route inside a node.
+    public struct Route: Sendable, Hashable, CustomStringConvertible {
+        /// The destination; `0.0.0.0/0` or `::/0` for `default`.
+        public var to: IPNetwork
+        public var via: IPAddress
+        public var dev: String?
+        public var metric: Int?
+        public init(to: IPNetwork, via: IPAddress, dev: String? = nil, metric: Int? = nil) {
+            self.to = to
+            self.via = via
+            self.dev = dev
+            self.metric = metric
+        }
+        public var isDefault: Bool { to.prefixLength == 0 }
+        public var description: String {
+            var s = "\(isDefault ? "default" : to.masked.description) via \(via)"
+            if let dev { s += " dev \(dev)" }
+            if let metric { s += " metric \(metric)" }
+            return s
+        }
     }
-    public var isDefault: Bool { to.prefixLength == 0 }
-    public var description: String {
-        var s = "\(isDefault ? "default" : to.masked.description) via \(via)"
-        if let dev { s += " dev \(dev)" }
-        if let metric { s += " metric \(metric)" }
-        return s
-    }
-}
 
-/// One end of a veth link.
-public struct Endpoint: Sendable, Equatable {
-    public var node: String
-    public var name: String
-    public var addresses: [IPNetwork]
-    /// A bridge of the same node this end is a port of.
-    public var master: String?
-    public var mac: MACAddress?
-    public var mtu: Int?
-    public init(node: String, name: String, addresses: [IPNetwork] = [], master: String? = nil, mac: MACAddress? = nil, mtu: Int? = nil) {
-        self.node = node
-        self.name = name
-        self.addresses = addresses
-        self.master = master
-        self.mac = mac
-        self.mtu = mtu
+    /// One end of a veth link.
+    public struct Endpoint: Sendable, Equatable {
+        public var node: String
+        public var name: String
+        public var addresses: [IPNetwork]
+        /// A bridge of the same node this end is a port of.
+        public var master: String?
+        public var mac: MACAddress?
+        public var mtu: Int?
+        public init(node: String, name: String, addresses: [IPNetwork] = [], master: String? = nil, mac: MACAddress? = nil, mtu: Int? = nil) {
+            self.node = node
+            self.name = name
+            self.addresses = addresses
+            self.master = master
+            self.mac = mac
+            self.mtu = mtu
+        }
     }
-}
 
-/// A veth pair.
-public struct Link: Sendable, Equatable {
-    public var endpoints: [Endpoint]
-    public var mtu: Int?
-    public init(_ a: Endpoint, _ b: Endpoint, mtu: Int? = nil) {
-        endpoints = [a, b]
-        self.mtu = mtu
+    /// A veth pair.
+    public struct Link: Sendable, Equatable {
+        public var endpoints: [Endpoint]
+        public var mtu: Int?
+        public init(_ a: Endpoint, _ b: Endpoint, mtu: Int? = nil) {
+            endpoints = [a, b]
+            self.mtu = mtu
+        }
+        public var a: Endpoint { endpoints[0] }
+        public var b: Endpoint { endpoints[1] }
     }
-    public var a: Endpoint { endpoints[0] }
-    public var b: Endpoint { endpoints[1] }
-}
 
-/// A reachability claim: an ICMP echo from a node to an address.
-public struct Check: Sendable, Hashable {
-    public var from: String
-    public var to: IPAddress
-    public init(from: String, to: IPAddress) { self.from = from; self.to = to }
+    /// A reachability claim: an ICMP echo from a node to an address.
+    public struct Check: Sendable, Hashable {
+        public var from: String
+        public var to: IPAddress
+        public init(from: String, to: IPAddress) { self.from = from; self.to = to }
+    }
 }
 
 /// How a topology's objects are marked in the kernel, so `down` needs no state file.

@@ -191,7 +191,7 @@ struct TopologyParser {
         if !top.contains(where: { $0.key == "name" }) { error(root, "missing key \"name\"") }
 
         // Nodes.
-        var nodes: [Node] = []
+        var nodes: [Topology.Node] = []
         var nodeNames: Set<String> = []
         // Interface declarations per node, for duplicate and reference checks.
         var ifaces: [String: [String: Yams.Node]] = [:]
@@ -199,7 +199,7 @@ struct TopologyParser {
         // Every address once, for the duplicate check.
         var addressSeen: [IPAddress: SourceLocation] = [:]
         var ifaceAddresses: [String: [String: [IPNetwork]]] = [:]
-        var routeNodes: [(node: String, route: Route, via: Yams.Node, dev: Yams.Node?, routeNode: Yams.Node)] = []
+        var routeNodes: [(node: String, route: Topology.Route, via: Yams.Node, dev: Yams.Node?, routeNode: Yams.Node)] = []
 
         func declareIface(_ p: inout TopologyParser, node: String, name: String, at n: Yams.Node) {
             if let prev = ifaces[node]?[name] {
@@ -223,7 +223,7 @@ struct TopologyParser {
             for (nodeName, keyNode, body) in pairs {
                 guard validNodeName(nodeName, keyNode, topology: name) else { continue }
                 nodeNames.insert(nodeName)
-                var node = Node(name: nodeName, location: loc(keyNode))
+                var node = Topology.Node(name: nodeName, location: loc(keyNode))
                 if let fields = mapping(body, "node \"\(nodeName)\"", allowed: ["bridges", "masquerade", "routes", "sysctls"]) {
                     for (k, _, v) in fields {
                         switch k {
@@ -232,7 +232,7 @@ struct TopologyParser {
                             for (bname, bkey, bbody) in bs {
                                 guard interfaceName(bkey, "bridge name") != nil else { continue }
                                 declareIface(&self, node: nodeName, name: bname, at: bkey)
-                                var bridge = Bridge(name: bname)
+                                var bridge = Topology.Bridge(name: bname)
                                 if let bf = mapping(bbody, "bridge \"\(bname)\"", allowed: ["addresses", "mac", "mtu"]) {
                                     for (bk, _, bv) in bf {
                                         switch bk {
@@ -270,7 +270,7 @@ struct TopologyParser {
                                 guard validKey else { error(kn, "invalid sysctl key \"\(key)\": expected dotted names like net.ipv4.ip_forward"); continue }
                                 guard let s = value.scalar?.string, value.mapping == nil, value.sequence == nil,
                                       !s.contains("\n") else { error(value, "sysctl \(key): value must be a single text value"); continue }
-                                node.sysctls.append(Sysctl(key, s))
+                                node.sysctls.append(Topology.Sysctl(key, s))
                             }
                         default: break
                         }
@@ -283,12 +283,12 @@ struct TopologyParser {
         }
 
         // Links.
-        var links: [Link] = []
+        var links: [Topology.Link] = []
         var pendingMasters: [(node: String, master: String, at: Yams.Node)] = []
         if let linksNode, let items = sequence(linksNode, "links") {
             for item in items {
                 guard let fields = mapping(item, "link", allowed: ["endpoints", "mtu"]) else { continue }
-                var endpoints: [Endpoint] = []
+                var endpoints: [Topology.Endpoint] = []
                 var mtu: Int?
                 var ok = true
                 var endpointsNode: Yams.Node?
@@ -309,7 +309,7 @@ struct TopologyParser {
                     }
                 }
                 if endpointsNode == nil { error(item, "link: missing key \"endpoints\""); ok = false }
-                if ok, endpoints.count == 2 { links.append(Link(endpoints[0], endpoints[1], mtu: mtu)) }
+                if ok, endpoints.count == 2 { links.append(Topology.Link(endpoints[0], endpoints[1], mtu: mtu)) }
             }
         } else if linksNode == nil {
             // A topology with only nodes (and bridges) is allowed.
@@ -344,7 +344,7 @@ struct TopologyParser {
         }
 
         // Checks.
-        var checks: [Check] = []
+        var checks: [Topology.Check] = []
         if let checksNode, let items = sequence(checksNode, "checks") {
             for item in items {
                 guard let f = mapping(item, "check", allowed: ["from", "to"]) else { continue }
@@ -360,7 +360,7 @@ struct TopologyParser {
                 }
                 if !f.contains(where: { $0.key == "from" }) { error(item, "check: missing key \"from\"") }
                 if !f.contains(where: { $0.key == "to" }) { error(item, "check: missing key \"to\"") }
-                if let from, let to { checks.append(Check(from: from, to: to)) }
+                if let from, let to { checks.append(Topology.Check(from: from, to: to)) }
             }
         }
 
@@ -380,7 +380,7 @@ struct TopologyParser {
         return true
     }
 
-    mutating func parseRoute(_ r: Yams.Node) -> (route: Route, via: Yams.Node, dev: Yams.Node?)? {
+    mutating func parseRoute(_ r: Yams.Node) -> (route: Topology.Route, via: Yams.Node, dev: Yams.Node?)? {
         guard let f = mapping(r, "route", allowed: ["to", "via", "dev", "metric"]) else { return nil }
         var to: IPNetwork??
         var toNode: Yams.Node?
@@ -425,18 +425,18 @@ struct TopologyParser {
         } else {
             dest = try! IPNetwork(address: via.isIPv4 ? .v4(0) : .v6(0, 0), prefixLength: 0)
         }
-        return (Route(to: dest, via: via, dev: dev, metric: metric), viaNode, devNode)
+        return (Topology.Route(to: dest, via: via, dev: dev, metric: metric), viaNode, devNode)
     }
 
     mutating func parseEndpoint(_ ep: Yams.Node, nodeNames: Set<String>,
                                 declare: (inout TopologyParser, String, String, Yams.Node) -> Void,
                                 addresses: (inout TopologyParser, String, String, [(IPNetwork, Yams.Node)]) -> Void,
-                                masters: inout [(node: String, master: String, at: Yams.Node)]) -> Endpoint? {
+                                masters: inout [(node: String, master: String, at: Yams.Node)]) -> Topology.Endpoint? {
         guard let f = mapping(ep, "endpoint", allowed: ["node", "name", "addresses", "master", "mac", "mtu"]) else { return nil }
         var node: String?
         var name: String?
         var nameNode: Yams.Node?
-        var e = Endpoint(node: "", name: "")
+        var e = Topology.Endpoint(node: "", name: "")
         var addrList: [(IPNetwork, Yams.Node)] = []
         var masterNode: Yams.Node?
         var bad = false
