@@ -15,7 +15,7 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
 
 /// A declared topology: the parsed and validated contents of one YAML file.
 /// Every value here has been checked; nothing in it can be refused for syntax by the kernel.
-public struct Topology: Sendable {
+public struct Topology: Sendable, Equatable {
     /// The topology name, `[a-z0-9-]`, 1–12 characters.
     public var name: String
     /// The nodes in file order. `host` (when declared) is the namespace vethctl runs in.
