@@ -112,6 +112,9 @@ public struct LiveState: Sendable, Equatable {
     /// Nodes by name: every declared node, plus namespaces of this topology no longer declared.
     public var nodes: [String: NodeState]
 
+    /// Names under /run/netns of this topology that are no namespace (an interrupted creation).
+    public var staleNamespaces: [String] = []
+
     public init(nodes: [String: NodeState] = [:]) { self.nodes = nodes }
 
     /// An empty machine for `topology`: host exists, no namespace does.
