@@ -119,14 +119,15 @@ public enum Applier {
         }
         let host = try NetHandle()
         let links = try host.links()
-        let ours = links.filter { $0.alias == alias }
+        let ours = links.filter { Ownership.owns(alias: $0.alias, group: $0.group, topology: name) }
         if !ours.isEmpty {
             let inGroup = links.filter { $0.group == group }
-            if inGroup.allSatisfy({ $0.alias == alias }) {
+            let wholeGroupOurs = inGroup.allSatisfy { Ownership.owns(alias: $0.alias, group: $0.group, topology: name) }
+            if wholeGroupOurs {
                 do { try host.deleteLinks(group: group) } catch { firstError = firstError ?? error }
             }
             // Ours outside the group, or a group shared with someone else's links: one by one.
-            for l in ours where !(inGroup.allSatisfy({ $0.alias == alias }) && l.group == group) {
+            for l in ours where !(wholeGroupOurs && l.group == group) {
                 do { try host.deleteLink(index: l.index) } catch let e as KernelError where e.errno == .noSuchDevice {} catch { firstError = firstError ?? error }
             }
         }

@@ -176,7 +176,7 @@ final class Run: @unchecked Sendable {
                                            group: isHost ? group : nil, alias: isHost ? alias : nil, up: false)
                 attrs.up = false
                 try h.addLink(LinkSpec(attrs, kind: VethKit.Bridge()))
-                if isHost { createdHostLinks.with { $0.append(b.name) } } else if !newNodes.contains(node) { createdLinksInExisting.with { $0.append((node, b.name)) } }
+                if isHost { createdHostLinks.with { $0.append(b.name) }; pendingAliases.with { $0.append(b.name) } } else if !newNodes.contains(node) { createdLinksInExisting.with { $0.append((node, b.name)) } }
                 if isHost, b.addresses.contains(where: { !$0.isIPv4 }) {
                     try? Sysctl.write("net.ipv6.conf.\(b.name).accept_dad", "0")
                 }
@@ -194,10 +194,11 @@ final class Run: @unchecked Sendable {
         return i
     }
 
-    /// Peer ends whose master must be set afterwards (the kernel applies IFLA_MASTER only to the
-    /// end being created, not to VETH_INFO_PEER): node -> [(interface, bridge)].
-    let pendingMasters = Locked<[String: [(String, String)]]>([:])
-    /// Host peer ends that need the alias (IFLA_IFALIAS is not applied to the peer either).
+    /// Peer ends to bring up (and enslave) afterwards: the kernel refuses IFF_UP on a peer at
+    /// creation (ENOTCONN) and applies IFLA_MASTER only to the end being created, not to
+    /// VETH_INFO_PEER: node -> [(interface, bridge?)].
+    let pendingPeers = Locked<[String: [(String, String?)]]>([:])
+    /// Host links that need the alias (IFLA_IFALIAS is not applied at creation; IFLA_GROUP is).
     let pendingAliases = Locked<[String]>([])
 
     /// Creates veth pairs from the host's handle, each in one request with both ends straight in
@@ -232,7 +233,7 @@ final class Run: @unchecked Sendable {
                                             masterIndex: try p.master.map { try bridgeIndexOf(p.node, $0) }, up: true)
                     if pHost { pa.namespace = nil }
                     let qa = LinkAttributes(name: try InterfaceName(q.name), namespace: try space(q.node), mtu: (q.mtu ?? l.mtu).map(UInt32.init),
-                                            address: q.mac, group: qHost ? group : nil, up: true)
+                                            address: q.mac, group: qHost ? group : nil, up: false)
                     specs.append(LinkSpec(pa, kind: Veth(peer: qa)))
                     primaries.append((p, q))
                 } catch { throw fail(line, error) }
@@ -247,8 +248,10 @@ final class Run: @unchecked Sendable {
                     else if q.node == Topology.hostNode { createdHostLinks.with { $0.append(q.name) } }
                     else if !newNodes.contains(p.node) { createdLinksInExisting.with { $0.append((p.node, p.name)) } }
                     else if !newNodes.contains(q.node) { createdLinksInExisting.with { $0.append((q.node, q.name)) } }
-                    if let m = q.master { pendingMasters.with { $0[q.node, default: []].append((q.name, m)) } }
+                    pendingPeers.with { $0[q.node, default: []].append((q.name, q.master)) }
+                    // The kernel applies IFLA_IFALIAS to neither end at creation (only IFLA_GROUP).
                     if q.node == Topology.hostNode { pendingAliases.with { $0.append(q.name) } }
+                    if p.node == Topology.hostNode { pendingAliases.with { $0.append(p.name) } }
                 case .failure(let e):
                     if firstFailure == nil { firstFailure = (k, e) }
                 }
@@ -298,7 +301,7 @@ final class Run: @unchecked Sendable {
             }
         }
         for b in plan.steps { if case .createBridge(let n, _) = b { byNode[n, default: []] += [] } }
-        for (n, _) in pendingMasters.value { byNode[n, default: []] += [] }
+        for (n, _) in pendingPeers.value { byNode[n, default: []] += [] }
         if !pendingAliases.value.isEmpty { byNode[Topology.hostNode, default: []] += [] }
         let work = byNode
         let nodes = work.keys.sorted()
@@ -330,9 +333,9 @@ final class Run: @unchecked Sendable {
                 items.append(Item(line: plan.describe(s), message: LinkChange(up: true).request(index: try idx(b.name, plan.describe(s)))))
             }
         }
-        for (name, master) in pendingMasters.value[node] ?? [] {
-            let line = "~ link \(node)/\(name): master \(master)"
-            items.append(Item(line: line, message: LinkChange(masterIndex: try idx(master, line)).request(index: try idx(name, line))))
+        for (name, master) in pendingPeers.value[node] ?? [] {
+            let line = "~ link \(node)/\(name): up" + (master.map { ", master \($0)" } ?? "")
+            items.append(Item(line: line, message: LinkChange(up: true, masterIndex: try master.map { try idx($0, line) }).request(index: try idx(name, line))))
         }
         if node == Topology.hostNode {
             for name in pendingAliases.value {

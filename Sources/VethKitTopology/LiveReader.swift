@@ -154,7 +154,7 @@ public enum LiveReader {
             let names = Dictionary(r.links.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
             let isHost = r.namespace == nil
             for l in r.links where l.name != "lo" {
-                if isHost && l.alias != alias && !hostDeclared.contains(l.name) { continue }
+                if isHost && !Ownership.owns(alias: l.alias, group: l.group, topology: topo.name) && !hostDeclared.contains(l.name) { continue }
                 var i = LiveState.Interface(name: l.name, kind: l.kind, index: l.index, mtu: l.mtu.map(Int.init), mac: l.address,
                                             master: l.masterIndex.flatMap { names[$0] }, up: l.isUp, operState: l.operationalState.description,
                                             alias: l.alias.flatMap { $0.isEmpty ? nil : $0 }, group: l.group,

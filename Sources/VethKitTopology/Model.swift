@@ -210,6 +210,13 @@ public enum Ownership {
         for b in topology.utf8 { h = (h ^ UInt32(b)) &* 16777619 }
         return 0x5600_0000 | (h & 0x00ff_ffff)
     }
+    /// True when a host link with this alias and group is the topology's: its alias, or no alias
+    /// and its group (the kernel sets the group at creation but the alias only afterwards, so a
+    /// `kill -9` in between leaves a link marked by its group alone).
+    public static func owns(alias: String?, group: UInt32, topology: String) -> Bool {
+        if let alias, !alias.isEmpty { return alias == Self.alias(for: topology) }
+        return group == Self.group(for: topology)
+    }
     /// The route protocol number (rtm_protocol) marking routes vethkit added, so removing a route
     /// from the file never removes one the user added by hand.
     public static let routeProtocol: UInt8 = 0x56

@@ -181,7 +181,7 @@ public enum Planner {
 
         /// True when a host interface of that name is someone else's.
         func foreign(_ node: String, _ i: LiveState.Interface) -> Bool {
-            node == Topology.hostNode && i.alias != ours
+            node == Topology.hostNode && !Ownership.owns(alias: i.alias, group: i.group, topology: topo.name)
         }
 
         // Veth links: which are already right?
@@ -304,7 +304,7 @@ public enum Planner {
         for (name, s) in live.nodes where !declaredNodes.contains(name) && name == Topology.hostNode {
             for m in s.masquerade { removals.append(.deleteMasquerade(node: name, source: m)) }
             for r in s.routes { removals.append(.deleteRoute(node: name, route: r)) }
-            for i in s.interfaces where i.alias == ours { removals.append(.deleteLink(node: name, name: i.name)) }
+            for i in s.interfaces where Ownership.owns(alias: i.alias, group: i.group, topology: topo.name) { removals.append(.deleteLink(node: name, name: i.name)) }
         }
 
         let steps = removals + namespaces + sysctls + bridges + veths + edits + addresses + routes + masq
