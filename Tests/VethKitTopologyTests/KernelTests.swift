@@ -35,4 +35,27 @@ final class TopologyKernelTests: XCTestCase {
         XCTAssertEqual(try namespaces(of: "seed"), [])
         XCTAssertEqual(try hostLinks(of: "seed"), [])
     }
+
+    func testExamplesUpCheckDown() throws {
+        try requireKernel()
+        // The user's own veth pair and bridge in the host must survive every down.
+        try ip("link", "add", "uveth0", "type", "veth", "peer", "name", "uveth1")
+        try ip("link", "add", "ubr0", "type", "bridge")
+        defer { _ = try? ip("link", "del", "uveth0"); _ = try? ip("link", "del", "ubr0") }
+        for name in ["seed", "routers", "star"] {
+            let t = try example(name)
+            let r = try Applier.up(t)
+            print(r.summary)
+            let report = try Checker.run(t)
+            print(report.table)
+            XCTAssertTrue(report.passed, "\(name):\n\(report.table)")
+            XCTAssertGreaterThan(report.outcomes.count, 0)
+            let d = try Applier.down(name: t.name, topology: t)
+            print(d.summary)
+            XCTAssertEqual(try namespaces(of: t.name), [], name)
+            XCTAssertEqual(try hostLinks(of: t.name), [], name)
+            let left = Set(try ipJSON("link", "show").compactMap { $0["ifname"] as? String })
+            XCTAssertTrue(left.isSuperset(of: ["uveth0", "uveth1", "ubr0"]), "\(left)")
+        }
+    }
 }
