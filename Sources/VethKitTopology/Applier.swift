@@ -65,13 +65,18 @@ public enum Applier {
         if plan.isEmpty {
             return UpResult(plan: plan, seconds: monotonicSeconds() - t0, summary: "\(topo.name): no changes")
         }
-        let run = try Run(topo: topo, plan: plan, live: live, options: options)
-        do {
-            try run.execute()
-        } catch {
-            let failure = run.failedStep.value ?? "apply"
-            let problems = run.rollback()
-            throw ApplyError(topology: topo.name, step: failure, underlying: error, rollbackErrors: problems)
+        try apply(plan, live: live, options: options)
+        // Removals have side effects the plan cannot foresee (deleting the last address of a
+        // subnet takes the routes via it): converge again, from a fresh look, until stable.
+        var pass = 1
+        var last = plan
+        while pass < 3 && last.steps.contains(where: { $0.symbol == "-" || $0.symbol == "~" }) {
+            let again = try LiveReader.read(topo)
+            let next = Planner.plan(topo, live: again)
+            if next.isEmpty || !next.conflicts.isEmpty { break }
+            try apply(next, live: again, options: options)
+            last = next
+            pass += 1
         }
         let c = plan.counts
         let dt = monotonicSeconds() - t0
@@ -79,6 +84,17 @@ public enum Applier {
         let nveth = plan.steps.filter { if case .createVeth = $0 { return true } else { return false } }.count
         return UpResult(plan: plan, seconds: dt,
                         summary: "\(topo.name): \(c.create) created, \(c.change) changed, \(c.remove) removed in \(String(format: "%.3f", dt)) s (\(nns) namespaces, \(nveth) veth pairs new)")
+    }
+
+    static func apply(_ plan: Plan, live: LiveState, options: Options) throws {
+        let run = try Run(topo: plan.topology, plan: plan, live: live, options: options)
+        do {
+            try run.execute()
+        } catch {
+            let failure = run.failedStep.value ?? "apply"
+            let problems = run.rollback()
+            throw ApplyError(topology: plan.topology.name, step: failure, underlying: error, rollbackErrors: problems)
+        }
     }
 
     /// Raises the soft open-file limit to the hard one (a big topology holds a few fds per worker,

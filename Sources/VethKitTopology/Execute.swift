@@ -133,6 +133,9 @@ final class Run: @unchecked Sendable {
                     // DAD off before any interface exists: IPv6 addresses are usable at once.
                     try? Sysctl.write("net.ipv6.conf.all.accept_dad", "0")
                     try? Sysctl.write("net.ipv6.conf.default.accept_dad", "0")
+                    // Removing one address of a subnet keeps the others (and routes via it).
+                    try? Sysctl.write("net.ipv4.conf.all.promote_secondaries", "1")
+                    try? Sysctl.write("net.ipv4.conf.default.promote_secondaries", "1")
                     for s in sysctls { try Sysctl.write(s.key, s.value) }
                     let h = try NetHandle()
                     try h.setLink(index: 1, LinkChange(up: true, alias: alias))
