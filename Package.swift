@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "CLinuxUAPI"),
         .target(name: "Netlink", dependencies: ["CLinuxUAPI"]),
         .target(name: "VethKit", dependencies: ["Netlink", "CLinuxUAPI"]),
-        .target(name: "VethKitTopology", dependencies: ["VethKit", "Yams"]),
+        .target(name: "VethKitTopology", dependencies: ["VethKit", "CLinuxUAPI", "Yams"]),
         .target(name: "VethKitCNI", dependencies: ["VethKit"]),
         .executableTarget(name: "vethctl", dependencies: [
             "VethKit", "VethKitTopology",

@@ -56,8 +56,12 @@ public enum Applier {
         raiseFileLimit()
         let lock = try TopologyLock(topology: topo.name, timeout: options.lockTimeout)
         defer { withExtendedLifetime(lock) {} }
+        let tRead = monotonicSeconds()
         let live = try LiveReader.read(topo)
         let plan = Planner.plan(topo, live: live)
+        if Run.timingsOn {
+            FileHandle.standardError.write(Data("timings: lock \(String(format: "%.1f", (tRead - t0) * 1000)) ms, read+plan \(String(format: "%.1f", (monotonicSeconds() - tRead) * 1000)) ms\n".utf8))
+        }
         if !plan.conflicts.isEmpty && options.preflight {
             throw ConflictError(topology: topo.name, conflicts: plan.conflicts)
         }
@@ -128,11 +132,26 @@ public enum Applier {
         defer { withExtendedLifetime(lock) {} }
         let alias = Ownership.alias(for: name)
         let group = Ownership.group(for: name)
+        var marks: [(String, Double)] = [("lock", monotonicSeconds() - t0)]
+        var last = monotonicSeconds()
+        func mark(_ what: String) {
+            guard Run.timingsOn else { return }
+            let now = monotonicSeconds()
+            marks.append((what, now - last))
+            last = now
+        }
+        defer {
+            if Run.timingsOn {
+                FileHandle.standardError.write(Data(("timings: " + marks.map { "\($0.0) \(String(format: "%.1f", $0.1 * 1000)) ms" }.joined(separator: ", ") + "\n").utf8))
+            }
+        }
         let (owned, stale) = try LiveReader.ownedNamespaces(of: name)
+        mark("find namespaces")
         var firstError: Error?
         for n in owned.map(\.namespace) + stale {
             do { try NetworkNamespace.delete(NamespaceName(n)) } catch is NotFound {} catch { firstError = firstError ?? error }
         }
+        mark("delete namespaces")
         let host = try NetHandle()
         let links = try host.links()
         let ours = links.filter { Ownership.owns(alias: $0.alias, group: $0.group, topology: name) }
@@ -157,6 +176,7 @@ public enum Applier {
             }
         }
         if let m = MasqueradeHook.removeAll { do { try m(name) } catch { firstError = firstError ?? error } }
+        mark("host links")
         // Wait until the kernel has really destroyed them (namespace cleanup is asynchronous).
         let deadline = monotonicSeconds() + wait
         while monotonicSeconds() < deadline {
@@ -164,6 +184,7 @@ public enum Applier {
             if !left { break }
             usleep(2_000)
         }
+        mark("wait gone")
         if let firstError { throw firstError }
         let dt = monotonicSeconds() - t0
         return DownResult(namespaces: owned.count + stale.count, hostLinks: ours.count, seconds: dt,

@@ -25,6 +25,11 @@ final class Run: @unchecked Sendable {
 
     /// Nodes whose namespace this run creates.
     let newNodes: Set<String>
+    /// New nodes built entirely by ``pipeline(node:hostNamespace:)``, and their links.
+    let pipelineNodes: Set<String>
+    let pipelineLinks: Set<Int>
+    /// Host ends created by the pipeline, to bring up, alias and enslave: (name, bridge?).
+    let pipelineHostEnds = Locked<[(String, String?)]>([])
 
     init(topo: Topology, plan: Plan, live: LiveState, options: Applier.Options) throws {
         self.topo = topo
@@ -35,6 +40,7 @@ final class Run: @unchecked Sendable {
         var nn = Set<String>()
         for s in plan.steps { if case .createNamespace(let n, _) = s { nn.insert(n) } }
         newNodes = nn
+        (pipelineNodes, pipelineLinks) = Run.pipelineShape(topo, plan: plan)
     }
 
     func fail(_ step: String, _ error: Error) -> Error {
@@ -42,7 +48,20 @@ final class Run: @unchecked Sendable {
         return error
     }
 
+    /// When VETHKIT_TIMINGS=1: seconds since the previous phase mark, printed at the end.
+    var lastMark = monotonicSeconds()
+    var timings: [(String, Double)] = []
+    static let timingsOn = ProcessInfo.processInfo.environment["VETHKIT_TIMINGS"] == "1"
+
+    func mark(_ name: String) {
+        guard Self.timingsOn else { return }
+        let now = monotonicSeconds()
+        timings.append((name, now - lastMark))
+        lastMark = now
+    }
+
     func phase(_ name: String) throws {
+        mark("before " + name)
         options.progress?(name)
         if let f = options.faultInjection { try f(name) }
     }
@@ -67,6 +86,10 @@ final class Run: @unchecked Sendable {
         try veths()
         try configureNodes()
         try masquerade()
+        mark("masquerade")
+        if Self.timingsOn {
+            FileHandle.standardError.write(Data(("timings: " + timings.map { "\($0.0) \(String(format: "%.1f", $0.1 * 1000)) ms" }.joined(separator: ", ") + "\n").utf8))
+        }
     }
 
     func removals() throws {
@@ -120,8 +143,25 @@ final class Run: @unchecked Sendable {
         guard !steps.isEmpty else { return }
         let total = steps.count
         let done = Locked(0)
+        @Sendable func progress() {
+            let n = done.with { $0 += 1; return $0 }
+            if n % 100 == 0 || n == total { self.options.progress?("namespaces \(n)/\(total)") }
+        }
+        // Pipeline nodes: each on a worker thread that creates the namespace and stays inside it.
+        let fast = steps.filter { pipelineNodes.contains($0.0) }
+        let slow = steps.filter { !pipelineNodes.contains($0.0) }
+        if !fast.isEmpty {
+            do { try ThreadNamespace.prepareRunDirectory() } catch { throw fail("+ namespace \(fast[0].1) (node \(fast[0].0))", error) }
+            let hostNS = try NetworkNamespace.current()
+            let failures = parallelFor(fast.count, stopOnError: true, callerWorks: false) { [self] i in
+                try pipeline(node: fast[i].0, hostNamespace: hostNS)
+                progress()
+            }
+            if let f = failures.first { throw f.1 }
+        }
+        guard !slow.isEmpty else { return }
         let body: @Sendable (Int) throws -> Void = { [self] i in
-            let (node, ns) = steps[i]
+            let (node, ns) = slow[i]
             let line = "+ namespace \(ns) (node \(node))"
             do {
                 let name = try NamespaceName(ns)
@@ -129,24 +169,23 @@ final class Run: @unchecked Sendable {
                 createdNamespaces.with { $0.append(ns) }
                 let sysctls = topo.node(node)?.sysctls ?? []
                 let alias = self.alias
+                let v6 = topo.interfaces(of: node).contains { $0.addresses.contains { !$0.isIPv4 } }
                 try namespace.run {
                     // DAD off before any interface exists: IPv6 addresses are usable at once.
-                    try? Sysctl.write("net.ipv6.conf.all.accept_dad", "0")
-                    try? Sysctl.write("net.ipv6.conf.default.accept_dad", "0")
-                    // Removing one address of a subnet keeps the others (and routes via it).
-                    try? Sysctl.write("net.ipv4.conf.all.promote_secondaries", "1")
-                    try? Sysctl.write("net.ipv4.conf.default.promote_secondaries", "1")
+                    if v6 {
+                        try? Sysctl.write("net.ipv6.conf.all.accept_dad", "0")
+                        try? Sysctl.write("net.ipv6.conf.default.accept_dad", "0")
+                    }
                     for s in sysctls { try Sysctl.write(s.key, s.value) }
                     let h = try NetHandle()
                     try h.setLink(index: 1, LinkChange(up: true, alias: alias))
                 }
             } catch { throw fail(line, error) }
-            let n = done.with { $0 += 1; return $0 }
-            if n % 100 == 0 || n == total { options.progress?("namespaces \(n)/\(total)") }
+            progress()
         }
         // The first one alone: it may have to make /run/netns a shared mount point.
         try body(0)
-        if let f = parallelFor(total - 1, stopOnError: true, { try body($0 + 1) }).first { throw f.1 }
+        if let f = parallelFor(slow.count - 1, stopOnError: true, { try body($0 + 1) }).first { throw f.1 }
     }
 
     func sysctls() throws {
@@ -171,7 +210,7 @@ final class Run: @unchecked Sendable {
     func bridges() throws {
         try phase("bridges")
         for step in plan.steps {
-            guard case .createBridge(let node, let b) = step else { continue }
+            guard case .createBridge(let node, let b) = step, !pipelineNodes.contains(node) else { continue }
             do {
                 let h = try handle(node)
                 let isHost = node == Topology.hostNode
@@ -208,7 +247,7 @@ final class Run: @unchecked Sendable {
     /// their namespaces, batched per sendmsg.
     func veths() throws {
         try phase("veths")
-        let indexes: [Int] = plan.steps.compactMap { if case .createVeth(let i) = $0 { return i } else { return nil } }
+        let indexes: [Int] = plan.steps.compactMap { if case .createVeth(let i) = $0, !pipelineLinks.contains(i) { return i } else { return nil } }
         guard !indexes.isEmpty else { return }
         let chunk = 256
         var start = 0
@@ -304,6 +343,8 @@ final class Run: @unchecked Sendable {
             }
         }
         for b in plan.steps { if case .createBridge(let n, _) = b { byNode[n, default: []] += [] } }
+        for n in pipelineNodes { byNode[n] = nil }
+        if !pipelineHostEnds.value.isEmpty { byNode[Topology.hostNode, default: []] += [] }
         for (n, _) in pendingPeers.value { byNode[n, default: []] += [] }
         if !pendingAliases.value.isEmpty { byNode[Topology.hostNode, default: []] += [] }
         let work = byNode
@@ -331,6 +372,12 @@ final class Run: @unchecked Sendable {
         }
         var items: [Item] = []
         // Bridges created by this run come up now; peer ends join their bridges.
+        if node == Topology.hostNode {
+            for (name, master) in pipelineHostEnds.value {
+                let line = "~ link host/\(name): up" + (master.map { ", master \($0)" } ?? "")
+                items.append(Item(line: line, message: LinkChange(up: true, alias: alias, masterIndex: try master.map { try idx($0, line) }).request(index: try idx(name, line))))
+            }
+        }
         for s in plan.steps {
             if case .createBridge(let n, let b) = s, n == node {
                 items.append(Item(line: plan.describe(s), message: LinkChange(up: true).request(index: try idx(b.name, plan.describe(s)))))
@@ -431,18 +478,21 @@ final class Run: @unchecked Sendable {
         for (node, name) in createdLinksInExisting.value.reversed() {
             attempt("link \(node)/\(name)") { try handle(node).deleteLink(named: name) }
         }
-        let hostLinks = createdHostLinks.value
-        if !hostLinks.isEmpty {
-            // Bulk when every link of our group is one this run made; else one by one.
-            let before = Set((live.nodes[Topology.hostNode]?.interfaces ?? []).filter { $0.group == group }.map(\.name))
-            if before.isEmpty, hostLinks.count > 4 {
-                attempt("host links of group \(group)") { try host.deleteLinks(group: group) }
-            } else {
-                for name in hostLinks.reversed() { attempt("link host/\(name)") { try host.deleteLink(named: name) } }
-            }
-        }
+        // Namespaces first: their veths (and the host ends of those) go with them.
         for ns in createdNamespaces.value.reversed() {
             attempt("namespace \(ns)") { try NetworkNamespace.delete(NamespaceName(ns)) }
+        }
+        let hostLinks = createdHostLinks.value
+        if !hostLinks.isEmpty {
+            // Bulk when every link of our group is one this run made; else one by one (those the
+            // namespaces took along are already going: not found is fine).
+            let before = Set((live.nodes[Topology.hostNode]?.interfaces ?? []).filter { $0.group == group }.map(\.name))
+            if before.isEmpty {
+                attempt("host links of group \(group)") { try host.deleteLinks(group: group) }
+            } else {
+                let present = Set(((try? host.links()) ?? []).map(\.name))
+                for name in hostLinks.reversed() where present.contains(name) { attempt("link host/\(name)") { try host.deleteLink(named: name) } }
+            }
         }
         for (node, key, old) in oldSysctls.value.reversed() {
             attempt("sysctl \(node): \(key)") {

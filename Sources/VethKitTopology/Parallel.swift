@@ -3,7 +3,11 @@ import Foundation
 /// Runs `body(i)` for i in 0..<count on `workers` dedicated threads (never Swift concurrency pool
 /// threads: bodies may enter namespaces through ``NetworkNamespace/run(_:)``). Returns the errors
 /// by index; every index runs even when some fail, unless `stopOnError`.
-func parallelFor(_ count: Int, workers: Int = Parallelism.workers, stopOnError: Bool = false,
+///
+/// `callerWorks: false` keeps the calling thread out of the work: bodies may then move their
+/// thread into namespaces (setns/unshare), because every worker is a fresh pthread that exits
+/// afterwards, and the caller's namespace never changes.
+func parallelFor(_ count: Int, workers: Int = Parallelism.workers, stopOnError: Bool = false, callerWorks: Bool = true,
                  _ body: @escaping @Sendable (Int) throws -> Void) -> [(Int, Error)] {
     if count == 0 { return [] }
     let next = Locked(0)
@@ -23,17 +27,17 @@ func parallelFor(_ count: Int, workers: Int = Parallelism.workers, stopOnError: 
             }
         }
     }
-    if n == 1 {
+    if n == 1 && callerWorks {
         work()
     } else {
         let done = DispatchGroup()
-        for _ in 0..<(n - 1) {
+        for _ in 0..<(callerWorks ? n - 1 : n) {
             done.enter()
             let t = Thread { work(); done.leave() }
             t.stackSize = 1 << 20
             t.start()
         }
-        work()
+        if callerWorks { work() }
         done.wait()
     }
     return failures.value.sorted { $0.0 < $1.0 }

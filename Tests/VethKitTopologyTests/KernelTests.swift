@@ -205,4 +205,50 @@ final class TopologyKernelTests: XCTestCase {
         XCTAssertEqual(try namespaces(of: "seed"), [])
         withExtendedLifetime(held) {}
     }
+
+    /// Host links marked with the topology's alias or carrying its link group.
+    func hostLinksOrGroup(of name: String) throws -> [String] {
+        let g = Ownership.group(for: name)
+        return try ipJSON("-d", "link", "show").filter {
+            ($0["ifalias"] as? String) == "vethkit:\(name)" || ($0["group"] as? String) == String(g) || ($0["group"] as? Int).map(UInt32.init) == g
+        }.compactMap { $0["ifname"] as? String }
+    }
+
+    /// `up` of star-100 killed with SIGKILL at several random moments; `down` then leaves nothing,
+    /// and `up` after a kill converges.
+    func testKillDuringUpThenDownLeavesNothing() throws {
+        try requireKernel()
+        let bin = productPath("vethkit-topo")
+        guard FileManager.default.isExecutableFile(atPath: bin) else { throw XCTSkip("\(bin) not built") }
+        let file = NSTemporaryDirectory() + "kt-\(uniqueSuffix()).yaml"
+        try TopologyGenerator.star(100, name: "kt").write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        // Measure one whole up to spread the kills over it.
+        let t0 = monotonicSeconds()
+        XCTAssertEqual(try runProcess(bin, ["up", file, "-q"]).status, 0)
+        let full = monotonicSeconds() - t0
+        XCTAssertEqual(try runProcess(bin, ["down", "kt"]).status, 0)
+        let fractions = [0.02, 0.1, 0.3, 0.5, 0.7, 0.9] + (0..<4).map { _ in Double.random(in: 0...1) }
+        for (round, f) in fractions.enumerated() {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: bin)
+            p.arguments = ["up", file, "-q"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(UInt32(f * full * 1_000_000))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            if round % 2 == 1 {
+                // up after a kill converges: a second up has nothing left to do.
+                let again = try runProcess(bin, ["up", file, "-q"])
+                XCTAssertEqual(again.status, 0, "round \(round) (\(f)): \(again.stderr)")
+                XCTAssertEqual(try runProcess(bin, ["up", file]).stdout, "kt: no changes\n", "round \(round)")
+            }
+            let d = try runProcess(bin, ["down", "kt"])
+            XCTAssertEqual(d.status, 0, "round \(round) (\(f)): \(d.stderr)")
+            XCTAssertEqual(try namespaces(of: "kt"), [], "round \(round) at \(f)")
+            XCTAssertEqual(try hostLinksOrGroup(of: "kt"), [], "round \(round) at \(f)")
+        }
+    }
 }
