@@ -41,21 +41,39 @@ public enum LiveReader {
         }
     }
 
+    /// Marks of many namespaces, read by worker threads that enter each in turn (setns on fresh
+    /// pthreads that exit afterwards): one socket and one or two requests per namespace.
+    /// Nil for a name that is no namespace (a stale file).
+    static func marks(of names: [String]) -> [String: (alias: String?, empty: Bool)?] {
+        let result = Locked<[String: (alias: String?, empty: Bool)?]>([:])
+        _ = parallelFor(names.count, callerWorks: false) { i in
+            var m: (alias: String?, empty: Bool)?
+            do {
+                try ThreadNamespace.enter(names[i])
+                let h = try NetHandle()
+                let lo = try h.link(index: 1)
+                let alias = lo.alias.flatMap { $0.isEmpty ? nil : $0 }
+                var empty = false
+                if alias == nil && !lo.isUp { empty = try h.links().count <= 1 }
+                m = (alias, empty)
+            } catch {
+                m = nil
+            }
+            result.with { $0[names[i]] = .some(m) }
+        }
+        return result.value.mapValues { $0 }
+    }
+
     /// Namespaces of the topology named `topology` (its mark on lo, or empty and unmarked), and stale
     /// names (a file under /run/netns that is no namespace, left by an interrupted creation).
     public static func ownedNamespaces(of topology: String) throws -> (owned: [(node: String, namespace: String)], stale: [String]) {
         let cands = try candidateNamespaces(of: topology)
         let alias = Ownership.alias(for: topology)
-        let result = Locked<[Int: (alias: String?, empty: Bool)?]>([:])
-        _ = parallelFor(cands.count) { i in
-            let m = mark(of: cands[i].namespace)
-            result.with { $0[i] = .some(m) }
-        }
+        let marks = marks(of: cands.map(\.namespace))
         var owned: [(String, String)] = []
         var stale: [String] = []
-        let marks = result.value
-        for (i, c) in cands.enumerated() {
-            guard let m = marks[i] ?? nil else { stale.append(c.namespace); continue }
+        for c in cands {
+            guard let m = marks[c.namespace] ?? nil else { stale.append(c.namespace); continue }
             if m.alias == alias || (m.alias == nil && m.empty) { owned.append(c) }
         }
         return (owned, stale)
@@ -81,32 +99,32 @@ public enum LiveReader {
         let cands = try candidateNamespaces(of: topo.name)
         let raws = Locked<[Int: RawNode]>([:])
         let stale = Locked<[String]>([])
-        let failures = parallelFor(cands.count) { i in
+        let failures = parallelFor(cands.count, callerWorks: false) { i in
             let c = cands[i]
-            let ns: NetworkNamespace
-            do { ns = try NetworkNamespace.open(NamespaceName(c.namespace)) } catch { return }
             let declaredSysctls = topo.node(c.node)?.sysctls ?? []
             let raw: RawNode
             do {
-                raw = try ns.run {
-                    let h = try NetHandle()
-                    let links = try h.links()
-                    let lo = links.first { $0.name == "lo" }
-                    let loAlias = lo?.alias.flatMap { $0.isEmpty ? nil : $0 }
-                    let owned = loAlias == alias || (loAlias == nil && links.count <= 1 && !(lo?.isUp ?? false))
-                    guard owned else {
-                        return RawNode(node: c.node, namespace: c.namespace, links: [], addresses: [], routes: [], sysctls: [:], owned: false, loAlias: loAlias)
-                    }
-                    var sysctls: [String: String] = [:]
-                    for s in declaredSysctls { sysctls[s.key] = try? Sysctl.read(s.key) }
-                    return RawNode(node: c.node, namespace: c.namespace, links: links, addresses: try h.addresses(),
-                                   routes: try h.routes().filter { $0.protocolID != rtprotKernel && $0.protocolID != rtprotRA },
-                                   sysctls: sysctls, owned: true, loAlias: loAlias)
-                }
+                try ThreadNamespace.enter(c.namespace)
+            } catch is NotFound {
+                return
             } catch {
                 // Not enterable: a name left by an interrupted creation.
                 stale.with { $0.append(c.namespace) }
                 return
+            }
+            let h = try NetHandle()
+            let links = try h.links()
+            let lo = links.first { $0.name == "lo" }
+            let loAlias = lo?.alias.flatMap { $0.isEmpty ? nil : $0 }
+            let owned = loAlias == alias || (loAlias == nil && links.count <= 1 && !(lo?.isUp ?? false))
+            if owned {
+                var sysctls: [String: String] = [:]
+                for s in declaredSysctls { sysctls[s.key] = try? Sysctl.read(s.key) }
+                raw = RawNode(node: c.node, namespace: c.namespace, links: links, addresses: try h.addresses(),
+                              routes: try h.routes().filter { $0.protocolID != rtprotKernel && $0.protocolID != rtprotRA },
+                              sysctls: sysctls, owned: true, loAlias: loAlias)
+            } else {
+                raw = RawNode(node: c.node, namespace: c.namespace, links: [], addresses: [], routes: [], sysctls: [:], owned: false, loAlias: loAlias)
             }
             raws.with { $0[i] = raw }
         }
