@@ -145,11 +145,11 @@ public enum Applier {
                 FileHandle.standardError.write(Data(("timings: " + marks.map { "\($0.0) \(String(format: "%.1f", $0.1 * 1000)) ms" }.joined(separator: ", ") + "\n").utf8))
             }
         }
-        let (owned, stale) = try LiveReader.ownedNamespaces(of: name)
-        mark("find namespaces")
-        var firstError: Error?
         let host = try NetHandle()
         let links = try host.links()
+        let (owned, stale) = try LiveReader.ownedNamespaces(of: name, hostLinks: links)
+        mark("find \(owned.count + stale.count) namespaces")
+        var firstError: Error?
         let ours = links.filter { Ownership.owns(alias: $0.alias, group: $0.group, topology: name) }
         let inGroup = links.filter { $0.group == group }
         let wholeGroupOurs = inGroup.allSatisfy { Ownership.owns(alias: $0.alias, group: $0.group, topology: name) }

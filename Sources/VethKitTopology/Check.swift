@@ -113,37 +113,76 @@ public enum Checker {
     public static func run(_ t: Topology, timeout: Double = 1) throws -> Report {
         let t0 = monotonicSeconds()
         Applier.raiseFileLimit()
+        waitForBridgePorts(t)
         let cl = claims(t)
-        var nodeIndex: [String: Int] = [:]
-        var spaces: [NetworkNamespace?] = []
         var outcomes: [Outcome] = cl.map { Outcome(claim: $0, rtt: nil, error: nil) }
-        var probes: [ICMPEcho.Probe] = []
-        var probeOf: [Int] = []
+        // Sources in chunks, so that namespace fds and sockets stay far below the fd limit
+        // (1024 by default) however big the topology.
+        var sources: [String] = []
+        var bySource: [String: [Int]] = [:]
         for (k, c) in cl.enumerated() {
-            if nodeIndex[c.from] == nil {
-                if c.from == Topology.hostNode {
-                    nodeIndex[c.from] = spaces.count
-                    spaces.append(nil)
+            if bySource[c.from] == nil { sources.append(c.from) }
+            bySource[c.from, default: []].append(k)
+        }
+        let chunk = 200
+        var start = 0
+        while start < sources.count {
+            let part = sources[start..<min(start + chunk, sources.count)]
+            var spaces: [NetworkNamespace?] = []
+            var probes: [ICMPEcho.Probe] = []
+            var probeOf: [Int] = []
+            for src in part {
+                let space: NetworkNamespace?
+                if src == Topology.hostNode {
+                    space = nil
                 } else {
                     do {
-                        let ns = try NetworkNamespace.open(NamespaceName(t.namespaceName(of: c.from)!))
-                        nodeIndex[c.from] = spaces.count
-                        spaces.append(ns)
+                        space = try NetworkNamespace.open(NamespaceName(t.namespaceName(of: src)!))
                     } catch {
-                        outcomes[k].error = "node \(c.from) is not up (\(error))"
+                        for k in bySource[src]! { outcomes[k].error = "node \(src) is not up (\(error))" }
                         continue
                     }
                 }
+                spaces.append(space)
+                for k in bySource[src]! {
+                    probes.append(ICMPEcho.Probe(source: spaces.count - 1, target: cl[k].to))
+                    probeOf.append(k)
+                }
             }
-            probes.append(ICMPEcho.Probe(source: nodeIndex[c.from]!, target: c.to))
-            probeOf.append(k)
-        }
-        let results = try ICMPEcho.run(probes, namespaces: spaces, timeout: timeout)
-        for (j, r) in results.enumerated() {
-            outcomes[probeOf[j]].rtt = r.rtt
-            outcomes[probeOf[j]].error = r.ok ? nil : (r.error ?? "no reply in \(timeout) s")
+            let results = try ICMPEcho.run(probes, namespaces: spaces, timeout: timeout)
+            for (j, r) in results.enumerated() {
+                outcomes[probeOf[j]].rtt = r.rtt
+                outcomes[probeOf[j]].error = r.ok ? nil : (r.error ?? "no reply in \(timeout) s")
+            }
+            start += chunk
         }
         return Report(topology: t.name, outcomes: outcomes, seconds: monotonicSeconds() - t0)
+    }
+}
+
+extension Checker {
+    /// A bridge forwards through a port only once the kernel has seen the port's carrier (its
+    /// operstate becomes UP through linkwatch, up to a second after the link came up). Waits, at
+    /// most `limit` seconds, until every up port of the topology's bridges is UP, so that probes
+    /// measure the topology and not that delay.
+    static func waitForBridgePorts(_ t: Topology, limit: Double = 3) {
+        let nodes = t.nodes.filter { !$0.bridges.isEmpty }.map(\.name)
+        guard !nodes.isEmpty else { return }
+        let deadline = monotonicSeconds() + limit
+        for node in nodes {
+            let bridges = Set(t.node(node)!.bridges.map(\.name))
+            guard let h = try? (node == Topology.hostNode ? NetHandle() : NetHandle(named: NamespaceName(t.namespaceName(of: node)!))) else { continue }
+            while monotonicSeconds() < deadline {
+                guard let links = try? h.links() else { break }
+                let index = Dictionary(links.map { ($0.name, $0.index) }, uniquingKeysWith: { a, _ in a })
+                let brIdx = Set(bridges.compactMap { index[$0] })
+                let waiting = links.contains { l in
+                    l.masterIndex.map(brIdx.contains) == true && l.isUp && l.operationalState != .up
+                }
+                if !waiting { break }
+                usleep(10_000)
+            }
+        }
     }
 }
 

@@ -116,14 +116,15 @@ public enum TopologyCommands {
         } catch { return failure("list", error) }
     }
 
-    /// `vethctl gen star|chain|pairs N [--name NAME]`: a generated topology file on stdout.
+    /// `vethctl gen star|chain|pairs|pairs-ns N [--name NAME]`: a generated topology file on stdout.
     public static func gen(_ kind: String, _ n: Int, name: String? = nil) -> Outcome {
         if let name { do { try validateTopologyName(name) } catch { return failure("gen", error) } }
         switch kind {
         case "star" where (1...65000).contains(n): return Outcome(stdout: TopologyGenerator.star(n, name: name))
         case "chain" where (2...65000).contains(n): return Outcome(stdout: TopologyGenerator.chain(n, name: name))
         case "pairs" where (1...65000).contains(n): return Outcome(stdout: TopologyGenerator.pairs(n, name: name))
-        default: return Outcome(stderr: "vethctl: gen: expected `star N` (1...65000), `chain N` (2...65000) or `pairs N`", status: 2)
+        case "pairs-ns" where (1...65000).contains(n): return Outcome(stdout: TopologyGenerator.pairs(n, name: name, namespace: true))
+        default: return Outcome(stderr: "vethctl: gen: expected `star N` (1...65000), `chain N` (2...65000), `pairs N` or `pairs-ns N`", status: 2)
         }
     }
 
@@ -143,7 +144,7 @@ public enum TopologyCommands {
         }
         let usage: [String: String] = ["up": "up FILE [--quiet]", "plan": "plan FILE", "down": "down FILE|NAME", "show": "show FILE|NAME [--json]",
                                        "check": "check FILE [--json]", "graph": "graph FILE [--format dot|svg|mermaid]", "list": "list [--json]",
-                                       "gen": "gen star|chain|pairs N [--name NAME]"]
+                                       "gen": "gen star|chain|pairs|pairs-ns N [--name NAME]"]
         guard let u = usage[cmd] else { return nil }
         let json = flag("--json")
         let quiet = flag("--quiet") || flag("-q")

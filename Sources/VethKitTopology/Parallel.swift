@@ -45,7 +45,11 @@ func parallelFor(_ count: Int, workers: Int = Parallelism.workers, stopOnError: 
 
 public enum Parallelism {
     /// Worker threads for namespace work: the number of CPUs, at least 1, at most 8.
-    nonisolated(unsafe) public static var workers: Int = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+    /// VETHKIT_WORKERS overrides it (for benchmarks).
+    nonisolated(unsafe) public static var workers: Int = {
+        if let s = ProcessInfo.processInfo.environment["VETHKIT_WORKERS"], let n = Int(s), n >= 1 { return min(n, 64) }
+        return max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+    }()
 }
 
 /// A lock-protected value for collecting results from workers.

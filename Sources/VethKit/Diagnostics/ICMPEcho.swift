@@ -105,7 +105,9 @@ public enum ICMPEcho {
     /// Sends every probe and waits up to `timeout` seconds for the replies; unanswered probes are
     /// sent again every `retry` seconds (a reply to any copy counts). `namespaces[i]` is the
     /// namespace of source i; nil means the caller's own. The caller's thread never changes namespace.
-    public static func run(_ probes: [Probe], namespaces: [NetworkNamespace?], timeout: Double = 1, retry: Double = 0.25) throws -> [Result] {
+    /// At most `window` probes are in flight at once (a big L2 domain answers ARP for each).
+    public static func run(_ probes: [Probe], namespaces: [NetworkNamespace?], timeout: Double = 1, retry: Double = 0.25,
+                           window: Int = 256) throws -> [Result] {
         var results = probes.map { Result(probe: $0, rtt: nil, error: nil) }
         guard !probes.isEmpty else { return results }
         // Sockets per source namespace, opened inside it.
@@ -136,10 +138,16 @@ public enum ICMPEcho {
             if firstSent[i] == 0 { firstSent[i] = now }
             sentAt[i] = now
         }
-        let start = monotonicSeconds()
-        for i in probes.indices { sendOne(i, now: monotonicSeconds()) }
-        // Probes whose send failed outright (no route) are done.
-        for i in probes.indices where results[i].error != nil { pending.remove(i) }
+        // At most `window` probes in flight; each has `timeout` from its first send.
+        var queue = Array(probes.indices.reversed())
+        pending = []
+        func refill(_ now: Double) {
+            while pending.count < window, let i = queue.popLast() {
+                sendOne(i, now: now)
+                if results[i].error == nil { pending.insert(i) }
+            }
+        }
+        refill(monotonicSeconds())
         var fds: [pollfd] = []
         var fdInfo: [(source: Int, v4: Bool)] = []
         for (src, s) in sockets {
@@ -147,12 +155,15 @@ public enum ICMPEcho {
             if s.v6 >= 0 { fds.append(pollfd(fd: s.v6, events: Int16(POLLIN), revents: 0)); fdInfo.append((src, false)) }
         }
         var buf = [UInt8](repeating: 0, count: 2048)
-        while !pending.isEmpty {
-            let now = monotonicSeconds()
-            if now - start >= timeout { break }
+        while !pending.isEmpty || !queue.isEmpty {
+            var now = monotonicSeconds()
+            for i in pending where now - firstSent[i] >= timeout { pending.remove(i) }
+            refill(now)
+            if pending.isEmpty { continue }
+            now = monotonicSeconds()
             for i in pending where now - sentAt[i] >= retry { sendOne(i, now: now) }
-            let wait = min(timeout - (now - start), retry)
-            let n = poll(&fds, nfds_t(fds.count), Int32(max(1, wait * 1000)))
+            let nextDeadline = pending.map { min(firstSent[$0] + timeout, sentAt[$0] + retry) }.min() ?? now
+            let n = poll(&fds, nfds_t(fds.count), Int32(max(1, min(retry, nextDeadline - now) * 1000)))
             if n <= 0 { continue }
             for (k, f) in fds.enumerated() where f.revents & Int16(POLLIN) != 0 {
                 let (src, v4) = fdInfo[k]
