@@ -19,12 +19,6 @@ public enum TopologyGenerator {
               \(br): {addresses: [10.10.0.1/16]}
 
         """
-        if n > 400 {
-            // The host talks to every leaf: its neighbour table must hold them all (the default
-            // gc_thresh3 is 1024 and entries past gc_thresh2 = 512 are culled).
-            let t = max(1024, 4 * n)
-            s += "    sysctls: {net.ipv4.neigh.default.gc_thresh1: \"\(t / 4)\", net.ipv4.neigh.default.gc_thresh2: \"\(t / 2)\", net.ipv4.neigh.default.gc_thresh3: \"\(t)\"}\n"
-        }
         for i in 1...n {
             s += "  h\(i):\n    routes: [{to: default, via: 10.10.0.1}]\n"
         }
