@@ -8,7 +8,7 @@ struct AddrCommand: ParsableCommand {
         aliases: ["address"])
 
     struct Add: VethCommand {
-        static let configuration = CommandConfiguration(abstract: "Add an address (CIDR) to a link.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add an address (CIDR) to a link.")
         @OptionGroup var ns: NamespaceOption
         @Argument var cidr: String
         @Option var dev: String
@@ -44,7 +44,7 @@ struct AddrCommand: ParsableCommand {
     }
 
     struct Show: VethCommand {
-        static let configuration = CommandConfiguration(abstract: "Show addresses.", aliases: ["list"])
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show addresses.", aliases: ["list"])
         @OptionGroup var ns: NamespaceOption
         @Option var dev: String?
         @Flag(help: "JSON output shaped as `ip -j addr show`.") var json = false

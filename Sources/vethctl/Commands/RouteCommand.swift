@@ -47,7 +47,7 @@ struct RouteCommand: ParsableCommand {
     }
 
     struct Add: VethCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a route.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a route.")
         @OptionGroup var ns: NamespaceOption
         @OptionGroup var options: RouteOptions
         func check() throws {
@@ -79,7 +79,7 @@ struct RouteCommand: ParsableCommand {
     }
 
     struct Show: VethCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the main table's routes (IPv4 and IPv6).", aliases: ["list"])
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the main table's routes (IPv4 and IPv6).", aliases: ["list"])
         @OptionGroup var ns: NamespaceOption
         @Option(help: "Another table.") var table: UInt32?
         @Flag(help: "JSON output with `ip -j route` key names.") var json = false
@@ -91,7 +91,7 @@ struct RouteCommand: ParsableCommand {
                 var names: [Int32: String] = [:]
                 for l in try h.links() { names[l.index] = l.name }
                 if json {
-                    emit(JSON.array(routes.map { Self.json($0, names) }).text() + "\n")
+                    emitJSON(JSON.array(routes.map { Self.json($0, names) }))
                 } else {
                     var t = Table("DESTINATION", "GATEWAY", "DEV", "PROTO", "SCOPE", "METRIC")
                     for r in routes {
