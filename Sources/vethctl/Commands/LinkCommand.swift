@@ -116,11 +116,19 @@ struct LinkCommand: ParsableCommand {
         func execute(_ context: Context) throws {
             try step(name.map { "link show \($0)" } ?? "link show") {
                 let h = try context.handle(ns.name)
-                let all = try h.links()
-                let links = name.map { n in all.filter { $0.name == n } } ?? all
-                if let name, links.isEmpty { throw NotFound.link(name, in: ns.name) }
+                let links: [Link]
                 var names: [Int32: String] = [:]
-                for l in all { names[l.index] = l.name }
+                if let name {
+                    // One RTM_GETLINK, plus one per related index (master, same-namespace peer).
+                    let l = try h.link(named: name)
+                    links = [l]
+                    for index in [l.masterIndex, l.linkNetnsID == nil ? l.linkIndex : nil].compactMap({ $0 }) {
+                        names[index] = try? h.link(index: index).name
+                    }
+                } else {
+                    links = try h.links()
+                    for l in links { names[l.index] = l.name }
+                }
                 let out = LinkOutput(names: names, namespaceNames: LinkOutput.namespaceNames(for: links, handle: h), withStatistics: stats)
                 if json { emitJSON(JSON.array(links.map(out.json))) } else { emit(out.table(links)) }
             }
