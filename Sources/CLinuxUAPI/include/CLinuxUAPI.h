@@ -16,6 +16,7 @@
 #include <linux/neighbour.h>
 #include <linux/net_namespace.h>
 #include <linux/nsfs.h>
+#include <linux/if.h>
 
 /// errno's symbolic name ("EEXIST"), or NULL when unknown (glibc's strerrorname_np).
 const char *vk_errno_name(int e);

@@ -1,4 +1,5 @@
 import CLinuxUAPI
+import Glibc
 
 /// An IPv4 or IPv6 address.
 public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {

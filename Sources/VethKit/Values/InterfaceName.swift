@@ -1,4 +1,5 @@
 import CLinuxUAPI
+import Glibc
 
 /// A network interface name the kernel will accept: 1–15 bytes (IFNAMSIZ − 1), no `/`, `:`,
 /// whitespace or NUL, and not `.` or `..` (see the kernel's `dev_valid_name`).
@@ -16,12 +17,15 @@ public struct InterfaceName: Hashable, Sendable, Comparable, CustomStringConvert
         try! self.init(value)
     }
 
+    /// The longest name the kernel takes: IFNAMSIZ - 1 bytes.
+    public static let maxLength = Int(IF_NAMESIZE) - 1
+
     /// Throws ``InvalidInput`` when `name` is not a valid interface name.
     public static func validate(_ name: String) throws {
         let bytes = Array(name.utf8)
         func bad(_ why: String) -> InvalidInput { InvalidInput("interface name", name, why) }
         if bytes.isEmpty { throw bad("empty") }
-        if bytes.count >= Int(IFNAMSIZ) { throw bad("longer than \(Int(IFNAMSIZ) - 1) bytes") }
+        if bytes.count >= maxLength + 1 { throw bad("longer than \(maxLength) bytes") }
         if name == "." || name == ".." { throw bad("\"\(name)\" is reserved") }
         for b in bytes {
             switch b {

@@ -1,0 +1,56 @@
+import CLinuxUAPI
+import Netlink
+
+/// The settable attributes of a device at creation: name, placement, MTU, address, group, alias,
+/// master, state. Used for the link being created and for a veth's peer.
+public struct LinkAttributes: Sendable {
+    public var name: InterfaceName
+    /// Create the device straight in this namespace (IFLA_NET_NS_FD); nil: the handle's namespace.
+    public var namespace: NetworkNamespace?
+    public var mtu: UInt32?
+    public var address: MACAddress?
+    /// Link group (IFLA_GROUP), used for bulk deletion.
+    public var group: UInt32?
+    /// IFLA_IFALIAS, free text up to 255 bytes.
+    public var alias: String?
+    /// The master (bridge) by index, in the namespace where the device is created.
+    public var masterIndex: Int32?
+    /// Bring the device up at creation.
+    public var up: Bool
+    /// The transmit queue length.
+    public var txQueueLength: UInt32?
+
+    public init(name: InterfaceName, namespace: NetworkNamespace? = nil, mtu: UInt32? = nil,
+                address: MACAddress? = nil, group: UInt32? = nil, alias: String? = nil,
+                masterIndex: Int32? = nil, up: Bool = false, txQueueLength: UInt32? = nil) {
+        self.name = name
+        self.namespace = namespace
+        self.mtu = mtu
+        self.address = address
+        self.group = group
+        self.alias = alias
+        self.masterIndex = masterIndex
+        self.up = up
+        self.txQueueLength = txQueueLength
+    }
+
+    /// Checks what can be checked before any syscall.
+    public func validate() throws {
+        if let mtu, mtu < 68 || mtu > 65535 {
+            throw InvalidInput("MTU", String(mtu), "must be 68...65535 for a veth, bridge or dummy")
+        }
+        if let alias, alias.utf8.count > 255 { throw InvalidInput("alias", alias, "longer than 255 bytes") }
+    }
+
+    /// Writes the IFLA_* attributes (not the `ifinfomsg`).
+    public func encode(into m: inout MessageWriter) throws {
+        m.attribute(UInt16(IFLA_IFNAME), string: name.rawValue)
+        if let namespace { m.attribute(UInt16(IFLA_NET_NS_FD), uint32: UInt32(bitPattern: namespace.fileDescriptor)) }
+        if let mtu { m.attribute(UInt16(IFLA_MTU), uint32: mtu) }
+        if let address { m.attribute(UInt16(IFLA_ADDRESS), address.bytes) }
+        if let group { m.attribute(UInt16(IFLA_GROUP), uint32: group) }
+        if let alias { m.attribute(UInt16(IFLA_IFALIAS), string: alias) }
+        if let masterIndex { m.attribute(UInt16(IFLA_MASTER), uint32: UInt32(bitPattern: masterIndex)) }
+        if let txQueueLength { m.attribute(UInt16(IFLA_TXQLEN), uint32: txQueueLength) }
+    }
+}

@@ -1,0 +1,72 @@
+import CLinuxUAPI
+import Glibc
+import Netlink
+
+/// Changes to an existing link, applied in one RTM_NEWLINK request (`ip link set`).
+public struct LinkChange: Sendable {
+    /// Administrative state: true = up, false = down, nil = unchanged.
+    public var up: Bool?
+    public var mtu: UInt32?
+    public var address: MACAddress?
+    /// A new name.
+    public var name: InterfaceName?
+    public var alias: String?
+    public var group: UInt32?
+    /// Enslave to the bridge with this index; 0 releases (nomaster).
+    public var masterIndex: Int32?
+    /// Move the link into this namespace.
+    public var namespace: NetworkNamespace?
+    /// Promiscuous mode.
+    public var promiscuous: Bool?
+
+    public init(up: Bool? = nil, mtu: UInt32? = nil, address: MACAddress? = nil, name: InterfaceName? = nil,
+                alias: String? = nil, group: UInt32? = nil, masterIndex: Int32? = nil,
+                namespace: NetworkNamespace? = nil, promiscuous: Bool? = nil) {
+        self.up = up
+        self.mtu = mtu
+        self.address = address
+        self.name = name
+        self.alias = alias
+        self.group = group
+        self.masterIndex = masterIndex
+        self.namespace = namespace
+        self.promiscuous = promiscuous
+    }
+
+    /// True when nothing would change.
+    public var isEmpty: Bool {
+        up == nil && mtu == nil && address == nil && name == nil && alias == nil && group == nil
+            && masterIndex == nil && namespace == nil && promiscuous == nil
+    }
+
+    /// Checks what can be checked before any syscall.
+    public func validate() throws {
+        if let mtu, mtu < 68 || mtu > 65535 { throw InvalidInput("MTU", String(mtu), "must be 68...65535") }
+        if let alias, alias.utf8.count > 255 { throw InvalidInput("alias", alias, "longer than 255 bytes") }
+    }
+
+    /// The RTM_NEWLINK request for the link with `index`.
+    public func request(index: Int32) -> MessageWriter {
+        var m = MessageWriter(type: UInt16(RTM_NEWLINK))
+        var info = ifinfomsg()
+        info.ifi_family = UInt8(AF_UNSPEC)
+        info.ifi_index = index
+        if let up {
+            info.ifi_change |= UInt32(IFF_UP.rawValue)
+            if up { info.ifi_flags |= UInt32(IFF_UP.rawValue) }
+        }
+        if let promiscuous {
+            info.ifi_change |= UInt32(IFF_PROMISC.rawValue)
+            if promiscuous { info.ifi_flags |= UInt32(IFF_PROMISC.rawValue) }
+        }
+        m.append(header: info)
+        if let namespace { m.attribute(UInt16(IFLA_NET_NS_FD), uint32: UInt32(bitPattern: namespace.fileDescriptor)) }
+        if let name { m.attribute(UInt16(IFLA_IFNAME), string: name.rawValue) }
+        if let mtu { m.attribute(UInt16(IFLA_MTU), uint32: mtu) }
+        if let address { m.attribute(UInt16(IFLA_ADDRESS), address.bytes) }
+        if let alias { m.attribute(UInt16(IFLA_IFALIAS), string: alias) }
+        if let group { m.attribute(UInt16(IFLA_GROUP), uint32: group) }
+        if let masterIndex { m.attribute(UInt16(IFLA_MASTER), uint32: UInt32(bitPattern: masterIndex)) }
+        return m
+    }
+}

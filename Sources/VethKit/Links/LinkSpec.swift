@@ -1,0 +1,58 @@
+import CLinuxUAPI
+import Glibc
+import Netlink
+
+/// A link to create: its kind (``Veth``, ``Bridge``, ``Dummy``…) and its attributes.
+public struct LinkSpec: Sendable {
+    public var attributes: LinkAttributes
+    public var kind: any LinkKind
+
+    public init(_ attributes: LinkAttributes, kind: any LinkKind) {
+        self.attributes = attributes
+        self.kind = kind
+    }
+
+    /// `ip link add NAME type veth peer name PEER`, with the peer optionally in another namespace.
+    public static func veth(_ name: InterfaceName, peer: InterfaceName, peerNamespace: NetworkNamespace? = nil) -> LinkSpec {
+        LinkSpec(LinkAttributes(name: name), kind: Veth(peerName: peer, namespace: peerNamespace))
+    }
+
+    /// `ip link add NAME type bridge`.
+    public static func bridge(_ name: InterfaceName) -> LinkSpec {
+        LinkSpec(LinkAttributes(name: name), kind: Bridge())
+    }
+
+    /// `ip link add NAME type dummy`.
+    public static func dummy(_ name: InterfaceName) -> LinkSpec {
+        LinkSpec(LinkAttributes(name: name), kind: Dummy())
+    }
+
+    /// Checks the spec before any syscall.
+    public func validate() throws {
+        try attributes.validate()
+        try kind.validate()
+        if let veth = kind as? Veth, veth.peer.name == attributes.name,
+           veth.peer.namespace == nil, attributes.namespace == nil {
+            throw InvalidInput("peer name", veth.peer.name.rawValue, "is the same as the link's own name")
+        }
+    }
+
+    /// The RTM_NEWLINK request (NLM_F_CREATE | NLM_F_EXCL).
+    public func request() throws -> MessageWriter {
+        var m = MessageWriter(type: UInt16(RTM_NEWLINK), flags: NLM_F_CREATE | NLM_F_EXCL)
+        var info = ifinfomsg()
+        info.ifi_family = UInt8(AF_UNSPEC)
+        if attributes.up { info.ifi_flags = UInt32(IFF_UP.rawValue); info.ifi_change = UInt32(IFF_UP.rawValue) }
+        m.append(header: info)
+        try attributes.encode(into: &m)
+        try m.nested(UInt16(IFLA_LINKINFO)) { m in
+            m.attribute(UInt16(IFLA_INFO_KIND), string: kind.kindName)
+            var data = MessageWriter(type: 0)
+            try kind.encodeInfoData(into: &data)
+            if data.bytes.count > 16 {
+                try m.nested(UInt16(IFLA_INFO_DATA)) { m in try kind.encodeInfoData(into: &m) }
+            }
+        }
+        return m
+    }
+}

@@ -1,0 +1,108 @@
+import CLinuxUAPI
+import Glibc
+import Netlink
+
+extension NetHandle {
+    /// Every link in the namespace (one RTM_GETLINK dump).
+    public func links() throws -> [Link] {
+        try socket.dump(Self.getLinkRequest()).compactMap { m in
+            m.type == UInt16(RTM_NEWLINK) ? try Link(message: m) : nil
+        }
+    }
+
+    /// The link called `name` (a single RTM_GETLINK, not a dump); throws ``NotFound``.
+    public func link(named name: String) throws -> Link {
+        try InterfaceName.validate(name)
+        var m = Self.getLinkRequest()
+        m.attribute(UInt16(IFLA_IFNAME), string: name)
+        return try getLink(m, describing: name)
+    }
+
+    /// The link with ifindex `index`; throws ``NotFound``.
+    public func link(index: Int32) throws -> Link {
+        var m = MessageWriter(type: UInt16(RTM_GETLINK))
+        var info = ifinfomsg()
+        info.ifi_index = index
+        m.append(header: info)
+        return try getLink(m, describing: "#\(index)")
+    }
+
+    /// The link called `name`, or nil when there is none.
+    public func linkIfPresent(named name: String) throws -> Link? {
+        do { return try link(named: name) } catch is NotFound { return nil }
+    }
+
+    /// Creates a link (`ip link add`). The spec is validated before anything is sent.
+    public func addLink(_ spec: LinkSpec) throws {
+        try spec.validate()
+        try socket.request(spec.request())
+    }
+
+    /// Creates many links, `perSend` requests per sendmsg; one result per spec, in order.
+    public func addLinks(_ specs: [LinkSpec], perSend: Int = 64) throws -> [Result<Void, KernelError>] {
+        for s in specs { try s.validate() }
+        return try socket.requestBatch(specs.map { try $0.request() }, perSend: perSend)
+    }
+
+    /// Applies `change` to the link called `name` (`ip link set`).
+    public func setLink(_ name: String, _ change: LinkChange) throws {
+        try change.validate()
+        let index = try link(named: name).index
+        try setLink(index: index, change)
+    }
+
+    /// Applies `change` to the link with `index`.
+    public func setLink(index: Int32, _ change: LinkChange) throws {
+        try change.validate()
+        try socket.request(change.request(index: index))
+    }
+
+    /// Deletes the link called `name` (for a veth, both ends go).
+    public func deleteLink(named name: String) throws {
+        try InterfaceName.validate(name)
+        var m = MessageWriter(type: UInt16(RTM_DELLINK))
+        m.append(header: ifinfomsg())
+        m.attribute(UInt16(IFLA_IFNAME), string: name)
+        do { try socket.request(m) } catch let e as KernelError where e.errno == .noSuchDevice {
+            throw NotFound.link(name, in: placeName)
+        }
+    }
+
+    /// Deletes the link with `index`.
+    public func deleteLink(index: Int32) throws {
+        var m = MessageWriter(type: UInt16(RTM_DELLINK))
+        var info = ifinfomsg()
+        info.ifi_index = index
+        m.append(header: info)
+        try socket.request(m)
+    }
+
+    /// Deletes every link in `group` (≠ 0) in one request: the kernel's bulk path, one RCU
+    /// grace period for all of them instead of one per link. No link in the group is not an error.
+    public func deleteLinks(group: UInt32) throws {
+        guard group != 0 else { throw InvalidInput("link group", "0", "the default group cannot be deleted in bulk") }
+        var m = MessageWriter(type: UInt16(RTM_DELLINK))
+        m.append(header: ifinfomsg())
+        m.attribute(UInt16(IFLA_GROUP), uint32: group)
+        do { try socket.request(m) } catch let e as KernelError where e.errno == .noSuchDevice {}
+    }
+
+    static func getLinkRequest() -> MessageWriter {
+        var m = MessageWriter(type: UInt16(RTM_GETLINK))
+        var info = ifinfomsg()
+        info.ifi_family = UInt8(AF_UNSPEC)
+        m.append(header: info)
+        return m
+    }
+
+    private func getLink(_ m: MessageWriter, describing what: String) throws -> Link {
+        let replies: [NetlinkMessage]
+        do { replies = try socket.request(m) } catch let e as KernelError where e.errno == .noSuchDevice {
+            throw NotFound.link(what, in: placeName)
+        }
+        guard let reply = replies.first(where: { $0.type == UInt16(RTM_NEWLINK) }) else {
+            throw NotFound.link(what, in: placeName)
+        }
+        return try Link(message: reply)
+    }
+}

@@ -1,0 +1,37 @@
+import CLinuxUAPI
+import Glibc
+import Netlink
+
+/// A veth pair: two Ethernet devices wired back to back. The link being created is one end; the
+/// peer is described here (VETH_INFO_PEER: an `ifinfomsg` followed by IFLA_* attributes) and may be
+/// created straight into another namespace, in the same request.
+public struct Veth: LinkKind {
+    /// The peer end.
+    public var peer: LinkAttributes
+
+    /// A veth whose other end is `peer` (its name, and optionally its namespace, MTU, address…).
+    public init(peer: LinkAttributes) {
+        self.peer = peer
+    }
+
+    /// A veth whose other end is called `peerName`, optionally placed in `namespace`.
+    public init(peerName: InterfaceName, namespace: NetworkNamespace? = nil) {
+        peer = LinkAttributes(name: peerName, namespace: namespace)
+    }
+
+    public var kindName: String { "veth" }
+
+    public func validate() throws {
+        try peer.validate()
+    }
+
+    public func encodeInfoData(into m: inout MessageWriter) throws {
+        try m.nested(UInt16(VETH_INFO_PEER)) { m in
+            var info = ifinfomsg()
+            info.ifi_family = UInt8(AF_UNSPEC)
+            if peer.up { info.ifi_flags = UInt32(IFF_UP.rawValue); info.ifi_change = UInt32(IFF_UP.rawValue) }
+            m.append(header: info)
+            try peer.encode(into: &m)
+        }
+    }
+}
