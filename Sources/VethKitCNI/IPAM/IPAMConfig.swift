@@ -38,7 +38,7 @@ public struct IPRange: Equatable, Sendable {
         if rangeStart < first || rangeStart > last { throw bad("rangeStart \(rangeStart) is the network or broadcast address of \(net)") }
         if rangeEnd < first || rangeEnd > last { throw bad("rangeEnd \(rangeEnd) is the network or broadcast address of \(net)") }
         if rangeStart > rangeEnd { throw bad("rangeStart \(rangeStart) is after rangeEnd \(rangeEnd)") }
-        gateway = try addr(gateway, "gateway") ?? first
+        self.gateway = try addr(gateway, "gateway") ?? first
     }
 
     public func contains(_ a: IPAddress) -> Bool { a >= rangeStart && a <= rangeEnd && subnet.contains(a) }
