@@ -45,7 +45,8 @@ public struct BridgeNetwork {
             let spec = LinkSpec(
                 LinkAttributes(name: hostName, mtu: mtu, address: hostMAC, group: Naming.linkGroup(network: config.name),
                                masterIndex: bridge.index, up: true),
-                kind: Veth(peer: LinkAttributes(name: ifname, namespace: netns, mtu: mtu, address: containerMAC, up: true)))
+                // The peer cannot be brought up in the same request (veth_open: no peer yet, ENOTCONN).
+                kind: Veth(peer: LinkAttributes(name: ifname, namespace: netns, mtu: mtu, address: containerMAC)))
             do {
                 try host.addLink(spec)
             } catch where error.isExists {
@@ -65,6 +66,7 @@ public struct BridgeNetwork {
             }
             let container = try step("open rtnetlink in CNI_NETNS") { try NetHandle(namespace: netns) }
             let cl = try step("find \(a.ifname) in CNI_NETNS") { try container.link(named: a.ifname) }
+            try step("set \(a.ifname) up") { try container.setLink(index: cl.index, LinkChange(up: true)) }
             for ip in ipamResult.ips {
                 try step("add address \(ip.address) to \(a.ifname)") {
                     try container.addAddress(ip.address, linkIndex: cl.index, noDAD: !ip.address.isIPv4 && !config.enableDAD)
