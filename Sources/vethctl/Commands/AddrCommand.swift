@@ -1,0 +1,100 @@
+import ArgumentParser
+import Glibc
+import VethKit
+
+struct AddrCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "addr", abstract: "IPv4 and IPv6 addresses.", subcommands: [Add.self, Del.self, Show.self],
+        aliases: ["address"])
+
+    struct Add: VethCommand {
+        static let configuration = CommandConfiguration(abstract: "Add an address (CIDR) to a link.")
+        @OptionGroup var ns: NamespaceOption
+        @Argument var cidr: String
+        @Option var dev: String
+        @Flag(help: "IPv6: skip duplicate address detection.") var nodad = false
+        func check() throws {
+            try ns.check()
+            _ = try IPNetwork(cidr)
+            try InterfaceName.validate(dev)
+        }
+        func execute(_ context: Context) throws {
+            try step("addr add \(cidr) dev \(dev)") {
+                try context.handle(ns.name).addAddress(IPNetwork(cidr), link: dev, noDAD: nodad)
+            }
+        }
+    }
+
+    struct Del: VethCommand {
+        static let configuration = CommandConfiguration(commandName: "del", abstract: "Remove an address from a link.",
+                                                        aliases: ["delete"])
+        @OptionGroup var ns: NamespaceOption
+        @Argument var cidr: String
+        @Option var dev: String
+        func check() throws {
+            try ns.check()
+            _ = try IPNetwork(cidr)
+            try InterfaceName.validate(dev)
+        }
+        func execute(_ context: Context) throws {
+            try step("addr del \(cidr) dev \(dev)") {
+                try context.handle(ns.name).deleteAddress(IPNetwork(cidr), link: dev)
+            }
+        }
+    }
+
+    struct Show: VethCommand {
+        static let configuration = CommandConfiguration(abstract: "Show addresses.", aliases: ["list"])
+        @OptionGroup var ns: NamespaceOption
+        @Option var dev: String?
+        @Flag(help: "JSON output shaped as `ip -j addr show`.") var json = false
+        func check() throws {
+            try ns.check()
+            if let dev { try InterfaceName.validate(dev) }
+        }
+        func execute(_ context: Context) throws {
+            try step("addr show") {
+                let h = try context.handle(ns.name)
+                let links = try dev.map { [try h.link(named: $0)] } ?? h.links()
+                let addrs = try h.addresses()
+                var byLink: [Int32: [Address]] = [:]
+                for a in addrs { byLink[a.linkIndex, default: []].append(a) }
+                if json {
+                    emit(JSON.array(links.map { l in
+                        var o = JSONObject()
+                        o.set("ifindex", l.index)
+                        o.set("ifname", l.name)
+                        o.set("flags", .array(l.flags.names.map { .string($0) }))
+                        o.set("mtu", l.mtu)
+                        o.set("operstate", l.operationalState.description)
+                        o.set("address", l.address?.description)
+                        o.set("addr_info", .array((byLink[l.index] ?? []).map(Self.json)))
+                        return o.json
+                    }).text() + "\n")
+                } else {
+                    var t = Table("DEV", "FAMILY", "ADDRESS", "SCOPE", "FLAGS")
+                    for l in links {
+                        for a in byLink[l.index] ?? [] {
+                            t.add([l.name, a.network.isIPv4 ? "inet" : "inet6", "\(a.network)", a.scopeName,
+                                   a.isTentative ? "tentative" : "-"])
+                        }
+                    }
+                    emit(t.text)
+                }
+            }
+        }
+
+        static func json(_ a: Address) -> JSON {
+            var o = JSONObject()
+            o.set("family", a.network.isIPv4 ? "inet" : "inet6")
+            o.set("local", "\(a.network.address)")
+            if let p = a.peer { o.set("address", "\(p)") }
+            o.set("prefixlen", a.network.prefixLength)
+            o.set("broadcast", a.broadcast.map { "\($0)" })
+            o.set("scope", a.scopeName)
+            if a.isTentative { o.set("tentative", .bool(true)) }
+            o.set("label", a.label)
+            return o.json
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Glibc
+import VethKit
+
+struct NetnsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "netns", abstract: "Named network namespaces (iproute2-compatible, under /run/netns).",
+        subcommands: [Add.self, Del.self, List.self, Exec.self])
+
+    struct Add: VethCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a named network namespace.")
+        @Argument var name: String
+        func check() throws { _ = try NamespaceName(name) }
+        func execute(_ context: Context) throws {
+            try step("netns add \(name)") { _ = try NetworkNamespace.create(NamespaceName(name)) }
+        }
+    }
+
+    struct Del: VethCommand {
+        static let configuration = CommandConfiguration(commandName: "del", abstract: "Delete a named network namespace (its veths go with it).",
+                                                        aliases: ["delete"])
+        @Argument var name: String
+        func check() throws { _ = try NamespaceName(name) }
+        func execute(_ context: Context) throws {
+            try step("netns del \(name)") { try NetworkNamespace.delete(NamespaceName(name)) }
+            context.forget(namespace: name)
+        }
+    }
+
+    struct List: VethCommand {
+        static let configuration = CommandConfiguration(abstract: "List named network namespaces.", aliases: ["show"])
+        @Flag(help: "JSON output, as `ip -j netns list`.") var json = false
+        func execute(_ context: Context) throws {
+            let names = try step("netns list") { try NetworkNamespace.list() }
+            let here = try context.handle(nil)
+            var rows: [(String, Int32?)] = []
+            for n in names {
+                let id = (try? NetworkNamespace.open(n)).flatMap { try? here.namespaceID(of: $0) }
+                rows.append((n.rawValue, id))
+            }
+            if json {
+                emit(JSON.array(rows.map { n, id in
+                    var o = JSONObject()
+                    o.set("name", n)
+                    o.set("id", id)
+                    return o.json
+                }).text() + "\n")
+            } else {
+                emit(rows.map { n, id in id.map { "\(n) (id: \($0))" } ?? n }.joined(separator: "\n") + (rows.isEmpty ? "" : "\n"))
+            }
+        }
+    }
+
+    struct Exec: VethCommand {
+        static let configuration = CommandConfiguration(abstract: "Run a command inside a named network namespace.")
+        @Argument var name: String
+        @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (after --).")
+        var command: [String] = []
+
+        func check() throws {
+            _ = try NamespaceName(name)
+            if command.first == "--" { _ = command.dropFirst() }
+            if command.filter({ $0 != "--" }).isEmpty { throw UsageError("netns exec \(name): no command given") }
+        }
+
+        func execute(_ context: Context) throws {
+            let argv = command.first == "--" ? Array(command.dropFirst()) : command
+            try step("netns exec \(name)") {
+                let ns = try context.namespace(name)
+                try NamespaceExec.exec(in: ns, name: NamespaceName(name), argv)
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import VethKit
+
+/// Renders links as iproute2 does (`ip -j -d -s link show` key names), plus VethKit's extras
+/// (`link_netns`: the name of the namespace holding a veth's peer).
+struct LinkOutput {
+    /// Names of links by index, for `master` and same-namespace `link`.
+    var names: [Int32: String]
+    /// Namespace names by id local to the listed namespace (for `link_netns`).
+    var namespaceNames: [Int32: String]
+
+    func json(_ l: Link) -> JSON {
+        var o = JSONObject()
+        o.set("ifindex", l.index)
+        if let li = l.linkIndex, li != 0 {
+            if l.linkNetnsID == nil, let n = names[li] { o.set("link", n) } else { o.set("link_index", li) }
+        }
+        o.set("ifname", l.name)
+        o.set("flags", .array(l.flags.names.map { .string($0) }))
+        o.set("mtu", l.mtu)
+        o.set("qdisc", l.qdisc)
+        if let m = l.masterIndex { o.set("master", names[m] ?? String(m)) }
+        o.set("operstate", l.operationalState.description)
+        o.set("group", l.group == 0 ? "default" : String(l.group))
+        o.set("txqlen", l.txQueueLength)
+        o.set("link_type", linkType(l))
+        o.set("address", l.address?.description)
+        o.set("broadcast", l.broadcast?.description)
+        if let id = l.linkNetnsID {
+            o.set("link_netnsid", id)
+            o.set("link_netns", namespaceNames[id])
+        }
+        o.set("ifalias", l.alias)
+        var info = JSONObject()
+        info.set("info_kind", l.kind)
+        info.set("info_slave_kind", l.portKind)
+        if !info.fields.isEmpty { o.set("linkinfo", info.json) }
+        if let s = l.statistics { o.set("stats64", LinkOutput.stats(s)) }
+        return o.json
+    }
+
+    static func stats(_ s: LinkStatistics) -> JSON {
+        var rx = JSONObject()
+        rx.set("bytes", s.rxBytes); rx.set("packets", s.rxPackets); rx.set("errors", s.rxErrors)
+        rx.set("dropped", s.rxDropped); rx.set("multicast", s.multicast)
+        var tx = JSONObject()
+        tx.set("bytes", s.txBytes); tx.set("packets", s.txPackets); tx.set("errors", s.txErrors)
+        tx.set("dropped", s.txDropped); tx.set("collisions", s.collisions)
+        return .object([("rx", rx.json), ("tx", tx.json)])
+    }
+
+    func linkType(_ l: Link) -> String {
+        switch l.hardwareType {
+        case 1: "ether"
+        case 772: "loopback"
+        case 65534: "none"
+        default: String(l.hardwareType)
+        }
+    }
+
+    /// `NAME@PEER` as iproute2 shows a veth end whose peer is in the same namespace.
+    func displayName(_ l: Link) -> String {
+        guard let li = l.linkIndex, li != 0 else { return l.name }
+        if l.linkNetnsID == nil, let n = names[li] { return "\(l.name)@\(n)" }
+        return "\(l.name)@if\(li)"
+    }
+
+    func table(_ links: [Link]) -> String {
+        var t = Table("INDEX", "NAME", "KIND", "STATE", "MTU", "ADDRESS", "MASTER", "PEER NETNS")
+        for l in links {
+            t.add([String(l.index), displayName(l), l.kind ?? "-", l.operationalState.description,
+                   l.mtu.map { String($0) } ?? "-", l.address?.description ?? "-",
+                   l.masterIndex.map { names[$0] ?? String($0) } ?? "-",
+                   l.linkNetnsID.map { namespaceNames[$0] ?? "id \($0)" } ?? "-"])
+        }
+        return t.text
+    }
+
+    /// Resolves the namespace ids used by `links` to names under /run/netns (one RTM_GETNSID per
+    /// named namespace, only when some link refers to another namespace).
+    static func namespaceNames(for links: [Link], handle: NetHandle) -> [Int32: String] {
+        let ids = Set(links.compactMap(\.linkNetnsID))
+        guard !ids.isEmpty, let names = try? NetworkNamespace.list() else { return [:] }
+        var out: [Int32: String] = [:]
+        for n in names {
+            guard out.count < ids.count, let ns = try? NetworkNamespace.open(n),
+                  let id = try? handle.namespaceID(of: ns), ids.contains(id) else { continue }
+            out[id] = n.rawValue
+        }
+        return out
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Glibc
+import VethKit
+
+/// `vethctl --batch FILE`: one command per line, in one process, like `ip -batch`. Every line is
+/// parsed and checked before the first one runs, so a typo on line 900 creates nothing; errors
+/// name their line. Without --force the first failing line stops the batch.
+struct BatchRunner {
+    var path: String
+    var force: Bool
+
+    struct Line {
+        var number: Int
+        var namespace: String?
+        var command: any VethCommand
+    }
+
+    func run() throws {
+        let text = try readInput()
+        var lines: [Line] = []
+        var failures = 0
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let number = i + 1
+            do {
+                var words = try Self.words(of: raw)
+                if words.isEmpty { continue }
+                if words.first == "vethctl" { words.removeFirst() }
+                let ns = try Main.takeLeadingNamespace(&words)
+                Context.shared.defaultNamespace = ns
+                let parsed = try VethCtl.parseAsRoot(words)
+                guard let command = parsed as? any VethCommand else {
+                    throw UsageError("\"\(raw)\" is not a command that can run in a batch")
+                }
+                try command.check()
+                lines.append(Line(number: number, namespace: ns, command: command))
+            } catch {
+                _ = Main.report(error, prefix: "\(path):\(number): ")
+                failures += 1
+            }
+        }
+        if failures > 0 { throw BatchFailed(count: failures, status: .badInput) }
+        for line in lines {
+            Context.shared.defaultNamespace = line.namespace
+            do {
+                try line.command.execute(Context.shared)
+            } catch {
+                _ = Main.report(error, prefix: "\(path):\(line.number): ")
+                failures += 1
+                if !force { break }
+            }
+        }
+        Context.shared.defaultNamespace = nil
+        if failures > 0 { throw BatchFailed(count: failures, status: .refused) }
+    }
+
+    func readInput() throws -> String {
+        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw CommandError(context: "--batch \(path)", underlying: SystemCallError("open", .current)) }
+        defer { if fd != 0 { close(fd) } }
+        var data: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; throw CommandError(context: "--batch \(path)", underlying: SystemCallError("read", .current)) }
+            if n == 0 { break }
+            data += buf[0..<n]
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Splits a line into words: blanks separate, '…' and "…" quote, backslash escapes, # starts a comment.
+    static func words(of line: Substring) throws -> [String] {
+        var words: [String] = []
+        var current = ""
+        var inWord = false
+        var quote: Character?
+        var escaped = false
+        for c in line {
+            if escaped { current.append(c); escaped = false; inWord = true; continue }
+            if let q = quote {
+                if c == q { quote = nil } else if c == "\\" && q == "\"" { escaped = true } else { current.append(c) }
+                continue
+            }
+            switch c {
+            case "\\": escaped = true
+            case "'", "\"": quote = c; inWord = true
+            case "#" where !inWord: return words
+            case " ", "\t", "\r":
+                if inWord { words.append(current); current = ""; inWord = false }
+            default: current.append(c); inWord = true
+            }
+        }
+        if quote != nil { throw UsageError("unterminated quote") }
+        if inWord { words.append(current) }
+        return words
+    }
+}
+
+/// The batch had failing lines (each already reported).
+struct BatchFailed: Error, CustomStringConvertible {
+    var count: Int
+    var status: ExitStatus
+    var description: String { "\(count) line\(count == 1 ? "" : "s") failed" }
+}

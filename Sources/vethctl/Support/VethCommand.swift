@@ -1,0 +1,40 @@
+import ArgumentParser
+import VethKit
+
+/// A vethctl leaf command: `check()` validates every input before any syscall; `execute()` does
+/// the work with the process's shared ``Context``. `--batch` checks every line first, then runs them.
+protocol VethCommand: ParsableCommand {
+    /// Throws ``InvalidInput`` / ``UsageError`` for bad input; makes no syscall.
+    func check() throws
+    /// Does the work.
+    func execute(_ context: Context) throws
+}
+
+extension VethCommand {
+    func check() throws {}
+
+    mutating func run() throws {
+        try check()
+        try execute(Context.shared)
+    }
+}
+
+/// `-n NS` after the subcommand (it may also come before it: `vethctl -n NS link show`).
+struct NamespaceOption: ParsableArguments {
+    @Option(name: .customShort("n"), help: "Run in the named network namespace.")
+    var netns: String?
+
+    /// The namespace in effect (this option, else the leading `-n`).
+    var name: String? { Context.shared.namespaceName(netns) }
+
+    func check() throws {
+        if let name { _ = try NamespaceName(name) }
+    }
+}
+
+/// Converts an MTU option to the kernel's type, refusing what it would refuse.
+func parseMTU(_ value: Int?) throws -> UInt32? {
+    guard let value else { return nil }
+    guard (68...65535).contains(value) else { throw InvalidInput("MTU", String(value), "must be 68...65535") }
+    return UInt32(value)
+}

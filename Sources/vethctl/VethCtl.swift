@@ -1,0 +1,77 @@
+import ArgumentParser
+import Glibc
+import VethKit
+
+/// `vethctl`: veth pairs, bridges, namespaces, addresses and routes over rtnetlink.
+struct VethCtl: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "vethctl",
+        abstract: "Linux virtual networking: veth pairs, bridges, namespaces, addresses and routes, over rtnetlink.",
+        discussion: "Global option: -n NS before or after the subcommand runs it inside the named network namespace.",
+        version: version,
+        subcommands: [NetnsCommand.self, LinkCommand.self, AddrCommand.self, RouteCommand.self,
+                      PeersCommand.self, MonitorCommand.self])
+
+    @Option(help: "Run the commands of FILE (one per line, like `ip -batch`; - for standard input) in one process.")
+    var batch: String?
+    @Flag(help: "With --batch: go on after a failing line.") var force = false
+
+    mutating func run() throws {
+        guard let batch else { throw CleanExit.helpRequest(self) }
+        try BatchRunner(path: batch, force: force).run()
+    }
+}
+
+@main
+enum Main {
+    static func main() {
+        exit(invoke(Array(CommandLine.arguments.dropFirst())))
+    }
+
+    /// Parses and runs one command line; returns the exit status.
+    static func invoke(_ arguments: [String]) -> Int32 {
+        var args = arguments
+        do {
+            Context.shared.defaultNamespace = try takeLeadingNamespace(&args)
+            var command = try VethCtl.parseAsRoot(args)
+            try command.run()
+            return ExitStatus.ok.rawValue
+        } catch {
+            return report(error)
+        }
+    }
+
+    /// Removes a leading `-n NS` / `--netns NS` / `-nNS` (iproute2's position for it) and returns NS.
+    static func takeLeadingNamespace(_ args: inout [String]) throws -> String? {
+        guard let first = args.first else { return nil }
+        if first == "-n" || first == "--netns" {
+            guard args.count >= 2 else { throw UsageError("\(first) needs a namespace name") }
+            let ns = args[1]
+            args.removeFirst(2)
+            return ns
+        }
+        if first.hasPrefix("--netns=") { args.removeFirst(); return String(first.dropFirst(8)) }
+        if first.hasPrefix("-n"), first.count > 2 { args.removeFirst(); return String(first.dropFirst(2)) }
+        return nil
+    }
+
+    /// Prints an error the way vethctl does and returns its exit status.
+    static func report(_ error: Error, prefix: String = "") -> Int32 {
+        switch error {
+        case is CommandError, is InvalidInput, is UsageError, is NotFound, is AlreadyExists, is KernelError,
+             is SystemCallError, is MalformedMessage, is BatchFailed:
+            warn("vethctl: \(prefix)\(error)")
+            return CommandError.status(of: error).rawValue
+        default:
+            let code = VethCtl.exitCode(for: error)
+            if code == .success {
+                emit(VethCtl.fullMessage(for: error) + "\n")
+                return 0
+            }
+            warn(prefix.isEmpty ? VethCtl.fullMessage(for: error) : "vethctl: \(prefix)\(VethCtl.message(for: error))")
+            return ExitStatus.badInput.rawValue
+        }
+    }
+}
