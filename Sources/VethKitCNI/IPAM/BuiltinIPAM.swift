@@ -26,7 +26,7 @@ public struct BuiltinIPAM {
                 for (i, set) in config.rangeSets.enumerated() {
                     guard let (ip, range) = try allocate(in: set, index: i, store: store, for: a) else {
                         throw CNIError(.tryAgainLater, "no IP addresses available in range set \(set.map { "\($0.rangeStart)-\($0.rangeEnd)" }.joined(separator: ","))",
-                                       details: "network \(network): all \(set.reduce(0) { $0 &+ $1.capacity }) addresses are reserved")
+                                       details: "network \(network): all \(set.reduce(0) { $0.addingReportingOverflow($1.capacity).overflow ? Int.max : $0 + $1.capacity }) addresses are reserved")
                     }
                     got.append(CNIResult.IPConfig(address: try IPNetwork(address: ip, prefixLength: range.subnet.prefixLength),
                                                   gateway: range.gateway))
@@ -55,7 +55,7 @@ public struct BuiltinIPAM {
                 startAddr = set[startRange].rangeStart
             }
         }
-        let total = set.reduce(0) { $0 &+ $1.capacity } + set.count
+        let total = set.reduce(set.count) { $0.addingReportingOverflow($1.capacity).overflow ? Int.max : $0 + $1.capacity }
         var tried = 0
         var ri = startRange
         var cur = startAddr
@@ -107,7 +107,7 @@ public struct BuiltinIPAM {
         let store = try openStore()
         let reserved = Set(try store.reservations().map(\.0))
         for set in config.rangeSets {
-            let cap = set.reduce(0) { $0 &+ $1.capacity }
+            let cap = set.reduce(0) { $0.addingReportingOverflow($1.capacity).overflow ? Int.max : $0 + $1.capacity }
             let used = reserved.filter { ip in set.contains { $0.contains(ip) && ip != $0.gateway } }.count
             if used >= cap {
                 throw CNIError(.notAvailable, "address pool exhausted: \(used) of \(cap) addresses reserved in \(set.map { $0.subnet.description }.joined(separator: ","))",
