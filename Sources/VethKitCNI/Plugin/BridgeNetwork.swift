@@ -33,12 +33,13 @@ public struct BridgeNetwork {
         let netnsPath = environment.netns!
         let netns = try openNetns(netnsPath)
         let host = try step("open rtnetlink") { try NetHandle() }
-        let bridge = try ensureBridge(host)
         let a = attachment
+        // Addresses first: a refused ADD (bad IPAM, exhausted pool) leaves nothing behind, not even a bridge.
         let ipamResult = try ipam.add(a)
         var masqueraded = false
         var vethCreated = false
         do {
+            let bridge = try ensureBridge(host)
             let hostName = hostVethName
             let hostMAC = MACAddress.random(), containerMAC = MACAddress.random()
             let ifname = try InterfaceName(a.ifname)
