@@ -32,10 +32,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vethkit-cni", dependencies: ["VethKitCNI"]),
+        // Shared by the test targets only: kernel-test gating, running binaries, `ip -j` cross-checks.
+        .target(name: "VethKitTestSupport", dependencies: ["VethKit"], path: "Tests/Support"),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CLinuxUAPI"]),
-        .testTarget(name: "VethKitTests", dependencies: ["VethKit", "CLinuxUAPI"]),
-        .testTarget(name: "VethKitTopologyTests", dependencies: ["VethKitTopology"]),
-        .testTarget(name: "VethKitCNITests", dependencies: ["VethKitCNI"]),
-        .testTarget(name: "vethctlTests", dependencies: ["VethKit"]),
+        .testTarget(name: "VethKitTests", dependencies: ["VethKit", "CLinuxUAPI", "VethKitTestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "VethKitTopologyTests", dependencies: ["VethKitTopology", "VethKitTestSupport"]),
+        .testTarget(name: "VethKitCNITests", dependencies: ["VethKitCNI", "VethKitTestSupport"]),
+        .testTarget(name: "vethctlTests", dependencies: ["VethKit", "VethKitTestSupport"]),
     ]
 )

@@ -3,7 +3,7 @@ import Glibc
 
 /// A network interface name the kernel will accept: 1–15 bytes (IFNAMSIZ − 1), no `/`, `:`,
 /// whitespace or NUL, and not `.` or `..` (see the kernel's `dev_valid_name`).
-public struct InterfaceName: Hashable, Sendable, Comparable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct InterfaceName: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The name as the kernel stores it.
     public let rawValue: String
 
@@ -11,10 +11,6 @@ public struct InterfaceName: Hashable, Sendable, Comparable, CustomStringConvert
     public init(_ name: String) throws {
         try Self.validate(name)
         rawValue = name
-    }
-
-    public init(stringLiteral value: String) {
-        try! self.init(value)
     }
 
     /// The longest name the kernel takes: IFNAMSIZ - 1 bytes.

@@ -1,6 +1,6 @@
 /// A named network namespace's name: a file name under /run/netns, as `ip netns add` takes it:
 /// 1–255 bytes, no `/` or NUL, not `.` or `..`.
-public struct NamespaceName: Hashable, Sendable, Comparable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct NamespaceName: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The name, as the file under /run/netns is called.
     public let rawValue: String
 
@@ -14,10 +14,6 @@ public struct NamespaceName: Hashable, Sendable, Comparable, CustomStringConvert
         if bytes.contains(0) { throw bad("contains NUL") }
         if bytes.contains(UInt8(ascii: "/")) { throw bad("contains '/'") }
         rawValue = name
-    }
-
-    public init(stringLiteral value: String) {
-        try! self.init(value)
     }
 
     public var description: String { rawValue }

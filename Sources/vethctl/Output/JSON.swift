@@ -1,6 +1,6 @@
 /// A JSON value written straight to text: no Foundation, no reflection, fast enough to print
 /// thousands of links in milliseconds. Keys keep their insertion order, as iproute2's do.
-enum JSON {
+indirect enum JSON {
     case string(String)
     case int(Int64)
     case uint(UInt64)

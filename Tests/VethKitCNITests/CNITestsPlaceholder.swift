@@ -1,0 +1,2 @@
+import XCTest
+// The CNI plugin tests live here (see docs/cni.md).

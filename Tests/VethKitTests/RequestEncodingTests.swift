@@ -1,0 +1,113 @@
+import CLinuxUAPI
+import Glibc
+@testable import VethKit
+import XCTest
+
+/// Each request type against a message written out by hand from the UAPI layouts.
+final class RequestEncodingTests: XCTestCase {
+    func testVethPairRequest() throws {
+        let m = try LinkSpec.veth(InterfaceName("veth1"), peer: InterfaceName("veth2")).request()
+        XCTAssertEqual(m.encoded(sequence: 1), hex("""
+            60000000 1000 0106 01000000 00000000
+            00000000 00000000 00000000 00000000
+            0a00 0300 76657468 3100 0000
+            3400 1280
+              0900 0100 76657468 00 000000
+              2400 0280
+                2000 0180
+                  00000000 00000000 00000000 00000000
+                  0a00 0300 76657468 3200 0000
+            """))
+    }
+
+    func testBridgeRequestHasNoInfoData() throws {
+        let m = try LinkSpec.bridge(InterfaceName("br0")).request()
+        XCTAssertEqual(m.encoded(sequence: 1), hex("""
+            38000000 1000 0106 01000000 00000000
+            00000000 00000000 00000000 00000000
+            0800 0300 62723000
+            1000 1280 0b00 0100 62726964 676500 00
+            """))
+    }
+
+    func testLinkChangeRequest() throws {
+        let m = LinkChange(up: true, mtu: 1400, masterIndex: 4).request(index: 3)
+        XCTAssertEqual(m.encoded(sequence: 1), hex("""
+            30000000 1000 0100 01000000 00000000
+            00 00 0000 03000000 01000000 01000000
+            0800 0400 78050000
+            0800 0a00 04000000
+            """))
+    }
+
+    func testAddressRequestIPv4() throws {
+        let m = Address.request(Int32(RTM_NEWADDR), try IPNetwork("192.168.1.200/24"), linkIndex: 2)
+        XCTAssertEqual(m.encoded(sequence: 1), hex("""
+            28000000 1400 0106 01000000 00000000
+            02 18 00 00 02000000
+            0800 0200 c0a801c8
+            0800 0100 c0a801c8
+            """))
+    }
+
+    func testAddressRequestIPv6NoDAD() throws {
+        let m = Address.request(Int32(RTM_NEWADDR), try IPNetwork("fd00::1/64"), linkIndex: 2, noDAD: true)
+        XCTAssertEqual(m.encoded(sequence: 1), hex("""
+            34000000 1400 0106 01000000 00000000
+            0a 40 00 00 02000000
+            1400 0100 fd000000 00000000 00000000 00000001
+            0800 0800 02000000
+            """))
+    }
+
+    func testDefaultRouteViaGateway() throws {
+        let r = Route(destination: nil, gateway: IPAddress("192.168.1.1"))
+        XCTAssertEqual(r.request(Int32(RTM_NEWROUTE)).encoded(sequence: 1), hex("""
+            24000000 1800 0106 01000000 00000000
+            02 00 00 00 fe 03 00 01 00000000
+            0800 0500 c0a80101
+            """))
+    }
+
+    func testRouteWithDeviceMetricAndLargeTable() throws {
+        let r = Route(destination: try IPNetwork("10.9.0.0/16"), outputIndex: 5, metric: 7, table: 1000)
+        XCTAssertEqual(r.request(Int32(RTM_NEWROUTE)).encoded(sequence: 1), hex("""
+            3c000000 1800 0106 01000000 00000000
+            02 10 00 00 00 03 fd 01 00000000
+            0800 0100 0a090000
+            0800 0400 05000000
+            0800 0600 07000000
+            0800 0f00 e8030000
+            """))
+    }
+
+    func testGroupDelete() throws {
+        // The request NetHandle.deleteLinks(group:) sends: RTM_DELLINK, index 0, IFLA_GROUP.
+        var m = MessageWriter(type: UInt16(RTM_DELLINK))
+        m.append(header: ifinfomsg())
+        m.attribute(UInt16(IFLA_GROUP), uint32: 42)
+        XCTAssertEqual(m.encoded(sequence: 1), hex("""
+            28000000 1100 0100 01000000 00000000
+            00000000 00000000 00000000 00000000
+            0800 1b00 2a000000
+            """))
+    }
+
+    func testValidationHappensBeforeEncoding() {
+        var spec = LinkSpec.dummy(try! InterfaceName("d0"))
+        spec.attributes.mtu = 10
+        XCTAssertThrowsError(try spec.validate())
+        let same = LinkSpec.veth(try! InterfaceName("v0"), peer: try! InterfaceName("v0"))
+        XCTAssertThrowsError(try same.validate())
+        let wrongFamily = Route(destination: try! IPNetwork("10.0.0.0/8"), gateway: IPAddress("fe80::1"))
+        XCTAssertThrowsError(try wrongFamily.validate()) { XCTAssertTrue("\($0)".contains("family"), "\($0)") }
+    }
+}
+
+func hex(_ text: String) -> [UInt8] {
+    let digits = text.filter(\.isHexDigit)
+    return stride(from: 0, to: digits.count, by: 2).map { i in
+        let a = digits.index(digits.startIndex, offsetBy: i)
+        return UInt8(digits[a...digits.index(after: a)], radix: 16)!
+    }
+}
