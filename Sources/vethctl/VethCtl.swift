@@ -70,7 +70,8 @@ enum Main {
                 emit(VethCtl.fullMessage(for: error) + "\n")
                 return 0
             }
-            warn(prefix.isEmpty ? VethCtl.fullMessage(for: error) : "vethctl: \(prefix)\(VethCtl.message(for: error))")
+            // One line, as for every other bad input; --help has the usage.
+            warn("vethctl: \(prefix)\(VethCtl.message(for: error)) (see vethctl --help)")
             return ExitStatus.badInput.rawValue
         }
     }
