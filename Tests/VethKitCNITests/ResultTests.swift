@@ -107,3 +107,46 @@ final class PluginDispatchTests: XCTestCase {
         XCTAssertEqual(code(["CNI_COMMAND": "STATUS"], config(version: "1.1.0", ipam: #"{"type":"no-such-ipam"}"#)), 4)
     }
 }
+
+final class JSONParserTests: XCTestCase {
+    func testParsesTheGrammar() throws {
+        let j = json(#" { "a" : [1, -2.5e3, true, false, null, "x\u00e9\ud83d\ude00\n\/"], "b": {}, "c": [], "d": 0, "e": 1E2 } "#)
+        XCTAssertEqual(j["a"], [1, .double(-2500), true, false, .null, "xé😀\n/"])
+        XCTAssertEqual(j["b"], .object([:]))
+        XCTAssertEqual(j["c"], .array([]))
+        XCTAssertEqual(j["d"], 0)
+        XCTAssertEqual(j["e"]?.intValue, 100)
+        XCTAssertEqual(json("9223372036854775807"), .int(Int64.max))
+    }
+
+    func testRefusesMalformedInput() {
+        let bad = ["", " ", "{", "}", "[1,]", "{\"a\" 1}", "{\"a\":1,}", "01", "1.", ".5", "-", "1e", "tru", "nul",
+                   "\"abc", "\"\\x\"", "\"\\ud800\"", "\"a\u{1}b\"", "[1] [2]", "{\"a\":1}x", "1e999",
+                   String(repeating: "[", count: 300) + String(repeating: "]", count: 300)]
+        for s in bad {
+            XCTAssertThrowsError(try JSON.parse(Array(s.utf8), what: "t"), s) { e in
+                XCTAssertEqual((e as? CNIError)?.code, .decodingFailure, s)
+            }
+        }
+    }
+
+    /// Random and mutated inputs never crash or hang the parser.
+    func testFuzzNeverCrashes() {
+        let seed = Array(config(#","isGateway":true,"mtu":1400,"dns":{"nameservers":["10.0.0.1"]}"#).utf8)
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            var b = seed
+            for _ in 0..<Int.random(in: 1...8, using: &rng) {
+                let k = Int.random(in: 0..<b.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: b[k] = UInt8.random(in: 0...255, using: &rng)
+                case 1: b.remove(at: k)
+                default: b.insert(UInt8.random(in: 0...255, using: &rng), at: k)
+                }
+                if b.isEmpty { break }
+            }
+            _ = try? JSON.parse(b, what: "fuzz")
+            _ = try? NetworkConfig(stdin: b, command: .add)
+        }
+    }
+}

@@ -1,8 +1,9 @@
-import FoundationEssentials
+import Glibc
 
-/// A JSON value, as CNI configurations and results carry them. Parsing goes through
-/// FoundationEssentials' `JSONDecoder`; encoding is our own small writer (stable key order,
-/// integers kept as integers, `/` not escaped) so the output is exactly what we mean.
+/// A JSON value, as CNI configurations and results carry them. Parsing and writing are our own
+/// (JSONParser below, `serialized`): no Foundation at all in the plugin's process. Measured here,
+/// linking FoundationEssentials statically for its JSONDecoder cost ~1.5 ms of start-up per
+/// process (hello world 2.8 ms vs 4.4 ms on the loaded build machine) — per container, per verb.
 public enum JSON: Equatable, Sendable {
     case null
     case bool(Bool)
@@ -15,9 +16,9 @@ public enum JSON: Equatable, Sendable {
     /// Parses `bytes`; throws ``CNIError`` code 6 (failed to decode content) naming `what`.
     public static func parse(_ bytes: [UInt8], what: String) throws -> JSON {
         do {
-            return try JSONDecoder().decode(JSON.self, from: Data(bytes))
-        } catch {
-            throw CNIError(.decodingFailure, "failed to decode \(what)", details: "\(what) is not valid JSON: \(error)")
+            return try JSONParser.parse(bytes)
+        } catch let e as JSONParser.Failure {
+            throw CNIError(.decodingFailure, "failed to decode \(what)", details: "\(what) is not valid JSON: \(e.reason) at byte \(e.offset)")
         }
     }
 
@@ -105,33 +106,6 @@ public enum JSON: Equatable, Sendable {
             }
         }
         out += "\""
-    }
-}
-
-extension JSON: Codable {
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null; return }
-        if let b = try? c.decode(Bool.self) { self = .bool(b); return }
-        if let i = try? c.decode(Int64.self) { self = .int(i); return }
-        if let d = try? c.decode(Double.self) { self = .double(d); return }
-        if let s = try? c.decode(String.self) { self = .string(s); return }
-        if let a = try? c.decode([JSON].self) { self = .array(a); return }
-        if let o = try? c.decode([String: JSON].self) { self = .object(o); return }
-        throw DecodingError.dataCorruptedError(in: c, debugDescription: "not a JSON value")
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .null: try c.encodeNil()
-        case .bool(let b): try c.encode(b)
-        case .int(let i): try c.encode(i)
-        case .double(let d): try c.encode(d)
-        case .string(let s): try c.encode(s)
-        case .array(let a): try c.encode(a)
-        case .object(let o): try c.encode(o)
-        }
     }
 }
 
