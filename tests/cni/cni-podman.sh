@@ -27,6 +27,10 @@ if [ "${CNI_PODMAN_INSIDE:-}" != 1 ]; then
 	[ -x /usr/lib/cni/host-local ] || { echo "SKIP: missing /usr/lib/cni/host-local (containernetworking-plugins)" >&2; exit 77; }
 	ldd "$(command -v busybox)" >/dev/null 2>&1 && { echo "SKIP: busybox is dynamic; need busybox-static" >&2; exit 77; }
 	[ -x "$BIN" ] || { echo "no plugin binary $BIN (swift build --product vethkit-cni)" >&2; exit 1; }
+	if [ "${VETHKIT_SANDBOX:-}" = 1 ]; then
+		# Already in the project's sandbox (e.g. from swift test): a private mount namespace is enough.
+		CNI_PODMAN_INSIDE=1 exec unshare --mount --propagation private "$(readlink -f "$0")" "$BIN"
+	fi
 	CNI_PODMAN_INSIDE=1 exec "$ROOT/scripts/sandbox" "$(readlink -f "$0")" "$BIN"
 fi
 
@@ -130,9 +134,9 @@ round() { # round IPAM_TYPE
 	cid2=$("${P[@]}" inspect --format '{{.Id}}' d2)
 	"${P[@]}" rm -f -t 0 d1 d2 >/dev/null
 	chk "[$ipam] rm -f called DEL" awk -v c="$cid2" '$2==c && $1=="DEL"{f=1} END{exit !f}' "$W/cni.log"
-	chk "[$ipam] no veth left" [ "$(ip -o link show type veth | wc -l)" = 0 ]
+	chk "[$ipam] no veth left on $BRIDGE" [ "$(ip -o link show master "$BRIDGE" type veth | wc -l)" = 0 ]
 	chk "[$ipam] all reservations released" [ -z "$(reserved)" ]
-	chk "[$ipam] /run/netns empty" [ -z "$(ls /run/netns)" ]
+	chk "[$ipam] no podman namespace left in /run/netns" [ -z "$(ls /run/netns | grep '^netns-')" ]
 	chk "[$ipam] libcni cache empty" [ -z "$(ls /var/lib/cni/results 2>/dev/null)" ]
 	echo "  plugin calls:"; awk '{print "  | "$1, substr($2,1,12), $3, $4}' "$W/cni.log"
 }
