@@ -202,7 +202,8 @@ public struct BridgeNetwork {
         } catch {
             throw cniError(error, "delete veth \(hostVethName)")
         }
-        if config.ipMasq {
+        // Without libnftables nothing can have been installed: DEL stays idempotent.
+        if config.ipMasq && NFTables.isAvailable {
             try step("remove masquerade") { try Masquerade.remove(owner: Naming.masqueradeOwner(network: config.name, a)) }
         }
     }
