@@ -248,8 +248,13 @@ final class CNIKernelTests: CNIKernelTestCase {
 
     func testKill9DuringAddThenGCLeavesNothing() throws {
         let cfg = conf(name: "knet5", bridge: "cnik5", subnet: "10.95.0.0/24", version: "1.1.0", extra: #","ipMasq":true"#)
+        // Calibrate: how long one ADD takes here, so the kills land anywhere inside it.
+        plugin(env("ADD", "warm-up", netns: try makeNamespace("cni-kill-warm")), cfg)   // bridge, nft table
+        let t0 = Date()
+        plugin(env("ADD", "calibrate", netns: try makeNamespace("cni-kill-cal")), cfg)
+        let addMicros = UInt32(max(1000, Date().timeIntervalSince(t0) * 1_000_000))
         var killedEarly = 0
-        for i in 0..<12 {
+        for i in 0..<16 {
             let ns = try makeNamespace("cni-kill\(i)")
             let p = Process()
             p.executableURL = URL(fileURLWithPath: binary)
@@ -260,16 +265,16 @@ final class CNIKernelTests: CNIKernelTestCase {
             try p.run()
             inPipe.fileHandleForWriting.write(Data(cfg.utf8))
             try inPipe.fileHandleForWriting.close()
-            usleep(UInt32.random(in: 0...6000))
+            usleep(UInt32.random(in: 0...addMicros))
             if p.isRunning { kill(p.processIdentifier, SIGKILL); killedEarly += 1 }
             p.waitUntilExit()
         }
-        print("kill -9: \(killedEarly) of 12 ADDs killed while running")
+        print("kill -9: \(killedEarly) of 16 ADDs killed while running (ADD takes ~\(addMicros / 1000) ms); before GC: \(reservations("knet5").count) reservations, \(try hostVeths(group: "knet5").count) host veths, \(try Masquerade.owners().filter { $0.hasPrefix(Naming.masqueradePrefix(network: "knet5")) }.count) rules")
         // Some ADDs also completed: GC with an empty valid list must remove them all the same.
         var gcConf = json(cfg).objectValue!
         gcConf["cni.dev/valid-attachments"] = .array([])
         plugin(["CNI_COMMAND": "GC", "CNI_PATH": "/usr/lib/cni"], JSON.object(gcConf).serialized)
-        XCTAssertEqual(reservations("knet5"), [], "no reservation left (killed \(killedEarly) of 12)")
+        XCTAssertEqual(reservations("knet5"), [], "no reservation left (killed \(killedEarly) of 16)")
         XCTAssertEqual(try hostVeths(group: "knet5").map(\.name), [], "no host veth left")
         XCTAssertEqual(try Masquerade.owners().filter { $0.hasPrefix(Naming.masqueradePrefix(network: "knet5")) }, [])
         // GC keeps valid attachments.
