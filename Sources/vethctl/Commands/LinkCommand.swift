@@ -152,8 +152,8 @@ struct LinkCommand: ParsableCommand {
                 let links = try name.map { [try h.link(named: $0)] } ?? h.links()
                 if json {
                     emit(JSON.array(links.map { l in
-                        .object([("ifindex", .int(Int64(l.index))), ("ifname", .string(l.name)),
-                                 ("stats64", l.statistics.map(LinkOutput.stats) ?? .null)])
+                        .object([JSONField("ifindex", .int(Int64(l.index))), JSONField("ifname", .string(l.name)),
+                                 JSONField("stats64", l.statistics.map(LinkOutput.stats) ?? .null)])
                     }).text() + "\n")
                 } else {
                     var t = Table("NAME", "RX PACKETS", "RX BYTES", "RX DROPPED", "TX PACKETS", "TX BYTES", "TX DROPPED")

@@ -1,13 +1,13 @@
 /// A JSON value written straight to text: no Foundation, no reflection, fast enough to print
 /// thousands of links in milliseconds. Keys keep their insertion order, as iproute2's do.
-indirect enum JSON {
+enum JSON {
     case string(String)
     case int(Int64)
     case uint(UInt64)
     case bool(Bool)
     case null
     case array([JSON])
-    case object([(String, JSON)])
+    case object([JSONField])
 
     /// Compact text (one line), or indented with `pretty`.
     func text(pretty: Bool = false) -> String {
@@ -51,7 +51,8 @@ indirect enum JSON {
         case .object(let fields):
             if fields.isEmpty { out.append(contentsOf: "{}".utf8); return }
             out.append(UInt8(ascii: "{"))
-            for (i, (k, v)) in fields.enumerated() {
+            for (i, field) in fields.enumerated() {
+                let (k, v) = (field.key, field.value)
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 if pretty { newline(&out, indent + 1) }
                 JSON.writeString(k, to: &out)
@@ -97,11 +98,21 @@ indirect enum JSON {
 
 /// Builds a JSON object field by field, skipping nil values.
 struct JSONObject {
-    var fields: [(String, JSON)] = []
-    mutating func set(_ key: String, _ value: JSON?) { if let value { fields.append((key, value)) } }
-    mutating func set(_ key: String, _ value: String?) { if let value { fields.append((key, .string(value))) } }
+    var fields: [JSONField] = []
+    mutating func set(_ key: String, _ value: JSON?) { if let value { fields.append(JSONField(key, value)) } }
+    mutating func set(_ key: String, _ value: String?) { if let value { fields.append(JSONField(key, .string(value))) } }
     mutating func set<I: BinaryInteger>(_ key: String, _ value: I?) {
-        if let value { fields.append((key, value < 0 ? .int(Int64(value)) : .uint(UInt64(value)))) }
+        if let value { fields.append(JSONField(key, value < 0 ? .int(Int64(value)) : .uint(UInt64(value)))) }
     }
     var json: JSON { .object(fields) }
+}
+
+/// One key and value of a JSON object.
+struct JSONField {
+    var key: String
+    var value: JSON
+    init(_ key: String, _ value: JSON) {
+        self.key = key
+        self.value = value
+    }
 }

@@ -47,7 +47,7 @@ struct LinkOutput {
         var tx = JSONObject()
         tx.set("bytes", s.txBytes); tx.set("packets", s.txPackets); tx.set("errors", s.txErrors)
         tx.set("dropped", s.txDropped); tx.set("collisions", s.collisions)
-        return .object([("rx", rx.json), ("tx", tx.json)])
+        return .object([JSONField("rx", rx.json), JSONField("tx", tx.json)])
     }
 
     func linkType(_ l: Link) -> String {
