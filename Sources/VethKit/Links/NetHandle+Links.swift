@@ -34,20 +34,20 @@ extension NetHandle {
 
     /// Creates a link (`ip link add`). The spec is validated before anything is sent.
     ///
-    /// A veth cannot be brought up in its creating request (the kernel opens an end before it is
-    /// paired and refuses with ENOTCONN), so ends marked `up` are brought up right after, each
-    /// through a handle in its own namespace (RTM_SETLINK does not honour IFLA_TARGET_NETNSID).
+    /// A veth's peer cannot be brought up in the creating request (the kernel opens the peer before
+    /// pairing it and refuses with ENOTCONN; the device itself is opened after pairing, so its IFF_UP
+    /// works), so a peer marked `up` is brought up right after, through a handle in its own namespace
+    /// (RTM_SETLINK does not honour IFLA_TARGET_NETNSID).
     public func addLink(_ spec: LinkSpec) throws {
         try spec.validate()
         try socket.request(spec.request())
         try bringUpVethEnds(spec)
     }
 
-    /// Brings up the ends of a freshly created veth that its spec marks `up`.
+    /// Brings up the peer of a freshly created veth when its spec marks it `up`.
     func bringUpVethEnds(_ spec: LinkSpec) throws {
-        guard let veth = spec.kind as? Veth else { return }
-        if spec.attributes.up { try bringUp(spec.attributes.name, in: spec.attributes.namespace) }
-        if veth.peer.up { try bringUp(veth.peer.name, in: veth.peer.namespace ?? spec.attributes.namespace) }
+        guard let veth = spec.kind as? Veth, veth.peer.up else { return }
+        try bringUp(veth.peer.name, in: veth.peer.namespace ?? spec.attributes.namespace)
     }
 
     /// Sets the link called `name` up, in `namespace` (nil: this handle's).
