@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "VethKitTopology", dependencies: ["VethKit", "CLinuxUAPI", "Yams"]),
         .target(name: "VethKitCNI", dependencies: ["VethKit"]),
         .executableTarget(name: "vethctl", dependencies: [
-            "VethKit", "VethKitTopology",
+            "VethKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vethkit-cni", dependencies: ["VethKitCNI"]),

@@ -1,5 +1,6 @@
 import CLinuxUAPI
 import Glibc
+import Synchronization
 
 /// A handle on one network namespace: an rtnetlink socket opened inside it, once. Every
 /// operation on links, addresses and routes goes through a handle; the calling thread's namespace
@@ -9,6 +10,8 @@ public final class NetHandle: Sendable {
     public let socket: NetlinkSocket
     /// The namespace the handle works in (kept open for namespace-relative operations).
     public let namespace: NetworkNamespace
+    /// Handles on other namespaces this one needed (veth ends created there), by namespace inode.
+    private let others = Mutex<[UInt64: NetHandle]>([:])
 
     /// A handle on the calling thread's namespace.
     public init() throws {
@@ -34,4 +37,14 @@ public final class NetHandle: Sendable {
 
     /// For error messages: the namespace's name, or nil for an unnamed one.
     var placeName: String? { namespace.name?.rawValue }
+
+    /// A handle on `other` (this one when it is the same namespace), opened once and kept.
+    public func handle(for other: NetworkNamespace) throws -> NetHandle {
+        let inode = try other.inode()
+        if inode == (try namespace.inode()) { return self }
+        if let h = others.withLock({ $0[inode] }) { return h }
+        let h = try NetHandle(namespace: other)
+        others.withLock { $0[inode] = h }
+        return h
+    }
 }

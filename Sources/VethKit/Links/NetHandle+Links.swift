@@ -33,15 +33,49 @@ extension NetHandle {
     }
 
     /// Creates a link (`ip link add`). The spec is validated before anything is sent.
+    ///
+    /// A veth's peer cannot be brought up in the creating request (the kernel opens the peer before
+    /// pairing it and refuses with ENOTCONN; the device itself is opened after pairing, so its IFF_UP
+    /// works), so a peer marked `up` is brought up right after, through a handle in its own namespace
+    /// (RTM_SETLINK does not honour IFLA_TARGET_NETNSID).
     public func addLink(_ spec: LinkSpec) throws {
         try spec.validate()
         try socket.request(spec.request())
+        try bringUpVethEnds(spec)
+    }
+
+    /// Brings up the peer of a freshly created veth when its spec marks it `up`.
+    func bringUpVethEnds(_ spec: LinkSpec) throws {
+        guard let veth = spec.kind as? Veth, veth.peer.up else { return }
+        try bringUp(veth.peer.name, in: veth.peer.namespace ?? spec.attributes.namespace)
+    }
+
+    /// Sets the link called `name` up, in `namespace` (nil: this handle's).
+    public func bringUp(_ name: InterfaceName, in namespace: NetworkNamespace? = nil) throws {
+        let handle = try namespace.map { try self.handle(for: $0) } ?? self
+        try handle.setLink(index: handle.link(named: name.rawValue).index, LinkChange(up: true))
+    }
+
+    /// The link called `name` in the namespace this handle knows as `targetNamespaceID`
+    /// (IFLA_TARGET_NETNSID), or in its own for nil.
+    public func link(named name: String, targetNamespaceID: Int32?) throws -> Link {
+        guard let targetNamespaceID else { return try link(named: name) }
+        try InterfaceName.validate(name)
+        var m = Self.getLinkRequest()
+        m.attribute(UInt16(IFLA_TARGET_NETNSID), int32: targetNamespaceID)
+        m.attribute(UInt16(IFLA_IFNAME), string: name)
+        return try getLink(m, describing: name)
     }
 
     /// Creates many links, `perSend` requests per sendmsg; one result per spec, in order.
     public func addLinks(_ specs: [LinkSpec], perSend: Int = 64) throws -> [Result<Void, KernelError>] {
         for s in specs { try s.validate() }
-        return try socket.requestBatch(specs.map { try $0.request() }, perSend: perSend)
+        var results = try socket.requestBatch(specs.map { try $0.request() }, perSend: perSend)
+        for (i, s) in specs.enumerated() {
+            guard case .success = results[i] else { continue }
+            do { try bringUpVethEnds(s) } catch let e as KernelError { results[i] = .failure(e) }
+        }
+        return results
     }
 
     /// Applies `change` to the link called `name` (`ip link set`).

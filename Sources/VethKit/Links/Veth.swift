@@ -29,7 +29,7 @@ public struct Veth: LinkKind {
         try m.nested(UInt16(VETH_INFO_PEER)) { m in
             var info = ifinfomsg()
             info.ifi_family = UInt8(AF_UNSPEC)
-            if peer.up { info.ifi_flags = UInt32(IFF_UP.rawValue); info.ifi_change = UInt32(IFF_UP.rawValue) }
+            // No IFF_UP here: the kernel opens the peer before pairing it (ENOTCONN); see NetHandle.addLink.
             m.append(header: info)
             try peer.encode(into: &m)
         }

@@ -1,0 +1,50 @@
+/// One plugin invocation, from environment and stdin to stdout and exit status.
+public enum CNIPlugin {
+    /// What to print and the exit status.
+    public struct Outcome: Equatable, Sendable {
+        public var stdout: String
+        public var status: Int32
+    }
+
+    /// Runs the verb in CNI_COMMAND. Never throws: errors become the spec's error object.
+    public static func run(environment: [String: String], stdin: [UInt8]) -> Outcome {
+        // The error object's cniVersion: the configuration's when it is one we know.
+        var version = CNIVersion.latest
+        if let j = try? JSON.parse(stdin, what: "stdin"), let v = j["cniVersion"]?.stringValue, CNIVersion.supported.contains(v) {
+            version = v
+        }
+        do {
+            let env = try CNIEnvironment(environment)
+            if env.command == .version {
+                let requested = (try? JSON.parse(stdin, what: "stdin"))?["cniVersion"]?.stringValue
+                return Outcome(stdout: CNIVersion.versionInfo(requested: requested).serialized + "\n", status: 0)
+            }
+            let config = try NetworkConfig(stdin: stdin, command: env.command)
+            version = config.cniVersion
+            switch env.command {
+            case .check where !CNIVersion.atLeast(config.cniVersion, "0.4.0"):
+                throw CNIError(.incompatibleVersion, "CHECK needs cniVersion 0.4.0 or later", details: "configuration has \(config.cniVersion)")
+            case .gc where !CNIVersion.atLeast(config.cniVersion, "1.1.0"), .status where !CNIVersion.atLeast(config.cniVersion, "1.1.0"):
+                throw CNIError(.incompatibleVersion, "\(env.command.rawValue) needs cniVersion 1.1.0 or later",
+                               details: "configuration has \(config.cniVersion)")
+            default: break
+            }
+            let net = try BridgeNetwork(environment: env, config: config, stdin: stdin)
+            switch env.command {
+            case .add:
+                let result = try net.add()
+                return Outcome(stdout: result.json(version: config.cniVersion).serialized + "\n", status: 0)
+            case .del: try net.del()
+            case .check: try net.check()
+            case .gc: try net.gc()
+            case .status: try net.status()
+            case .version: break
+            }
+            return Outcome(stdout: "", status: 0)
+        } catch let e as CNIError {
+            return Outcome(stdout: e.json(cniVersion: version).serialized + "\n", status: 1)
+        } catch {
+            return Outcome(stdout: cniError(error, "plugin").json(cniVersion: version).serialized + "\n", status: 1)
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import VethKit
+import XCTest
+@testable import VethKitCNI
+
+final class MasqueradeKernelTests: CNIKernelTestCase {
+    /// The Firewall API itself, in another namespace (NetworkNamespace.run): install, replace,
+    /// list owners, exact removal, idempotent removal.
+    func testInstallRemoveInNamespace() throws {
+        guard NFTables.isAvailable else { throw XCTSkip("libnftables1 not installed") }
+        _ = try makeNamespace("cni-nat")
+        let ns = try NetworkNamespace.open(NamespaceName("cni-nat"))
+        try Masquerade.install(source: try IPNetwork("10.60.0.0/24"), excluding: try IPNetwork("10.60.0.0/24"), owner: "test:a", in: ns)
+        try Masquerade.install(source: try IPNetwork("10.61.0.0/24"), owner: "test:b", in: ns)
+        try Masquerade.install(source: try IPNetwork("10.62.0.0/24"), owner: "test:b", in: ns)   // replaces b's rule
+        try Masquerade.install(source: try IPNetwork("fd60::/64"), owner: "test:c", in: ns)
+        XCTAssertEqual(Set(try Masquerade.owners(in: ns)), ["test:a", "test:b", "test:c"])
+        XCTAssertFalse(try Masquerade.owners().contains("test:a"), "nothing in the calling thread's namespace")
+        let listing = try NFTables.run("list table inet vethkit", in: ns)
+        XCTAssertTrue(listing.contains("ip saddr 10.62.0.0/24 masquerade"), listing)
+        XCTAssertFalse(listing.contains("10.61.0.0"), "re-install replaced the owner's rule")
+        XCTAssertTrue(listing.contains("ip saddr 10.60.0.0/24 ip daddr != 10.60.0.0/24 masquerade"), listing)
+        try Masquerade.remove(owner: "test:b", in: ns)
+        try Masquerade.remove(owner: "test:b", in: ns)
+        XCTAssertEqual(Set(try Masquerade.owners(in: ns)), ["test:a", "test:c"])
+        XCTAssertThrowsError(try Masquerade.install(source: try IPNetwork("10.0.0.0/8"), owner: "bad owner \"x\"", in: ns))
+        XCTAssertThrowsError(try Masquerade.install(source: try IPNetwork("10.0.0.0/8"), excluding: try IPNetwork("fd00::/8"), owner: "x", in: ns))
+    }
+
+    /// ipMasq really translates: the "outside" namespace has no route back to the container
+    /// subnet, so the container reaches it only when its packets leave with the host's address.
+    func testIPMasqTranslatesTraffic() throws {
+        guard NFTables.isAvailable else { throw XCTSkip("libnftables1 not installed") }
+        let cpath = try makeNamespace("cni-masq-c")
+        _ = try makeNamespace("cni-masq-out")
+        let out = try NetworkNamespace.open(NamespaceName("cni-masq-out"))
+        let host = try NetHandle()
+        try host.addLink(LinkSpec(LinkAttributes(name: try InterfaceName("masq-up")), kind: Veth(peer: LinkAttributes(name: try InterfaceName("masq-o"), namespace: out))))
+        defer { try? host.deleteLink(named: "masq-up") }
+        try host.addAddress(try IPNetwork("10.250.0.1/30"), link: "masq-up")
+        try host.setLink("masq-up", LinkChange(up: true))
+        let oh = try NetHandle(namespace: out)
+        try oh.addAddress(try IPNetwork("10.250.0.2/30"), link: "masq-o")
+        try oh.setLink("masq-o", LinkChange(up: true))
+        try oh.setLink("lo", LinkChange(up: true))
+
+        let noMasq = conf(name: "kmasq", bridge: "cnim0", subnet: "10.99.0.0/24")
+        plugin(env("ADD", "m1", netns: cpath), noMasq)
+        XCTAssertFalse(ping(from: "cni-masq-c", "10.250.0.2"), "without ipMasq the reply has no way back")
+        plugin(env("DEL", "m1", netns: cpath), noMasq)
+
+        let masq = conf(name: "kmasq", bridge: "cnim0", subnet: "10.99.0.0/24", extra: #","ipMasq":true"#)
+        plugin(env("ADD", "m1", netns: cpath), masq)
+        XCTAssertTrue(ping(from: "cni-masq-c", "10.250.0.2"), "with ipMasq the container reaches the outside")
+        XCTAssertTrue(ping(from: "cni-masq-c", "10.99.0.1"), "traffic inside the subnet still flows")
+        plugin(env("DEL", "m1", netns: cpath), masq)
+        XCTAssertEqual(try Masquerade.owners().filter { $0.hasPrefix(Naming.masqueradePrefix(network: "kmasq")) }, [])
+    }
+}
+
+/// A real runtime: tests/cni/cni-podman.sh (podman 4.3, CNI backend) against the built binary.
+final class PodmanTests: CNIKernelTestCase {
+    func testPodmanDrivesVethkitCNI() throws {
+        for tool in ["/usr/bin/podman", "/usr/bin/crun", "/usr/bin/jq", "/bin/busybox"] where !FileManager.default.isExecutableFile(atPath: tool) {
+            throw XCTSkip("\(tool) missing: apt-get install --no-install-recommends podman busybox-static jq")
+        }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("tests/cni/cni-podman.sh").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: script)
+        p.arguments = [binary]
+        let outPipe = Pipe()
+        p.standardOutput = outPipe
+        p.standardError = outPipe
+        try p.run()
+        let out = String(decoding: outPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        if p.terminationStatus == 77 { throw XCTSkip("podman test skipped: \(out)") }
+        XCTAssertEqual(p.terminationStatus, 0, out)
+        XCTAssertTrue(out.contains("RESULT fails=0"), out)
+        XCTAssertFalse(out.contains("FAIL"), out)
+    }
+}

@@ -1,0 +1,72 @@
+import CLinuxUAPI
+import Foundation
+import Glibc
+import VethKit
+import VethKitTestSupport
+import XCTest
+
+/// Addresses and routes on the real kernel, inside a namespace of the test's own.
+final class AddressRouteKernelTests: XCTestCase {
+    var nsName: NamespaceName!
+    var h: NetHandle!
+
+    override func setUpWithError() throws {
+        try requireKernel()
+        nsName = try NamespaceName("vk-ar-\(uniqueSuffix())")
+        h = try NetHandle(namespace: NetworkNamespace.create(nsName))
+        try h.addLink(.bridge(InterfaceName("d0")))
+        try h.setLink("d0", LinkChange(up: true))
+    }
+
+    override func tearDownWithError() throws {
+        if let nsName { try? NetworkNamespace.delete(nsName) }
+    }
+
+    func testIPv4AndIPv6AddressesAddListDelete() throws {
+        try h.addAddress(IPNetwork("192.168.1.200/24"), link: "d0")
+        try h.addAddress(IPNetwork("fd00:1::200/64"), link: "d0", noDAD: true)
+        let nets = try h.addresses(link: "d0").map { "\($0.network)" }
+        XCTAssertTrue(nets.contains("192.168.1.200/24"), "\(nets)")
+        XCTAssertTrue(nets.contains("fd00:1::200/64"), "\(nets)")
+        let j = try ipJSON("-n", nsName.rawValue, "addr", "show", "dev", "d0")
+        let infos = (j.first?["addr_info"] as? [[String: Any]]) ?? []
+        XCTAssertTrue(infos.contains { $0["local"] as? String == "192.168.1.200" && $0["prefixlen"] as? Int == 24 })
+        XCTAssertTrue(infos.contains { $0["local"] as? String == "fd00:1::200" && $0["prefixlen"] as? Int == 64 })
+        XCTAssertThrowsError(try h.addAddress(IPNetwork("192.168.1.200/24"), link: "d0")) {
+            XCTAssertEqual(($0 as? KernelError)?.errno, .exists)
+        }
+        try h.deleteAddress(IPNetwork("192.168.1.200/24"), link: "d0")
+        try h.deleteAddress(IPNetwork("fd00:1::200/64"), link: "d0")
+        XCTAssertFalse(try h.addresses(link: "d0").contains { $0.network.description == "192.168.1.200/24" })
+        XCTAssertThrowsError(try h.deleteAddress(IPNetwork("192.168.1.200/24"), link: "d0")) { XCTAssertTrue($0 is NotFound, "\($0)") }
+    }
+
+    func testRoutesDefaultViaDevMetricTable() throws {
+        try h.addAddress(IPNetwork("192.168.1.200/24"), link: "d0")
+        let oif = try h.link(named: "d0").index
+        try h.addRoute(Route(destination: nil, gateway: IPAddress("192.168.1.1")))
+        try h.addRoute(Route(destination: IPNetwork("10.20.0.0/16"), outputIndex: oif, metric: 50))
+        try h.addRoute(Route(destination: IPNetwork("10.30.0.0/16"), gateway: IPAddress("192.168.1.1"), table: 100))
+        let main = try h.routes()
+        XCTAssertTrue(main.contains { $0.isDefault && $0.gateway == IPAddress("192.168.1.1") && $0.outputIndex == oif })
+        XCTAssertTrue(main.contains { $0.destinationText == "10.20.0.0/16" && $0.metric == 50 })
+        XCTAssertFalse(main.contains { $0.destinationText == "10.30.0.0/16" })
+        XCTAssertTrue(try h.routes(table: 100).contains { $0.destinationText == "10.30.0.0/16" })
+        let j = try ipJSON("-n", nsName.rawValue, "route", "show")
+        XCTAssertTrue(j.contains { $0["dst"] as? String == "default" && $0["gateway"] as? String == "192.168.1.1" })
+        XCTAssertTrue(j.contains { $0["dst"] as? String == "10.20.0.0/16" && $0["metric"] as? Int == 50 })
+        XCTAssertEqual(try ipJSON("-n", nsName.rawValue, "route", "show", "table", "100").count, 1)
+        try h.deleteRoute(Route(destination: nil, gateway: IPAddress("192.168.1.1")))
+        XCTAssertFalse(try h.routes().contains { $0.isDefault })
+        XCTAssertThrowsError(try h.deleteRoute(Route(destination: nil, gateway: IPAddress("192.168.1.1")))) {
+            XCTAssertTrue($0 is NotFound, "\($0)")
+        }
+    }
+
+    func testIPv6DefaultRoute() throws {
+        try h.addAddress(IPNetwork("fd00:1::200/64"), link: "d0", noDAD: true)
+        try h.addRoute(Route(destination: nil, family: AF_INET6, gateway: IPAddress("fd00:1::1")))
+        XCTAssertTrue(try h.routes().contains { $0.isDefault && $0.family == AF_INET6 && $0.gateway == IPAddress("fd00:1::1") })
+        XCTAssertTrue(try ipJSON("-n", nsName.rawValue, "-6", "route", "show").contains { $0["dst"] as? String == "default" })
+    }
+}

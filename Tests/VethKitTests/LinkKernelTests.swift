@@ -1,0 +1,184 @@
+import CLinuxUAPI
+import Foundation
+import VethKit
+import VethKitTestSupport
+import XCTest
+
+/// Links on the real kernel, each read back through VethKit and cross-checked with `ip -j`.
+final class LinkKernelTests: XCTestCase {
+    var here: NetHandle!
+    var created: [String] = []
+    var namespaces: [NamespaceName] = []
+
+    override func setUpWithError() throws {
+        try requireKernel()
+        here = try NetHandle()
+    }
+
+    override func tearDownWithError() throws {
+        for n in created { try? here?.deleteLink(named: n) }
+        for n in namespaces { try? NetworkNamespace.delete(n) }
+    }
+
+    func name(_ prefix: String) -> String {
+        let n = prefix + uniqueSuffix()
+        created.append(n)
+        return String(n.prefix(15))
+    }
+
+    func newNamespace() throws -> NetworkNamespace {
+        let n = try NamespaceName("vk-l-\(uniqueSuffix())")
+        namespaces.append(n)
+        return try NetworkNamespace.create(n)
+    }
+
+    func testVethPairIsLinkedBothWays() throws {
+        let a = name("va"), b = name("vb")
+        try here.addLink(.veth(InterfaceName(a), peer: InterfaceName(b)))
+        let la = try here.link(named: a), lb = try here.link(named: b)
+        XCTAssertEqual(la.kind, "veth")
+        XCTAssertEqual(la.linkIndex, lb.index)
+        XCTAssertEqual(lb.linkIndex, la.index)
+        let j = try ipJSON("-d", "link", "show", a)
+        XCTAssertEqual(j.first?["ifindex"] as? Int, Int(la.index))
+        XCTAssertEqual(j.first?["link"] as? String, b)
+        XCTAssertEqual((j.first?["linkinfo"] as? [String: Any])?["info_kind"] as? String, "veth")
+        // Deleting either end removes both.
+        try here.deleteLink(named: b)
+        XCTAssertNil(try here.linkIfPresent(named: a))
+        XCTAssertTrue(try ipJSON("link", "show", "type", "veth").filter { ($0["ifname"] as? String) == a }.isEmpty)
+    }
+
+    func testPeerCreatedStraightInANamespaceInOneRequest() throws {
+        let ns = try newNamespace()
+        let a = name("vh"), b = name("vc")
+        try here.addLink(.veth(InterfaceName(a), peer: InterfaceName(b), peerNamespace: ns))
+        XCTAssertNil(try here.linkIfPresent(named: b))
+        let inside = try NetHandle(namespace: ns).link(named: b)
+        let outside = try here.link(named: a)
+        XCTAssertEqual(outside.linkIndex, inside.index)
+        XCTAssertNotNil(outside.linkNetnsID)
+        XCTAssertEqual(try here.namespaceID(of: ns), outside.linkNetnsID)
+        let j = try ipJSON("-n", ns.name!.rawValue, "link", "show", b)
+        XCTAssertEqual(j.count, 1)
+    }
+
+    func testBothEndsStraightIntoTwoOtherNamespaces() throws {
+        let ns1 = try newNamespace(), ns2 = try newNamespace()
+        var attrs = LinkAttributes(name: try InterfaceName("left0"), namespace: ns1, up: true)
+        attrs.mtu = 1400
+        var peer = LinkAttributes(name: try InterfaceName("right0"), namespace: ns2, up: true)
+        peer.mtu = 1400
+        try here.addLink(LinkSpec(attrs, kind: Veth(peer: peer)))
+        XCTAssertNil(try here.linkIfPresent(named: "left0"))
+        let l = try NetHandle(namespace: ns1).link(named: "left0")
+        let r = try NetHandle(namespace: ns2).link(named: "right0")
+        XCTAssertEqual(l.mtu, 1400)
+        XCTAssertEqual(r.mtu, 1400)
+        XCTAssertEqual(l.linkIndex, r.index)
+        XCTAssertTrue(l.isUp && r.isUp)
+        let pairs = try PeerMap.discover()
+        let pair = try XCTUnwrap(pairs.first { $0.end.name == "left0" || $0.end.name == "right0" })
+        XCTAssertEqual(Set([pair.end.namespace, pair.peer?.namespace]), Set([ns1.name, ns2.name]))
+    }
+
+    func testSetEveryAttributeAndReadItBack() throws {
+        let a = name("vs"), b = name("vp"), br = name("br")
+        try here.addLink(.veth(InterfaceName(a), peer: InterfaceName(b)))
+        try here.addLink(.bridge(InterfaceName(br)))
+        let mac = try MACAddress("02:11:22:33:44:55")
+        let renamed = name("vr")
+        try here.setLink(a, LinkChange(up: true, mtu: 1280, address: mac, alias: "seed end", group: 77,
+                                       masterIndex: here.link(named: br).index))
+        try here.setLink(a, LinkChange(name: InterfaceName(renamed)))
+        let l = try here.link(named: renamed)
+        XCTAssertEqual(l.mtu, 1280)
+        XCTAssertEqual(l.address, mac)
+        XCTAssertEqual(l.alias, "seed end")
+        XCTAssertEqual(l.group, 77)
+        XCTAssertEqual(l.masterIndex, try here.link(named: br).index)
+        XCTAssertTrue(l.isUp)
+        let j = try XCTUnwrap(ipJSON("link", "show", renamed).first)
+        XCTAssertEqual(j["mtu"] as? Int, 1280)
+        XCTAssertEqual(j["address"] as? String, "02:11:22:33:44:55")
+        XCTAssertEqual(j["ifalias"] as? String, "seed end")
+        XCTAssertEqual(j["group"] as? String, "77")
+        XCTAssertEqual(j["master"] as? String, br)
+        try here.setLink(renamed, LinkChange(up: false, masterIndex: 0))
+        let after = try here.link(named: renamed)
+        XCTAssertNil(after.masterIndex)
+        XCTAssertFalse(after.isUp)
+    }
+
+    func testMoveToNamespace() throws {
+        let ns = try newNamespace()
+        let a = name("vm"), b = name("vn")
+        try here.addLink(.veth(InterfaceName(a), peer: InterfaceName(b)))
+        try here.setLink(b, LinkChange(namespace: ns))
+        XCTAssertNil(try here.linkIfPresent(named: b))
+        XCTAssertNotNil(try NetHandle(namespace: ns).linkIfPresent(named: b))
+    }
+
+    func testGroupDeleteRemovesTheWholeGroupOnly() throws {
+        let keep = name("keep")
+        try here.addLink(.bridge(InterfaceName(keep)))
+        var specs: [LinkSpec] = []
+        for i in 0..<20 {
+            var s = LinkSpec.veth(try InterfaceName("g\(i)a"), peer: try InterfaceName("g\(i)b"))
+            s.attributes.group = 4242
+            specs.append(s)
+        }
+        let results = try here.addLinks(specs)
+        XCTAssertTrue(results.allSatisfy { if case .success = $0 { true } else { false } })
+        XCTAssertEqual(try here.links().filter { $0.group == 4242 }.count, 20)  // the peers stay in group 0
+        try here.deleteLinks(group: 4242)
+        XCTAssertTrue(try here.links().filter { $0.name.hasPrefix("g") && $0.name.count <= 4 }.isEmpty)
+        XCTAssertNotNil(try here.linkIfPresent(named: keep))
+    }
+
+    func testBatchReportsEachRefusalInOrder() throws {
+        let a = name("vb")
+        let specs = [LinkSpec.bridge(try InterfaceName(a)), .bridge(try InterfaceName(a))]
+        let results = try here.addLinks(specs)
+        guard case .success = results[0], case .failure(let e) = results[1] else {
+            return XCTFail("expected success then EEXIST: \(results)")
+        }
+        XCTAssertEqual(e.errno, .exists)
+    }
+
+    func testKernelRefusalCarriesErrnoNameAndExtendedAck() throws {
+        let a = name("vk")
+        try here.addLink(.bridge(InterfaceName(a)))
+        XCTAssertThrowsError(try here.addLink(.bridge(InterfaceName(a)))) { e in
+            XCTAssertEqual((e as? KernelError)?.errno, .exists)
+            XCTAssertTrue("\(e)".hasPrefix("File exists (EEXIST)"), "\(e)")
+        }
+        // A route to an unreachable gateway: the kernel explains in its extended ACK.
+        XCTAssertThrowsError(try here.addRoute(Route(destination: try IPNetwork("10.77.0.0/16"), gateway: IPAddress("203.0.113.9")))) { e in
+            let k = e as? KernelError
+            XCTAssertEqual(k?.errno.name, "ENETUNREACH")
+            XCTAssertNotNil(k?.message, "no extended ACK text")
+        }
+    }
+
+    func testUnknownLinkIsNotFound() throws {
+        XCTAssertThrowsError(try here.link(named: "nope\(uniqueSuffix())")) { XCTAssertTrue($0 is NotFound, "\($0)") }
+        XCTAssertThrowsError(try here.deleteLink(named: "nope\(uniqueSuffix())")) { XCTAssertTrue($0 is NotFound, "\($0)") }
+    }
+
+    func testEventsAnnounceNewAndDeletedLinks() throws {
+        let monitor = try EventMonitor()
+        let a = name("ve")
+        try here.addLink(.bridge(InterfaceName(a)))
+        try here.deleteLink(named: a)
+        var sawNew = false, sawDel = false
+        let deadline = monotonicSeconds() + 5
+        while !(sawNew && sawDel) && monotonicSeconds() < deadline {
+            for e in try monitor.next() {
+                if case .newLink(let l) = e, l.name == a { sawNew = true }
+                if case .deletedLink(let l) = e, l.name == a { sawDel = true }
+            }
+        }
+        XCTAssertTrue(sawNew && sawDel)
+    }
+}
