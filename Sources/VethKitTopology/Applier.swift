@@ -188,7 +188,7 @@ public enum Applier {
                 }
             }
         }
-        if let m = MasqueradeHook.removeAll { do { try m(name) } catch { firstError = firstError ?? error } }
+        do { try TopologyMasquerade.removeAll(name) } catch { firstError = firstError ?? error }
         mark("routes, masquerade")
         // Wait until the kernel has really destroyed them (namespace cleanup is asynchronous).
         let deadline = monotonicSeconds() + wait
@@ -228,12 +228,3 @@ public enum Applier {
     }
 }
 
-/// Masquerade plumbing, set up where the firewall layer exists.
-extension MasqueradeHook {
-    /// Adds masquerading of `source` in `node` (nil namespace: host) for topology `name`.
-    nonisolated(unsafe) public static var add: ((_ topology: String, _ namespace: NetworkNamespace?, _ source: IPNetwork) throws -> Void)?
-    /// Removes one rule.
-    nonisolated(unsafe) public static var remove: ((_ topology: String, _ namespace: NetworkNamespace?, _ source: IPNetwork) throws -> Void)?
-    /// Removes every rule of a topology in the host.
-    nonisolated(unsafe) public static var removeAll: ((_ topology: String) throws -> Void)?
-}

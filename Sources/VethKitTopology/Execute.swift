@@ -113,7 +113,7 @@ final class Run: @unchecked Sendable {
                 case .deleteAddress(let node, let i, let a):
                     do { try handle(node).deleteAddress(a, link: i) } catch is NotFound {}
                 case .deleteMasquerade(let node, let source):
-                    try MasqueradeHook.remove?(topo.name, node == Topology.hostNode ? nil : NetworkNamespace.open(nsName(node)), source)
+                    try TopologyMasquerade.remove(topo.name, node, node == Topology.hostNode ? nil : NetworkNamespace.open(nsName(node)), source)
                 default: continue
                 }
             } catch { throw fail(line, error) }
@@ -431,11 +431,8 @@ final class Run: @unchecked Sendable {
         try phase("masquerade")
         for step in plan.steps {
             guard case .addMasquerade(let node, let source) = step else { continue }
-            guard let add = MasqueradeHook.add else {
-                throw fail(plan.describe(step), InvalidInput("masquerade", source.description, "not supported in this build (no nftables layer)"))
-            }
             do {
-                try add(topo.name, node == Topology.hostNode ? nil : NetworkNamespace.open(nsName(node)), source)
+                try TopologyMasquerade.add(topo.name, node, node == Topology.hostNode ? nil : NetworkNamespace.open(nsName(node)), source)
                 addedMasquerade.with { $0.append((node, source)) }
             } catch { throw fail(plan.describe(step), error) }
         }
@@ -452,7 +449,7 @@ final class Run: @unchecked Sendable {
             }
         }
         for (node, source) in addedMasquerade.value.reversed() {
-            attempt("masquerade \(source) in \(node)") { try MasqueradeHook.remove?(topo.name, node == Topology.hostNode ? nil : NetworkNamespace.open(nsName(node)), source) }
+            attempt("masquerade \(source) in \(node)") { try TopologyMasquerade.remove(topo.name, node, node == Topology.hostNode ? nil : NetworkNamespace.open(nsName(node)), source) }
         }
         for (node, r) in addedRoutes.value.reversed() {
             attempt("route \(node): \(r)") {

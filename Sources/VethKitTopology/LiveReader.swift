@@ -211,13 +211,49 @@ public enum LiveReader {
         for n in topo.nodes where state.nodes[n.name] == nil {
             state.nodes[n.name] = .init(name: n.name, namespace: topo.namespaceName(of: n.name), exists: false, owned: false)
         }
-        if let masq = MasqueradeHook.live { try masq(topo, &state) }
+        try TopologyMasquerade.read(topo, &state)
         return state
     }
 }
 
-/// Masquerade support plugged in where the firewall layer is available (see ``Applier``).
-public enum MasqueradeHook {
-    /// Fills `masquerade` of live nodes.
-    nonisolated(unsafe) public static var live: ((Topology, inout LiveState) throws -> Void)?
+/// Masquerade rules of topologies: VethKit's nftables masquerade (libnftables, in process), one
+/// owner per (topology, node, source prefix): `topo/<topology>/<node>/<prefix>`.
+enum TopologyMasquerade {
+    static func owner(_ topology: String, _ node: String, _ source: IPNetwork) -> String {
+        "topo/\(topology)/\(node)/\(source.masked)"
+    }
+
+    static func add(_ topology: String, _ node: String, _ namespace: NetworkNamespace?, _ source: IPNetwork) throws {
+        try Masquerade.install(source: source.masked, excluding: source.masked, owner: owner(topology, node, source), in: namespace)
+    }
+
+    static func remove(_ topology: String, _ node: String, _ namespace: NetworkNamespace?, _ source: IPNetwork) throws {
+        try Masquerade.remove(owner: owner(topology, node, source), in: namespace)
+    }
+
+    /// The sources masqueraded for `topology`'s `node` in `namespace`.
+    static func sources(_ topology: String, _ node: String, _ namespace: NetworkNamespace?) throws -> [IPNetwork] {
+        guard NFTables.isAvailable else { return [] }
+        let prefix = "topo/\(topology)/\(node)/"
+        return try Masquerade.owners(in: namespace).compactMap { o in
+            o.hasPrefix(prefix) ? try? IPNetwork(String(o.dropFirst(prefix.count))) : nil
+        }
+    }
+
+    /// Removes every rule of `topology` in the host.
+    static func removeAll(_ topology: String) throws {
+        guard NFTables.isAvailable else { return }
+        for o in try Masquerade.owners() where o.hasPrefix("topo/\(topology)/") {
+            try Masquerade.remove(owner: o)
+        }
+    }
+
+    /// Fills in the live masquerade of the host and of the nodes that declare some.
+    static func read(_ topo: Topology, _ state: inout LiveState) throws {
+        guard NFTables.isAvailable else { return }
+        for (name, n) in state.nodes where n.exists && (name == Topology.hostNode || !(topo.node(name)?.masquerade.isEmpty ?? true)) {
+            let ns = try n.namespace.map { try NetworkNamespace.open(NamespaceName($0)) }
+            state.nodes[name]!.masquerade = try sources(topo.name, name, ns)
+        }
+    }
 }

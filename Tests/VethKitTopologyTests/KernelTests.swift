@@ -251,4 +251,29 @@ final class TopologyKernelTests: XCTestCase {
             XCTAssertEqual(try hostLinksOrGroup(of: "kt"), [], "round \(round) at \(f)")
         }
     }
+
+    func testMasqueradeFollowsTheFile() throws {
+        try requireKernel()
+        guard NFTables.isAvailable else { throw XCTSkip("libnftables not installed") }
+        let yaml = try String(contentsOfFile: repoRoot + "/examples/seed.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "name: seed", with: "name: masq")
+            .replacingOccurrences(of: "      br0: {addresses: [192.168.1.1/24]}", with: "      br0: {addresses: [192.168.1.1/24]}\n    masquerade: [192.168.1.0/24]")
+        let t = try Topology.parse(yaml)
+        defer { _ = try? Applier.down(name: "masq") }
+        let r = try Applier.up(t)
+        XCTAssertTrue(r.plan.steps.contains(.addMasquerade(node: "host", source: try IPNetwork("192.168.1.0/24"))), r.plan.text)
+        XCTAssertEqual(try Masquerade.owners().filter { $0.hasPrefix("topo/masq/") }, ["topo/masq/host/192.168.1.0/24"])
+        XCTAssertEqual(try Applier.up(t).summary, "masq: no changes")
+        XCTAssertTrue(try Shower.show(t).json.contains("\"masquerade\":[\"192.168.1.0/24\"]"))
+        XCTAssertTrue(try Checker.run(t).passed)
+        // Dropped from the file: removed by the next up.
+        let t2 = try Topology.parse(yaml.replacingOccurrences(of: "    masquerade: [192.168.1.0/24]\n", with: ""))
+        let r2 = try Applier.up(t2)
+        XCTAssertEqual(r2.plan.steps, [.deleteMasquerade(node: "host", source: try IPNetwork("192.168.1.0/24"))])
+        XCTAssertEqual(try Masquerade.owners().filter { $0.hasPrefix("topo/masq/") }, [])
+        // And down removes it too.
+        _ = try Applier.up(t)
+        _ = try Applier.down(name: "masq")
+        XCTAssertEqual(try Masquerade.owners().filter { $0.hasPrefix("topo/masq/") }, [])
+    }
 }
