@@ -95,10 +95,19 @@ public enum Checker {
                         }
                     }
                 } else if ports.count > 1 {
+                    // The addresses behind a port: its far end's, or those of the bridge the far end is a port of.
+                    func behind(_ far: Topology.Endpoint) -> [IPNetwork] {
+                        far.addresses + (far.master.flatMap { m in t.node(far.node)?.bridges.first { $0.name == m }?.addresses } ?? [])
+                    }
                     for (k, (p, far)) in ports.enumerated() {
-                        let (_, next) = ports[(k + 1) % ports.count]
-                        if let a = next.addresses.first(where: { x in far.addresses.contains { $0.isIPv4 == x.isIPv4 && $0.contains(x.address) } }) {
-                            add(far.node, a.address, "bridge port \(n.name)/\(b.name):\(p.name) to neighbour")
+                        // The next port (ring order) with an address this far node can reach.
+                        for step in 1..<ports.count {
+                            let (_, next) = ports[(k + step) % ports.count]
+                            if next.node == far.node { continue }
+                            if let a = behind(next).first(where: { canReach(far.node, $0.address) }) {
+                                add(far.node, a.address, "bridge port \(n.name)/\(b.name):\(p.name) to neighbour")
+                                break
+                            }
                         }
                     }
                 }

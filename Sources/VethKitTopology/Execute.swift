@@ -380,7 +380,8 @@ final class Run: @unchecked Sendable {
         }
         for s in plan.steps {
             if case .createBridge(let n, let b) = s, n == node {
-                items.append(Item(line: plan.describe(s), message: LinkChange(up: true).request(index: try idx(b.name, plan.describe(s)))))
+                // After the ports joined: a bridge's MTU set now sticks (see pipeline).
+                items.append(Item(line: plan.describe(s), message: LinkChange(up: true, mtu: b.mtu.map(UInt32.init)).request(index: try idx(b.name, plan.describe(s)))))
             }
         }
         for (name, master) in pendingPeers.value[node] ?? [] {

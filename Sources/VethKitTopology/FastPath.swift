@@ -146,6 +146,13 @@ extension Run {
         }
         try refresh()
         var config: [Item] = []
+        // A bridge's MTU given at creation is overridden by its ports' (auto MTU); set afterwards,
+        // it sticks (the kernel then treats it as set by the user).
+        for b in decl.bridges {
+            if let mtu = b.mtu, let ix = index[b.name] {
+                config.append(Item(line: "~ link \(node)/\(b.name): mtu \(mtu)", message: LinkChange(mtu: UInt32(mtu)).request(index: ix)))
+            }
+        }
         for i in ifaces {
             for a in i.addresses {
                 let lineA = plan.describe(.addAddress(node: node, interface: i.name, address: a))

@@ -276,4 +276,38 @@ final class TopologyKernelTests: XCTestCase {
         _ = try Applier.down(name: "masq")
         XCTAssertEqual(try Masquerade.owners().filter { $0.hasPrefix("topo/masq/") }, [])
     }
+
+    /// A switch namespace holding a bridge without an address, leaves in namespaces, a bridge port
+    /// on either end of a link, MTU and MAC set: the path where both ends are in namespaces.
+    func testSwitchInANamespace() throws {
+        try requireKernel()
+        let t = try Topology.parse("""
+        name: sw
+        nodes:
+          s: {bridges: {br0: {mtu: 9000}}, sysctls: {net.ipv4.ip_forward: "0"}}
+          a: {}
+          b: {}
+          c: {bridges: {brc: {addresses: [10.0.0.3/24]}}}
+        links:
+          - endpoints: [{node: a, name: eth0, addresses: [10.0.0.1/24, "fd00:5::1/64"], mac: "02:00:00:00:00:0a"}, {node: s, name: pa, master: br0}]
+            mtu: 9000
+          - endpoints: [{node: b, name: eth0, addresses: [10.0.0.2/24, "fd00:5::2/64"]}, {node: s, name: pb, master: br0}]
+          - endpoints: [{node: s, name: pc, master: br0}, {node: c, name: up0, master: brc}]
+        """)
+        defer { _ = try? Applier.down(name: "sw") }
+        let r = try Applier.up(t)
+        print(r.plan.text)
+        try assertShowMatchesIP(t)
+        let report = try Checker.run(t)
+        print(report.table)
+        XCTAssertTrue(report.passed, report.table)
+        XCTAssertEqual(try Applier.up(t).summary, "sw: no changes")
+        let a = try parseJSONArray(try runProcess("/usr/sbin/ip", ["-n", "sw-a", "-j", "link", "show", "eth0"]).stdout)
+        XCTAssertEqual(a.first?["address"] as? String, "02:00:00:00:00:0a")
+        XCTAssertEqual(a.first?["mtu"] as? Int, 9000)
+        let pc = try parseJSONArray(try runProcess("/usr/sbin/ip", ["-n", "sw-c", "-j", "link", "show", "up0"]).stdout)
+        XCTAssertEqual(pc.first?["master"] as? String, "brc")
+        _ = try Applier.down(name: "sw")
+        XCTAssertEqual(try namespaces(of: "sw"), [])
+    }
 }
