@@ -146,7 +146,7 @@ public enum Applier {
             }
         }
         let host = try NetHandle()
-        let links = try host.links()
+        let links = try host.linksWithoutStatistics()
         let (owned, stale) = try LiveReader.ownedNamespaces(of: name, hostLinks: links)
         mark("find \(owned.count + stale.count) namespaces")
         var firstError: Error?
@@ -193,7 +193,7 @@ public enum Applier {
         // Wait until the kernel has really destroyed them (namespace cleanup is asynchronous).
         let deadline = monotonicSeconds() + wait
         while monotonicSeconds() < deadline {
-            let left = try host.links().contains { l in l.alias == alias || ours.contains { $0.index == l.index && $0.name == l.name } }
+            let left = try host.linksWithoutStatistics().contains { l in l.alias == alias || ours.contains { $0.index == l.index && $0.name == l.name } }
             if !left { break }
             usleep(2_000)
         }

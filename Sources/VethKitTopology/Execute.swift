@@ -130,7 +130,7 @@ final class Run: @unchecked Sendable {
         guard !names.isEmpty else { return }
         let deadline = monotonicSeconds() + timeout
         while monotonicSeconds() < deadline {
-            if try !host.links().contains(where: { names.contains($0.name) }) { return }
+            if try !host.linksWithoutStatistics().contains(where: { names.contains($0.name) }) { return }
             usleep(2_000)
         }
     }

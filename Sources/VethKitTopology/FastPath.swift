@@ -179,3 +179,16 @@ extension MessageWriter {
         return m
     }
 }
+
+extension NetHandle {
+    /// Every link, without counters (IFLA_EXT_MASK = RTEXT_FILTER_SKIP_STATS): a smaller dump,
+    /// for decisions that need names, groups, aliases and peers only.
+    func linksWithoutStatistics() throws -> [VethKit.Link] {
+        var m = MessageWriter(type: UInt16(RTM_GETLINK))
+        var info = ifinfomsg()
+        info.ifi_family = UInt8(AF_UNSPEC)
+        m.append(header: info)
+        m.attribute(UInt16(IFLA_EXT_MASK), uint32: UInt32(RTEXT_FILTER_SKIP_STATS))
+        return try socket.dump(m).compactMap { $0.type == UInt16(RTM_NEWLINK) ? try VethKit.Link(message: $0) : nil }
+    }
+}

@@ -104,7 +104,7 @@ public enum LiveReader {
         let hostDeclared = Set(topo.interfaces(of: Topology.hostNode).map(\.name))
 
         // Host: our links and those the file names.
-        let hostLinks = try host.links()
+        let hostLinks = withStatistics ? try host.links() : try host.linksWithoutStatistics()
         let hostAddrs = try host.addresses()
         let hostRoutes = try host.routes().filter { $0.protocolID == Ownership.routeProtocol }
         var hostSysctls: [String: String] = [:]
@@ -130,7 +130,7 @@ public enum LiveReader {
                 return
             }
             let h = try NetHandle()
-            let links = try h.links()
+            let links = withStatistics ? try h.links() : try h.linksWithoutStatistics()
             let lo = links.first { $0.name == "lo" }
             let loAlias = lo?.alias.flatMap { $0.isEmpty ? nil : $0 }
             let owned = loAlias == alias || (loAlias == nil && links.count <= 1 && !(lo?.isUp ?? false))
