@@ -38,10 +38,16 @@ extension NetHandle {
     /// pairing it and refuses with ENOTCONN; the device itself is opened after pairing, so its IFF_UP
     /// works), so a peer marked `up` is brought up right after, through a handle in its own namespace
     /// (RTM_SETLINK does not honour IFLA_TARGET_NETNSID).
+    /// If that second step fails, the new pair is deleted again: nothing is left half-built.
     public func addLink(_ spec: LinkSpec) throws {
         try spec.validate()
         try socket.request(spec.request())
-        try bringUpVethEnds(spec)
+        do {
+            try bringUpVethEnds(spec)
+        } catch {
+            try? handle(for: spec.attributes.namespace).deleteLink(named: spec.attributes.name.rawValue)
+            throw error
+        }
     }
 
     /// Brings up the peer of a freshly created veth when its spec marks it `up`.
@@ -52,7 +58,7 @@ extension NetHandle {
 
     /// Sets the link called `name` up, in `namespace` (nil: this handle's).
     public func bringUp(_ name: InterfaceName, in namespace: NetworkNamespace? = nil) throws {
-        let handle = try namespace.map { try self.handle(for: $0) } ?? self
+        let handle = try self.handle(for: namespace)
         try handle.setLink(index: handle.link(named: name.rawValue).index, LinkChange(up: true))
     }
 
@@ -73,7 +79,12 @@ extension NetHandle {
         var results = try socket.requestBatch(specs.map { try $0.request() }, perSend: perSend)
         for (i, s) in specs.enumerated() {
             guard case .success = results[i] else { continue }
-            do { try bringUpVethEnds(s) } catch let e as KernelError { results[i] = .failure(e) }
+            do {
+                try bringUpVethEnds(s)
+            } catch {
+                try? handle(for: s.attributes.namespace).deleteLink(named: s.attributes.name.rawValue)
+                results[i] = .failure(error as? KernelError ?? KernelError(errno: .invalid, message: "\(error)"))
+            }
         }
         return results
     }
