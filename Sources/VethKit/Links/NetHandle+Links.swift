@@ -150,4 +150,22 @@ extension NetHandle {
         }
         return try Link(message: reply)
     }
+
+    /// Waits until every link called one of `names` is running (IFF_RUNNING: carrier on and the
+    /// kernel's link watcher has caught up, so a bridge port forwards and the qdisc passes
+    /// packets), polling every 10 ms up to `timeout` seconds. The link watcher batches carrier
+    /// changes for up to a second, so a veth pair brought up just now may drop its first packets.
+    /// Returns the names still not running at the deadline (empty on success).
+    @discardableResult
+    public func waitUntilRunning(_ names: [String], timeout: Double = 3) throws -> [String] {
+        let deadline = monotonicSeconds() + timeout
+        var pending = Swift.Set(names)
+        while true {
+            for l in try links() where pending.contains(l.name) && l.flags.contains(.running) {
+                pending.remove(l.name)
+            }
+            if pending.isEmpty || monotonicSeconds() > deadline { return pending.sorted() }
+            usleep(10_000)
+        }
+    }
 }
