@@ -7,7 +7,7 @@
 #   - list 2000 links as JSON: `vethctl link show --json` vs `ip -j link show` (whole process);
 #   - delete the 1000 pairs by link group: `vethctl link del --group` vs `ip link del group` vs C;
 #   - start-up: `vethctl --version` vs `ip -V`.
-# Release build (scripts/build-release: vethctl fully static). Writes bench/RESULTS.md (medians of REPS).
+# Release build (scripts/build-release: vethctl fully static). Writes bench/results/veth.md (medians of REPS) and rebuilds bench/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${1:-5}
@@ -45,7 +45,8 @@ for r in $(seq 1 $REPS); do
 	echo "vethctl delete $(t "$V" link del --group 99)"; gone
 	for i in 1 2 3 4 5; do echo "ip startup $(t ip -V)"; echo "vethctl startup $(t "$V" --version)"; done
 done' >"$WORK/raw.txt"
-python3 - "$WORK/raw.txt" "$REPS" <<'PY' | tee bench/RESULTS.md
+python3 - "$WORK/raw.txt" "$REPS" <<'PY' | tee bench/results/veth.md
+bench/collect.sh
 import sys, statistics, datetime, platform, subprocess
 rows = {}
 for line in open(sys.argv[1]):
