@@ -46,7 +46,6 @@ for r in $(seq 1 $REPS); do
 	for i in 1 2 3 4 5; do echo "ip startup $(t ip -V)"; echo "vethctl startup $(t "$V" --version)"; done
 done' >"$WORK/raw.txt"
 python3 - "$WORK/raw.txt" "$REPS" <<'PY' | tee bench/results/veth.md
-bench/collect.sh
 import sys, statistics, datetime, platform, subprocess
 rows = {}
 for line in open(sys.argv[1]):
@@ -68,3 +67,4 @@ row("list 2000 links as JSON", "list", "≤ 1.0× ip")
 row("delete 1000 pairs by group", "delete", "–")
 row("start-up (--version / -V)", "startup", "≤ 1.5× ip")
 PY
+bench/collect.sh
