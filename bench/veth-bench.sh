@@ -7,20 +7,20 @@
 #   - list 2000 links as JSON: `vethctl link show --json` vs `ip -j link show` (whole process);
 #   - delete the 1000 pairs by link group: `vethctl link del --group` vs `ip link del group` vs C;
 #   - start-up: `vethctl --version` vs `ip -V`.
-# Release build, Swift stdlib linked statically. Writes bench/RESULTS.md (medians of REPS).
+# Release build (scripts/build-release: vethctl fully static). Writes bench/results/veth.md (medians of REPS) and rebuilds bench/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${1:-5}
 N=1000
 ANCHORS=${ANCHORS:-../shared/bench}
-swift build -c release --static-swift-stdlib --product vethctl >/dev/null
+scripts/build-release >/dev/null
 WORK=$(mktemp -d /tmp/vethkit-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 cp "$ANCHORS/nlbench.c" "$WORK/"
 gcc -O2 -Wall -o "$WORK/nlbench" "$WORK/nlbench.c"
 for i in $(seq 0 $((N - 1))); do echo "link add vethA$i type veth peer name vethB$i group 99"; done >"$WORK/ip.batch"
 for i in $(seq 0 $((N - 1))); do echo "link add vethA$i --peer vethB$i --group 99"; done >"$WORK/vethctl.batch"
-export V="$PWD/.build/release/vethctl" WORK REPS N
+export V="$PWD/dist/bin/vethctl" WORK REPS N
 scripts/sandbox bash -c '
 set -euo pipefail
 t() { local t0=$EPOCHREALTIME; "$@" >/dev/null; local t1=$EPOCHREALTIME; awk -v a=$t0 -v b=$t1 "BEGIN{printf \"%.4f\", b-a}"; }
@@ -45,7 +45,7 @@ for r in $(seq 1 $REPS); do
 	echo "vethctl delete $(t "$V" link del --group 99)"; gone
 	for i in 1 2 3 4 5; do echo "ip startup $(t ip -V)"; echo "vethctl startup $(t "$V" --version)"; done
 done' >"$WORK/raw.txt"
-python3 - "$WORK/raw.txt" "$REPS" <<'PY' | tee bench/RESULTS.md
+python3 - "$WORK/raw.txt" "$REPS" <<'PY' | tee bench/results/veth.md
 import sys, statistics, datetime, platform, subprocess
 rows = {}
 for line in open(sys.argv[1]):
@@ -53,7 +53,7 @@ for line in open(sys.argv[1]):
     rows.setdefault((tool, what), []).append(float(val))
 med = {k: statistics.median(v) for k, v in rows.items()}
 kernel = platform.release()
-print(f"# vethctl vs anchors ({datetime.date.today()}, kernel {kernel}, {sys.argv[2]} reps, medians; release, static stdlib)\n")
+print(f"# vethctl vs anchors ({datetime.date.today()}, kernel {kernel}, {sys.argv[2]} reps, medians; release, vethctl fully static)\n")
 print("Whole-process wall time except the C floor, which times its netlink work in-process.\n")
 print("| task | raw-C floor | ip | vethctl | vethctl / floor | vethctl / ip | target |")
 print("|---|---|---|---|---|---|---|")
@@ -67,3 +67,4 @@ row("list 2000 links as JSON", "list", "≤ 1.0× ip")
 row("delete 1000 pairs by group", "delete", "–")
 row("start-up (--version / -V)", "startup", "≤ 1.5× ip")
 PY
+bench/collect.sh
