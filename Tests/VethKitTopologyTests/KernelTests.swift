@@ -310,4 +310,33 @@ final class TopologyKernelTests: XCTestCase {
         _ = try Applier.down(name: "sw")
         XCTAssertEqual(try namespaces(of: "sw"), [])
     }
+
+    /// `up` and `down` of one topology started at once (two processes): they never interleave, so
+    /// the end state is all or nothing, and the topology is consistent either way.
+    func testConcurrentUpAndDownNeverInterleave() throws {
+        try requireKernel()
+        let bin = productPath("vethkit-topo")
+        guard FileManager.default.isExecutableFile(atPath: bin) else { throw XCTSkip("\(bin) not built") }
+        let file = NSTemporaryDirectory() + "cc-\(uniqueSuffix()).yaml"
+        try TopologyGenerator.star(60, name: "cc").write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file); _ = try? runProcess(bin, ["down", "cc"]) }
+        for round in 0..<3 {
+            let up = Process()
+            up.executableURL = URL(fileURLWithPath: bin)
+            up.arguments = ["up", file, "-q"]
+            up.standardOutput = FileHandle.nullDevice
+            up.standardError = FileHandle.nullDevice
+            try up.run()
+            usleep(UInt32(round) * 20_000)
+            let down = try runProcess(bin, ["down", "cc"])
+            up.waitUntilExit()
+            XCTAssertEqual(up.terminationStatus, 0)
+            XCTAssertEqual(down.status, 0, down.stderr)
+            let ns = try namespaces(of: "cc").count
+            let links = try hostLinksOrGroup(of: "cc").count
+            XCTAssertTrue((ns == 60 && links == 61) || (ns == 0 && links == 0), "round \(round): \(ns) namespaces, \(links) host links")
+            if ns == 60 { XCTAssertEqual(try runProcess(bin, ["up", file]).stdout, "cc: no changes\n") }
+            _ = try runProcess(bin, ["down", "cc"])
+        }
+    }
 }
