@@ -81,9 +81,12 @@ extension Run {
     }
 
     /// The whole life of a fresh namespace on one worker thread, without spawning a thread per
-    /// namespace: create it (the thread stays inside), sysctls, lo marked, its bridges, its veths
-    /// created from inside with the host end placed in the host (IFLA_NET_NS_FD), addresses, routes.
-    /// The host ends are brought up, enslaved and aliased afterwards in one host batch.
+    /// namespace: create it (the thread stays inside), sysctls, then ONE batch (a single sendmsg)
+    /// with lo marked and up, its bridges, its veths created from inside with the host end placed
+    /// in the host (IFLA_NET_NS_FD), addresses and routes. In a namespace this thread has just
+    /// made, it chooses the interface indexes itself (ifi_index in the creating request: the kernel
+    /// takes it or refuses), so no lookup is needed between the steps. The host ends are brought up,
+    /// enslaved and aliased afterwards in one host batch.
     func pipeline(node: String, hostNamespace: NetworkNamespace) throws {
         let ns = topo.namespaceName(of: node)!
         let line = "+ namespace \(ns) (node \(node))"
@@ -100,64 +103,43 @@ extension Run {
         } catch { throw fail(line, error) }
         let sock: NetlinkSocket
         do { sock = try NetlinkSocket() } catch { throw fail(line, error) }
-        func batch(_ items: [Item]) throws {
-            guard !items.isEmpty else { return }
-            let results = try sock.requestBatch(items.map(\.message))
-            for (k, r) in results.enumerated() { if case .failure(let e) = r { throw fail(items[k].line, e) } }
-        }
-        var first: [Item] = [Item(line: line, message: LinkChange(up: true, alias: alias).request(index: 1))]
-        for b in decl.bridges {
-            let spec = LinkSpec(LinkAttributes(name: try InterfaceName(b.name), mtu: b.mtu.map(UInt32.init), address: b.mac, up: true), kind: VethKit.Bridge())
-            first.append(Item(line: plan.describe(.createBridge(node: node, bridge: b)), message: try spec.request()))
-        }
-        try batch(first)
+
+        var items: [Item] = [Item(line: line, message: LinkChange(up: true, alias: alias).request(index: 1))]
+        /// For each item that creates a veth: its host end (name, bridge).
+        var hostEndOf: [Int: (String, String?)] = [:]
         var index: [String: Int32] = [:]
-        func refresh() throws {
-            index = [:]
-            for m in try sock.dump(MessageWriter(type: 18 /* RTM_GETLINK */).with(ifinfomsg())) where m.type == 16 /* RTM_NEWLINK */ {
-                let l = try VethKit.Link(message: m)
-                index[l.name] = l.index
-            }
+        var next: Int32 = 2   // lo is 1 in a new namespace
+        for b in decl.bridges {
+            index[b.name] = next
+            next += 1
+            let attrs = LinkAttributes(name: try InterfaceName(b.name), mtu: b.mtu.map(UInt32.init), address: b.mac, up: true)
+            items.append(Item(line: plan.describe(.createBridge(node: node, bridge: b)),
+                              message: try Self.newLink(index: index[b.name]!, attrs, kind: VethKit.Bridge())))
         }
-        if !decl.bridges.isEmpty { try refresh() }
-        var veths: [Item] = []
         for (i, l) in topo.links.enumerated() where pipelineLinks.contains(i) {
-            let (mine, host) = l.a.node == node ? (l.a, l.b) : l.b.node == node ? (l.b, l.a) : (l.a, l.a)
-            guard mine.node == node else { continue }
-            let lineV = plan.describe(.createVeth(link: i))
+            let (mine, host): (Topology.Endpoint, Topology.Endpoint)
+            if l.a.node == node { (mine, host) = (l.a, l.b) } else if l.b.node == node { (mine, host) = (l.b, l.a) } else { continue }
+            index[mine.name] = next
+            next += 1
             let pa = LinkAttributes(name: try InterfaceName(mine.name), mtu: (mine.mtu ?? l.mtu).map(UInt32.init), address: mine.mac,
                                     masterIndex: mine.master.flatMap { index[$0] }, up: true)
             let qa = LinkAttributes(name: try InterfaceName(host.name), namespace: hostNamespace, mtu: (host.mtu ?? l.mtu).map(UInt32.init),
                                     address: host.mac, group: group, up: false)
-            veths.append(Item(line: lineV, message: try LinkSpec(pa, kind: Veth(peer: qa)).request()))
+            hostEndOf[items.count] = (host.name, host.master)
+            items.append(Item(line: plan.describe(.createVeth(link: i)), message: try Self.newLink(index: index[mine.name]!, pa, kind: Veth(peer: qa))))
         }
-        do {
-            try batch(veths)
-        } catch let e as KernelError {
-            // Name the host end: that is where collisions happen.
-            throw LinkFailure(node: Topology.hostNode, name: failedStep.value.flatMap { $0.components(separatedBy: "<-> host/").last?.components(separatedBy: " ").first } ?? "?", error: e)
-        }
-        for (i, l) in topo.links.enumerated() where pipelineLinks.contains(i) {
-            let host = l.a.node == node ? l.b : l.b.node == node ? l.a : nil
-            if let host {
-                createdHostLinks.with { $0.append(host.name) }
-                pipelineHostEnds.with { $0.append((host.name, host.master)) }
-            }
-        }
-        try refresh()
-        var config: [Item] = []
-        // A bridge's MTU given at creation is overridden by its ports' (auto MTU); set afterwards,
+        // A bridge's MTU given at creation is overridden by its ports' (auto MTU); set after them,
         // it sticks (the kernel then treats it as set by the user).
         for b in decl.bridges {
-            if let mtu = b.mtu, let ix = index[b.name] {
-                config.append(Item(line: "~ link \(node)/\(b.name): mtu \(mtu)", message: LinkChange(mtu: UInt32(mtu)).request(index: ix)))
+            if let mtu = b.mtu {
+                items.append(Item(line: "~ link \(node)/\(b.name): mtu \(mtu)", message: LinkChange(mtu: UInt32(mtu)).request(index: index[b.name]!)))
             }
         }
         for i in ifaces {
             for a in i.addresses {
                 let lineA = plan.describe(.addAddress(node: node, interface: i.name, address: a))
                 guard let ix = index[i.name] else { throw fail(lineA, NotFound.link(i.name, in: ns)) }
-                config.append(Item(line: lineA, message: Address.request(Int32(20) /* RTM_NEWADDR */, a, linkIndex: ix, noDAD: !a.isIPv4)))
+                items.append(Item(line: lineA, message: Address.request(Int32(20) /* RTM_NEWADDR */, a, linkIndex: ix, noDAD: !a.isIPv4)))
             }
         }
         for r in decl.routes {
@@ -165,9 +147,55 @@ extension Run {
             var vr = VethKit.Route(destination: r.to.prefixLength == 0 ? nil : r.to, family: r.via.family, gateway: r.via,
                                    outputIndex: r.dev.flatMap { index[$0] }, metric: r.metric.map(UInt32.init))
             vr.protocolID = Ownership.routeProtocol
-            config.append(Item(line: lineR, message: vr.request(Int32(24) /* RTM_NEWROUTE */)))
+            items.append(Item(line: lineR, message: vr.request(Int32(24) /* RTM_NEWROUTE */)))
         }
-        try batch(config)
+
+        let results = try sock.requestBatch(items.map(\.message))
+        var firstFailure: (Int, KernelError)?
+        for (k, r) in results.enumerated() {
+            switch r {
+            case .success:
+                if let (name, master) = hostEndOf[k] {
+                    createdHostLinks.with { $0.append(name) }
+                    pipelineHostEnds.with { $0.append((name, master)) }
+                }
+            case .failure(let e):
+                if firstFailure == nil { firstFailure = (k, e) }
+            }
+        }
+        if let (k, e) = firstFailure {
+            if let (name, _) = hostEndOf[k] {
+                // A veth refused: name the host end, where collisions happen.
+                throw fail(items[k].line, LinkFailure(node: Topology.hostNode, name: name, error: e))
+            }
+            throw fail(items[k].line, e)
+        }
+    }
+
+    /// RTM_NEWLINK creating `attrs` of `kind` with the interface index chosen by the caller
+    /// (as LinkSpec.request, plus ifi_index).
+    static func newLink(index: Int32, _ attrs: LinkAttributes, kind: any LinkKind) throws -> MessageWriter {
+        try attrs.validate()
+        try kind.validate()
+        var m = MessageWriter(type: UInt16(RTM_NEWLINK), flags: NLM_F_CREATE | NLM_F_EXCL)
+        var info = ifinfomsg()
+        info.ifi_family = UInt8(AF_UNSPEC)
+        info.ifi_index = index
+        if attrs.up {
+            info.ifi_flags = UInt32(IFF_UP.rawValue)
+            info.ifi_change = UInt32(IFF_UP.rawValue)
+        }
+        m.append(header: info)
+        try attrs.encode(into: &m)
+        try m.nested(UInt16(IFLA_LINKINFO)) { m in
+            m.attribute(UInt16(IFLA_INFO_KIND), string: kind.kindName)
+            var data = MessageWriter(type: 0)
+            try kind.encodeInfoData(into: &data)
+            if data.bytes.count > 16 {
+                try m.nested(UInt16(IFLA_INFO_DATA)) { m in try kind.encodeInfoData(into: &m) }
+            }
+        }
+        return m
     }
 }
 
