@@ -374,6 +374,10 @@ final class Run: @unchecked Sendable {
         // Bridges created by this run come up now; peer ends join their bridges.
         if node == Topology.hostNode {
             for (name, master) in pipelineHostEnds.value {
+                // A bridge port carries no IP configuration: without IPv6 on it, bringing it up
+                // creates no link-local address and floods no DAD, MLD or router solicitation into
+                // the bridge (with N ports, N² deliveries). Our own interface's sysctl only.
+                if master != nil { try? Sysctl.write("net.ipv6.conf.\(name).disable_ipv6", "1") }
                 let line = "~ link host/\(name): up" + (master.map { ", master \($0)" } ?? "")
                 items.append(Item(line: line, message: LinkChange(up: true, alias: alias, masterIndex: try master.map { try idx($0, line) }).request(index: try idx(name, line))))
             }
