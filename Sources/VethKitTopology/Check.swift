@@ -68,10 +68,13 @@ public enum Checker {
         func add(_ from: String, _ to: IPAddress, _ why: String) {
             if seen.insert("\(from) \(to)").inserted { out.append(Claim(from: from, to: to, reason: why)) }
         }
+        let ifacesOf = t.interfacesByNode()
+        var nodeOf: [String: Topology.Node] = [:]
+        for n in t.nodes { nodeOf[n.name] = n }
         /// Whether `node` has an L3 way to `addr`: an address in its prefix or a route covering it.
         func canReach(_ node: String, _ addr: IPAddress) -> Bool {
-            for i in t.interfaces(of: node) where i.addresses.contains(where: { $0.contains(addr) }) { return true }
-            return t.node(node)?.routes.contains { $0.to.contains(addr) } ?? false
+            for i in ifacesOf[node] ?? [] where i.addresses.contains(where: { $0.contains(addr) }) { return true }
+            return nodeOf[node]?.routes.contains { $0.to.contains(addr) } ?? false
         }
         for l in t.links {
             for (e, o) in [(l.a, l.b), (l.b, l.a)] {

@@ -41,7 +41,17 @@ final class Run: @unchecked Sendable {
         for s in plan.steps { if case .createNamespace(let n, _) = s { nn.insert(n) } }
         newNodes = nn
         (pipelineNodes, pipelineLinks) = Run.pipelineShape(topo, plan: plan)
+        ifacesOf = topo.interfacesByNode()
+        linksOf = topo.linksByNode()
+        var nodes: [String: Topology.Node] = [:]
+        for n in topo.nodes { nodes[n.name] = n }
+        nodeOf = nodes
     }
+
+    /// Lookups built once (the topology's own are linear searches).
+    let ifacesOf: [String: [DeclaredInterface]]
+    let linksOf: [String: [Int]]
+    let nodeOf: [String: Topology.Node]
 
     func fail(_ step: String, _ error: Error) -> Error {
         failedStep.with { if $0 == nil { $0 = step } }
@@ -167,9 +177,9 @@ final class Run: @unchecked Sendable {
                 let name = try NamespaceName(ns)
                 let namespace = try NetworkNamespace.create(name)
                 createdNamespaces.with { $0.append(ns) }
-                let sysctls = topo.node(node)?.sysctls ?? []
+                let sysctls = nodeOf[node]?.sysctls ?? []
                 let alias = self.alias
-                let v6 = topo.interfaces(of: node).contains { $0.addresses.contains { !$0.isIPv4 } }
+                let v6 = (ifacesOf[node] ?? []).contains { $0.addresses.contains { !$0.isIPv4 } }
                 try namespace.run {
                     // DAD off before any interface exists: IPv6 addresses are usable at once.
                     if v6 {

@@ -92,8 +92,8 @@ extension Run {
         let line = "+ namespace \(ns) (node \(node))"
         do { try ThreadNamespace.createAndEnter(ns) } catch { throw fail(line, error) }
         createdNamespaces.with { $0.append(ns) }
-        let decl = topo.node(node)!
-        let ifaces = topo.interfaces(of: node)
+        let decl = nodeOf[node]!
+        let ifaces = ifacesOf[node] ?? []
         do {
             if ifaces.contains(where: { $0.addresses.contains { !$0.isIPv4 } }) {
                 try? Sysctl.write("net.ipv6.conf.all.accept_dad", "0")
@@ -116,7 +116,8 @@ extension Run {
             items.append(Item(line: plan.describe(.createBridge(node: node, bridge: b)),
                               message: try Self.newLink(index: index[b.name]!, attrs, kind: VethKit.Bridge())))
         }
-        for (i, l) in topo.links.enumerated() where pipelineLinks.contains(i) {
+        for i in linksOf[node] ?? [] where pipelineLinks.contains(i) {
+            let l = topo.links[i]
             let (mine, host): (Topology.Endpoint, Topology.Endpoint)
             if l.a.node == node { (mine, host) = (l.a, l.b) } else if l.b.node == node { (mine, host) = (l.b, l.a) } else { continue }
             index[mine.name] = next

@@ -100,7 +100,10 @@ public enum LiveReader {
     public static func read(_ topo: Topology, withStatistics: Bool = false) throws -> LiveState {
         let host = try NetHandle()
         let alias = topo.alias
-        let hostNode = topo.node(Topology.hostNode)
+        var nodeOf: [String: Topology.Node] = [:]
+        for n in topo.nodes { nodeOf[n.name] = n }
+        let declaredNodes = nodeOf
+        let hostNode = nodeOf[Topology.hostNode]
         let hostDeclared = Set(topo.interfaces(of: Topology.hostNode).map(\.name))
 
         // Host: our links and those the file names.
@@ -118,7 +121,7 @@ public enum LiveReader {
         let stale = Locked<[String]>([])
         let failures = parallelFor(cands.count, callerWorks: false) { i in
             let c = cands[i]
-            let declaredSysctls = topo.node(c.node)?.sysctls ?? []
+            let declaredSysctls = declaredNodes[c.node]?.sysctls ?? []
             let raw: RawNode
             do {
                 try ThreadNamespace.enter(c.namespace)
@@ -152,7 +155,7 @@ public enum LiveReader {
         for i in cands.indices { if let r = got[i] { all.append(r) } }
         // Namespaces claimed by another topology (a longer name sharing our prefix) are not ours
         // and are not declared: drop them, unless the file declares that node (then: a conflict).
-        all.removeAll { !$0.owned && topo.node($0.node) == nil }
+        all.removeAll { !$0.owned && nodeOf[$0.node] == nil }
 
         // Peers: match veth ends across namespaces by (ifindex, peer ifindex) both ways.
         struct End { var node: Int; var link: VethKit.Link }
@@ -251,7 +254,7 @@ enum TopologyMasquerade {
     /// Fills in the live masquerade of the host and of the nodes that declare some.
     static func read(_ topo: Topology, _ state: inout LiveState) throws {
         guard NFTables.isAvailable else { return }
-        for (name, n) in state.nodes where n.exists && (name == Topology.hostNode || !(topo.node(name)?.masquerade.isEmpty ?? true)) {
+        for (name, n) in state.nodes where n.exists && (name == Topology.hostNode || topo.nodes.contains { $0.name == name && !$0.masquerade.isEmpty }) {
             let ns = try n.namespace.map { try NetworkNamespace.open(NamespaceName($0)) }
             state.nodes[name]!.masquerade = try sources(topo.name, name, ns)
         }

@@ -51,6 +51,33 @@ public struct Topology: Sendable, Equatable {
     /// The link group host-side links and bridges of this topology carry.
     public var linkGroup: UInt32 { Ownership.group(for: name) }
 
+    /// Every node's interfaces (veth ends and bridges, in file order), in one pass over the file.
+    public func interfacesByNode() -> [String: [DeclaredInterface]] {
+        var out: [String: [DeclaredInterface]] = [:]
+        for n in nodes {
+            out[n.name] = n.bridges.map { b in
+                DeclaredInterface(node: n.name, name: b.name, kind: .bridge, addresses: b.addresses, master: nil, mac: b.mac, mtu: b.mtu, link: nil)
+            }
+        }
+        for (i, l) in links.enumerated() {
+            for e in l.endpoints {
+                out[e.node, default: []].append(DeclaredInterface(node: e.node, name: e.name, kind: .veth, addresses: e.addresses,
+                                                                   master: e.master, mac: e.mac, mtu: e.mtu ?? l.mtu, link: i))
+            }
+        }
+        return out
+    }
+
+    /// The indexes of the links touching each node.
+    public func linksByNode() -> [String: [Int]] {
+        var out: [String: [Int]] = [:]
+        for (i, l) in links.enumerated() {
+            out[l.a.node, default: []].append(i)
+            if l.b.node != l.a.node { out[l.b.node, default: []].append(i) }
+        }
+        return out
+    }
+
     /// Every interface of one node: veth ends and bridges, in file order.
     public func interfaces(of node: String) -> [DeclaredInterface] {
         var out: [DeclaredInterface] = []

@@ -142,6 +142,13 @@ public enum Planner {
         var conflicts: [String] = []
 
         let declaredNodes = Set(topo.nodes.map(\.name))
+        let ifacesOf = topo.interfacesByNode()
+        // Live interfaces by (node, name): NodeState.interface(_:) is a linear search.
+        var liveIfaces: [String: [String: LiveState.Interface]] = [:]
+        for (n, st) in live.nodes where st.exists {
+            liveIfaces[n] = Dictionary(st.interfaces.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        }
+        func liveIface(_ node: String, _ name: String) -> LiveState.Interface? { liveIfaces[node]?[name] }
         // (node, name) of interfaces that will not exist (deleted or recreated) after removals.
         var gone = Set<String>()
         func key(_ n: String, _ i: String) -> String { n + "\u{0}" + i }
@@ -187,7 +194,7 @@ public enum Planner {
         // Veth links: which are already right?
         var goodLinks = Set<Int>()
         for (idx, l) in topo.links.enumerated() {
-            guard let la = liveNode(l.a.node)?.interface(l.a.name), let lb = liveNode(l.b.node)?.interface(l.b.name) else { continue }
+            guard let la = liveIface(l.a.node, l.a.name), let lb = liveIface(l.b.node, l.b.name) else { continue }
             if la.kind == "veth", lb.kind == "veth",
                la.peer == LiveState.PeerRef(node: l.b.node, name: l.b.name),
                lb.peer == LiveState.PeerRef(node: l.a.node, name: l.a.name),
@@ -198,7 +205,7 @@ public enum Planner {
         // Declared interface names per node, with what they should be.
         var declared: [String: [String: DeclaredInterface]] = [:]
         for n in topo.nodes {
-            for i in topo.interfaces(of: n.name) { declared[n.name, default: [:]][i.name] = i }
+            for i in ifacesOf[n.name] ?? [] { declared[n.name, default: [:]][i.name] = i }
         }
 
         // Removals of interfaces: undeclared ones (ours), wrong kind, veths not part of a good link.
@@ -232,7 +239,7 @@ public enum Planner {
         // Bridges.
         for n in topo.nodes {
             for b in n.bridges {
-                let li = liveNode(n.name)?.interface(b.name)
+                let li = liveIface(n.name, b.name)
                 if li == nil || gone.contains(key(n.name, b.name)) {
                     if !conflicts.contains(where: { $0.hasPrefix("host link \(b.name) ") }) || !n.isHost {
                         bridges.append(.createBridge(node: n.name, bridge: b))
@@ -250,17 +257,17 @@ public enum Planner {
         // Settings, addresses of interfaces that stay.
         for n in topo.nodes {
             guard let s = liveNode(n.name) else {
-                for i in topo.interfaces(of: n.name) {
+                for i in ifacesOf[n.name] ?? [] {
                     for a in i.addresses { addresses.append(.addAddress(node: n.name, interface: i.name, address: a)) }
                 }
                 continue
             }
-            for d in topo.interfaces(of: n.name) {
+            for d in ifacesOf[n.name] ?? [] {
                 if fresh.contains(key(n.name, d.name)) {
                     for a in d.addresses { addresses.append(.addAddress(node: n.name, interface: d.name, address: a)) }
                     continue
                 }
-                guard let li = s.interface(d.name), !gone.contains(key(n.name, d.name)) else { continue }
+                guard let li = liveIface(n.name, d.name), !gone.contains(key(n.name, d.name)) else { continue }
                 var e = Plan.LinkEdit()
                 var old = Plan.LinkEdit()
                 if let m = d.mtu, li.mtu != m { e.mtu = m; old.mtu = li.mtu }
