@@ -51,11 +51,15 @@ public struct BridgeNetwork {
             do {
                 try host.addLink(spec)
             } catch where error.isExists {
-                // A host end of this very attachment left by an interrupted ADD: replace it.
-                guard (try? host.linkIfPresent(named: hostName.rawValue)) ?? nil != nil else {
+                // A host end of this very attachment left by an interrupted ADD (a veth of this
+                // network's group with this attachment's name): replace it. Anything else: refuse.
+                guard let stale = (try? host.linkIfPresent(named: hostName.rawValue)) ?? nil else {
                     throw CNIError(.kernelRefused, "interface \(a.ifname) already exists in CNI_NETNS \(netnsPath.cniEscaped)")
                 }
-                try step("delete stale \(hostName)") { try host.deleteLink(named: hostName.rawValue) }
+                guard stale.isVeth, stale.group == Naming.linkGroup(network: config.name) else {
+                    throw CNIError(.kernelRefused, "host interface name \(hostName) is taken by a device that is not ours")
+                }
+                try step("delete stale \(hostName)") { try host.deleteLink(index: stale.index) }
                 try step("create veth \(hostName) / \(a.ifname)") { try host.addLink(spec) }
             } catch {
                 throw cniError(error, "create veth \(hostName) / \(a.ifname)")
@@ -196,11 +200,15 @@ public struct BridgeNetwork {
         let a = attachment
         try ipam.del(a)
         let host = try step("open rtnetlink") { try NetHandle() }
-        do {
-            try host.deleteLink(named: hostVethName.rawValue)
-        } catch where error.isNotFound {
-        } catch {
-            throw cniError(error, "delete veth \(hostVethName)")
+        // Only a veth of this network's group with this attachment's name is ours to delete.
+        if let l = try step("look up \(hostVethName)", { try host.linkIfPresent(named: hostVethName.rawValue) }),
+           l.isVeth, l.group == Naming.linkGroup(network: config.name) {
+            do {
+                try host.deleteLink(index: l.index)
+            } catch where error.isNotFound {
+            } catch {
+                throw cniError(error, "delete veth \(hostVethName)")
+            }
         }
         // Without libnftables nothing can have been installed: DEL stays idempotent.
         if config.ipMasq && NFTables.isAvailable {
@@ -260,6 +268,7 @@ public struct BridgeNetwork {
         let routes = try step("list routes in CNI_NETNS") { try container.routes() }
         for r in prev.routes {
             let found = routes.contains { k in
+                guard k.family == r.dst.address.family else { return false }
                 let kdst = k.destination ?? (try! IPNetwork(address: r.dst.address.masked(to: 0), prefixLength: 0))
                 return kdst.masked == r.dst.masked && (r.gw == nil || k.gateway == r.gw)
             }
