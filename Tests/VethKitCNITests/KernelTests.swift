@@ -132,6 +132,9 @@ final class CNIKernelTests: CNIKernelTestCase {
         plugin(env("CHECK", "ctr2", netns: c2), checkConf(r2))
         try FileManager.default.removeItem(atPath: "\(dataDir)/knet1/10.91.0.3")
         XCTAssertEqual(plugin(env("CHECK", "ctr2", netns: c2), checkConf(r2), expect: 1)["code"], 103)
+        // The gateway address gone from the bridge: 101.
+        try host.deleteAddress(try IPNetwork("10.91.0.1/24"), link: "cnik1")
+        XCTAssertEqual(plugin(env("CHECK", "ctr2", netns: c2), checkConf(r2), expect: 1)["code"], 101)
         // Namespace gone: 3.
         XCTAssertEqual(plugin(env("CHECK", "ctr1", netns: "/run/netns/no-such-ns"), checkConf(r1), expect: 1)["code"], 3)
 

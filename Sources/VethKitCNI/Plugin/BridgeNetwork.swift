@@ -276,6 +276,15 @@ public struct BridgeNetwork {
                 throw CNIError(.routeDrift, "route \(r.dst)\(r.gw.map { " via \($0)" } ?? "") is missing in CNI_NETNS")
             }
         }
+        if config.isGateway {
+            let onBridge = try step("list addresses of \(config.bridge)") { try host.addresses(link: config.bridge.rawValue) }
+            for ip in ips {
+                guard let gw = ip.gateway, let want = try? IPNetwork(address: gw, prefixLength: ip.address.prefixLength) else { continue }
+                if !onBridge.contains(where: { $0.network == want }) {
+                    throw CNIError(.addressDrift, "gateway address \(want) is missing from bridge \(config.bridge)")
+                }
+            }
+        }
         try ipam.check(a, ips: ips)
     }
 
