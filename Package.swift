@@ -25,13 +25,15 @@ let package = Package(
         .target(name: "CLinuxUAPI"),
         .target(name: "Netlink", dependencies: ["CLinuxUAPI"]),
         .target(name: "VethKit", dependencies: ["Netlink", "CLinuxUAPI"]),
-        .target(name: "VethKitTopology", dependencies: ["VethKit", "Yams"]),
+        .target(name: "VethKitTopology", dependencies: ["VethKit", "CLinuxUAPI", "Yams"]),
         .target(name: "VethKitCNI", dependencies: ["VethKit"]),
         .executableTarget(name: "vethctl", dependencies: [
-            "VethKit", "VethKitTopology",
+            "VethKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vethkit-cni", dependencies: ["VethKitCNI"]),
+        // The topology commands as a standalone binary (kill test, bench/topo-bench.sh).
+        .executableTarget(name: "vethkit-topo", dependencies: ["VethKitTopology"], path: "bench/topo-driver"),
         // Shared by the test targets only: kernel-test gating, running binaries, `ip -j` cross-checks.
         .target(name: "VethKitTestSupport", dependencies: ["VethKit"], path: "Tests/Support"),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CLinuxUAPI"]),

@@ -12,7 +12,9 @@ struct VethCtl: ParsableCommand {
         discussion: "Global option: -n NS before or after the subcommand runs it inside the named network namespace.",
         version: version,
         subcommands: [NetnsCommand.self, LinkCommand.self, AddrCommand.self, RouteCommand.self,
-                      PeersCommand.self, MonitorCommand.self])
+                      PeersCommand.self, MonitorCommand.self,
+                      UpCommand.self, PlanCommand.self, DownCommand.self, ShowCommand.self, CheckCommand.self,
+                      GraphCommand.self, ListCommand.self, GenCommand.self])
 
     @Option(help: "Run the commands of FILE (one per line, like `ip -batch`; - for standard input) in one process.")
     var batch: String?
@@ -34,6 +36,11 @@ enum Main {
     static func invoke(_ arguments: [String]) -> Int32 {
         var args = arguments
         do {
+            // Topology verbs go straight to the engine (no argument-parser pass), unless help is asked.
+            if let verb = args.first, TopologyForwarding.verbs.contains(verb),
+               !args.contains("--help"), !args.contains("-h") {
+                try TopologyForwarding.exec(args)
+            }
             Context.shared.defaultNamespace = try takeLeadingNamespace(&args)
             var command = try VethCtl.parseAsRoot(args)
             try command.run()

@@ -60,4 +60,33 @@ final class DecodingTests: XCTestCase {
         XCTAssertEqual(r.table, Route.mainTable)
         XCTAssertTrue(routes.contains { $0.destinationText == "192.168.1.0/24" && $0.protocolID == UInt8(RTPROT_KERNEL) })
     }
+
+    /// Property test: typed decoders given mutated and truncated kernel replies throw or decode,
+    /// never trap.
+    func testDecodersSurviveMutatedReplies() throws {
+        var state: UInt64 = 99
+        func random(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+        for name in ["getlink-veth1", "dumpaddr", "dumproute4"] {
+            let url = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "bin", subdirectory: "Fixtures"))
+            let original = try NetlinkMessage.parse(Array(Data(contentsOf: url)))
+            for m in original where m.payload.count > 0 {
+                for _ in 0..<2000 {
+                    var p = Array(m.payload)
+                    switch random(3) {
+                    case 0: p[random(p.count)] = UInt8(random(256))
+                    case 1: p = Array(p.prefix(random(p.count + 1)))
+                    default: p[random(p.count)] = UInt8(random(256)); p[random(p.count)] = 0xff
+                    }
+                    let mutated = NetlinkMessage(type: m.type, flags: m.flags, sequence: m.sequence, payload: p[...])
+                    _ = try? Link(message: mutated)
+                    _ = try? Address(message: mutated)
+                    _ = try? Route(message: mutated)
+                    _ = try? Event(message: mutated)
+                }
+            }
+        }
+    }
 }

@@ -181,4 +181,18 @@ final class LinkKernelTests: XCTestCase {
         }
         XCTAssertTrue(sawNew && sawDel)
     }
+
+    func testWaitUntilRunningSeesCarrierOnBothEnds() throws {
+        let a = name("wr"), b = name("ws")
+        var spec = LinkSpec.veth(try InterfaceName(a), peer: try InterfaceName(b))
+        spec.attributes.up = true
+        spec.kind = Veth(peer: LinkAttributes(name: try InterfaceName(b), up: true))
+        try here.addLink(spec)
+        XCTAssertEqual(try here.waitUntilRunning([a, b]), [])
+        XCTAssertTrue(try here.link(named: a).flags.contains(.running))
+        XCTAssertEqual(try ipJSON("link", "show", b).first?["operstate"] as? String, "UP")
+        // A down end never runs: the wait gives up and names it.
+        try here.setLink(b, LinkChange(up: false))
+        XCTAssertEqual(try here.waitUntilRunning([b], timeout: 0.2), [b])
+    }
 }

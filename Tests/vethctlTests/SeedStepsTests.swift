@@ -37,6 +37,13 @@ final class SeedStepsTests: XCTestCase {
         try v.ok("link", "set", br, "--up")
         try v.ok("link", "set", host, "--master", br, "--up")
         try v.ok("-n", ns, "route", "add", "default", "--via", "192.168.1.1")   // 5. default route
+        // Let carrier and bridge port state settle, so the two views below are of the same moment.
+        let deadline = monotonicSeconds() + 5
+        while monotonicSeconds() < deadline {
+            let states = try ipJSON("link", "show", host) + ipJSON("-n", ns, "link", "show", peer)
+            if states.allSatisfy({ $0["operstate"] as? String == "UP" }) { break }
+            usleep(20_000)
+        }
     }
 
     func testSixStepsThenPingAndStats() throws {

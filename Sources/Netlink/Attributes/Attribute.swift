@@ -55,6 +55,13 @@ public struct AttributeList: Sendable, RandomAccessCollection {
     /// Trailing bytes shorter than an attribute header are ignored, as the kernel does.
     public init(parsing bytes: ArraySlice<UInt8>) throws {
         var out: [Attribute] = []
+        try Self.scan(bytes) { out.append($0) }
+        elements = out
+    }
+
+    /// Calls `body` with each attribute of `bytes` in order, without collecting them (for decoders
+    /// that look at every attribute once, such as a link dump's thousands of messages).
+    public static func scan(_ bytes: ArraySlice<UInt8>, _ body: (Attribute) throws -> Void) throws {
         var offset = bytes.startIndex
         while bytes.endIndex - offset >= 4 {
             let len = Int(bytes.loadLE(UInt16.self, at: offset))
@@ -63,10 +70,9 @@ public struct AttributeList: Sendable, RandomAccessCollection {
             guard len <= bytes.endIndex - offset else {
                 throw MalformedMessage("attribute \(rawType & UInt16(vk_nla_type_mask())) of \(len) bytes runs past its container")
             }
-            out.append(Attribute(type: rawType & UInt16(vk_nla_type_mask()), value: bytes[(offset + 4)..<(offset + len)]))
+            try body(Attribute(type: rawType & UInt16(vk_nla_type_mask()), value: bytes[(offset + 4)..<(offset + len)]))
             offset += Int(vk_nla_align(UInt32(len)))
         }
-        elements = out
     }
 
     public var startIndex: Int { elements.startIndex }

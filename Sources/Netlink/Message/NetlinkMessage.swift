@@ -65,6 +65,15 @@ public struct NetlinkMessage: Sendable {
         return try AttributeList(parsing: payload.dropFirst(start))
     }
 
+    /// Calls `body` with each attribute after a fixed header of type `T`, without collecting them.
+    public func forEachAttribute<T>(after type: T.Type, _ body: (Attribute) throws -> Void) throws {
+        let start = Int(vk_nlmsg_align(UInt32(MemoryLayout<T>.size)))
+        guard payload.count >= start else {
+            throw MalformedMessage("payload of \(payload.count) bytes is shorter than \(T.self) (\(start))")
+        }
+        try AttributeList.scan(payload.dropFirst(start), body)
+    }
+
     /// True when the kernel marks a dump part as inconsistent (the table changed mid-dump).
     public var isDumpInterrupted: Bool { flags & UInt16(NLM_F_DUMP_INTR) != 0 }
 }

@@ -97,30 +97,39 @@ public final class NetlinkSocket: Sendable {
     /// A dump the kernel marks interrupted (NLM_F_DUMP_INTR) is run again, up to ``dumpRetries`` times.
     public func dump(_ message: MessageWriter) throws -> [NetlinkMessage] {
         try state.withLock { state in
-            for _ in 0..<Self.dumpRetries {
-                let seq = state.nextSequence()
-                var bytes = message.encoded(sequence: seq)
-                bytes.storeLE(message.flags | UInt16(NLM_F_DUMP), at: 6)
-                try send(bytes)
-                var parts: [NetlinkMessage] = []
-                var interrupted = false
-                var done = false
-                while !done {
-                    for m in try receive(&state) where m.sequence == seq {
-                        if m.isDumpInterrupted { interrupted = true }
-                        switch Int32(m.type) {
-                        case NLMSG_DONE: done = true
-                        case NLMSG_ERROR:
-                            if let error = try Self.kernelError(m) { throw error }
-                            done = true
-                        default: parts.append(m)
-                        }
+            try Self.collectDump(message, nextSequence: { state.nextSequence() }, send: send,
+                                 receive: { try receive(&state) })
+        }
+    }
+
+    /// The dump conversation, apart from the socket (so it can be tested with scripted replies):
+    /// send the request, gather the parts of this sequence number up to NLMSG_DONE, and start over
+    /// when any part carries NLM_F_DUMP_INTR. Replies to other sequence numbers are skipped.
+    static func collectDump(_ message: MessageWriter, nextSequence: () -> UInt32, send: ([UInt8]) throws -> Void,
+                            receive: () throws -> [NetlinkMessage]) throws -> [NetlinkMessage] {
+        for _ in 0..<dumpRetries {
+            let seq = nextSequence()
+            var bytes = message.encoded(sequence: seq)
+            bytes.storeLE(message.flags | UInt16(NLM_F_DUMP), at: 6)
+            try send(bytes)
+            var parts: [NetlinkMessage] = []
+            var interrupted = false
+            var done = false
+            while !done {
+                for m in try receive() where m.sequence == seq {
+                    if m.isDumpInterrupted { interrupted = true }
+                    switch Int32(m.type) {
+                    case NLMSG_DONE: done = true
+                    case NLMSG_ERROR:
+                        if let error = try kernelError(m) { throw error }
+                        done = true
+                    default: parts.append(m)
                     }
                 }
-                if !interrupted { return parts }
             }
-            throw KernelError(errno: .interrupted, message: "dump interrupted \(Self.dumpRetries) times by concurrent changes")
+            if !interrupted { return parts }
         }
+        throw KernelError(errno: .interrupted, message: "dump interrupted \(dumpRetries) times by concurrent changes")
     }
 
     /// Sends many requests, `perSend` per `sendmsg`, each with NLM_F_ACK, and returns one result

@@ -38,8 +38,9 @@ public final class NetHandle: Sendable {
     /// For error messages: the namespace's name, or nil for an unnamed one.
     var placeName: String? { namespace.name?.rawValue }
 
-    /// A handle on `other` (this one when it is the same namespace), opened once and kept.
-    public func handle(for other: NetworkNamespace) throws -> NetHandle {
+    /// A handle on `other` (this one for nil or the same namespace), opened once and kept.
+    public func handle(for other: NetworkNamespace?) throws -> NetHandle {
+        guard let other else { return self }
         let inode = try other.inode()
         if inode == (try namespace.inode()) { return self }
         if let h = others.withLock({ $0[inode] }) { return h }

@@ -44,14 +44,14 @@ public struct Link: Sendable, Hashable {
     /// Decodes an RTM_NEWLINK message.
     public init(message: NetlinkMessage) throws {
         let info = try message.header(ifinfomsg.self)
-        let attrs = try message.attributes(after: ifinfomsg.self)
         index = info.ifi_index
         flags = LinkFlags(rawValue: info.ifi_flags)
         hardwareType = info.ifi_type
-        name = ""
-        operationalState = .unknown
-        group = 0
-        for a in attrs {
+        var name = ""
+        var mtu: UInt32?, address: MACAddress?, broadcast: MACAddress?, operationalState = OperationalState.unknown
+        var masterIndex: Int32?, linkIndex: Int32?, linkNetnsID: Int32?, group: UInt32 = 0, alias: String?
+        var txQueueLength: UInt32?, qdisc: String?, statistics: LinkStatistics?, kind: String?, portKind: String?
+        try message.forEachAttribute(after: ifinfomsg.self) { a in
             switch Int(a.type) {
             case Int(IFLA_IFNAME): name = a.string
             case Int(IFLA_MTU): mtu = a.uint32
@@ -67,12 +67,16 @@ public struct Link: Sendable, Hashable {
             case Int(IFLA_QDISC): qdisc = a.string
             case Int(IFLA_STATS64): statistics = LinkStatistics(a.structure(rtnl_link_stats64.self))
             case Int(IFLA_LINKINFO):
-                let info = try a.nested()
-                kind = info[UInt16(IFLA_INFO_KIND)]?.string
-                portKind = info[UInt16(IFLA_INFO_SLAVE_KIND)]?.string
-            default: continue
+                try AttributeList.scan(a.value) { i in
+                    if i.type == UInt16(IFLA_INFO_KIND) { kind = i.string }
+                    if i.type == UInt16(IFLA_INFO_SLAVE_KIND) { portKind = i.string }
+                }
+            default: break
             }
         }
+        (self.name, self.mtu, self.address, self.broadcast, self.operationalState) = (name, mtu, address, broadcast, operationalState)
+        (self.masterIndex, self.linkIndex, self.linkNetnsID, self.group, self.alias) = (masterIndex, linkIndex, linkNetnsID, group, alias)
+        (self.txQueueLength, self.qdisc, self.statistics, self.kind, self.portKind) = (txQueueLength, qdisc, statistics, kind, portKind)
         if name.isEmpty { throw MalformedMessage("link \(index) has no IFLA_IFNAME") }
     }
 }

@@ -44,13 +44,22 @@ public struct LinkAttributes: Sendable {
 
     /// Writes the IFLA_* attributes (not the `ifinfomsg`).
     public func encode(into m: inout MessageWriter) throws {
-        m.attribute(UInt16(IFLA_IFNAME), string: name.rawValue)
-        if let namespace { m.attribute(UInt16(IFLA_NET_NS_FD), uint32: UInt32(bitPattern: namespace.fileDescriptor)) }
-        if let mtu { m.attribute(UInt16(IFLA_MTU), uint32: mtu) }
-        if let address { m.attribute(UInt16(IFLA_ADDRESS), address.bytes) }
-        if let group { m.attribute(UInt16(IFLA_GROUP), uint32: group) }
-        if let alias { m.attribute(UInt16(IFLA_IFALIAS), string: alias) }
-        if let masterIndex { m.attribute(UInt16(IFLA_MASTER), uint32: UInt32(bitPattern: masterIndex)) }
+        m.linkAttributes(namespace: namespace, name: name, mtu: mtu, address: address, alias: alias, group: group,
+                         masterIndex: masterIndex)
         if let txQueueLength { m.attribute(UInt16(IFLA_TXQLEN), uint32: txQueueLength) }
+    }
+}
+
+extension MessageWriter {
+    /// The IFLA_* attributes shared by link creation and change, each only when given.
+    mutating func linkAttributes(namespace: NetworkNamespace?, name: InterfaceName?, mtu: UInt32?, address: MACAddress?,
+                                 alias: String?, group: UInt32?, masterIndex: Int32?) {
+        if let namespace { attribute(UInt16(IFLA_NET_NS_FD), uint32: UInt32(bitPattern: namespace.fileDescriptor)) }
+        if let name { attribute(UInt16(IFLA_IFNAME), string: name.rawValue) }
+        if let mtu { attribute(UInt16(IFLA_MTU), uint32: mtu) }
+        if let address { attribute(UInt16(IFLA_ADDRESS), address.bytes) }
+        if let alias { attribute(UInt16(IFLA_IFALIAS), string: alias) }
+        if let group { attribute(UInt16(IFLA_GROUP), uint32: group) }
+        if let masterIndex { attribute(UInt16(IFLA_MASTER), uint32: UInt32(bitPattern: masterIndex)) }
     }
 }

@@ -60,13 +60,8 @@ public struct LinkChange: Sendable {
             if promiscuous { info.ifi_flags |= UInt32(IFF_PROMISC.rawValue) }
         }
         m.append(header: info)
-        if let namespace { m.attribute(UInt16(IFLA_NET_NS_FD), uint32: UInt32(bitPattern: namespace.fileDescriptor)) }
-        if let name { m.attribute(UInt16(IFLA_IFNAME), string: name.rawValue) }
-        if let mtu { m.attribute(UInt16(IFLA_MTU), uint32: mtu) }
-        if let address { m.attribute(UInt16(IFLA_ADDRESS), address.bytes) }
-        if let alias { m.attribute(UInt16(IFLA_IFALIAS), string: alias) }
-        if let group { m.attribute(UInt16(IFLA_GROUP), uint32: group) }
-        if let masterIndex { m.attribute(UInt16(IFLA_MASTER), uint32: UInt32(bitPattern: masterIndex)) }
+        m.linkAttributes(namespace: namespace, name: name, mtu: mtu, address: address, alias: alias, group: group,
+                         masterIndex: masterIndex)
         return m
     }
 }

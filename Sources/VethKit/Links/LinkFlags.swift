@@ -6,6 +6,7 @@ public struct LinkFlags: OptionSet, Hashable, Sendable {
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     public static let up = LinkFlags(rawValue: UInt32(IFF_UP.rawValue))
+    public static let running = LinkFlags(rawValue: UInt32(IFF_RUNNING.rawValue))
     public static let broadcast = LinkFlags(rawValue: UInt32(IFF_BROADCAST.rawValue))
     public static let loopback = LinkFlags(rawValue: UInt32(IFF_LOOPBACK.rawValue))
     public static let pointToPoint = LinkFlags(rawValue: UInt32(IFF_POINTOPOINT.rawValue))
@@ -19,6 +20,7 @@ public struct LinkFlags: OptionSet, Hashable, Sendable {
     /// The flag names as iproute2 prints them, in its order.
     public var names: [String] {
         var out: [String] = []
+        if contains(.up) && !contains(.running) { out.append("NO-CARRIER") }
         if contains(.loopback) { out.append("LOOPBACK") }
         if contains(.broadcast) { out.append("BROADCAST") }
         if contains(.pointToPoint) { out.append("POINTOPOINT") }

@@ -42,7 +42,9 @@ public struct LinkSpec: Sendable {
         var m = MessageWriter(type: UInt16(RTM_NEWLINK), flags: NLM_F_CREATE | NLM_F_EXCL)
         var info = ifinfomsg()
         info.ifi_family = UInt8(AF_UNSPEC)
-        if attributes.up && !(kind is Veth) {
+        // Up in the same request. (For a veth this works for this end only: the kernel opens the
+        // device after pairing it, but the peer before; see NetHandle.addLink.)
+        if attributes.up {
             info.ifi_flags = UInt32(IFF_UP.rawValue)
             info.ifi_change = UInt32(IFF_UP.rawValue)
         }

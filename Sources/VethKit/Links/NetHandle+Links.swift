@@ -34,25 +34,31 @@ extension NetHandle {
 
     /// Creates a link (`ip link add`). The spec is validated before anything is sent.
     ///
-    /// A veth cannot be brought up in its creating request (the kernel opens an end before it is
-    /// paired and refuses with ENOTCONN), so ends marked `up` are brought up right after, each
-    /// through a handle in its own namespace (RTM_SETLINK does not honour IFLA_TARGET_NETNSID).
+    /// A veth's peer cannot be brought up in the creating request (the kernel opens the peer before
+    /// pairing it and refuses with ENOTCONN; the device itself is opened after pairing, so its IFF_UP
+    /// works), so a peer marked `up` is brought up right after, through a handle in its own namespace
+    /// (RTM_SETLINK does not honour IFLA_TARGET_NETNSID).
+    /// If that second step fails, the new pair is deleted again: nothing is left half-built.
     public func addLink(_ spec: LinkSpec) throws {
         try spec.validate()
         try socket.request(spec.request())
-        try bringUpVethEnds(spec)
+        do {
+            try bringUpVethEnds(spec)
+        } catch {
+            try? handle(for: spec.attributes.namespace).deleteLink(named: spec.attributes.name.rawValue)
+            throw error
+        }
     }
 
-    /// Brings up the ends of a freshly created veth that its spec marks `up`.
+    /// Brings up the peer of a freshly created veth when its spec marks it `up`.
     func bringUpVethEnds(_ spec: LinkSpec) throws {
-        guard let veth = spec.kind as? Veth else { return }
-        if spec.attributes.up { try bringUp(spec.attributes.name, in: spec.attributes.namespace) }
-        if veth.peer.up { try bringUp(veth.peer.name, in: veth.peer.namespace ?? spec.attributes.namespace) }
+        guard let veth = spec.kind as? Veth, veth.peer.up else { return }
+        try bringUp(veth.peer.name, in: veth.peer.namespace ?? spec.attributes.namespace)
     }
 
     /// Sets the link called `name` up, in `namespace` (nil: this handle's).
     public func bringUp(_ name: InterfaceName, in namespace: NetworkNamespace? = nil) throws {
-        let handle = try namespace.map { try self.handle(for: $0) } ?? self
+        let handle = try self.handle(for: namespace)
         try handle.setLink(index: handle.link(named: name.rawValue).index, LinkChange(up: true))
     }
 
@@ -73,7 +79,12 @@ extension NetHandle {
         var results = try socket.requestBatch(specs.map { try $0.request() }, perSend: perSend)
         for (i, s) in specs.enumerated() {
             guard case .success = results[i] else { continue }
-            do { try bringUpVethEnds(s) } catch let e as KernelError { results[i] = .failure(e) }
+            do {
+                try bringUpVethEnds(s)
+            } catch {
+                try? handle(for: s.attributes.namespace).deleteLink(named: s.attributes.name.rawValue)
+                results[i] = .failure(error as? KernelError ?? KernelError(errno: .invalid, message: "\(error)"))
+            }
         }
         return results
     }
@@ -138,5 +149,23 @@ extension NetHandle {
             throw NotFound.link(what, in: placeName)
         }
         return try Link(message: reply)
+    }
+
+    /// Waits until every link called one of `names` is running (IFF_RUNNING: carrier on and the
+    /// kernel's link watcher has caught up, so a bridge port forwards and the qdisc passes
+    /// packets), polling every 10 ms up to `timeout` seconds. The link watcher batches carrier
+    /// changes for up to a second, so a veth pair brought up just now may drop its first packets.
+    /// Returns the names still not running at the deadline (empty on success).
+    @discardableResult
+    public func waitUntilRunning(_ names: [String], timeout: Double = 3) throws -> [String] {
+        let deadline = monotonicSeconds() + timeout
+        var pending = Swift.Set(names)
+        while true {
+            for l in try links() where pending.contains(l.name) && l.flags.contains(.running) {
+                pending.remove(l.name)
+            }
+            if pending.isEmpty || monotonicSeconds() > deadline { return pending.sorted() }
+            usleep(10_000)
+        }
     }
 }

@@ -31,9 +31,14 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        bytes.map { b in
-            let s = String(b, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }.joined(separator: ":")
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 3)
+        for (i, b) in bytes.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ":")) }
+            out.append(hex[Int(b >> 4)])
+            out.append(hex[Int(b & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

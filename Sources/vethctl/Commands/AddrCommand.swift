@@ -7,44 +7,37 @@ struct AddrCommand: ParsableCommand {
         commandName: "addr", abstract: "IPv4 and IPv6 addresses.", subcommands: [Add.self, Del.self, Show.self],
         aliases: ["address"])
 
-    struct Add: VethCommand {
-        static let configuration = CommandConfiguration(abstract: "Add an address (CIDR) to a link.")
+    /// `addr add` and `addr del`: a CIDR and a device.
+    protocol AddrEdit: VethCommand {
+        static var verb: String { get }
+        var ns: NamespaceOption { get }
+        var cidr: String { get }
+        var dev: String { get }
+        func apply(_ network: IPNetwork, on handle: NetHandle) throws
+    }
+
+    struct Add: AddrEdit {
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add an address (CIDR) to a link.")
+        static let verb = "add"
         @OptionGroup var ns: NamespaceOption
         @Argument var cidr: String
         @Option var dev: String
         @Flag(help: "IPv6: skip duplicate address detection.") var nodad = false
-        func check() throws {
-            try ns.check()
-            _ = try IPNetwork(cidr)
-            try InterfaceName.validate(dev)
-        }
-        func execute(_ context: Context) throws {
-            try step("addr add \(cidr) dev \(dev)") {
-                try context.handle(ns.name).addAddress(IPNetwork(cidr), link: dev, noDAD: nodad)
-            }
-        }
+        func apply(_ network: IPNetwork, on handle: NetHandle) throws { try handle.addAddress(network, link: dev, noDAD: nodad) }
     }
 
-    struct Del: VethCommand {
+    struct Del: AddrEdit {
         static let configuration = CommandConfiguration(commandName: "del", abstract: "Remove an address from a link.",
                                                         aliases: ["delete"])
+        static let verb = "del"
         @OptionGroup var ns: NamespaceOption
         @Argument var cidr: String
         @Option var dev: String
-        func check() throws {
-            try ns.check()
-            _ = try IPNetwork(cidr)
-            try InterfaceName.validate(dev)
-        }
-        func execute(_ context: Context) throws {
-            try step("addr del \(cidr) dev \(dev)") {
-                try context.handle(ns.name).deleteAddress(IPNetwork(cidr), link: dev)
-            }
-        }
+        func apply(_ network: IPNetwork, on handle: NetHandle) throws { try handle.deleteAddress(network, link: dev) }
     }
 
     struct Show: VethCommand {
-        static let configuration = CommandConfiguration(abstract: "Show addresses.", aliases: ["list"])
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show addresses.", aliases: ["list"])
         @OptionGroup var ns: NamespaceOption
         @Option var dev: String?
         @Flag(help: "JSON output shaped as `ip -j addr show`.") var json = false
@@ -95,6 +88,20 @@ struct AddrCommand: ParsableCommand {
             if a.isTentative { o.set("tentative", .bool(true)) }
             o.set("label", a.label)
             return o.json
+        }
+    }
+}
+
+extension AddrCommand.AddrEdit {
+    func check() throws {
+        try ns.check()
+        _ = try IPNetwork(cidr)
+        try InterfaceName.validate(dev)
+    }
+
+    func execute(_ context: Context) throws {
+        try step("addr \(Self.verb) \(cidr) dev \(dev)") {
+            try apply(IPNetwork(cidr), on: context.handle(ns.name))
         }
     }
 }

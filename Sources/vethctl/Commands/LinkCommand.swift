@@ -9,7 +9,7 @@ struct LinkCommand: ParsableCommand {
     enum Kind: String, ExpressibleByArgument, CaseIterable { case veth, bridge, dummy }
 
     struct Add: VethCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a link (a veth needs --peer).")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Create a link (a veth needs --peer).")
         @OptionGroup var ns: NamespaceOption
         @Argument var name: String
         @Option(name: .customLong("type"), help: "veth, bridge or dummy.") var type: Kind = .veth
@@ -20,43 +20,17 @@ struct LinkCommand: ParsableCommand {
         @Option(help: "Link group number.") var group: UInt32?
         @Flag(help: "Bring the link (and a veth's peer) up.") var up = false
 
-        func check() throws {
-            try ns.check()
-            _ = try InterfaceName(name)
-            _ = try parseMTU(mtu)
-            if let address { _ = try MACAddress(address) }
-            if type == .veth {
-                guard let peer else { throw UsageError("link add \(name): a veth needs --peer NAME") }
-                _ = try InterfaceName(peer)
-                if peer == name && peerNetns == nil { throw InvalidInput("peer name", peer, "is the same as the link's own name") }
-                if let peerNetns { _ = try NamespaceName(peerNetns) }
-            } else if peer != nil || peerNetns != nil {
-                throw UsageError("link add \(name): --peer and --peer-netns apply to veth only")
-            }
+        var action: LinkAddAction {
+            LinkAddAction(namespace: ns.name, name: name, type: type, peer: peer, peerNetns: peerNetns, mtu: mtu,
+                          address: address, group: group, up: up)
         }
 
-        func execute(_ context: Context) throws {
-            try step("link add \(name)") {
-                let h = try context.handle(ns.name)
-                var attrs = LinkAttributes(name: try InterfaceName(name), mtu: try parseMTU(mtu),
-                                           address: try address.map(MACAddress.init), group: group, up: up)
-                attrs.up = up
-                let kind: any LinkKind
-                switch type {
-                case .veth:
-                    var p = LinkAttributes(name: try InterfaceName(peer!), mtu: attrs.mtu, up: up)
-                    if let peerNetns { p.namespace = try context.namespace(peerNetns) }
-                    kind = Veth(peer: p)
-                case .bridge: kind = Bridge()
-                case .dummy: kind = Dummy()
-                }
-                try h.addLink(LinkSpec(attrs, kind: kind))
-            }
-        }
+        func check() throws { try action.check() }
+        func execute(_ context: Context) throws { try action.execute(context) }
     }
 
     struct Set: VethCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a link.")
+        static let configuration = CommandConfiguration(commandName: "set", abstract: "Change a link.")
         @OptionGroup var ns: NamespaceOption
         @Argument var name: String
         @Flag(help: "Bring it up.") var up = false
@@ -99,24 +73,40 @@ struct LinkCommand: ParsableCommand {
     }
 
     struct Del: VethCommand {
-        static let configuration = CommandConfiguration(commandName: "del", abstract: "Delete a link (both ends of a veth).",
-                                                        aliases: ["delete"])
+        static let configuration = CommandConfiguration(
+            commandName: "del", abstract: "Delete a link (both ends of a veth), or a whole link group at once.",
+            aliases: ["delete"])
         @OptionGroup var ns: NamespaceOption
-        @Argument var name: String
+        @Argument var name: String?
+        @Option(help: "Delete every link in this group (≠ 0) in one request: the kernel's bulk path.")
+        var group: UInt32?
+
         func check() throws {
             try ns.check()
-            try InterfaceName.validate(name)
+            switch (name, group) {
+            case (let name?, nil): try InterfaceName.validate(name)
+            case (nil, let group?) where group == 0: throw InvalidInput("link group", "0", "the default group cannot be deleted")
+            case (nil, _?): break
+            default: throw UsageError("link del: give a NAME or --group N, not both or neither")
+            }
         }
+
         func execute(_ context: Context) throws {
-            try step("link del \(name)") { try context.handle(ns.name).deleteLink(named: name) }
+            if let group {
+                try step("link del --group \(group)") { try context.handle(ns.name).deleteLinks(group: group) }
+            } else if let name {
+                try step("link del \(name)") { try context.handle(ns.name).deleteLink(named: name) }
+            }
         }
     }
 
     struct Show: VethCommand {
-        static let configuration = CommandConfiguration(abstract: "Show links.", aliases: ["list"])
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show links.", aliases: ["list"])
         @OptionGroup var ns: NamespaceOption
         @Argument var name: String?
         @Flag(help: "JSON output with iproute2's key names.") var json = false
+        @Flag(name: [.customShort("s"), .customLong("stats")], help: "Include the counters (stats64), as `ip -s`.")
+        var stats = false
 
         func check() throws {
             try ns.check()
@@ -126,19 +116,27 @@ struct LinkCommand: ParsableCommand {
         func execute(_ context: Context) throws {
             try step(name.map { "link show \($0)" } ?? "link show") {
                 let h = try context.handle(ns.name)
-                let all = try h.links()
-                let links = name.map { n in all.filter { $0.name == n } } ?? all
-                if let name, links.isEmpty { throw NotFound.link(name, in: ns.name) }
+                let links: [Link]
                 var names: [Int32: String] = [:]
-                for l in all { names[l.index] = l.name }
-                let out = LinkOutput(names: names, namespaceNames: LinkOutput.namespaceNames(for: links, handle: h))
-                emit(json ? JSON.array(links.map(out.json)).text() + "\n" : out.table(links))
+                if let name {
+                    // One RTM_GETLINK, plus one per related index (master, same-namespace peer).
+                    let l = try h.link(named: name)
+                    links = [l]
+                    for index in [l.masterIndex, l.linkNetnsID == nil ? l.linkIndex : nil].compactMap({ $0 }) {
+                        names[index] = try? h.link(index: index).name
+                    }
+                } else {
+                    links = try h.links()
+                    for l in links { names[l.index] = l.name }
+                }
+                let out = LinkOutput(names: names, namespaceNames: LinkOutput.namespaceNames(for: links, handle: h), withStatistics: stats)
+                if json { emitJSON(JSON.array(links.map(out.json))) } else { emit(out.table(links)) }
             }
         }
     }
 
     struct Stats: VethCommand {
-        static let configuration = CommandConfiguration(abstract: "Per-link packet, byte and drop counters.")
+        static let configuration = CommandConfiguration(commandName: "stats", abstract: "Per-link packet, byte and drop counters.")
         @OptionGroup var ns: NamespaceOption
         @Argument var name: String?
         @Flag(help: "JSON output (`stats64` as in `ip -j -s link`).") var json = false
@@ -154,8 +152,8 @@ struct LinkCommand: ParsableCommand {
                 let links = try name.map { [try h.link(named: $0)] } ?? h.links()
                 if json {
                     emit(JSON.array(links.map { l in
-                        .object([("ifindex", .int(Int64(l.index))), ("ifname", .string(l.name)),
-                                 ("stats64", l.statistics.map(LinkOutput.stats) ?? .null)])
+                        .object([JSONField("ifindex", .int(Int64(l.index))), JSONField("ifname", .string(l.name)),
+                                 JSONField("stats64", l.statistics.map(LinkOutput.stats) ?? .null)])
                     }).text() + "\n")
                 } else {
                     var t = Table("NAME", "RX PACKETS", "RX BYTES", "RX DROPPED", "TX PACKETS", "TX BYTES", "TX DROPPED")

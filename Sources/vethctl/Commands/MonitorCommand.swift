@@ -37,17 +37,17 @@ struct MonitorCommand: VethCommand {
         switch e {
         case .newLink(let l), .deletedLink(let l):
             let action = if case .newLink = e { "new" } else { "del" }
-            return .object([("event", .string("link")), ("action", .string(action)), ("ifindex", .int(Int64(l.index))),
-                            ("ifname", .string(l.name)), ("operstate", .string(l.operationalState.description)),
-                            ("kind", l.kind.map { .string($0) } ?? .null)])
+            return .object([JSONField("event", .string("link")), JSONField("action", .string(action)), JSONField("ifindex", .int(Int64(l.index))),
+                            JSONField("ifname", .string(l.name)), JSONField("operstate", .string(l.operationalState.description)),
+                            JSONField("kind", l.kind.map { .string($0) } ?? .null)])
         case .newAddress(let a), .deletedAddress(let a):
             let action = if case .newAddress = e { "new" } else { "del" }
-            return .object([("event", .string("addr")), ("action", .string(action)), ("ifindex", .int(Int64(a.linkIndex))),
-                            ("local", .string("\(a.network.address)")), ("prefixlen", .int(Int64(a.network.prefixLength)))])
+            return .object([JSONField("event", .string("addr")), JSONField("action", .string(action)), JSONField("ifindex", .int(Int64(a.linkIndex))),
+                            JSONField("local", .string("\(a.network.address)")), JSONField("prefixlen", .int(Int64(a.network.prefixLength)))])
         case .newRoute(let r), .deletedRoute(let r):
             let action = if case .newRoute = e { "new" } else { "del" }
-            return .object([("event", .string("route")), ("action", .string(action)), ("dst", .string(r.destinationText)),
-                            ("gateway", r.gateway.map { .string("\($0)") } ?? .null)])
+            return .object([JSONField("event", .string("route")), JSONField("action", .string(action)), JSONField("dst", .string(r.destinationText)),
+                            JSONField("gateway", r.gateway.map { .string("\($0)") } ?? .null)])
         }
     }
 }

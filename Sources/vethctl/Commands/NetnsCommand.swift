@@ -8,7 +8,7 @@ struct NetnsCommand: ParsableCommand {
         subcommands: [Add.self, Del.self, List.self, Exec.self])
 
     struct Add: VethCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a named network namespace.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Create a named network namespace.")
         @Argument var name: String
         func check() throws { _ = try NamespaceName(name) }
         func execute(_ context: Context) throws {
@@ -28,7 +28,7 @@ struct NetnsCommand: ParsableCommand {
     }
 
     struct List: VethCommand {
-        static let configuration = CommandConfiguration(abstract: "List named network namespaces.", aliases: ["show"])
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List named network namespaces.", aliases: ["show"])
         @Flag(help: "JSON output, as `ip -j netns list`.") var json = false
         func execute(_ context: Context) throws {
             let names = try step("netns list") { try NetworkNamespace.list() }
@@ -52,7 +52,7 @@ struct NetnsCommand: ParsableCommand {
     }
 
     struct Exec: VethCommand {
-        static let configuration = CommandConfiguration(abstract: "Run a command inside a named network namespace.")
+        static let configuration = CommandConfiguration(commandName: "exec", abstract: "Run a command inside a named network namespace.")
         @Argument var name: String
         @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (after --).")
         var command: [String] = []

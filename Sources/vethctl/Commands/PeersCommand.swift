@@ -18,7 +18,7 @@ struct PeersCommand: VethCommand {
         }
         if json {
             emit(JSON.array(pairs.map { p in
-                .object([("end", end(p.end)), ("peer", p.peer.map(end) ?? .null)])
+                .object([JSONField("end", end(p.end)), JSONField("peer", p.peer.map(end) ?? .null)])
             }).text() + "\n")
         } else {
             var t = Table("NETNS", "NAME", "INDEX", "", "PEER NETNS", "PEER NAME", "PEER INDEX")

@@ -46,40 +46,32 @@ struct RouteCommand: ParsableCommand {
         }
     }
 
-    struct Add: VethCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a route.")
-        @OptionGroup var ns: NamespaceOption
-        @OptionGroup var options: RouteOptions
-        func check() throws {
-            try ns.check()
-            _ = try options.parsed()
-        }
-        func execute(_ context: Context) throws {
-            try step("route add \(options.destination)") {
-                let h = try context.handle(ns.name)
-                try h.addRoute(options.route(h))
-            }
-        }
+    /// `route add` and `route del`: the same options, one kernel call apart.
+    protocol RouteEdit: VethCommand {
+        static var verb: String { get }
+        var ns: NamespaceOption { get }
+        var options: RouteOptions { get }
+        static func apply(_ route: Route, on handle: NetHandle) throws
     }
 
-    struct Del: VethCommand {
-        static let configuration = CommandConfiguration(commandName: "del", abstract: "Delete a route.", aliases: ["delete"])
+    struct Add: RouteEdit {
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a route.")
+        static let verb = "add"
         @OptionGroup var ns: NamespaceOption
         @OptionGroup var options: RouteOptions
-        func check() throws {
-            try ns.check()
-            _ = try options.parsed()
-        }
-        func execute(_ context: Context) throws {
-            try step("route del \(options.destination)") {
-                let h = try context.handle(ns.name)
-                try h.deleteRoute(options.route(h))
-            }
-        }
+        static func apply(_ route: Route, on handle: NetHandle) throws { try handle.addRoute(route) }
+    }
+
+    struct Del: RouteEdit {
+        static let configuration = CommandConfiguration(commandName: "del", abstract: "Delete a route.", aliases: ["delete"])
+        static let verb = "del"
+        @OptionGroup var ns: NamespaceOption
+        @OptionGroup var options: RouteOptions
+        static func apply(_ route: Route, on handle: NetHandle) throws { try handle.deleteRoute(route) }
     }
 
     struct Show: VethCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the main table's routes (IPv4 and IPv6).", aliases: ["list"])
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the main table's routes (IPv4 and IPv6).", aliases: ["list"])
         @OptionGroup var ns: NamespaceOption
         @Option(help: "Another table.") var table: UInt32?
         @Flag(help: "JSON output with `ip -j route` key names.") var json = false
@@ -91,7 +83,7 @@ struct RouteCommand: ParsableCommand {
                 var names: [Int32: String] = [:]
                 for l in try h.links() { names[l.index] = l.name }
                 if json {
-                    emit(JSON.array(routes.map { Self.json($0, names) }).text() + "\n")
+                    emitJSON(JSON.array(routes.map { Self.json($0, names) }))
                 } else {
                     var t = Table("DESTINATION", "GATEWAY", "DEV", "PROTO", "SCOPE", "METRIC")
                     for r in routes {
@@ -136,6 +128,20 @@ struct RouteCommand: ParsableCommand {
             case RT_SCOPE_HOST.rawValue: "host"
             default: String(s)
             }
+        }
+    }
+}
+
+extension RouteCommand.RouteEdit {
+    func check() throws {
+        try ns.check()
+        _ = try options.parsed()
+    }
+
+    func execute(_ context: Context) throws {
+        try step("route \(Self.verb) \(options.destination)") {
+            let h = try context.handle(ns.name)
+            try Self.apply(options.route(h), on: h)
         }
     }
 }

@@ -7,6 +7,8 @@ struct LinkOutput {
     var names: [Int32: String]
     /// Namespace names by id local to the listed namespace (for `link_netns`).
     var namespaceNames: [Int32: String]
+    /// Print `stats64` (as `ip -s`).
+    var withStatistics = false
 
     func json(_ l: Link) -> JSON {
         var o = JSONObject()
@@ -34,7 +36,7 @@ struct LinkOutput {
         info.set("info_kind", l.kind)
         info.set("info_slave_kind", l.portKind)
         if !info.fields.isEmpty { o.set("linkinfo", info.json) }
-        if let s = l.statistics { o.set("stats64", LinkOutput.stats(s)) }
+        if withStatistics, let s = l.statistics { o.set("stats64", LinkOutput.stats(s)) }
         return o.json
     }
 
@@ -45,7 +47,7 @@ struct LinkOutput {
         var tx = JSONObject()
         tx.set("bytes", s.txBytes); tx.set("packets", s.txPackets); tx.set("errors", s.txErrors)
         tx.set("dropped", s.txDropped); tx.set("collisions", s.collisions)
-        return .object([("rx", rx.json), ("tx", tx.json)])
+        return .object([JSONField("rx", rx.json), JSONField("tx", tx.json)])
     }
 
     func linkType(_ l: Link) -> String {

@@ -12,7 +12,7 @@ struct BatchRunner {
     struct Line {
         var number: Int
         var namespace: String?
-        var command: any VethCommand
+        var command: any CommandAction
     }
 
     func run() throws {
@@ -27,8 +27,12 @@ struct BatchRunner {
                 if words.first == "vethctl" { words.removeFirst() }
                 let ns = try Main.takeLeadingNamespace(&words)
                 Context.shared.defaultNamespace = ns
-                let parsed = try VethCtl.parseAsRoot(words)
-                guard let command = parsed as? any VethCommand else {
+                let command: any CommandAction
+                if let fast = BatchFastPath.parse(words, namespace: ns) {
+                    command = fast
+                } else if let parsed = try VethCtl.parseAsRoot(words) as? any VethCommand {
+                    command = parsed
+                } else {
                     throw UsageError("\"\(raw)\" is not a command that can run in a batch")
                 }
                 try command.check()

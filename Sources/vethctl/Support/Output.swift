@@ -2,8 +2,12 @@ import Glibc
 
 /// Writes text to standard output in one call.
 func emit(_ text: String) {
-    var t = text
-    t.withUTF8 { buf in
+    emit(Array(text.utf8))
+}
+
+/// Writes bytes to standard output, retrying short writes.
+func emit(_ bytes: [UInt8]) {
+    bytes.withUnsafeBufferPointer { buf in
         var off = 0
         while off < buf.count {
             let n = write(1, buf.baseAddress! + off, buf.count - off)
@@ -17,4 +21,11 @@ func emit(_ text: String) {
 func warn(_ text: String) {
     var t = text + "\n"
     t.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+/// Writes a JSON document and a newline to standard output.
+func emitJSON(_ value: JSON) {
+    var bytes = value.bytes()
+    bytes.append(UInt8(ascii: "\n"))
+    emit(bytes)
 }

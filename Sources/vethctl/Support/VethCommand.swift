@@ -1,14 +1,18 @@
 import ArgumentParser
 import VethKit
 
-/// A vethctl leaf command: `check()` validates every input before any syscall; `execute()` does
-/// the work with the process's shared ``Context``. `--batch` checks every line first, then runs them.
-protocol VethCommand: ParsableCommand {
+/// Something vethctl can do: `check()` validates every input before any syscall; `execute()`
+/// does the work with the process's shared ``Context``. `--batch` checks every line first, then
+/// runs them.
+protocol CommandAction {
     /// Throws ``InvalidInput`` / ``UsageError`` for bad input; makes no syscall.
     func check() throws
     /// Does the work.
     func execute(_ context: Context) throws
 }
+
+/// A vethctl leaf command.
+protocol VethCommand: ParsableCommand, CommandAction {}
 
 extension VethCommand {
     func check() throws {}

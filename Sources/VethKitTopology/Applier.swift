@@ -1,0 +1,228 @@
+import Foundation
+import VethKit
+
+/// A failure of `up`: the first error, the step it happened in, and how the rollback went.
+public struct ApplyError: Error, CustomStringConvertible {
+    public var topology: String
+    /// The plan line of the failed step, e.g. `+ veth t1/veth2 <-> host/veth1`.
+    public var step: String
+    public var underlying: Error
+    /// Problems while undoing (empty when the machine is as it was).
+    public var rollbackErrors: [String]
+
+    public var description: String {
+        var s = "up \(topology): \(step.drop(while: { "+~- ".contains($0) })): \(underlying)"
+        s += rollbackErrors.isEmpty ? " (rolled back: nothing of this run is left)" : "\nrollback incomplete:\n  " + rollbackErrors.joined(separator: "\n  ")
+        return s
+    }
+}
+
+/// Objects in the way (see ``Plan/conflicts``): `up` refuses before changing anything.
+public struct ConflictError: Error, CustomStringConvertible {
+    public var topology: String
+    public var conflicts: [String]
+    public var description: String {
+        "up \(topology): refusing to start, nothing was changed:\n  " + conflicts.joined(separator: "\n  ")
+    }
+}
+
+/// Applies plans to the kernel, removes topologies, lists them.
+public enum Applier {
+    public struct Options {
+        /// Refuse to start when the plan has conflicts (tests turn it off to exercise the rollback).
+        public var preflight = true
+        /// How long to wait for another up/down of the same topology.
+        public var lockTimeout: Double = 30
+        /// Progress lines ("namespaces 120/200"); nil for none.
+        public var progress: ((String) -> Void)?
+        /// Test hook: called with each phase name before it runs; throwing aborts `up` there.
+        public var faultInjection: ((String) throws -> Void)?
+        public init() {}
+    }
+
+    public struct UpResult {
+        public var plan: Plan
+        public var seconds: Double
+        /// `seed: 6 created, 0 changed, 0 removed in 0.012 s (1 namespaces, 1 links)` or `seed: no changes`.
+        public var summary: String
+    }
+
+    // MARK: up
+
+    /// Brings `topo` up or converges it to the file. Prints nothing; returns the plan it applied.
+    /// Throws ``ConflictError`` (nothing changed), ``ApplyError`` (rolled back), or a lock/kernel error.
+    public static func up(_ topo: Topology, options: Options = Options()) throws -> UpResult {
+        let t0 = monotonicSeconds()
+        raiseFileLimit()
+        let lock = try TopologyLock(topology: topo.name, timeout: options.lockTimeout)
+        defer { withExtendedLifetime(lock) {} }
+        let tRead = monotonicSeconds()
+        let live = try LiveReader.read(topo)
+        let plan = Planner.plan(topo, live: live)
+        if Run.timingsOn {
+            FileHandle.standardError.write(Data("timings: lock \(String(format: "%.1f", (tRead - t0) * 1000)) ms, read+plan \(String(format: "%.1f", (monotonicSeconds() - tRead) * 1000)) ms\n".utf8))
+        }
+        if !plan.conflicts.isEmpty && options.preflight {
+            throw ConflictError(topology: topo.name, conflicts: plan.conflicts)
+        }
+        for s in live.staleNamespaces { try? NetworkNamespace.delete(NamespaceName(s)) }
+        if plan.isEmpty {
+            return UpResult(plan: plan, seconds: monotonicSeconds() - t0, summary: "\(topo.name): no changes")
+        }
+        try apply(plan, live: live, options: options)
+        // Removals have side effects the plan cannot foresee (deleting the last address of a
+        // subnet takes the routes via it): converge again, from a fresh look, until stable.
+        var pass = 1
+        var last = plan
+        while pass < 3 && last.steps.contains(where: { $0.symbol == "-" || $0.symbol == "~" }) {
+            let again = try LiveReader.read(topo)
+            let next = Planner.plan(topo, live: again)
+            if next.isEmpty || !next.conflicts.isEmpty { break }
+            try apply(next, live: again, options: options)
+            last = next
+            pass += 1
+        }
+        let c = plan.counts
+        let dt = monotonicSeconds() - t0
+        let nns = plan.steps.filter { if case .createNamespace = $0 { return true } else { return false } }.count
+        let nveth = plan.steps.filter { if case .createVeth = $0 { return true } else { return false } }.count
+        return UpResult(plan: plan, seconds: dt,
+                        summary: "\(topo.name): \(c.create) created, \(c.change) changed, \(c.remove) removed in \(String(format: "%.3f", dt)) s (\(nns) namespaces, \(nveth) veth pairs new)")
+    }
+
+    static func apply(_ plan: Plan, live: LiveState, options: Options) throws {
+        let run = try Run(topo: plan.topology, plan: plan, live: live, options: options)
+        do {
+            try run.execute()
+        } catch {
+            let failure = run.failedStep.value ?? "apply"
+            let problems = run.rollback()
+            throw ApplyError(topology: plan.topology.name, step: failure, underlying: error, rollbackErrors: problems)
+        }
+    }
+
+    /// Raises the soft open-file limit to the hard one (a big topology holds a few fds per worker,
+    /// but ns file descriptors of a veth batch add up).
+    static func raiseFileLimit() {
+        var rl = rlimit()
+        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &rl) == 0, rl.rlim_cur < rl.rlim_max {
+            rl.rlim_cur = rl.rlim_max
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &rl)
+        }
+    }
+
+    // MARK: down
+
+    public struct DownResult {
+        public var namespaces: Int
+        public var hostLinks: Int
+        public var seconds: Double
+        public var summary: String
+    }
+
+    /// Removes everything topology `name` created: its namespaces (their veths go with them) and
+    /// host-side links (by link group when every member of the group is ours), its host routes
+    /// and masquerade rules; then waits until its host links are really gone. Nothing else is
+    /// touched. `topology` (when the caller has the file) also removes declared host routes.
+    public static func down(name: String, topology: Topology? = nil, options: Options = Options(), wait: Double = 10) throws -> DownResult {
+        let t0 = monotonicSeconds()
+        try validateTopologyName(name)
+        raiseFileLimit()
+        let lock = try TopologyLock(topology: name, timeout: options.lockTimeout)
+        defer { withExtendedLifetime(lock) {} }
+        let alias = Ownership.alias(for: name)
+        let group = Ownership.group(for: name)
+        var marks: [(String, Double)] = [("lock", monotonicSeconds() - t0)]
+        var last = monotonicSeconds()
+        func mark(_ what: String) {
+            guard Run.timingsOn else { return }
+            let now = monotonicSeconds()
+            marks.append((what, now - last))
+            last = now
+        }
+        defer {
+            if Run.timingsOn {
+                FileHandle.standardError.write(Data(("timings: " + marks.map { "\($0.0) \(String(format: "%.1f", $0.1 * 1000)) ms" }.joined(separator: ", ") + "\n").utf8))
+            }
+        }
+        let (owned, stale) = try LiveReader.ownedNamespaces(of: name)
+        mark("find namespaces")
+        var firstError: Error?
+        for n in owned.map(\.namespace) + stale {
+            do { try NetworkNamespace.delete(NamespaceName(n)) } catch is NotFound {} catch { firstError = firstError ?? error }
+        }
+        mark("delete namespaces")
+        let host = try NetHandle()
+        let links = try host.links()
+        let ours = links.filter { Ownership.owns(alias: $0.alias, group: $0.group, topology: name) }
+        if !ours.isEmpty {
+            let inGroup = links.filter { $0.group == group }
+            let wholeGroupOurs = inGroup.allSatisfy { Ownership.owns(alias: $0.alias, group: $0.group, topology: name) }
+            if wholeGroupOurs {
+                do { try host.deleteLinks(group: group) } catch { firstError = firstError ?? error }
+            }
+            // Ours outside the group, or a group shared with someone else's links: one by one.
+            for l in ours where !(wholeGroupOurs && l.group == group) {
+                do { try host.deleteLink(index: l.index) } catch let e as KernelError where e.errno == .noSuchDevice {} catch { firstError = firstError ?? error }
+            }
+        }
+        // Host routes vethkit added for this topology (routes through our links went with them).
+        if let topology, let hn = topology.node(Topology.hostNode), !hn.routes.isEmpty {
+            let liveRoutes = (try? host.routes().filter { $0.protocolID == Ownership.routeProtocol }) ?? []
+            for r in hn.routes {
+                for lr in liveRoutes where lr.gateway == r.via && (lr.destination?.masked ?? nil) == (r.to.prefixLength == 0 ? nil : r.to.masked) || (lr.gateway == r.via && r.to.prefixLength == 0 && lr.isDefault) {
+                    try? host.deleteRoute(lr)
+                }
+            }
+        }
+        if let m = MasqueradeHook.removeAll { do { try m(name) } catch { firstError = firstError ?? error } }
+        mark("host links")
+        // Wait until the kernel has really destroyed them (namespace cleanup is asynchronous).
+        let deadline = monotonicSeconds() + wait
+        while monotonicSeconds() < deadline {
+            let left = try host.links().contains { l in l.alias == alias || ours.contains { $0.index == l.index && $0.name == l.name } }
+            if !left { break }
+            usleep(2_000)
+        }
+        mark("wait gone")
+        if let firstError { throw firstError }
+        let dt = monotonicSeconds() - t0
+        return DownResult(namespaces: owned.count + stale.count, hostLinks: ours.count, seconds: dt,
+                          summary: "\(name): removed \(owned.count + stale.count) namespaces and \(ours.count) host links in \(String(format: "%.3f", dt)) s")
+    }
+
+    // MARK: list
+
+    public struct ListedTopology: Equatable {
+        public var name: String
+        public var namespaces: Int
+        public var hostLinks: Int
+    }
+
+    /// Topologies that are up on this machine: marks on namespaces' lo and on host links.
+    public static func list() throws -> [ListedTopology] {
+        var out: [String: ListedTopology] = [:]
+        let names = try NetworkNamespace.list().map(\.rawValue)
+        let marks = Locked<[String: String]>([:])
+        _ = parallelFor(names.count) { i in
+            if let m = LiveReader.mark(of: names[i]), let t = Ownership.topology(fromAlias: m.alias) {
+                marks.with { $0[names[i]] = t }
+            }
+        }
+        for (_, t) in marks.value { out[t, default: ListedTopology(name: t, namespaces: 0, hostLinks: 0)].namespaces += 1 }
+        for l in try NetHandle().links() {
+            if let t = Ownership.topology(fromAlias: l.alias) { out[t, default: ListedTopology(name: t, namespaces: 0, hostLinks: 0)].hostLinks += 1 }
+        }
+        return out.values.sorted { $0.name < $1.name }
+    }
+}
+
+/// Masquerade plumbing, set up where the firewall layer exists.
+extension MasqueradeHook {
+    /// Adds masquerading of `source` in `node` (nil namespace: host) for topology `name`.
+    nonisolated(unsafe) public static var add: ((_ topology: String, _ namespace: NetworkNamespace?, _ source: IPNetwork) throws -> Void)?
+    /// Removes one rule.
+    nonisolated(unsafe) public static var remove: ((_ topology: String, _ namespace: NetworkNamespace?, _ source: IPNetwork) throws -> Void)?
+    /// Removes every rule of a topology in the host.
+    nonisolated(unsafe) public static var removeAll: ((_ topology: String) throws -> Void)?
+}

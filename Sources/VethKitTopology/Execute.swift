@@ -1,0 +1,506 @@
+import Foundation
+import VethKit
+
+/// One execution of a plan, with the journal its rollback needs.
+final class Run: @unchecked Sendable {
+    let topo: Topology
+    let plan: Plan
+    let live: LiveState
+    let options: Applier.Options
+    let host: NetHandle
+
+    /// The plan line of the step that failed first.
+    let failedStep = Locked<String?>(nil)
+
+    // Journal.
+    let createdNamespaces = Locked<[String]>([])
+    let createdHostLinks = Locked<[String]>([])
+    /// Links created in namespaces that existed before this run: (node, name).
+    let createdLinksInExisting = Locked<[(String, String)]>([])
+    let addedAddresses = Locked<[(String, String, IPNetwork)]>([])
+    let addedRoutes = Locked<[(String, Topology.Route)]>([])
+    let oldSysctls = Locked<[(String, String, String)]>([])
+    let oldEdits = Locked<[(String, String, Plan.LinkEdit)]>([])
+    let addedMasquerade = Locked<[(String, IPNetwork)]>([])
+
+    /// Nodes whose namespace this run creates.
+    let newNodes: Set<String>
+    /// New nodes built entirely by ``pipeline(node:hostNamespace:)``, and their links.
+    let pipelineNodes: Set<String>
+    let pipelineLinks: Set<Int>
+    /// Host ends created by the pipeline, to bring up, alias and enslave: (name, bridge?).
+    let pipelineHostEnds = Locked<[(String, String?)]>([])
+
+    init(topo: Topology, plan: Plan, live: LiveState, options: Applier.Options) throws {
+        self.topo = topo
+        self.plan = plan
+        self.live = live
+        self.options = options
+        host = try NetHandle()
+        var nn = Set<String>()
+        for s in plan.steps { if case .createNamespace(let n, _) = s { nn.insert(n) } }
+        newNodes = nn
+        (pipelineNodes, pipelineLinks) = Run.pipelineShape(topo, plan: plan)
+    }
+
+    func fail(_ step: String, _ error: Error) -> Error {
+        failedStep.with { if $0 == nil { $0 = step } }
+        return error
+    }
+
+    /// When VETHKIT_TIMINGS=1: seconds since the previous phase mark, printed at the end.
+    var lastMark = monotonicSeconds()
+    var timings: [(String, Double)] = []
+    static let timingsOn = ProcessInfo.processInfo.environment["VETHKIT_TIMINGS"] == "1"
+
+    func mark(_ name: String) {
+        guard Self.timingsOn else { return }
+        let now = monotonicSeconds()
+        timings.append((name, now - lastMark))
+        lastMark = now
+    }
+
+    func phase(_ name: String) throws {
+        mark("before " + name)
+        options.progress?(name)
+        if let f = options.faultInjection { try f(name) }
+    }
+
+    func nsName(_ node: String) throws -> NamespaceName { try NamespaceName(topo.namespaceName(of: node)!) }
+
+    /// A handle on a node's namespace (the host's for `host`).
+    func handle(_ node: String) throws -> NetHandle {
+        node == Topology.hostNode ? host : try NetHandle(named: nsName(node))
+    }
+
+    var alias: String { topo.alias }
+    var group: UInt32 { topo.linkGroup }
+
+    // MARK: execute
+
+    func execute() throws {
+        try removals()
+        try createNamespaces()
+        try sysctls()
+        try bridges()
+        try veths()
+        try configureNodes()
+        try masquerade()
+        mark("masquerade")
+        if Self.timingsOn {
+            FileHandle.standardError.write(Data(("timings: " + timings.map { "\($0.0) \(String(format: "%.1f", $0.1 * 1000)) ms" }.joined(separator: ", ") + "\n").utf8))
+        }
+    }
+
+    func removals() throws {
+        try phase("remove")
+        var deletedNodes = Set<String>()
+        for step in plan.steps {
+            let line = plan.describe(step)
+            do {
+                switch step {
+                case .deleteNamespace(let node, let ns):
+                    do { try NetworkNamespace.delete(NamespaceName(ns)) } catch is NotFound {}
+                    deletedNodes.insert(node)
+                case .deleteLink(let node, let name):
+                    do { try handle(node).deleteLink(named: name) } catch is NotFound {}
+                case .deleteRoute(let node, let r):
+                    let h = try handle(node)
+                    var vr = VethKit.Route(destination: r.to.prefixLength == 0 ? nil : r.to, family: r.to.address.family, gateway: r.via,
+                                           metric: r.metric.map(UInt32.init))
+                    if let dev = r.dev, let l = try? h.link(named: dev) { vr.outputIndex = l.index }
+                    do { try h.deleteRoute(vr) } catch is NotFound {}
+                case .deleteAddress(let node, let i, let a):
+                    do { try handle(node).deleteAddress(a, link: i) } catch is NotFound {}
+                case .deleteMasquerade(let node, let source):
+                    try MasqueradeHook.remove?(topo.name, node == Topology.hostNode ? nil : NetworkNamespace.open(nsName(node)), source)
+                default: continue
+                }
+            } catch { throw fail(line, error) }
+        }
+        // Host ends of veths whose namespace went away disappear asynchronously: wait for them,
+        // so a re-created link of the same name does not collide.
+        if !deletedNodes.isEmpty, let h = live.nodes[Topology.hostNode] {
+            let names = Set(h.interfaces.filter { $0.peer?.node.map(deletedNodes.contains) ?? false }.map(\.name))
+            try waitGone(names, timeout: 10)
+        }
+    }
+
+    func waitGone(_ names: Set<String>, timeout: Double) throws {
+        guard !names.isEmpty else { return }
+        let deadline = monotonicSeconds() + timeout
+        while monotonicSeconds() < deadline {
+            if try !host.links().contains(where: { names.contains($0.name) }) { return }
+            usleep(2_000)
+        }
+    }
+
+    /// Creates namespaces on worker threads; each gets its sysctls (IPv6 DAD off, forwarding…)
+    /// and the topology's mark on lo before any interface arrives.
+    func createNamespaces() throws {
+        try phase("namespaces")
+        let steps: [(String, String)] = plan.steps.compactMap { if case .createNamespace(let n, let ns) = $0 { return (n, ns) } else { return nil } }
+        guard !steps.isEmpty else { return }
+        let total = steps.count
+        let done = Locked(0)
+        @Sendable func progress() {
+            let n = done.with { $0 += 1; return $0 }
+            if n % 100 == 0 || n == total { self.options.progress?("namespaces \(n)/\(total)") }
+        }
+        // Pipeline nodes: each on a worker thread that creates the namespace and stays inside it.
+        let fast = steps.filter { pipelineNodes.contains($0.0) }
+        let slow = steps.filter { !pipelineNodes.contains($0.0) }
+        if !fast.isEmpty {
+            do { try ThreadNamespace.prepareRunDirectory() } catch { throw fail("+ namespace \(fast[0].1) (node \(fast[0].0))", error) }
+            let hostNS = try NetworkNamespace.current()
+            let failures = parallelFor(fast.count, stopOnError: true, callerWorks: false) { [self] i in
+                try pipeline(node: fast[i].0, hostNamespace: hostNS)
+                progress()
+            }
+            if let f = failures.first { throw f.1 }
+        }
+        guard !slow.isEmpty else { return }
+        let body: @Sendable (Int) throws -> Void = { [self] i in
+            let (node, ns) = slow[i]
+            let line = "+ namespace \(ns) (node \(node))"
+            do {
+                let name = try NamespaceName(ns)
+                let namespace = try NetworkNamespace.create(name)
+                createdNamespaces.with { $0.append(ns) }
+                let sysctls = topo.node(node)?.sysctls ?? []
+                let alias = self.alias
+                let v6 = topo.interfaces(of: node).contains { $0.addresses.contains { !$0.isIPv4 } }
+                try namespace.run {
+                    // DAD off before any interface exists: IPv6 addresses are usable at once.
+                    if v6 {
+                        try? Sysctl.write("net.ipv6.conf.all.accept_dad", "0")
+                        try? Sysctl.write("net.ipv6.conf.default.accept_dad", "0")
+                    }
+                    for s in sysctls { try Sysctl.write(s.key, s.value) }
+                    let h = try NetHandle()
+                    try h.setLink(index: 1, LinkChange(up: true, alias: alias))
+                }
+            } catch { throw fail(line, error) }
+            progress()
+        }
+        // The first one alone: it may have to make /run/netns a shared mount point.
+        try body(0)
+        if let f = parallelFor(slow.count - 1, stopOnError: true, { try body($0 + 1) }).first { throw f.1 }
+    }
+
+    func sysctls() throws {
+        try phase("sysctls")
+        for step in plan.steps {
+            guard case .setSysctl(let node, let key, let value, _) = step, !newNodes.contains(node) else { continue }
+            do {
+                let write: () throws -> Void = { [self] in
+                    let old = try Sysctl.read(key)
+                    try Sysctl.write(key, value)
+                    oldSysctls.with { $0.append((node, key, old)) }
+                }
+                if node == Topology.hostNode { try write() } else { try NetworkNamespace.open(nsName(node)).run(write) }
+            } catch { throw fail(plan.describe(step), error) }
+        }
+    }
+
+    /// Indexes of bridges by (node, name), for enslaving veth ends at creation.
+    let bridgeIndex = Locked<[String: Int32]>([:])
+    func key(_ node: String, _ name: String) -> String { node + "\u{0}" + name }
+
+    func bridges() throws {
+        try phase("bridges")
+        for step in plan.steps {
+            guard case .createBridge(let node, let b) = step, !pipelineNodes.contains(node) else { continue }
+            do {
+                let h = try handle(node)
+                let isHost = node == Topology.hostNode
+                var attrs = LinkAttributes(name: try InterfaceName(b.name), mtu: b.mtu.map(UInt32.init), address: b.mac,
+                                           group: isHost ? group : nil, alias: isHost ? alias : nil, up: false)
+                attrs.up = false
+                try h.addLink(LinkSpec(attrs, kind: VethKit.Bridge()))
+                if isHost { createdHostLinks.with { $0.append(b.name) }; pendingAliases.with { $0.append(b.name) } } else if !newNodes.contains(node) { createdLinksInExisting.with { $0.append((node, b.name)) } }
+                if isHost, b.addresses.contains(where: { !$0.isIPv4 }) {
+                    try? Sysctl.write("net.ipv6.conf.\(b.name).accept_dad", "0")
+                }
+                let l = try h.link(named: b.name)
+                bridgeIndex.with { $0[key(node, b.name)] = l.index }
+            } catch { throw fail(plan.describe(step), error) }
+        }
+    }
+
+    func bridgeIndexOf(_ node: String, _ name: String) throws -> Int32 {
+        if let i = bridgeIndex.value[key(node, name)] { return i }
+        if let li = live.nodes[node]?.interface(name), li.kind == "bridge", li.index != 0 { return li.index }
+        let i = try handle(node).link(named: name).index
+        bridgeIndex.with { $0[key(node, name)] = i }
+        return i
+    }
+
+    /// Peer ends to bring up (and enslave) afterwards: the kernel refuses IFF_UP on a peer at
+    /// creation (ENOTCONN) and applies IFLA_MASTER only to the end being created, not to
+    /// VETH_INFO_PEER: node -> [(interface, bridge?)].
+    let pendingPeers = Locked<[String: [(String, String?)]]>([:])
+    /// Host links that need the alias (IFLA_IFALIAS is not applied at creation; IFLA_GROUP is).
+    let pendingAliases = Locked<[String]>([])
+
+    /// Creates veth pairs from the host's handle, each in one request with both ends straight in
+    /// their namespaces, batched per sendmsg.
+    func veths() throws {
+        try phase("veths")
+        let indexes: [Int] = plan.steps.compactMap { if case .createVeth(let i) = $0, !pipelineLinks.contains(i) { return i } else { return nil } }
+        guard !indexes.isEmpty else { return }
+        let chunk = 256
+        var start = 0
+        while start < indexes.count {
+            let part = Array(indexes[start..<min(start + chunk, indexes.count)])
+            var spaces: [String: NetworkNamespace] = [:]
+            func space(_ node: String) throws -> NetworkNamespace? {
+                if node == Topology.hostNode { return nil }
+                if let s = spaces[node] { return s }
+                let s = try NetworkNamespace.open(nsName(node))
+                spaces[node] = s
+                return s
+            }
+            var specs: [LinkSpec] = []
+            var primaries: [(Topology.Endpoint, Topology.Endpoint)] = []
+            for i in part {
+                let l = topo.links[i]
+                let line = plan.describe(.createVeth(link: i))
+                do {
+                    let (p, q) = orient(l)
+                    let pHost = p.node == Topology.hostNode
+                    let qHost = q.node == Topology.hostNode
+                    var pa = LinkAttributes(name: try InterfaceName(p.name), namespace: try space(p.node), mtu: (p.mtu ?? l.mtu).map(UInt32.init),
+                                            address: p.mac, group: pHost ? group : nil, alias: pHost ? alias : nil,
+                                            masterIndex: try p.master.map { try bridgeIndexOf(p.node, $0) }, up: true)
+                    if pHost { pa.namespace = nil }
+                    let qa = LinkAttributes(name: try InterfaceName(q.name), namespace: try space(q.node), mtu: (q.mtu ?? l.mtu).map(UInt32.init),
+                                            address: q.mac, group: qHost ? group : nil, up: false)
+                    specs.append(LinkSpec(pa, kind: Veth(peer: qa)))
+                    primaries.append((p, q))
+                } catch { throw fail(line, error) }
+            }
+            let results = try host.addLinks(specs)
+            var firstFailure: (Int, Error)?
+            for (k, r) in results.enumerated() {
+                let (p, q) = primaries[k]
+                switch r {
+                case .success:
+                    if p.node == Topology.hostNode { createdHostLinks.with { $0.append(p.name) } }
+                    else if q.node == Topology.hostNode { createdHostLinks.with { $0.append(q.name) } }
+                    else if !newNodes.contains(p.node) { createdLinksInExisting.with { $0.append((p.node, p.name)) } }
+                    else if !newNodes.contains(q.node) { createdLinksInExisting.with { $0.append((q.node, q.name)) } }
+                    pendingPeers.with { $0[q.node, default: []].append((q.name, q.master)) }
+                    // The kernel applies IFLA_IFALIAS to neither end at creation (only IFLA_GROUP).
+                    if q.node == Topology.hostNode { pendingAliases.with { $0.append(q.name) } }
+                    if p.node == Topology.hostNode { pendingAliases.with { $0.append(p.name) } }
+                case .failure(let e):
+                    if firstFailure == nil { firstFailure = (k, e) }
+                }
+            }
+            if let (k, e) = firstFailure {
+                let (p, q) = primaries[k]
+                let what = p.node == Topology.hostNode ? p : q.node == Topology.hostNode ? q : p
+                throw fail(plan.describe(.createVeth(link: part[k])), LinkFailure(node: what.node, name: what.name, error: e))
+            }
+            options.progress?("veth pairs \(min(start + chunk, indexes.count))/\(indexes.count)")
+            start += chunk
+        }
+    }
+
+    /// Which end is created as the link (attributes applied in full) and which as its peer:
+    /// the host's end first (the alias marks it), else an end with a master.
+    func orient(_ l: Topology.Link) -> (Topology.Endpoint, Topology.Endpoint) {
+        if l.b.node == Topology.hostNode && l.a.node != Topology.hostNode { return (l.b, l.a) }
+        if l.a.node == Topology.hostNode { return (l.a, l.b) }
+        if l.a.master == nil && l.b.master != nil { return (l.b, l.a) }
+        return (l.a, l.b)
+    }
+
+    struct LinkFailure: Error, CustomStringConvertible {
+        var node: String
+        var name: String
+        var error: Error
+        var description: String { "\(node)/\(name): \(error)" }
+    }
+
+    /// One request of a node's configuration batch, with the plan line it stands for.
+    struct Item {
+        var line: String
+        var message: MessageWriter
+        var undo: (() -> Void)?
+    }
+
+    /// Per node: masters of peer ends, link edits, addresses, routes. Namespaces on worker
+    /// threads (each with a socket opened inside), the host on this thread.
+    func configureNodes() throws {
+        try phase("configure")
+        var byNode: [String: [Plan.Step]] = [:]
+        for s in plan.steps {
+            switch s {
+            case .setLink(let n, _, _, _), .addAddress(let n, _, _), .addRoute(let n, _): byNode[n, default: []].append(s)
+            default: continue
+            }
+        }
+        for b in plan.steps { if case .createBridge(let n, _) = b { byNode[n, default: []] += [] } }
+        for n in pipelineNodes { byNode[n] = nil }
+        if !pipelineHostEnds.value.isEmpty { byNode[Topology.hostNode, default: []] += [] }
+        for (n, _) in pendingPeers.value { byNode[n, default: []] += [] }
+        if !pendingAliases.value.isEmpty { byNode[Topology.hostNode, default: []] += [] }
+        let work = byNode
+        let nodes = work.keys.sorted()
+        let hostFirst = nodes.filter { $0 == Topology.hostNode }
+        let others = nodes.filter { $0 != Topology.hostNode }
+        for n in hostFirst { try configure(node: n, steps: work[n]!, handle: host) }
+        let failures = parallelFor(others.count, stopOnError: true) { [self] i in
+            let n = others[i]
+            try NetworkNamespace.open(nsName(n)).run {
+                try configure(node: n, steps: work[n]!, handle: NetHandle())
+            }
+        }
+        if let f = failures.first { throw f.1 }
+    }
+
+    func configure(node: String, steps: [Plan.Step], handle h: NetHandle) throws {
+        let existing = !newNodes.contains(node)
+        let links = try h.links()
+        var index: [String: Int32] = [:]
+        for l in links { index[l.name] = l.index }
+        func idx(_ name: String, _ line: String) throws -> Int32 {
+            guard let i = index[name] else { throw fail(line, NotFound.link(name, in: topo.namespaceName(of: node))) }
+            return i
+        }
+        var items: [Item] = []
+        // Bridges created by this run come up now; peer ends join their bridges.
+        if node == Topology.hostNode {
+            for (name, master) in pipelineHostEnds.value {
+                let line = "~ link host/\(name): up" + (master.map { ", master \($0)" } ?? "")
+                items.append(Item(line: line, message: LinkChange(up: true, alias: alias, masterIndex: try master.map { try idx($0, line) }).request(index: try idx(name, line))))
+            }
+        }
+        for s in plan.steps {
+            if case .createBridge(let n, let b) = s, n == node {
+                items.append(Item(line: plan.describe(s), message: LinkChange(up: true).request(index: try idx(b.name, plan.describe(s)))))
+            }
+        }
+        for (name, master) in pendingPeers.value[node] ?? [] {
+            let line = "~ link \(node)/\(name): up" + (master.map { ", master \($0)" } ?? "")
+            items.append(Item(line: line, message: LinkChange(up: true, masterIndex: try master.map { try idx($0, line) }).request(index: try idx(name, line))))
+        }
+        if node == Topology.hostNode {
+            for name in pendingAliases.value {
+                let line = "~ link host/\(name): alias"
+                items.append(Item(line: line, message: LinkChange(alias: alias).request(index: try idx(name, line))))
+            }
+        }
+        for s in steps {
+            let line = plan.describe(s)
+            switch s {
+            case .setLink(_, let name, let e, let old):
+                var c = LinkChange()
+                c.up = e.up
+                c.mtu = e.mtu.map(UInt32.init)
+                c.address = e.mac
+                if let m = e.master { c.masterIndex = try m.map { try idx($0, line) } ?? 0 }
+                items.append(Item(line: line, message: c.request(index: try idx(name, line))))
+                oldEdits.with { $0.append((node, name, old)) }
+            case .addAddress(_, let i, let a):
+                items.append(Item(line: line, message: Address.request(Int32(20) /* RTM_NEWADDR */, a, linkIndex: try idx(i, line), noDAD: !a.isIPv4)))
+                if existing && live.nodes[node]?.interface(i) != nil { addedAddresses.with { $0.append((node, i, a)) } }
+            default: continue
+            }
+        }
+        // Routes last: their gateways need the addresses above.
+        for s in steps {
+            guard case .addRoute(_, let r) = s else { continue }
+            let line = plan.describe(s)
+            var vr = VethKit.Route(destination: r.to.prefixLength == 0 ? nil : r.to, family: r.via.family, gateway: r.via,
+                                   outputIndex: try r.dev.map { try idx($0, line) }, metric: r.metric.map(UInt32.init))
+            vr.protocolID = Ownership.routeProtocol
+            items.append(Item(line: line, message: vr.request(Int32(24) /* RTM_NEWROUTE */)))
+            if existing { addedRoutes.with { $0.append((node, r)) } }
+        }
+        guard !items.isEmpty else { return }
+        let results = try h.socket.requestBatch(items.map(\.message))
+        for (k, r) in results.enumerated() {
+            if case .failure(let e) = r { throw fail(items[k].line, e) }
+        }
+    }
+
+    func masquerade() throws {
+        try phase("masquerade")
+        for step in plan.steps {
+            guard case .addMasquerade(let node, let source) = step else { continue }
+            guard let add = MasqueradeHook.add else {
+                throw fail(plan.describe(step), InvalidInput("masquerade", source.description, "not supported in this build (no nftables layer)"))
+            }
+            do {
+                try add(topo.name, node == Topology.hostNode ? nil : NetworkNamespace.open(nsName(node)), source)
+                addedMasquerade.with { $0.append((node, source)) }
+            } catch { throw fail(plan.describe(step), error) }
+        }
+    }
+
+    // MARK: rollback
+
+    /// Undoes what this run created or changed, newest first. Returns problems (empty: all undone).
+    func rollback() -> [String] {
+        var problems: [String] = []
+        func attempt(_ what: String, _ body: () throws -> Void) {
+            do { try body() } catch is NotFound {} catch let e as KernelError where e.errno == .noSuchDevice {} catch {
+                problems.append("\(what): \(error)")
+            }
+        }
+        for (node, source) in addedMasquerade.value.reversed() {
+            attempt("masquerade \(source) in \(node)") { try MasqueradeHook.remove?(topo.name, node == Topology.hostNode ? nil : NetworkNamespace.open(nsName(node)), source) }
+        }
+        for (node, r) in addedRoutes.value.reversed() {
+            attempt("route \(node): \(r)") {
+                let h = try handle(node)
+                var vr = VethKit.Route(destination: r.to.prefixLength == 0 ? nil : r.to, family: r.via.family, gateway: r.via, metric: r.metric.map(UInt32.init))
+                if let dev = r.dev { vr.outputIndex = try h.link(named: dev).index }
+                try h.deleteRoute(vr)
+            }
+        }
+        for (node, i, a) in addedAddresses.value.reversed() {
+            attempt("address \(a) on \(node)/\(i)") { try handle(node).deleteAddress(a, link: i) }
+        }
+        for (node, name, old) in oldEdits.value.reversed() {
+            attempt("link \(node)/\(name)") {
+                let h = try handle(node)
+                var c = LinkChange()
+                c.mtu = old.mtu.map(UInt32.init)
+                c.address = old.mac
+                if let m = old.master { c.masterIndex = try m.map { try h.link(named: $0).index } ?? 0 }
+                if !c.isEmpty { try h.setLink(name, c) }
+            }
+        }
+        for (node, name) in createdLinksInExisting.value.reversed() {
+            attempt("link \(node)/\(name)") { try handle(node).deleteLink(named: name) }
+        }
+        // Namespaces first: their veths (and the host ends of those) go with them.
+        for ns in createdNamespaces.value.reversed() {
+            attempt("namespace \(ns)") { try NetworkNamespace.delete(NamespaceName(ns)) }
+        }
+        let hostLinks = createdHostLinks.value
+        if !hostLinks.isEmpty {
+            // Bulk when every link of our group is one this run made; else one by one (those the
+            // namespaces took along are already going: not found is fine).
+            let before = Set((live.nodes[Topology.hostNode]?.interfaces ?? []).filter { $0.group == group }.map(\.name))
+            if before.isEmpty {
+                attempt("host links of group \(group)") { try host.deleteLinks(group: group) }
+            } else {
+                let present = Set(((try? host.links()) ?? []).map(\.name))
+                for name in hostLinks.reversed() where present.contains(name) { attempt("link host/\(name)") { try host.deleteLink(named: name) } }
+            }
+        }
+        for (node, key, old) in oldSysctls.value.reversed() {
+            attempt("sysctl \(node): \(key)") {
+                if node == Topology.hostNode { try Sysctl.write(key, old) } else { try NetworkNamespace.open(nsName(node)).run { try Sysctl.write(key, old) } }
+            }
+        }
+        // Veth host ends of deleted namespaces vanish asynchronously: wait, so the machine is as it was.
+        attempt("waiting for links to go") { try waitGone(Set(hostLinks), timeout: 10) }
+        return problems
+    }
+}

@@ -1,0 +1,174 @@
+import CLinuxUAPI
+import Foundation
+import Glibc
+import VethKit
+
+/// Thread-level namespace primitives for the hot paths. They run only on the fresh worker
+/// pthreads of ``parallelFor(_:workers:stopOnError:callerWorks:_:)`` with `callerWorks: false`:
+/// those threads exit when the work is done, so their namespace changes die with them, and no
+/// other thread (least of all the caller's, or a Swift concurrency pool thread) ever moves.
+enum ThreadNamespace {
+    /// Creates a named namespace the way `ip netns add` does, with the calling worker thread left
+    /// inside it: reserve /run/netns/NAME, unshare(CLONE_NEWNET), bind-mount the thread's namespace
+    /// there. A failure removes the mount point. (/run/netns must already be a shared mount
+    /// point: the caller creates the first namespace with ``NetworkNamespace/create(_:)``.)
+    static func createAndEnter(_ name: String) throws {
+        let p = "\(NetworkNamespace.runDirectory)/\(name)"
+        let fd = vk_open(p, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0)
+        if fd < 0 {
+            let e = Errno.current
+            throw e == .exists ? AlreadyExists.namespace(name) : SystemCallError("create \(p)", e)
+        }
+        close(fd)
+        if vk_unshare(Int32(CLONE_NEWNET)) != 0 {
+            let e = Errno.current
+            unlink(p)
+            throw SystemCallError("unshare(CLONE_NEWNET) for \(name)", e)
+        }
+        if mount("/proc/thread-self/ns/net", p, "none", UInt(MS_BIND), nil) != 0 {
+            let e = Errno.current
+            unlink(p)
+            throw SystemCallError("mount --bind /proc/thread-self/ns/net \(p)", e)
+        }
+    }
+
+    /// Makes /run/netns exist and be a shared mount point, as iproute2 (and NetworkNamespace.create) do.
+    static func prepareRunDirectory() throws {
+        let dir = NetworkNamespace.runDirectory
+        if mkdir(dir, 0o755) != 0, Errno.current != .exists { throw SystemCallError("mkdir \(dir)") }
+        if mount("", dir, "none", UInt(MS_SHARED | MS_REC), nil) == 0 { return }
+        guard Errno.current == .invalid else { throw SystemCallError("mount --make-rshared \(dir)") }
+        try syscall("mount --bind \(dir)") { mount(dir, dir, "none", UInt(MS_BIND | MS_REC), nil) }
+        try syscall("mount --make-rshared \(dir)") { mount("", dir, "none", UInt(MS_SHARED | MS_REC), nil) }
+    }
+
+    /// Moves the calling worker thread into the named namespace. Throws ``NotFound`` when there is
+    /// none of that name, and EINVAL (a stale name) when the file is no namespace.
+    static func enter(_ name: String) throws {
+        let p = "\(NetworkNamespace.runDirectory)/\(name)"
+        let fd = open(p, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            let e = Errno.current
+            if e == .noSuchEntry { throw NotFound.namespace(name) }
+            throw SystemCallError("open \(p)", e)
+        }
+        defer { close(fd) }
+        try syscall("setns(\(name))") { vk_setns(fd, Int32(CLONE_NEWNET)) }
+    }
+}
+
+extension Run {
+    /// Links the namespace pipeline creates: one end in the host, the other in a namespace this
+    /// run creates whose every link is of that kind (a star's leaves).
+    static func pipelineShape(_ topo: Topology, plan: Plan) -> (nodes: Set<String>, links: Set<Int>) {
+        var newNodes = Set<String>()
+        for s in plan.steps { if case .createNamespace(let n, _) = s { newNodes.insert(n) } }
+        var planned = Set<Int>()
+        for s in plan.steps { if case .createVeth(let i) = s { planned.insert(i) } }
+        var full = newNodes
+        var linksOf: [String: [Int]] = [:]
+        for (i, l) in topo.links.enumerated() {
+            for e in l.endpoints { linksOf[e.node, default: []].append(i) }
+            let hostSide = l.a.node == Topology.hostNode || l.b.node == Topology.hostNode
+            let both = l.a.node == Topology.hostNode && l.b.node == Topology.hostNode
+            if !hostSide || both || !planned.contains(i) {
+                for e in l.endpoints { full.remove(e.node) }
+            }
+        }
+        var links = Set<Int>()
+        for n in full { for i in linksOf[n] ?? [] { links.insert(i) } }
+        return (full, links)
+    }
+
+    /// The whole life of a fresh namespace on one worker thread, without spawning a thread per
+    /// namespace: create it (the thread stays inside), sysctls, lo marked, its bridges, its veths
+    /// created from inside with the host end placed in the host (IFLA_NET_NS_FD), addresses, routes.
+    /// The host ends are brought up, enslaved and aliased afterwards in one host batch.
+    func pipeline(node: String, hostNamespace: NetworkNamespace) throws {
+        let ns = topo.namespaceName(of: node)!
+        let line = "+ namespace \(ns) (node \(node))"
+        do { try ThreadNamespace.createAndEnter(ns) } catch { throw fail(line, error) }
+        createdNamespaces.with { $0.append(ns) }
+        let decl = topo.node(node)!
+        let ifaces = topo.interfaces(of: node)
+        do {
+            if ifaces.contains(where: { $0.addresses.contains { !$0.isIPv4 } }) {
+                try? Sysctl.write("net.ipv6.conf.all.accept_dad", "0")
+                try? Sysctl.write("net.ipv6.conf.default.accept_dad", "0")
+            }
+            for s in decl.sysctls { try Sysctl.write(s.key, s.value) }
+        } catch { throw fail(line, error) }
+        let sock: NetlinkSocket
+        do { sock = try NetlinkSocket() } catch { throw fail(line, error) }
+        func batch(_ items: [Item]) throws {
+            guard !items.isEmpty else { return }
+            let results = try sock.requestBatch(items.map(\.message))
+            for (k, r) in results.enumerated() { if case .failure(let e) = r { throw fail(items[k].line, e) } }
+        }
+        var first: [Item] = [Item(line: line, message: LinkChange(up: true, alias: alias).request(index: 1))]
+        for b in decl.bridges {
+            let spec = LinkSpec(LinkAttributes(name: try InterfaceName(b.name), mtu: b.mtu.map(UInt32.init), address: b.mac, up: true), kind: VethKit.Bridge())
+            first.append(Item(line: plan.describe(.createBridge(node: node, bridge: b)), message: try spec.request()))
+        }
+        try batch(first)
+        var index: [String: Int32] = [:]
+        func refresh() throws {
+            index = [:]
+            for m in try sock.dump(MessageWriter(type: 18 /* RTM_GETLINK */).with(ifinfomsg())) where m.type == 16 /* RTM_NEWLINK */ {
+                let l = try VethKit.Link(message: m)
+                index[l.name] = l.index
+            }
+        }
+        if !decl.bridges.isEmpty { try refresh() }
+        var veths: [Item] = []
+        for (i, l) in topo.links.enumerated() where pipelineLinks.contains(i) {
+            let (mine, host) = l.a.node == node ? (l.a, l.b) : l.b.node == node ? (l.b, l.a) : (l.a, l.a)
+            guard mine.node == node else { continue }
+            let lineV = plan.describe(.createVeth(link: i))
+            let pa = LinkAttributes(name: try InterfaceName(mine.name), mtu: (mine.mtu ?? l.mtu).map(UInt32.init), address: mine.mac,
+                                    masterIndex: mine.master.flatMap { index[$0] }, up: true)
+            let qa = LinkAttributes(name: try InterfaceName(host.name), namespace: hostNamespace, mtu: (host.mtu ?? l.mtu).map(UInt32.init),
+                                    address: host.mac, group: group, up: false)
+            veths.append(Item(line: lineV, message: try LinkSpec(pa, kind: Veth(peer: qa)).request()))
+        }
+        do {
+            try batch(veths)
+        } catch let e as KernelError {
+            // Name the host end: that is where collisions happen.
+            throw LinkFailure(node: Topology.hostNode, name: failedStep.value.flatMap { $0.components(separatedBy: "<-> host/").last?.components(separatedBy: " ").first } ?? "?", error: e)
+        }
+        for (i, l) in topo.links.enumerated() where pipelineLinks.contains(i) {
+            let host = l.a.node == node ? l.b : l.b.node == node ? l.a : nil
+            if let host {
+                createdHostLinks.with { $0.append(host.name) }
+                pipelineHostEnds.with { $0.append((host.name, host.master)) }
+            }
+        }
+        try refresh()
+        var config: [Item] = []
+        for i in ifaces {
+            for a in i.addresses {
+                let lineA = plan.describe(.addAddress(node: node, interface: i.name, address: a))
+                guard let ix = index[i.name] else { throw fail(lineA, NotFound.link(i.name, in: ns)) }
+                config.append(Item(line: lineA, message: Address.request(Int32(20) /* RTM_NEWADDR */, a, linkIndex: ix, noDAD: !a.isIPv4)))
+            }
+        }
+        for r in decl.routes {
+            let lineR = plan.describe(.addRoute(node: node, route: r))
+            var vr = VethKit.Route(destination: r.to.prefixLength == 0 ? nil : r.to, family: r.via.family, gateway: r.via,
+                                   outputIndex: r.dev.flatMap { index[$0] }, metric: r.metric.map(UInt32.init))
+            vr.protocolID = Ownership.routeProtocol
+            config.append(Item(line: lineR, message: vr.request(Int32(24) /* RTM_NEWROUTE */)))
+        }
+        try batch(config)
+    }
+}
+
+extension MessageWriter {
+    /// This message with a fixed header appended.
+    func with<T>(_ header: T) -> MessageWriter {
+        var m = self
+        m.append(header: header)
+        return m
+    }
+}

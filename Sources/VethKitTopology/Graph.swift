@@ -1,0 +1,111 @@
+import Foundation
+import VethKit
+
+/// `graph`: a picture of a topology from its file (nodes, bridges, links with interface names
+/// and addresses). DOT and Mermaid are text; SVG is DOT rendered by Graphviz's `dot`.
+public enum GraphFormat: String, CaseIterable, Sendable {
+    case dot, mermaid, svg
+}
+
+public struct GraphvizMissing: Error, CustomStringConvertible {
+    public var description: String {
+        "graph --format svg needs Graphviz's `dot` program, which is not on PATH (Debian/Ubuntu: apt-get install graphviz); --format dot and --format mermaid need nothing"
+    }
+}
+
+public struct GraphvizFailed: Error, CustomStringConvertible {
+    public var status: Int32
+    public var message: String
+    public var description: String { "dot -Tsvg failed (exit \(status)): \(message)" }
+}
+
+extension Topology {
+    /// The picture as text (DOT, Mermaid or SVG).
+    public func graph(format: GraphFormat) throws -> String {
+        switch format {
+        case .dot: return dot()
+        case .mermaid: return mermaid()
+        case .svg: return try Self.renderSVG(dot())
+        }
+    }
+
+    func endpointLabel(_ e: Endpoint) -> String {
+        ([e.name] + e.addresses.map(\.description)).joined(separator: "\\n")
+    }
+
+    public func dot() -> String {
+        func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        var out = ["graph \(q(name)) {", "  graph [rankdir=LR, fontname=\"Helvetica\", label=\(q("topology \(name)")), labelloc=t];",
+                   "  node [fontname=\"Helvetica\"]; edge [fontname=\"Helvetica\", fontsize=9];"]
+        for n in nodes {
+            let label = n.isHost ? "host" : "\(n.name)\\n(\(namespaceName(of: n.name)!))"
+            var extra = n.routes.map { "\($0)" }
+            extra += n.masquerade.map { "masquerade \($0)" }
+            let full = ([label] + extra).joined(separator: "\\n")
+            out.append("  \(q(n.name)) [shape=box, style=\"rounded,filled\", fillcolor=\(n.isHost ? "\"#f0e6c8\"" : "\"#dbe9f6\""), label=\(q(full))];")
+            for b in n.bridges {
+                let id = "\(n.name)/\(b.name)"
+                out.append("  \(q(id)) [shape=octagon, style=filled, fillcolor=\"#e3f1dc\", label=\(q(([b.name] + b.addresses.map(\.description)).joined(separator: "\\n")))];")
+                out.append("  \(q(n.name)) -- \(q(id)) [style=dotted];")
+            }
+        }
+        for l in links {
+            func vertex(_ e: Endpoint) -> String { e.master.map { "\(e.node)/\($0)" } ?? e.node }
+            var attrs = "taillabel=\(q(endpointLabel(l.a))), headlabel=\(q(endpointLabel(l.b)))"
+            if let mtu = l.mtu { attrs += ", label=\(q("mtu \(mtu)"))" }
+            out.append("  \(q(vertex(l.a))) -- \(q(vertex(l.b))) [\(attrs)];")
+        }
+        out.append("}")
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    public func mermaid() -> String {
+        func id(_ s: String) -> String {
+            "n_" + String(s.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) ? Character($0) : "_" })
+        }
+        func text(_ s: String) -> String { s.replacingOccurrences(of: "\"", with: "#quot;") }
+        var out = ["graph LR"]
+        for n in nodes {
+            let label = n.isHost ? "host" : "\(n.name)<br/>(\(namespaceName(of: n.name)!))"
+            out.append("  \(id(n.name))[\"\(text(label))\"]")
+            for b in n.bridges {
+                let bid = id("\(n.name)/\(b.name)")
+                out.append("  \(bid){{\"\(text(([b.name] + b.addresses.map(\.description)).joined(separator: "<br/>")))\"}}")
+                out.append("  \(id(n.name)) -.- \(bid)")
+            }
+        }
+        for l in links {
+            func vertex(_ e: Endpoint) -> String { id(e.master.map { "\(e.node)/\($0)" } ?? e.node) }
+            func side(_ e: Endpoint) -> String { ([e.name] + e.addresses.map(\.description)).joined(separator: " ") }
+            out.append("  \(vertex(l.a)) ---|\"\(text(side(l.a))) — \(text(side(l.b)))\"| \(vertex(l.b))")
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// Runs `dot -Tsvg` (an output renderer, not kernel work).
+    static func renderSVG(_ dot: String) throws -> String {
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+            .map { "\($0)/dot" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let path else { throw GraphvizMissing() }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = ["-Tsvg"]
+        let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
+        p.standardInput = inPipe
+        p.standardOutput = outPipe
+        p.standardError = errPipe
+        try p.run()
+        let writer = Thread {
+            inPipe.fileHandleForWriting.write(Data(dot.utf8))
+            try? inPipe.fileHandleForWriting.close()
+        }
+        writer.start()
+        let out = outPipe.fileHandleForReading.readDataToEndOfFile()
+        let err = errPipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw GraphvizFailed(status: p.terminationStatus, message: String(decoding: err, as: UTF8.self))
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

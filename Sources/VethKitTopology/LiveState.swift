@@ -1,0 +1,129 @@
+import VethKit
+
+/// What the kernel holds for one topology, read by ``LiveReader`` (or built by hand in tests).
+/// The planner compares it with the file; `show` prints it.
+public struct LiveState: Sendable, Equatable {
+    /// One interface in a node.
+    public struct Interface: Sendable, Equatable {
+        public var name: String
+        /// `veth`, `bridge`, `dummy`…; nil for plain devices (lo).
+        public var kind: String?
+        public var index: Int32
+        public var mtu: Int?
+        public var mac: MACAddress?
+        /// The master bridge's name (same node).
+        public var master: String?
+        public var up: Bool
+        public var operState: String
+        public var alias: String?
+        public var group: UInt32
+        /// Addresses other than IPv6 link-local ones.
+        public var addresses: [IPNetwork]
+        /// For a veth: where its peer is (node nil = outside this topology).
+        public var peer: PeerRef?
+        public var statistics: LinkStatistics?
+
+        public init(name: String, kind: String? = nil, index: Int32 = 0, mtu: Int? = 1500, mac: MACAddress? = nil,
+                    master: String? = nil, up: Bool = true, operState: String = "UP", alias: String? = nil,
+                    group: UInt32 = 0, addresses: [IPNetwork] = [], peer: PeerRef? = nil, statistics: LinkStatistics? = nil) {
+            self.name = name
+            self.kind = kind
+            self.index = index
+            self.mtu = mtu
+            self.mac = mac
+            self.master = master
+            self.up = up
+            self.operState = operState
+            self.alias = alias
+            self.group = group
+            self.addresses = addresses
+            self.peer = peer
+            self.statistics = statistics
+        }
+    }
+
+    /// The other end of a veth.
+    public struct PeerRef: Sendable, Hashable, CustomStringConvertible {
+        /// The node holding it; nil when it is in a namespace outside the topology.
+        public var node: String?
+        public var name: String?
+        public init(node: String?, name: String?) { self.node = node; self.name = name }
+        public var description: String { "\(node ?? "?")/\(name ?? "?")" }
+    }
+
+    /// A route (main table).
+    public struct RouteEntry: Sendable, Hashable, CustomStringConvertible {
+        public var to: IPNetwork
+        public var via: IPAddress?
+        public var dev: String?
+        public var metric: Int?
+        /// rtm_protocol; ``Ownership/routeProtocol`` for vethkit's.
+        public var proto: UInt8
+        public init(to: IPNetwork, via: IPAddress?, dev: String? = nil, metric: Int? = nil, proto: UInt8 = Ownership.routeProtocol) {
+            self.to = to
+            self.via = via
+            self.dev = dev
+            self.metric = metric
+            self.proto = proto
+        }
+        public var description: String {
+            var s = to.prefixLength == 0 ? "default" : to.masked.description
+            if let via { s += " via \(via)" }
+            if let dev { s += " dev \(dev)" }
+            if let metric { s += " metric \(metric)" }
+            return s
+        }
+    }
+
+    /// One node as found.
+    public struct NodeState: Sendable, Equatable {
+        public var name: String
+        /// The namespace name; nil for host.
+        public var namespace: String?
+        /// The namespace exists (always true for host).
+        public var exists: Bool
+        /// The namespace carries this topology's mark (lo's alias), or is an unmarked empty one.
+        public var owned: Bool
+        /// Interfaces: in a namespace, all of them but lo; in the host, those carrying the topology's
+        /// mark plus those whose names the file uses (to detect collisions).
+        public var interfaces: [Interface]
+        /// Routes: in a namespace, every route not made by the kernel; in the host, vethkit's only.
+        public var routes: [RouteEntry]
+        /// The values of the sysctls the file declares for this node.
+        public var sysctls: [String: String]
+        /// Masqueraded source prefixes (host's nftables, vethkit's table).
+        public var masquerade: [IPNetwork]
+
+        public init(name: String, namespace: String?, exists: Bool = true, owned: Bool = true, interfaces: [Interface] = [],
+                    routes: [RouteEntry] = [], sysctls: [String: String] = [:], masquerade: [IPNetwork] = []) {
+            self.name = name
+            self.namespace = namespace
+            self.exists = exists
+            self.owned = owned
+            self.interfaces = interfaces
+            self.routes = routes
+            self.sysctls = sysctls
+            self.masquerade = masquerade
+        }
+
+        public func interface(_ name: String) -> Interface? { interfaces.first { $0.name == name } }
+    }
+
+    /// Nodes by name: every declared node, plus namespaces of this topology no longer declared.
+    public var nodes: [String: NodeState]
+
+    /// Names under /run/netns of this topology that are no namespace (an interrupted creation).
+    public var staleNamespaces: [String] = []
+
+    public init(nodes: [String: NodeState] = [:]) { self.nodes = nodes }
+
+    /// An empty machine for `topology`: host exists, no namespace does.
+    public static func empty(for topology: Topology) -> LiveState {
+        var s = LiveState()
+        s.nodes[Topology.hostNode] = NodeState(name: Topology.hostNode, namespace: nil)
+        for n in topology.nodes where !n.isHost {
+            s.nodes[n.name] = NodeState(name: n.name, namespace: topology.namespaceName(of: n.name), exists: false, owned: false)
+        }
+        return s
+    }
+}

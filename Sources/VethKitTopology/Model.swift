@@ -1,0 +1,223 @@
+import VethKit
+
+/// Where something was written in a topology file: 1-based line and column.
+public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// A declared topology: the parsed and validated contents of one YAML file.
+/// Every value here has been checked; nothing in it can be refused for syntax by the kernel.
+public struct Topology: Sendable, Equatable {
+    /// The topology name, `[a-z0-9-]`, 1–12 characters.
+    public var name: String
+    /// The nodes in file order. `host` (when declared) is the namespace vethctl runs in.
+    public var nodes: [Node]
+    /// The veth links in file order.
+    public var links: [Link]
+    /// Extra reachability claims (`checks:`).
+    public var checks: [Check]
+    /// The file it came from ("<string>" when parsed from text).
+    public var file: String
+
+    public init(name: String, nodes: [Node], links: [Link], checks: [Check] = [], file: String = "<memory>") {
+        self.name = name
+        self.nodes = nodes
+        self.links = links
+        self.checks = checks
+        self.file = file
+    }
+
+    /// The reserved node name for the namespace vethctl runs in.
+    public static let hostNode = "host"
+
+    /// The node called `name`, if declared.
+    public func node(_ name: String) -> Node? { nodes.first { $0.name == name } }
+
+    /// The namespace a node lives in: nil for `host`, `<topology>-<node>` otherwise.
+    public func namespaceName(of node: String) -> String? {
+        node == Self.hostNode ? nil : "\(name)-\(node)"
+    }
+
+    /// The alias host-side links and bridges of this topology carry: `vethkit:<name>`.
+    public var alias: String { Ownership.alias(for: name) }
+    /// The link group host-side links and bridges of this topology carry.
+    public var linkGroup: UInt32 { Ownership.group(for: name) }
+
+    /// Every interface of one node: veth ends and bridges, in file order.
+    public func interfaces(of node: String) -> [DeclaredInterface] {
+        var out: [DeclaredInterface] = []
+        if let n = self.node(node) {
+            for b in n.bridges { out.append(DeclaredInterface(node: node, name: b.name, kind: .bridge, addresses: b.addresses, master: nil, mac: b.mac, mtu: b.mtu, link: nil)) }
+        }
+        for (i, l) in links.enumerated() {
+            for e in l.endpoints where e.node == node {
+                out.append(DeclaredInterface(node: node, name: e.name, kind: .veth, addresses: e.addresses, master: e.master, mac: e.mac, mtu: e.mtu ?? l.mtu, link: i))
+            }
+        }
+        return out
+    }
+}
+
+/// One interface as the file declares it (a veth end or a bridge), with link-level MTU applied.
+public struct DeclaredInterface: Sendable, Equatable {
+    public enum Kind: String, Sendable { case veth, bridge }
+    public var node: String
+    public var name: String
+    public var kind: Kind
+    public var addresses: [IPNetwork]
+    public var master: String?
+    public var mac: MACAddress?
+    public var mtu: Int?
+    /// Index into `Topology.links` for a veth end.
+    public var link: Int?
+}
+
+extension Topology {
+    /// A node: a network namespace (or the host's own, for `host`).
+    public struct Node: Sendable, Equatable {
+        public var name: String
+        public var bridges: [Bridge]
+        /// Source prefixes NATed when they leave by any other interface.
+        public var masquerade: [IPNetwork]
+        public var routes: [Route]
+        /// sysctl key (dotted, e.g. `net.ipv4.ip_forward`) and value, in file order.
+        public var sysctls: [Sysctl]
+        public var location: SourceLocation?
+
+        public init(name: String, bridges: [Bridge] = [], masquerade: [IPNetwork] = [], routes: [Route] = [], sysctls: [Sysctl] = [], location: SourceLocation? = nil) {
+            self.name = name
+            self.bridges = bridges
+            self.masquerade = masquerade
+            self.routes = routes
+            self.sysctls = sysctls
+            self.location = location
+        }
+
+        public var isHost: Bool { name == Topology.hostNode }
+
+        public static func == (a: Node, b: Node) -> Bool {
+            a.name == b.name && a.bridges == b.bridges && a.masquerade == b.masquerade && a.routes == b.routes && a.sysctls == b.sysctls
+        }
+    }
+
+    public struct Sysctl: Sendable, Equatable {
+        public var key: String
+        public var value: String
+        public init(_ key: String, _ value: String) { self.key = key; self.value = value }
+        /// The file under /proc/sys.
+        public var path: String { "/proc/sys/" + key.replacingOccurrences(of: ".", with: "/") }
+    }
+
+    /// A bridge inside a node.
+    public struct Bridge: Sendable, Equatable {
+        public var name: String
+        public var addresses: [IPNetwork]
+        public var mac: MACAddress?
+        public var mtu: Int?
+        public init(name: String, addresses: [IPNetwork] = [], mac: MACAddress? = nil, mtu: Int? = nil) {
+            self.name = name
+            self.addresses = addresses
+            self.mac = mac
+            self.mtu = mtu
+        }
+    }
+
+    /// A static route inside a node.
+    public struct Route: Sendable, Hashable, CustomStringConvertible {
+        /// The destination; `0.0.0.0/0` or `::/0` for `default`.
+        public var to: IPNetwork
+        public var via: IPAddress
+        public var dev: String?
+        public var metric: Int?
+        public init(to: IPNetwork, via: IPAddress, dev: String? = nil, metric: Int? = nil) {
+            self.to = to
+            self.via = via
+            self.dev = dev
+            self.metric = metric
+        }
+        public var isDefault: Bool { to.prefixLength == 0 }
+        public var description: String {
+            var s = "\(isDefault ? "default" : to.masked.description) via \(via)"
+            if let dev { s += " dev \(dev)" }
+            if let metric { s += " metric \(metric)" }
+            return s
+        }
+    }
+
+    /// One end of a veth link.
+    public struct Endpoint: Sendable, Equatable {
+        public var node: String
+        public var name: String
+        public var addresses: [IPNetwork]
+        /// A bridge of the same node this end is a port of.
+        public var master: String?
+        public var mac: MACAddress?
+        public var mtu: Int?
+        public init(node: String, name: String, addresses: [IPNetwork] = [], master: String? = nil, mac: MACAddress? = nil, mtu: Int? = nil) {
+            self.node = node
+            self.name = name
+            self.addresses = addresses
+            self.master = master
+            self.mac = mac
+            self.mtu = mtu
+        }
+    }
+
+    /// A veth pair.
+    public struct Link: Sendable, Equatable {
+        public var endpoints: [Endpoint]
+        public var mtu: Int?
+        public init(_ a: Endpoint, _ b: Endpoint, mtu: Int? = nil) {
+            endpoints = [a, b]
+            self.mtu = mtu
+        }
+        public var a: Endpoint { endpoints[0] }
+        public var b: Endpoint { endpoints[1] }
+    }
+
+    /// A reachability claim: an ICMP echo from a node to an address.
+    public struct Check: Sendable, Hashable {
+        public var from: String
+        public var to: IPAddress
+        public init(from: String, to: IPAddress) { self.from = from; self.to = to }
+    }
+}
+
+/// How a topology's objects are marked in the kernel, so `down` needs no state file.
+public enum Ownership {
+    /// The alias prefix of every host-side link vethkit creates.
+    public static let aliasPrefix = "vethkit:"
+    /// `vethkit:<topology>`: the alias of host-side links and bridges, and of `lo` in each namespace.
+    public static func alias(for topology: String) -> String { aliasPrefix + topology }
+    /// The topology an alias names, if it is one of ours.
+    public static func topology(fromAlias alias: String?) -> String? {
+        guard let alias, alias.hasPrefix(aliasPrefix) else { return nil }
+        return String(alias.dropFirst(aliasPrefix.count))
+    }
+    /// The link group of a topology's host-side links: 0x5600_0000 | a 24-bit FNV-1a hash of the name.
+    /// Never 0 (group 0 is every link's default). Collisions are possible, so deleting by group
+    /// first checks that every member carries our alias.
+    public static func group(for topology: String) -> UInt32 {
+        var h: UInt32 = 2166136261
+        for b in topology.utf8 { h = (h ^ UInt32(b)) &* 16777619 }
+        return 0x5600_0000 | (h & 0x00ff_ffff)
+    }
+    /// True when a host link with this alias and group is the topology's: its alias, or no alias
+    /// and its group (the kernel sets the group at creation but the alias only afterwards, so a
+    /// `kill -9` in between leaves a link marked by its group alone).
+    public static func owns(alias: String?, group: UInt32, topology: String) -> Bool {
+        if let alias, !alias.isEmpty { return alias == Self.alias(for: topology) }
+        return group == Self.group(for: topology)
+    }
+    /// The route protocol number (rtm_protocol) marking routes vethkit added, so removing a route
+    /// from the file never removes one the user added by hand.
+    public static let routeProtocol: UInt8 = 0x56
+}

@@ -1,0 +1,313 @@
+import VethKit
+
+/// The difference between a file and the kernel: what `up` would do, in the order it does it.
+public struct Plan: Sendable, Equatable {
+    /// A change to one link's settings.
+    public struct LinkEdit: Sendable, Equatable {
+        public var mtu: Int?
+        public var mac: MACAddress?
+        /// `.some(nil)`: release from its bridge; `.some(name)`: enslave.
+        public var master: String??
+        public var up: Bool?
+        public init(mtu: Int? = nil, mac: MACAddress? = nil, master: String?? = nil, up: Bool? = nil) {
+            self.mtu = mtu
+            self.mac = mac
+            self.master = master
+            self.up = up
+        }
+        public var isEmpty: Bool { mtu == nil && mac == nil && master == nil && up == nil }
+    }
+
+    public enum Step: Sendable, Equatable {
+        case deleteNamespace(node: String, namespace: String)
+        case deleteLink(node: String, name: String)
+        case deleteRoute(node: String, route: LiveState.RouteEntry)
+        case deleteAddress(node: String, interface: String, address: IPNetwork)
+        case deleteMasquerade(node: String, source: IPNetwork)
+        case createNamespace(node: String, namespace: String)
+        case setSysctl(node: String, key: String, value: String, old: String?)
+        case createBridge(node: String, bridge: Topology.Bridge)
+        /// Index into ``Topology/links``.
+        case createVeth(link: Int)
+        case setLink(node: String, name: String, edit: LinkEdit, old: LinkEdit)
+        case addAddress(node: String, interface: String, address: IPNetwork)
+        case addRoute(node: String, route: Topology.Route)
+        case addMasquerade(node: String, source: IPNetwork)
+
+        /// `+`, `~` or `-`.
+        public var symbol: Character {
+            switch self {
+            case .deleteNamespace, .deleteLink, .deleteRoute, .deleteAddress, .deleteMasquerade: "-"
+            case .setSysctl(_, _, _, let old): old == nil ? "+" : "~"
+            case .setLink: "~"
+            default: "+"
+            }
+        }
+
+        /// The node the step works in.
+        public var node: String {
+            switch self {
+            case .deleteNamespace(let n, _), .deleteLink(let n, _), .deleteRoute(let n, _), .deleteAddress(let n, _, _),
+                 .deleteMasquerade(let n, _), .createNamespace(let n, _), .setSysctl(let n, _, _, _), .createBridge(let n, _),
+                 .setLink(let n, _, _, _), .addAddress(let n, _, _), .addRoute(let n, _), .addMasquerade(let n, _):
+                return n
+            case .createVeth: return ""
+            }
+        }
+    }
+
+    public var topology: Topology
+    public var steps: [Step]
+    /// Objects in the way that are not this topology's (a host link or a namespace of the same
+    /// name): `up` refuses to start while there are any.
+    public var conflicts: [String]
+
+    public var isEmpty: Bool { steps.isEmpty }
+
+    /// Counts of `+`, `~`, `-` steps.
+    public var counts: (create: Int, change: Int, remove: Int) {
+        var c = (0, 0, 0)
+        for s in steps {
+            switch s.symbol {
+            case "+": c.0 += 1
+            case "~": c.1 += 1
+            default: c.2 += 1
+            }
+        }
+        return c
+    }
+
+    /// One line per step: `+ veth t1/veth2 <-> host/veth1`.
+    public func describe(_ step: Step) -> String {
+        switch step {
+        case .deleteNamespace(let node, let ns): return "- namespace \(ns) (node \(node) is no longer declared)"
+        case .deleteLink(let node, let name): return "- link \(node)/\(name)"
+        case .deleteRoute(let node, let r): return "- route \(node): \(r)"
+        case .deleteAddress(let node, let i, let a): return "- address \(a) on \(node)/\(i)"
+        case .deleteMasquerade(let node, let s): return "- masquerade \(s) in \(node)"
+        case .createNamespace(let node, let ns): return "+ namespace \(ns) (node \(node))"
+        case .setSysctl(let node, let k, let v, let old):
+            return old == nil ? "+ sysctl \(node): \(k) = \(v)" : "~ sysctl \(node): \(k) \(old!) -> \(v)"
+        case .createBridge(let node, let b): return "+ bridge \(node)/\(b.name)"
+        case .createVeth(let i):
+            let l = topology.links[i]
+            var s = "+ veth \(l.a.node)/\(l.a.name) <-> \(l.b.node)/\(l.b.name)"
+            if let mtu = l.mtu { s += " mtu \(mtu)" }
+            return s
+        case .setLink(let node, let name, let e, let old):
+            var parts: [String] = []
+            if let m = e.mtu { parts.append("mtu \(old.mtu.map(String.init) ?? "?") -> \(m)") }
+            if let m = e.mac { parts.append("mac \(old.mac?.description ?? "?") -> \(m)") }
+            if let m = e.master { parts.append("master \((old.master ?? nil) ?? "none") -> \(m ?? "none")") }
+            if let u = e.up { parts.append(u ? "up" : "down") }
+            return "~ link \(node)/\(name): " + parts.joined(separator: ", ")
+        case .addAddress(let node, let i, let a): return "+ address \(a) on \(node)/\(i)"
+        case .addRoute(let node, let r): return "+ route \(node): \(r)"
+        case .addMasquerade(let node, let s): return "+ masquerade \(s) in \(node)"
+        }
+    }
+
+    /// The whole plan as text, one line per step, then conflicts; "no changes" when empty.
+    public var text: String {
+        var lines = steps.map(describe)
+        lines += conflicts.map { "! \($0)" }
+        if lines.isEmpty { return "\(topology.name): no changes" }
+        let c = counts
+        lines.append("\(topology.name): \(c.create) to create, \(c.change) to change, \(c.remove) to remove")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Compares a topology with the live state. Pure: no kernel access.
+public enum Planner {
+    /// Whether a live route is the declared one. An unset metric matches the kernel's defaults
+    /// (0 for IPv4, 1024 for IPv6); an unset dev matches any.
+    static func matches(_ d: Topology.Route, _ l: LiveState.RouteEntry) -> Bool {
+        guard d.to.masked == l.to.masked, d.via == l.via else { return false }
+        if let dev = d.dev, dev != l.dev { return false }
+        if let m = d.metric { return l.metric == m }
+        return l.metric == nil || l.metric == 0 || l.metric == 1024
+    }
+
+    public static func plan(_ topo: Topology, live: LiveState) -> Plan {
+        var removals: [Plan.Step] = []
+        var namespaces: [Plan.Step] = []
+        var sysctls: [Plan.Step] = []
+        var bridges: [Plan.Step] = []
+        var veths: [Plan.Step] = []
+        var edits: [Plan.Step] = []
+        var addresses: [Plan.Step] = []
+        var routes: [Plan.Step] = []
+        var masq: [Plan.Step] = []
+        var conflicts: [String] = []
+
+        let declaredNodes = Set(topo.nodes.map(\.name))
+        // (node, name) of interfaces that will not exist (deleted or recreated) after removals.
+        var gone = Set<String>()
+        func key(_ n: String, _ i: String) -> String { n + "\u{0}" + i }
+        // (node, name) of interfaces that the plan creates.
+        var fresh = Set<String>()
+
+        // Stray namespaces.
+        for (name, state) in live.nodes.sorted(by: { $0.key < $1.key }) where !declaredNodes.contains(name) && name != Topology.hostNode {
+            if state.exists && state.owned, let ns = state.namespace {
+                removals.append(.deleteNamespace(node: name, namespace: ns))
+            }
+        }
+
+        func liveNode(_ n: String) -> LiveState.NodeState? {
+            guard let s = live.nodes[n], s.exists else { return nil }
+            return s
+        }
+        let ours = topo.alias
+
+        // Namespaces.
+        for n in topo.nodes where !n.isHost {
+            let ns = topo.namespaceName(of: n.name)!
+            if let s = liveNode(n.name) {
+                if !s.owned { conflicts.append("namespace \(ns) exists and is not vethkit's (no \(ours) mark on its lo)") }
+            } else {
+                namespaces.append(.createNamespace(node: n.name, namespace: ns))
+            }
+        }
+        // Sysctls.
+        for n in topo.nodes {
+            let s = liveNode(n.name)
+            for sc in n.sysctls {
+                let old = s?.sysctls[sc.key]
+                if old != sc.value { sysctls.append(.setSysctl(node: n.name, key: sc.key, value: sc.value, old: s == nil ? nil : (old ?? "?"))) }
+            }
+        }
+
+        /// True when a host interface of that name is someone else's.
+        func foreign(_ node: String, _ i: LiveState.Interface) -> Bool {
+            node == Topology.hostNode && !Ownership.owns(alias: i.alias, group: i.group, topology: topo.name)
+        }
+
+        // Veth links: which are already right?
+        var goodLinks = Set<Int>()
+        for (idx, l) in topo.links.enumerated() {
+            guard let la = liveNode(l.a.node)?.interface(l.a.name), let lb = liveNode(l.b.node)?.interface(l.b.name) else { continue }
+            if la.kind == "veth", lb.kind == "veth",
+               la.peer == LiveState.PeerRef(node: l.b.node, name: l.b.name),
+               lb.peer == LiveState.PeerRef(node: l.a.node, name: l.a.name),
+               !foreign(l.a.node, la), !foreign(l.b.node, lb) {
+                goodLinks.insert(idx)
+            }
+        }
+        // Declared interface names per node, with what they should be.
+        var declared: [String: [String: DeclaredInterface]] = [:]
+        for n in topo.nodes {
+            for i in topo.interfaces(of: n.name) { declared[n.name, default: [:]][i.name] = i }
+        }
+
+        // Removals of interfaces: undeclared ones (ours), wrong kind, veths not part of a good link.
+        for nodeName in ([Topology.hostNode] + topo.nodes.map(\.name).filter { $0 != Topology.hostNode }) {
+            guard let s = liveNode(nodeName), nodeName == Topology.hostNode || s.owned else { continue }
+            for i in s.interfaces {
+                if gone.contains(key(nodeName, i.name)) { continue }
+                let d = declared[nodeName]?[i.name]
+                var remove = false
+                if let d {
+                    switch d.kind {
+                    case .bridge: remove = i.kind != "bridge"
+                    case .veth: remove = !goodLinks.contains(d.link!)
+                    }
+                    if remove && foreign(nodeName, i) {
+                        conflicts.append("host link \(i.name) exists and is not vethkit's (alias \(i.alias.map { "\"\($0)\"" } ?? "unset"), not \"\(ours)\")")
+                        gone.insert(key(nodeName, i.name))
+                        continue
+                    }
+                } else {
+                    remove = !foreign(nodeName, i)
+                }
+                guard remove else { continue }
+                removals.append(.deleteLink(node: nodeName, name: i.name))
+                gone.insert(key(nodeName, i.name))
+                // A veth takes its peer with it.
+                if i.kind == "veth", let p = i.peer, let pn = p.node, let pname = p.name { gone.insert(key(pn, pname)) }
+            }
+        }
+
+        // Bridges.
+        for n in topo.nodes {
+            for b in n.bridges {
+                let li = liveNode(n.name)?.interface(b.name)
+                if li == nil || gone.contains(key(n.name, b.name)) {
+                    if !conflicts.contains(where: { $0.hasPrefix("host link \(b.name) ") }) || !n.isHost {
+                        bridges.append(.createBridge(node: n.name, bridge: b))
+                    }
+                    fresh.insert(key(n.name, b.name))
+                }
+            }
+        }
+        // Veths.
+        for (idx, l) in topo.links.enumerated() where !goodLinks.contains(idx) {
+            veths.append(.createVeth(link: idx))
+            for e in l.endpoints { fresh.insert(key(e.node, e.name)) }
+        }
+
+        // Settings, addresses of interfaces that stay.
+        for n in topo.nodes {
+            guard let s = liveNode(n.name) else {
+                for i in topo.interfaces(of: n.name) {
+                    for a in i.addresses { addresses.append(.addAddress(node: n.name, interface: i.name, address: a)) }
+                }
+                continue
+            }
+            for d in topo.interfaces(of: n.name) {
+                if fresh.contains(key(n.name, d.name)) {
+                    for a in d.addresses { addresses.append(.addAddress(node: n.name, interface: d.name, address: a)) }
+                    continue
+                }
+                guard let li = s.interface(d.name), !gone.contains(key(n.name, d.name)) else { continue }
+                var e = Plan.LinkEdit()
+                var old = Plan.LinkEdit()
+                if let m = d.mtu, li.mtu != m { e.mtu = m; old.mtu = li.mtu }
+                if let m = d.mac, li.mac != m { e.mac = m; old.mac = li.mac }
+                if d.master != li.master { e.master = .some(d.master); old.master = .some(li.master) }
+                if !li.up { e.up = true }
+                if !e.isEmpty { edits.append(.setLink(node: n.name, name: d.name, edit: e, old: old)) }
+                for a in li.addresses where !d.addresses.contains(a) {
+                    removals.append(.deleteAddress(node: n.name, interface: d.name, address: a))
+                }
+                for a in d.addresses where !li.addresses.contains(a) {
+                    addresses.append(.addAddress(node: n.name, interface: d.name, address: a))
+                }
+            }
+        }
+
+        // Routes.
+        for n in topo.nodes {
+            var liveRoutes = liveNode(n.name)?.routes ?? []
+            // Routes through interfaces that go away go with them.
+            liveRoutes.removeAll { r in r.dev.map { gone.contains(key(n.name, $0)) } ?? false }
+            var matched = Set<Int>()
+            for r in n.routes {
+                if let i = liveRoutes.indices.first(where: { !matched.contains($0) && matches(r, liveRoutes[$0]) }) {
+                    matched.insert(i)
+                } else {
+                    routes.append(.addRoute(node: n.name, route: r))
+                }
+            }
+            for (i, r) in liveRoutes.enumerated() where !matched.contains(i) {
+                removals.append(.deleteRoute(node: n.name, route: r))
+            }
+        }
+
+        // Masquerade.
+        for n in topo.nodes {
+            let liveM = liveNode(n.name)?.masquerade ?? []
+            for m in n.masquerade where !liveM.contains(m) { masq.append(.addMasquerade(node: n.name, source: m)) }
+            for m in liveM where !n.masquerade.contains(m) { removals.append(.deleteMasquerade(node: n.name, source: m)) }
+        }
+        for (name, s) in live.nodes where !declaredNodes.contains(name) && name == Topology.hostNode {
+            for m in s.masquerade { removals.append(.deleteMasquerade(node: name, source: m)) }
+            for r in s.routes { removals.append(.deleteRoute(node: name, route: r)) }
+            for i in s.interfaces where Ownership.owns(alias: i.alias, group: i.group, topology: topo.name) { removals.append(.deleteLink(node: name, name: i.name)) }
+        }
+
+        let steps = removals + namespaces + sysctls + bridges + veths + edits + addresses + routes + masq
+        return Plan(topology: topo, steps: steps, conflicts: conflicts)
+    }
+}

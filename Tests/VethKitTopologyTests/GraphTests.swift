@@ -1,0 +1,54 @@
+import Foundation
+@testable import VethKitTopology
+import XCTest
+
+final class GraphTests: XCTestCase {
+    func testDotAndMermaid() throws {
+        let t = try Topology.load(repoRoot + "/examples/seed.yaml")
+        let dot = try t.graph(format: .dot)
+        XCTAssertTrue(dot.hasPrefix("graph \"seed\" {"), dot)
+        XCTAssertTrue(dot.contains("\"t1\" -- \"host/br0\" [taillabel=\"veth2\\n192.168.1.200/24\", headlabel=\"veth1\", label=\"mtu 1500\"];"), dot)
+        XCTAssertTrue(dot.contains("\"host/br0\" [shape=octagon"), dot)
+        XCTAssertTrue(dot.contains("default via 192.168.1.1"), dot)
+        let m = try t.graph(format: .mermaid)
+        XCTAssertTrue(m.hasPrefix("graph LR\n"), m)
+        XCTAssertTrue(m.contains("n_t1 ---|\"veth2 192.168.1.200/24 — veth1\"| n_host_br0"), m)
+    }
+
+    func testSVGThroughGraphvizOrAClearMessage() throws {
+        let t = try Topology.load(repoRoot + "/examples/routers.yaml")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/dot") {
+            let svg = try t.graph(format: .svg)
+            XCTAssertTrue(svg.contains("<svg"), String(svg.prefix(200)))
+            XCTAssertTrue(svg.contains("r1"))
+        }
+        let saved = ProcessInfo.processInfo.environment["PATH"]
+        setenv("PATH", "/nonexistent", 1)
+        defer { if let saved { setenv("PATH", saved, 1) } }
+        XCTAssertThrowsError(try t.graph(format: .svg)) { e in
+            XCTAssertTrue("\(e)".contains("needs Graphviz's `dot`"), "\(e)")
+        }
+    }
+
+    func testDefaultCheckClaimsAreLinear() throws {
+        let star = try Topology.parse(TopologyGenerator.star(200))
+        // Per leaf: host -> leaf (link), leaf -> bridge (port), leaf's route via = the bridge (same claim).
+        XCTAssertEqual(Checker.claims(star).count, 400)
+        let seed = try Topology.load(repoRoot + "/examples/seed.yaml")
+        XCTAssertEqual(Checker.claims(seed).map { "\($0.from)>\($0.to)" }, ["host>192.168.1.200", "t1>192.168.1.1"])
+        // A bridge without an address: each port checks one neighbour.
+        let sw = try Topology.parse("""
+        name: sw
+        nodes:
+          s: {bridges: {br0: {}}}
+          a: {}
+          b: {}
+          c: {}
+        links:
+          - endpoints: [{node: a, name: eth0, addresses: [10.0.0.1/24]}, {node: s, name: pa, master: br0}]
+          - endpoints: [{node: b, name: eth0, addresses: [10.0.0.2/24]}, {node: s, name: pb, master: br0}]
+          - endpoints: [{node: c, name: eth0, addresses: [10.0.0.3/24]}, {node: s, name: pc, master: br0}]
+        """)
+        XCTAssertEqual(Checker.claims(sw).map { "\($0.from)>\($0.to)" }, ["a>10.0.0.2", "b>10.0.0.3", "c>10.0.0.1"])
+    }
+}

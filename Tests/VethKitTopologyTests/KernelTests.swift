@@ -1,0 +1,254 @@
+import Foundation
+import VethKit
+import VethKitTestSupport
+@testable import VethKitTopology
+import XCTest
+
+/// Real-kernel tests: only as root inside scripts/sandbox (VETHKIT_SANDBOX=1); skipped elsewhere.
+final class TopologyKernelTests: XCTestCase {
+    func example(_ name: String) throws -> Topology { try Topology.load(repoRoot + "/examples/\(name).yaml") }
+
+    /// Names under /run/netns that start with `<topology>-`.
+    func namespaces(of name: String) throws -> [String] {
+        try NetworkNamespace.list().map(\.rawValue).filter { $0.hasPrefix(name + "-") }
+    }
+
+    /// Host links carrying the topology's alias (as `ip -j` sees them).
+    func hostLinks(of name: String) throws -> [String] {
+        try ipJSON("-d", "link", "show").filter { ($0["ifalias"] as? String) == "vethkit:\(name)" }.compactMap { $0["ifname"] as? String }
+    }
+
+    func testSeedUpDown() throws {
+        try requireKernel()
+        let t = try example("seed")
+        let r = try Applier.up(t)
+        print(r.plan.text)
+        print(r.summary)
+        XCTAssertEqual(try namespaces(of: "seed"), ["seed-t1"])
+        XCTAssertEqual(Set(try hostLinks(of: "seed")), ["br0", "veth1"])
+        let ping = try runProcess("/usr/sbin/ip", ["netns", "exec", "seed-t1", "ping", "-c1", "-W1", "192.168.1.1"])
+        XCTAssertEqual(ping.status, 0, ping.stdout + ping.stderr)
+        let again = try Applier.up(t)
+        XCTAssertEqual(again.summary, "seed: no changes", again.plan.text)
+        let d = try Applier.down(name: "seed", topology: t)
+        print(d.summary)
+        XCTAssertEqual(try namespaces(of: "seed"), [])
+        XCTAssertEqual(try hostLinks(of: "seed"), [])
+    }
+
+    func testExamplesUpCheckDown() throws {
+        try requireKernel()
+        // The user's own veth pair and bridge in the host must survive every down.
+        try ip("link", "add", "uveth0", "type", "veth", "peer", "name", "uveth1")
+        try ip("link", "add", "ubr0", "type", "bridge")
+        defer { _ = try? ip("link", "del", "uveth0"); _ = try? ip("link", "del", "ubr0") }
+        for name in ["seed", "routers", "star"] {
+            let t = try example(name)
+            let r = try Applier.up(t)
+            print(r.summary)
+            let report = try Checker.run(t)
+            print(report.table)
+            XCTAssertTrue(report.passed, "\(name):\n\(report.table)")
+            XCTAssertGreaterThan(report.outcomes.count, 0)
+            let d = try Applier.down(name: t.name, topology: t)
+            print(d.summary)
+            XCTAssertEqual(try namespaces(of: t.name), [], name)
+            XCTAssertEqual(try hostLinks(of: t.name), [], name)
+            let left = Set(try ipJSON("link", "show").compactMap { $0["ifname"] as? String })
+            XCTAssertTrue(left.isSuperset(of: ["uveth0", "uveth1", "ubr0"]), "\(left)")
+        }
+    }
+
+    /// `show --json` agrees with `ip -j` on every interface and route of every node, and with the file.
+    func assertShowMatchesIP(_ t: Topology, file: StaticString = #filePath, line: UInt = #line) throws {
+        // Operational states settle asynchronously (link watch): wait until none is UNKNOWN.
+        for _ in 0..<40 {
+            var unsettled = false
+            for n in t.nodes {
+                let pre = t.namespaceName(of: n.name).map { ["-n", $0] } ?? []
+                let links = try parseJSONArray(try runProcess("/usr/sbin/ip", pre + ["-j", "link", "show"]).stdout)
+                if links.contains(where: { ($0["operstate"] as? String) == "UNKNOWN" && ($0["ifname"] as? String) != "lo" }) { unsettled = true }
+            }
+            if !unsettled { break }
+            usleep(50_000)
+        }
+        let report = try Shower.show(t)
+        XCTAssertTrue(report.inSync, report.text, file: file, line: line)
+        let json = try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as! [String: Any]
+        XCTAssertEqual(json["in_sync"] as? Bool, true, file: file, line: line)
+        for node in json["nodes"] as! [[String: Any]] {
+            let nodeName = node["node"] as! String
+            let ns = node["namespace"] as? String
+            let pre = ns.map { ["-n", $0] } ?? []
+            let ipLinks = try runProcess("/usr/sbin/ip", pre + ["-j", "addr", "show"])
+            var byName: [String: [String: Any]] = [:]
+            for l in try parseJSONArray(ipLinks.stdout) { byName[l["ifname"] as! String] = l }
+            let declared = Set(t.interfaces(of: nodeName).map(\.name))
+            let shown = (node["interfaces"] as! [[String: Any]])
+            XCTAssertEqual(Set(shown.map { $0["ifname"] as! String }), declared, "node \(nodeName)", file: file, line: line)
+            for i in shown {
+                let name = i["ifname"] as! String
+                guard let l = byName[name] else { XCTFail("ip does not see \(nodeName)/\(name)", file: file, line: line); continue }
+                for k in ["ifindex", "mtu", "operstate", "address", "master"] {
+                    XCTAssertEqual("\(i[k] ?? "nil")", "\(l[k] ?? "nil")", "\(nodeName)/\(name) \(k)", file: file, line: line)
+                }
+                let ipAddrs = Set((l["addr_info"] as? [[String: Any]] ?? []).filter { ($0["scope"] as? String) != "link" }
+                    .map { "\($0["local"]!)/\($0["prefixlen"]!)" })
+                let shownAddrs = Set((i["addr_info"] as! [[String: Any]]).map { "\($0["local"]!)/\($0["prefixlen"]!)" })
+                XCTAssertEqual(shownAddrs, ipAddrs, "\(nodeName)/\(name) addresses", file: file, line: line)
+                let fileAddrs = Set(t.interfaces(of: nodeName).first { $0.name == name }!.addresses.map(\.description))
+                XCTAssertEqual(shownAddrs, fileAddrs, "\(nodeName)/\(name) addresses vs file", file: file, line: line)
+            }
+            guard ns != nil else { continue }
+            var ipRoutes = Set<String>()
+            for fam in ["-4", "-6"] {
+                for r in try parseJSONArray(try runProcess("/usr/sbin/ip", pre + [fam, "-j", "route", "show"]).stdout)
+                where (r["protocol"] as? String) != "kernel" && (r["type"] as? String ?? "unicast") == "unicast" {
+                    ipRoutes.insert("\(r["dst"]!) via \(r["gateway"] ?? "-") dev \(r["dev"] ?? "-")")
+                }
+            }
+            let shownRoutes = Set((node["routes"] as! [[String: Any]]).map { "\($0["dst"]!) via \($0["gateway"] ?? "-") dev \($0["dev"] ?? "-")" })
+            XCTAssertEqual(shownRoutes, ipRoutes, "node \(nodeName) routes", file: file, line: line)
+            XCTAssertEqual(shownRoutes.count, t.node(nodeName)!.routes.count, "node \(nodeName) routes vs file", file: file, line: line)
+        }
+    }
+
+    func testShowJSONMatchesIP() throws {
+        try requireKernel()
+        for name in ["seed", "routers", "star"] {
+            let t = try example(name)
+            _ = try Applier.up(t)
+            try assertShowMatchesIP(t)
+            let byName = try Shower.show(name: t.name)
+            XCTAssertEqual(Set(byName.live.nodes.keys), Set(t.nodes.map(\.name)).union(["host"]))
+            XCTAssertTrue(try Applier.list().contains { $0.name == t.name })
+            _ = try Applier.down(name: t.name)
+            XCTAssertFalse(try Applier.list().contains { $0.name == t.name })
+        }
+    }
+
+    func testConvergenceAfterEdits() throws {
+        try requireKernel()
+        let t = try example("routers")
+        _ = try Applier.up(t)
+        // Add a node h3 behind r2, remove the link r2—h2 (and node h2), change h1's address.
+        var y = try String(contentsOfFile: repoRoot + "/examples/routers.yaml", encoding: .utf8)
+        y = y.replacingOccurrences(of: "      - {node: r2, name: eth0, addresses: [10.0.2.1/24, \"fd00:2::1/64\"]}\n      - {node: h2, name: eth0, addresses: [10.0.2.2/24, \"fd00:2::2/64\"]}",
+                                   with: "      - {node: r2, name: eth2, addresses: [10.0.3.1/24]}\n      - {node: h3, name: eth0, addresses: [10.0.3.2/24]}")
+        y = y.replacingOccurrences(of: "  h2:\n    routes:\n      - {to: default, via: 10.0.2.1}\n      - {to: default, via: \"fd00:2::1\"}\n",
+                                   with: "  h3:\n    routes:\n      - {to: default, via: 10.0.3.1}\n")
+        y = y.replacingOccurrences(of: "10.0.1.2/24", with: "10.0.1.3/24")
+        y = y.replacingOccurrences(of: "      - {to: 10.0.2.0/24, via: 10.0.12.2}\n", with: "      - {to: 10.0.3.0/24, via: 10.0.12.2}\n")
+        y = y.components(separatedBy: "checks:")[0] + "checks:\n  - {from: h1, to: 10.0.3.2}\n  - {from: h3, to: 10.0.1.3}\n"
+        let t2 = try Topology.parse(y, file: "routers-edited.yaml")
+        let r = try Applier.up(t2)
+        print(r.plan.text)
+        XCTAssertFalse(r.plan.isEmpty)
+        XCTAssertEqual(try Applier.up(t2).summary, "routers: no changes")
+        try assertShowMatchesIP(t2)
+        XCTAssertEqual(try namespaces(of: "routers").sorted(), ["routers-h1", "routers-h3", "routers-r1", "routers-r2"])
+        let check = try Checker.run(t2)
+        XCTAssertTrue(check.passed, check.table)
+        // And back to the original file.
+        _ = try Applier.up(t)
+        try assertShowMatchesIP(t)
+        XCTAssertTrue(try Checker.run(t).passed)
+        _ = try Applier.down(name: "routers")
+        XCTAssertEqual(try namespaces(of: "routers"), [])
+    }
+
+    func testRollbackWhenFifthLinkCollides() throws {
+        try requireKernel()
+        let t = try Topology.parse(TopologyGenerator.star(8, name: "rb"))
+        // A user's link with the name the 5th link wants in the host.
+        try ip("link", "add", "s8h5", "type", "bridge")
+        defer { _ = try? Applier.down(name: "rb") }
+        defer { _ = try? runProcess("/usr/sbin/ip", ["link", "del", "s8h5"]) }
+        let before = Set(try ipJSON("link", "show").compactMap { $0["ifname"] as? String })
+        // The planner sees it: nothing is created.
+        XCTAssertThrowsError(try Applier.up(t)) { e in
+            XCTAssertTrue(e is ConflictError, "\(e)")
+            XCTAssertTrue("\(e)".contains("host link s8h5 exists and is not vethkit's"), "\(e)")
+        }
+        XCTAssertEqual(try namespaces(of: "rb"), [])
+        // Without the pre-check, the kernel refuses the 5th pair and up rolls back.
+        var o = Applier.Options()
+        o.preflight = false
+        XCTAssertThrowsError(try Applier.up(t, options: o)) { e in
+            guard let a = e as? ApplyError else { return XCTFail("\(e)") }
+            XCTAssertTrue(a.step.contains("h5/eth0 <-> host/s8h5"), a.step)
+            XCTAssertTrue("\(a)".contains("File exists (EEXIST)"), "\(a)")
+            XCTAssertEqual(a.rollbackErrors, [])
+        }
+        XCTAssertEqual(try namespaces(of: "rb"), [])
+        XCTAssertEqual(try hostLinks(of: "rb"), [])
+        XCTAssertEqual(Set(try ipJSON("link", "show").compactMap { $0["ifname"] as? String }), before)
+        // A failure injected late (after addresses and routes) also leaves nothing.
+        try ip("link", "del", "s8h5")
+        o.faultInjection = { phase in if phase == "masquerade" { throw InvalidInput("test", phase, "injected failure") } }
+        XCTAssertThrowsError(try Applier.up(t, options: o))
+        XCTAssertEqual(try namespaces(of: "rb"), [])
+        XCTAssertEqual(try hostLinks(of: "rb"), [])
+        XCTAssertEqual(Set(try ipJSON("link", "show").compactMap { $0["ifname"] as? String }), before.subtracting(["s8h5"]))
+    }
+
+    func testSecondUpWaitsForTheLock() throws {
+        try requireKernel()
+        let t = try example("seed")
+        let held = try TopologyLock(topology: "seed")
+        var o = Applier.Options()
+        o.lockTimeout = 0.2
+        XCTAssertThrowsError(try Applier.up(t, options: o)) { e in
+            XCTAssertTrue("\(e)".contains("topology seed is busy"), "\(e)")
+        }
+        XCTAssertThrowsError(try Applier.down(name: "seed", options: o))
+        XCTAssertEqual(try namespaces(of: "seed"), [])
+        withExtendedLifetime(held) {}
+    }
+
+    /// Host links marked with the topology's alias or carrying its link group.
+    func hostLinksOrGroup(of name: String) throws -> [String] {
+        let g = Ownership.group(for: name)
+        return try ipJSON("-d", "link", "show").filter {
+            ($0["ifalias"] as? String) == "vethkit:\(name)" || ($0["group"] as? String) == String(g) || ($0["group"] as? Int).map(UInt32.init) == g
+        }.compactMap { $0["ifname"] as? String }
+    }
+
+    /// `up` of star-100 killed with SIGKILL at several random moments; `down` then leaves nothing,
+    /// and `up` after a kill converges.
+    func testKillDuringUpThenDownLeavesNothing() throws {
+        try requireKernel()
+        let bin = productPath("vethkit-topo")
+        guard FileManager.default.isExecutableFile(atPath: bin) else { throw XCTSkip("\(bin) not built") }
+        let file = NSTemporaryDirectory() + "kt-\(uniqueSuffix()).yaml"
+        try TopologyGenerator.star(100, name: "kt").write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        // Measure one whole up to spread the kills over it.
+        let t0 = monotonicSeconds()
+        XCTAssertEqual(try runProcess(bin, ["up", file, "-q"]).status, 0)
+        let full = monotonicSeconds() - t0
+        XCTAssertEqual(try runProcess(bin, ["down", "kt"]).status, 0)
+        let fractions = [0.02, 0.1, 0.3, 0.5, 0.7, 0.9] + (0..<4).map { _ in Double.random(in: 0...1) }
+        for (round, f) in fractions.enumerated() {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: bin)
+            p.arguments = ["up", file, "-q"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(UInt32(f * full * 1_000_000))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            if round % 2 == 1 {
+                // up after a kill converges: a second up has nothing left to do.
+                let again = try runProcess(bin, ["up", file, "-q"])
+                XCTAssertEqual(again.status, 0, "round \(round) (\(f)): \(again.stderr)")
+                XCTAssertEqual(try runProcess(bin, ["up", file]).stdout, "kt: no changes\n", "round \(round)")
+            }
+            let d = try runProcess(bin, ["down", "kt"])
+            XCTAssertEqual(d.status, 0, "round \(round) (\(f)): \(d.stderr)")
+            XCTAssertEqual(try namespaces(of: "kt"), [], "round \(round) at \(f)")
+            XCTAssertEqual(try hostLinksOrGroup(of: "kt"), [], "round \(round) at \(f)")
+        }
+    }
+}
