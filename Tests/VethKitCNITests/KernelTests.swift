@@ -182,6 +182,7 @@ final class CNIKernelTests: CNIKernelTestCase {
             (env("ADD", "ok", netns: ns, ifname: "much-too-long-name"), good, 4),
             (env("ADD", "ok", netns: "relative"), good, 4),
             (env("ADD", "ok", netns: "/run/netns/nope"), good, 3),
+            (env("ADD", "ok", netns: "/etc/hostname"), good, 4),
             (env("ADD", "ok", netns: ns), "{", 6),
             (env("ADD", "ok", netns: ns), conf(name: "knet3", bridge: "cnik3", subnet: "10.93.0.0/24", version: "9.9.9"), 1),
             (env("ADD", "ok", netns: ns), conf(name: "knet3", bridge: "br/x", subnet: "10.93.0.0/24"), 7),
@@ -275,6 +276,10 @@ final class CNIKernelTests: CNIKernelTestCase {
         XCTAssertEqual(r["ips"]?.arrayValue?.map { $0["address"]?.stringValue ?? "" }, ["10.96.0.2/24", "fd96::2/64"])
         XCTAssertEqual(r["routes"]?.arrayValue?.count, 2, "a default route per family")
         XCTAssertNotNil(r["interfaces"]?.arrayValue?[2]["mtu"], "1.1.0 results carry the interface MTU")
+        // ADD returns only once the IPv6 addresses are usable (not tentative), link-local excepted.
+        let inside = try NetHandle(namespace: NetworkNamespace.open(path: ns)).addresses(link: "eth0")
+        XCTAssertFalse(inside.contains { $0.isTentative && !$0.network.address.isIPv6LinkLocal }, "\(inside)")
+        XCTAssertFalse(try NetHandle().addresses(link: "cnik6").contains { $0.isTentative && !$0.network.address.isIPv6LinkLocal })
         XCTAssertTrue(ping(from: "cni-v6", "10.96.0.1"))
         // Global addresses are nodad; neighbour discovery on a just-created bridge port can still
         // take a moment on a loaded machine: allow up to 5 s.

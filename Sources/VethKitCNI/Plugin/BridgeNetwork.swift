@@ -21,10 +21,17 @@ public struct BridgeNetwork {
     var hostVethName: InterfaceName { Naming.hostVeth(network: config.name, attachment) }
     var mtu: UInt32? { config.mtu == 0 ? nil : UInt32(config.mtu) }
 
+    /// Opens CNI_NETNS and makes sure it is a namespace file (nsfs), before anything is created.
     func openNetns(_ path: String) throws -> NetworkNamespace {
-        do { return try NetworkNamespace.open(path: path) } catch {
+        let ns: NetworkNamespace
+        do { ns = try NetworkNamespace.open(path: path) } catch {
             throw CNIError(.unknownContainer, "cannot open CNI_NETNS \(path.cniEscaped)", details: "\(error)")
         }
+        // NS_GET_NSTYPE (_IO(0xb7, 0x3)) answers CLONE_NEWNET only for a network namespace file.
+        guard ioctl(ns.fileDescriptor, UInt(0xb703)) == Int32(CLONE_NEWNET) else {
+            throw CNIError(.invalidEnvironment, "invalid CNI_NETNS \(path.cniEscaped): not a network namespace file")
+        }
+        return ns
     }
 
     // MARK: ADD
@@ -77,6 +84,11 @@ public struct BridgeNetwork {
                     try container.addAddress(ip.address, linkIndex: cl.index, noDAD: !ip.address.isIPv4 && !config.enableDAD)
                 }
             }
+            // IPv6: even `nodad` addresses stay tentative until the kernel's addrconf work (which
+            // takes the RTNL lock) has run; on a busy host that can take seconds. Say "done" only
+            // when they are usable, as the reference plugin does (link-local addresses excepted).
+            let v6 = ipamResult.ips.map(\.address).filter { !$0.isIPv4 }
+            if !v6.isEmpty { waitUntilUsable(container, link: a.ifname, v6) }
             var routes = ipamResult.routes
             for r in ipamResult.routes {
                 let gw = r.gw ?? ipamResult.ips.first { $0.address.isIPv4 == r.dst.isIPv4 && $0.gateway != nil }?.gateway
@@ -173,8 +185,23 @@ public struct BridgeNetwork {
             }
             if gw.isIPv4 { v4 = true } else { v6 = true }
         }
+        let gateways6 = ips.compactMap { ip in ip.gateway.flatMap { $0.isIPv4 ? nil : try? IPNetwork(address: $0, prefixLength: ip.address.prefixLength) } }
+        if !gateways6.isEmpty { waitUntilUsable(host, link: bridge.name, gateways6) }
         if v4 { try enableSysctl("net/ipv4/ip_forward") }
         if v6 { try enableSysctl("net/ipv6/conf/all/forwarding") }
+    }
+
+    /// Polls (1 ms, then 10 ms steps, up to 10 s) until none of `addresses` on the link is tentative.
+    /// On time-out ADD still succeeds: the addresses are in place and become usable by themselves.
+    func waitUntilUsable(_ h: NetHandle, link: String, _ addresses: [IPNetwork]) {
+        let deadline = monotonicSeconds() + 10
+        var pause: UInt32 = 1000
+        while let have = try? h.addresses(link: link) {
+            let pending = have.contains { a in a.isTentative && addresses.contains(a.network) }
+            if !pending || monotonicSeconds() > deadline { return }
+            usleep(pause)
+            pause = 10_000
+        }
     }
 
     func enableSysctl(_ key: String) throws {
