@@ -1,5 +1,6 @@
 import Foundation
 import VethKit
+import VethKitTestSupport
 import XCTest
 @testable import VethKitCNI
 
@@ -11,10 +12,7 @@ class CNIKernelTestCase: XCTestCase {
     var namespaces: [NamespaceName] = []
 
     override func setUpWithError() throws {
-        guard getuid() == 0 else { throw XCTSkip("kernel test: needs root") }
-        guard ProcessInfo.processInfo.environment["VETHKIT_SANDBOX"] == "1" else {
-            throw XCTSkip("kernel test: runs only inside scripts/sandbox (VETHKIT_SANDBOX=1)")
-        }
+        try requireKernel()   // root and scripts/sandbox (VETHKIT_SANDBOX=1), else skipped
         guard let b = pluginBinary() else { throw XCTSkip("vethkit-cni binary not built (swift build --product vethkit-cni)") }
         binary = b
         dataDir = "/run/vethkit/cni-test-\(UInt32.random(in: 0...UInt32.max))"
