@@ -135,4 +135,5 @@ done
 } >>"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 cat "$OUT"
+[ -x "$ROOT/bench/collect.sh" ] && "$ROOT/bench/collect.sh"   # bench/RESULTS.md = all results/ tables
 rm -rf "$D"
