@@ -120,6 +120,14 @@ public struct BridgeNetwork {
                 masqueraded = true
             }
 
+            // A bridge created moments ago passes no traffic of its own (ARP replies from the
+            // gateway address) until the kernel's link watcher activates it, which it batches for
+            // up to a second: the first container would lose its first packets. Wait for it
+            // (one RTM_GETLINK when it is already running, as for every later container).
+            try step("wait for \(bridge.name) and \(hostName) to run") {
+                try host.waitUntilRunning([bridge.name, hostName.rawValue], timeout: 3)
+            }
+
             var result = CNIResult()
             var prefixInterfaces: [CNIResult.Interface] = []
             if let prev = config.prevResult {
