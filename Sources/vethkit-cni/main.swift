@@ -14,12 +14,16 @@ func readAll(_ fd: Int32) -> [UInt8] {
     return out
 }
 
+/// The CNI_* variables only: the rest of the environment is not ours to parse (a delegated IPAM
+/// plugin gets the process's whole environment, see DelegatedIPAM).
 func environment() -> [String: String] {
     var env: [String: String] = [:]
     var p = environ
     while let c = p.pointee {
-        let s = String(cString: c)
-        if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+        if strncmp(c, "CNI_", 4) == 0 {
+            let s = String(cString: c)
+            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+        }
         p += 1
     }
     return env

@@ -140,6 +140,18 @@ final class IPAMTests: XCTestCase {
 
     /// Separate processes: the plugin binary's STATUS/GC paths need no kernel for a built-in IPAM,
     /// but ADD does; concurrency across processes is covered by the kernel tests (50 parallel ADDs).
+    func testDelGCStatusCheckCreateNothing() throws {
+        let dir = temporaryDirectory(self) + "/never"
+        let p = try ipam(dir, #""subnet":"10.14.0.0/24""#)
+        try p.del(att(1))
+        XCTAssertEqual(try p.gc(keep: []), [])
+        XCTAssertNoThrow(try p.status())
+        assertCNIError(.reservationDrift) { try p.check(att(1), ips: [try IPNetwork("10.14.0.2/24")]) }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir), "no store created by DEL/GC/STATUS/CHECK")
+        _ = try p.add(att(1))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(dir)/net1/lock"))
+    }
+
     func testStoreRefusesBadNetworkName() {
         assertCNIError(.invalidNetworkConfig) { try IPAMStore(dataDir: "/tmp", network: "../x") }
     }

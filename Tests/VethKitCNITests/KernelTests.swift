@@ -1,5 +1,6 @@
 import Foundation
 import VethKit
+import VethKitTestSupport
 import XCTest
 @testable import VethKitCNI
 
@@ -11,10 +12,7 @@ class CNIKernelTestCase: XCTestCase {
     var namespaces: [NamespaceName] = []
 
     override func setUpWithError() throws {
-        guard getuid() == 0 else { throw XCTSkip("kernel test: needs root") }
-        guard ProcessInfo.processInfo.environment["VETHKIT_SANDBOX"] == "1" else {
-            throw XCTSkip("kernel test: runs only inside scripts/sandbox (VETHKIT_SANDBOX=1)")
-        }
+        try requireKernel()   // root and scripts/sandbox (VETHKIT_SANDBOX=1), else skipped
         guard let b = pluginBinary() else { throw XCTSkip("vethkit-cni binary not built (swift build --product vethkit-cni)") }
         binary = b
         dataDir = "/run/vethkit/cni-test-\(UInt32.random(in: 0...UInt32.max))"
@@ -57,29 +55,11 @@ class CNIKernelTestCase: XCTestCase {
 
     /// `ip netns exec NS ping -c1 -W2 IP` (tests may use tools; the product does not).
     func ping(from ns: String, _ ip: String) -> Bool {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/ip")
-        p.arguments = ["netns", "exec", ns, "ping", ip.contains(":") ? "-6" : "-4", "-c1", "-W2", ip]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try? p.run()
-        p.waitUntilExit()
-        return p.terminationStatus == 0
+        runTool("/usr/bin/ip", ["netns", "exec", ns, "ping", ip.contains(":") ? "-6" : "-4", "-c1", "-W2", ip]).0 == 0
     }
 
     /// Output of a tool (cross-checks only).
-    func tool(_ path: String, _ args: [String]) -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try? p.run()
-        let d = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: d, as: UTF8.self)
-    }
+    func tool(_ path: String, _ args: [String]) -> String { runTool(path, args).1 }
 
     func hostVeths(group network: String) throws -> [Link] {
         try NetHandle().links().filter { $0.isVeth && $0.group == Naming.linkGroup(network: network) }
@@ -150,6 +130,9 @@ final class CNIKernelTests: CNIKernelTestCase {
         plugin(env("CHECK", "ctr2", netns: c2), checkConf(r2))
         try FileManager.default.removeItem(atPath: "\(dataDir)/knet1/10.91.0.3")
         XCTAssertEqual(plugin(env("CHECK", "ctr2", netns: c2), checkConf(r2), expect: 1)["code"], 103)
+        // The gateway address gone from the bridge: 101.
+        try host.deleteAddress(try IPNetwork("10.91.0.1/24"), link: "cnik1")
+        XCTAssertEqual(plugin(env("CHECK", "ctr2", netns: c2), checkConf(r2), expect: 1)["code"], 101)
         // Namespace gone: 3.
         XCTAssertEqual(plugin(env("CHECK", "ctr1", netns: "/run/netns/no-such-ns"), checkConf(r1), expect: 1)["code"], 3)
 
@@ -197,6 +180,7 @@ final class CNIKernelTests: CNIKernelTestCase {
             (env("ADD", "ok", netns: ns, ifname: "much-too-long-name"), good, 4),
             (env("ADD", "ok", netns: "relative"), good, 4),
             (env("ADD", "ok", netns: "/run/netns/nope"), good, 3),
+            (env("ADD", "ok", netns: "/etc/hostname"), good, 4),
             (env("ADD", "ok", netns: ns), "{", 6),
             (env("ADD", "ok", netns: ns), conf(name: "knet3", bridge: "cnik3", subnet: "10.93.0.0/24", version: "9.9.9"), 1),
             (env("ADD", "ok", netns: ns), conf(name: "knet3", bridge: "br/x", subnet: "10.93.0.0/24"), 7),
@@ -256,18 +240,14 @@ final class CNIKernelTests: CNIKernelTestCase {
         var killedEarly = 0
         for i in 0..<16 {
             let ns = try makeNamespace("cni-kill\(i)")
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: binary)
-            p.environment = env("ADD", "k\(i)", netns: ns)
-            let inPipe = Pipe()
-            p.standardInput = inPipe
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            inPipe.fileHandleForWriting.write(Data(cfg.utf8))
-            try inPipe.fileHandleForWriting.close()
+            let pid = startPlugin(env("ADD", "k\(i)", netns: ns), cfg, binary: binary)
             usleep(UInt32.random(in: 0...addMicros))
-            if p.isRunning { kill(p.processIdentifier, SIGKILL); killedEarly += 1 }
-            p.waitUntilExit()
+            var st: Int32 = 0
+            if waitpid(pid, &st, WNOHANG) == 0 {
+                kill(pid, SIGKILL)
+                killedEarly += 1
+                waitpid(pid, &st, 0)
+            }
         }
         print("kill -9: \(killedEarly) of 16 ADDs killed while running (ADD takes ~\(addMicros / 1000) ms); before GC: \(reservations("knet5").count) reservations, \(try hostVeths(group: "knet5").count) host veths, \(try Masquerade.owners().filter { $0.hasPrefix(Naming.masqueradePrefix(network: "knet5")) }.count) rules")
         // Some ADDs also completed: GC with an empty valid list must remove them all the same.
@@ -294,10 +274,46 @@ final class CNIKernelTests: CNIKernelTestCase {
         XCTAssertEqual(r["ips"]?.arrayValue?.map { $0["address"]?.stringValue ?? "" }, ["10.96.0.2/24", "fd96::2/64"])
         XCTAssertEqual(r["routes"]?.arrayValue?.count, 2, "a default route per family")
         XCTAssertNotNil(r["interfaces"]?.arrayValue?[2]["mtu"], "1.1.0 results carry the interface MTU")
+        // ADD returns only once the IPv6 addresses are usable (not tentative), link-local excepted.
+        let inside = try NetHandle(namespace: NetworkNamespace.open(path: ns)).addresses(link: "eth0")
+        XCTAssertFalse(inside.contains { $0.isTentative && !$0.network.address.isIPv6LinkLocal }, "\(inside)")
+        XCTAssertFalse(try NetHandle().addresses(link: "cnik6").contains { $0.isTentative && !$0.network.address.isIPv6LinkLocal })
         XCTAssertTrue(ping(from: "cni-v6", "10.96.0.1"))
-        XCTAssertTrue(ping(from: "cni-v6", "fd96::1"), "IPv6 gateway reachable at once (no DAD wait)")
+        // Global addresses are nodad; neighbour discovery on a just-created bridge port can still
+        // take a moment on a loaded machine: allow up to 5 s.
+        let start = Date()
+        var ok6 = false
+        while !ok6 && Date().timeIntervalSince(start) < 5 { ok6 = ping(from: "cni-v6", "fd96::1") }
+        XCTAssertTrue(ok6, "IPv6 gateway reachable")
+        print("IPv6 gateway reachable after \(Int(Date().timeIntervalSince(start) * 1000)) ms")
         plugin(env("DEL", "v6", netns: ns), cfg)
         XCTAssertEqual(reservations("knet6"), [])
+    }
+
+    /// The derived host name taken by a device that is not ours: ADD refuses and undoes its
+    /// reservation; DEL leaves the foreign device alone. A stale veth of the same attachment
+    /// (left by an interrupted ADD) is replaced.
+    func testHostNameTakenAndStaleLeftover() throws {
+        let ns = try makeNamespace("cni-taken")
+        let cfg = conf(name: "knet8", bridge: "cnik8", subnet: "10.88.8.0/24")
+        let a = NetworkConfig.Attachment(containerID: "taken", ifname: "eth0")
+        let name = Naming.hostVeth(network: "knet8", a)
+        let host = try NetHandle()
+        try host.addLink(.bridge(name))   // any device that is not ours (dummy is not built into every kernel)
+        XCTAssertEqual(plugin(env("ADD", "taken", netns: ns), cfg, expect: 1)["code"], 110)
+        XCTAssertEqual(reservations("knet8"), [], "reservation undone")
+        plugin(env("DEL", "taken", netns: ns), cfg)
+        XCTAssertEqual(try host.link(named: name.rawValue).kind, "bridge", "DEL leaves a foreign device alone")
+        try host.deleteLink(named: name.rawValue)
+        // A leftover veth of this attachment (same name, the network's group): replaced by ADD.
+        try host.addLink(LinkSpec(LinkAttributes(name: name, group: Naming.linkGroup(network: "knet8")),
+                                  kind: Veth(peerName: try InterfaceName("stale-peer"))))
+        let r = plugin(env("ADD", "taken", netns: ns), cfg)
+        XCTAssertEqual(r["interfaces"]?.arrayValue?[1]["name"]?.stringValue, name.rawValue)
+        XCTAssertNil(try host.linkIfPresent(named: "stale-peer"), "the stale pair is gone")
+        XCTAssertTrue(ping(from: "cni-taken", "10.88.8.1"))
+        plugin(env("DEL", "taken", netns: ns), cfg)
+        XCTAssertNil(try host.linkIfPresent(named: name.rawValue))
     }
 
     /// Chained: an ADD with prevResult passes the earlier interfaces through and indexes its own.

@@ -66,18 +66,12 @@ final class PodmanTests: CNIKernelTestCase {
         }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("tests/cni/cni-podman.sh").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: script)
-        p.arguments = [binary]
-        let outPipe = Pipe()
-        p.standardOutput = outPipe
-        p.standardError = outPipe
-        try p.run()
-        let out = String(decoding: outPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        if p.terminationStatus == 77 { throw XCTSkip("podman test skipped: \(out)") }
-        XCTAssertEqual(p.terminationStatus, 0, out)
-        XCTAssertTrue(out.contains("RESULT fails=0"), out)
-        XCTAssertFalse(out.contains("FAIL"), out)
+        let (status, out, err) = try DelegatedIPAM.spawn(script, arguments: [binary],
+            environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "VETHKIT_SANDBOX=1", "HOME=/root"], stdin: [])
+        let text = String(decoding: out + err, as: UTF8.self)
+        if status == 77 { throw XCTSkip("podman test skipped: \(text)") }
+        XCTAssertEqual(status, 0, text)
+        XCTAssertTrue(text.contains("RESULT fails=0"), text)
+        XCTAssertFalse(text.contains("FAIL"), text)
     }
 }

@@ -51,19 +51,41 @@ func pluginBinary() -> String? {
     return nil
 }
 
-/// Runs the plugin binary as a runtime would: env + stdin → (status, stdout).
+/// Runs the plugin binary as a runtime would: env + stdin → (status, stdout). posix_spawn +
+/// waitpid (the plugin's own helper), not Foundation's Process: Process.waitUntilExit was seen to
+/// hang forever here when many processes were started from several threads at once.
 func runPlugin(_ env: [String: String], _ stdin: String, binary: String) -> (Int32, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: binary)
-    p.environment = env
-    let inPipe = Pipe(), outPipe = Pipe()
-    p.standardInput = inPipe
-    p.standardOutput = outPipe
-    p.standardError = FileHandle.nullDevice
-    try! p.run()
-    inPipe.fileHandleForWriting.write(Data(stdin.utf8))
-    try? inPipe.fileHandleForWriting.close()
-    let out = outPipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: out, as: UTF8.self))
+    let (status, out, _) = try! DelegatedIPAM.spawn(binary, environment: env.map { "\($0.key)=\($0.value)" }, stdin: Array(stdin.utf8))
+    return (status, String(decoding: out, as: UTF8.self))
+}
+
+/// Runs a tool (cross-checks only): (status, stdout).
+@discardableResult
+func runTool(_ path: String, _ args: [String]) -> (Int32, String) {
+    let env = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
+    let (status, out, _) = (try? DelegatedIPAM.spawn(path, arguments: args, environment: env, stdin: [])) ?? (127, [], [])
+    return (status, String(decoding: out, as: UTF8.self))
+}
+
+/// Starts the plugin without waiting (for kill -9 tests); returns its pid after writing stdin.
+func startPlugin(_ env: [String: String], _ stdin: String, binary: String) -> pid_t {
+    var fds: [Int32] = [0, 0]
+    precondition(pipe(&fds) == 0)
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, fds[0], 0)
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addclose(&actions, fds[1])
+    let argv: [UnsafeMutablePointer<CChar>?] = [strdup(binary), nil]
+    let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+    var pid: pid_t = 0
+    precondition(posix_spawn(&pid, binary, &actions, nil, argv, envp) == 0)
+    close(fds[0])
+    let b = Array(stdin.utf8)
+    _ = b.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+    close(fds[1])
+    return pid
 }

@@ -6,9 +6,16 @@ import XCTest
 final class BadInputTests: XCTestCase {
     let v = Vethctl()
 
-    /// What exists in this namespace and under /run/netns, to prove nothing was created.
-    func snapshot() throws -> String {
-        try ip("-o", "link", "show") + ip("-o", "addr", "show") + ip("-o", "route", "show") + ip("netns", "list")
+    /// What exists in this namespace and under /run/netns (names, addresses, routes: not states,
+    /// which other tests' asynchronous teardown may still be changing), to prove nothing was created.
+    func snapshot() throws -> [String] {
+        let links = try ipJSON("link", "show").map { "link \($0["ifname"] ?? "")" }
+        let addrs = try ipJSON("addr", "show").flatMap { l in
+            ((l["addr_info"] as? [[String: Any]]) ?? []).map { "addr \(l["ifname"] ?? "") \($0["local"] ?? "")/\($0["prefixlen"] ?? "")" }
+        }
+        let routes = try ipJSON("route", "show").map { "route \($0["dst"] ?? "") \($0["gateway"] ?? "")" }
+        let spaces = try ipJSON("netns", "list").map { "netns \($0["name"] ?? "")" }
+        return (links + addrs + routes + spaces).sorted()
     }
 
     func assertRefused(_ args: [String], mentions: String, file: StaticString = #filePath, line: UInt = #line) throws {

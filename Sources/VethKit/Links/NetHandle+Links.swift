@@ -161,7 +161,9 @@ extension NetHandle {
         let deadline = monotonicSeconds() + timeout
         var pending = Swift.Set(names)
         while true {
-            for l in try links() where pending.contains(l.name) && l.flags.contains(.running) {
+            // A few names: one RTM_GETLINK each; many: one dump.
+            let current = pending.count <= 16 ? try pending.compactMap { try linkIfPresent(named: $0) } : try links()
+            for l in current where pending.contains(l.name) && l.flags.contains(.running) {
                 pending.remove(l.name)
             }
             if pending.isEmpty || monotonicSeconds() > deadline { return pending.sorted() }

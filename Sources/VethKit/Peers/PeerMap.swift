@@ -32,7 +32,6 @@ public enum PeerMap {
     /// Scans the given namespaces (nil name = the caller's).
     public static func discover(in spaces: [(name: NamespaceName?, ns: NetworkNamespace)]) throws -> [VethPair] {
         struct Found { var space: Int; var link: Link }
-        var handles: [NetHandle] = []
         var ends: [Found] = []
         // Namespaces mounted under several names (or the caller's, also named) are scanned once.
         var seenInodes: Set<UInt64> = []
@@ -45,7 +44,6 @@ public enum PeerMap {
         for i in kept {
             let h = try spaces[i].name == nil ? NetHandle() : NetHandle(namespace: spaces[i].ns)
             handleOf[i] = h
-            handles.append(h)
             for l in try h.links() where l.isVeth { ends.append(Found(space: i, link: l)) }
         }
         // Index ends by (space, ifindex) to find the peer.
@@ -82,7 +80,6 @@ public enum PeerMap {
             }
             pairs.append(VethPair(end: end(e), peer: peer))
         }
-        _ = handles
         return pairs
     }
 }

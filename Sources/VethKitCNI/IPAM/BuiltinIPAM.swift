@@ -15,6 +15,11 @@ public struct BuiltinIPAM {
 
     public func openStore() throws -> IPAMStore { try IPAMStore(dataDir: config.dataDir, network: network) }
 
+    /// The store if it exists (nil: nothing was ever reserved).
+    func existingStore() throws -> IPAMStore? {
+        do { return try IPAMStore(dataDir: config.dataDir, network: network, create: false) } catch is IPAMStore.Missing { return nil }
+    }
+
     /// Reserves one address per range set for the attachment and returns the IPAM result
     /// (ips without `interface`, the configured routes). Exhaustion is code 11 (try again later);
     /// nothing stays reserved when any set fails.
@@ -81,37 +86,36 @@ public struct BuiltinIPAM {
 
     /// Releases exactly this attachment's reservations (none: fine).
     public func del(_ a: NetworkConfig.Attachment) throws {
-        let store = try openStore()
+        guard let store = try existingStore() else { return }
         try store.withLock { _ = try store.release(a) }
     }
 
     /// CHECK: the attachment still holds every address of `ips`.
     public func check(_ a: NetworkConfig.Attachment, ips: [IPNetwork]) throws {
-        let store = try openStore()
+        let store = try existingStore()
         for ip in ips where config.rangeSets.joined().contains(where: { $0.subnet.contains(ip.address) }) {
-            guard store.owner(of: ip.address) == a else {
+            guard store?.owner(of: ip.address) == a else {
                 throw CNIError(.reservationDrift, "IPAM reservation of \(ip.address) for container \(a.containerID) (\(a.ifname)) is missing",
-                               details: "store \(store.directory)")
+                               details: "store \(config.dataDir)/\(network)")
             }
         }
     }
 
     /// GC: drops every reservation not held by a valid attachment.
     public func gc(keep: Set<NetworkConfig.Attachment>) throws -> [IPAddress] {
-        let store = try openStore()
+        guard let store = try existingStore() else { return [] }
         return try store.withLock { try store.collectGarbage(keep: keep) }
     }
 
     /// STATUS: code 50 when some range set has no free address.
     public func status() throws {
-        let store = try openStore()
-        let reserved = Set(try store.reservations().map(\.0))
+        let reserved = Set(try existingStore()?.reservations().map(\.0) ?? [])
         for set in config.rangeSets {
             let cap = set.reduce(0) { $0.addingReportingOverflow($1.capacity).overflow ? Int.max : $0 + $1.capacity }
             let used = reserved.filter { ip in set.contains { $0.contains(ip) && ip != $0.gateway } }.count
             if used >= cap {
                 throw CNIError(.notAvailable, "address pool exhausted: \(used) of \(cap) addresses reserved in \(set.map { $0.subnet.description }.joined(separator: ","))",
-                               details: "network \(network), store \(store.directory)")
+                               details: "network \(network), store \(config.dataDir)/\(network)")
             }
         }
     }

@@ -34,8 +34,11 @@ public struct DelegatedIPAM {
     /// delegate's own error object when it printed one, else code 111 with its stderr.
     public func run(_ command: CNICommand) throws -> [UInt8] {
         let exe = try executable()
-        var env = environment.raw
-        env["CNI_COMMAND"] = command.rawValue
+        // The delegate gets our environment: the process's own, with the CNI_* variables we were
+        // given (and CNI_COMMAND set to the verb) taking precedence.
+        var env = Self.processEnvironment(excluding: Set(environment.raw.keys).union(["CNI_COMMAND"]))
+        for (k, v) in environment.raw { env.append("\(k)=\(v)") }
+        env.append("CNI_COMMAND=\(command.rawValue)")
         let (status, out, err) = try Self.spawn(exe, environment: env, stdin: stdin)
         if status == 0 { return out }
         if let j = try? JSON.parse(out, what: "IPAM output"), let code = j["code"]?.intValue {
@@ -52,8 +55,21 @@ public struct DelegatedIPAM {
         return try CNIResult(json: try JSON.parse(out, what: "output of IPAM plugin \(type)"), context: "result of IPAM plugin \(type)")
     }
 
-    /// Spawns `path` with `environment`, writes `stdin`, collects stdout and stderr.
-    static func spawn(_ path: String, environment: [String: String], stdin input: [UInt8]) throws -> (Int32, [UInt8], [UInt8]) {
+    /// `KEY=VALUE` entries of this process's environment whose key is not in `excluding`.
+    static func processEnvironment(excluding: Set<String>) -> [String] {
+        var out: [String] = []
+        var p = environ
+        while let c = p.pointee {
+            let s = String(cString: c)
+            let key = s.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? s
+            if !excluding.contains(key) { out.append(s) }
+            p += 1
+        }
+        return out
+    }
+
+    /// Spawns `path` with `environment` (`KEY=VALUE` entries), writes `stdin`, collects stdout and stderr.
+    static func spawn(_ path: String, arguments: [String] = [], environment: [String], stdin input: [UInt8]) throws -> (Int32, [UInt8], [UInt8]) {
         var inPipe: [Int32] = [0, 0], outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
         guard pipe(&inPipe) == 0, pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
             throw CNIError(.ioFailure, "pipe failed", details: String(cString: strerror(errno)))
@@ -65,8 +81,8 @@ public struct DelegatedIPAM {
         posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(path), nil]
-        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, path, &actions, nil, argv, envp)

@@ -15,13 +15,18 @@ public final class IPAMStore {
     private let lockFD: Int32
     private var locked = false
 
-    /// Opens (creating as needed) `dataDir/network`.
-    public init(dataDir: String, network: String) throws {
+    /// Opens `dataDir/network`, creating it as needed; with `create: false` a missing store
+    /// throws ``Missing`` instead (DEL, GC, CHECK, STATUS create nothing).
+    public init(dataDir: String, network: String, create: Bool = true) throws {
         try NetworkConfig.validateNetworkName(network)
-        try IPAMStore.makeDirectories(dataDir)
         directory = dataDir.hasSuffix("/") ? dataDir + network : dataDir + "/" + network
-        if mkdir(directory, 0o755) != 0 && errno != EEXIST {
-            throw IPAMStore.ioError("mkdir \(directory)")
+        if create {
+            try IPAMStore.makeDirectories(dataDir)
+            if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+                throw IPAMStore.ioError("mkdir \(directory)")
+            }
+        } else if access(directory, F_OK) != 0 {
+            throw Missing()
         }
         let fd = open(directory + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         if fd < 0 { throw IPAMStore.ioError("open \(directory)/lock") }
@@ -29,6 +34,9 @@ public final class IPAMStore {
     }
 
     deinit { close(lockFD) }
+
+    /// The store does not exist (nothing was ever reserved in it).
+    public struct Missing: Error {}
 
     static func ioError(_ what: String, _ e: Int32 = errno) -> CNIError {
         CNIError(.ioFailure, "IPAM store: \(what) failed", details: String(cString: strerror(e)))

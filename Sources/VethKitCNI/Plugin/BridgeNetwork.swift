@@ -21,10 +21,17 @@ public struct BridgeNetwork {
     var hostVethName: InterfaceName { Naming.hostVeth(network: config.name, attachment) }
     var mtu: UInt32? { config.mtu == 0 ? nil : UInt32(config.mtu) }
 
+    /// Opens CNI_NETNS and makes sure it is a namespace file (nsfs), before anything is created.
     func openNetns(_ path: String) throws -> NetworkNamespace {
-        do { return try NetworkNamespace.open(path: path) } catch {
+        let ns: NetworkNamespace
+        do { ns = try NetworkNamespace.open(path: path) } catch {
             throw CNIError(.unknownContainer, "cannot open CNI_NETNS \(path.cniEscaped)", details: "\(error)")
         }
+        // NS_GET_NSTYPE (_IO(0xb7, 0x3)) answers CLONE_NEWNET only for a network namespace file.
+        guard ioctl(ns.fileDescriptor, UInt(0xb703)) == Int32(CLONE_NEWNET) else {
+            throw CNIError(.invalidEnvironment, "invalid CNI_NETNS \(path.cniEscaped): not a network namespace file")
+        }
+        return ns
     }
 
     // MARK: ADD
@@ -51,11 +58,15 @@ public struct BridgeNetwork {
             do {
                 try host.addLink(spec)
             } catch where error.isExists {
-                // A host end of this very attachment left by an interrupted ADD: replace it.
-                guard (try? host.linkIfPresent(named: hostName.rawValue)) ?? nil != nil else {
+                // A host end of this very attachment left by an interrupted ADD (a veth of this
+                // network's group with this attachment's name): replace it. Anything else: refuse.
+                guard let stale = (try? host.linkIfPresent(named: hostName.rawValue)) ?? nil else {
                     throw CNIError(.kernelRefused, "interface \(a.ifname) already exists in CNI_NETNS \(netnsPath.cniEscaped)")
                 }
-                try step("delete stale \(hostName)") { try host.deleteLink(named: hostName.rawValue) }
+                guard stale.isVeth, stale.group == Naming.linkGroup(network: config.name) else {
+                    throw CNIError(.kernelRefused, "host interface name \(hostName) is taken by a device that is not ours")
+                }
+                try step("delete stale \(hostName)") { try host.deleteLink(index: stale.index) }
                 try step("create veth \(hostName) / \(a.ifname)") { try host.addLink(spec) }
             } catch {
                 throw cniError(error, "create veth \(hostName) / \(a.ifname)")
@@ -73,6 +84,11 @@ public struct BridgeNetwork {
                     try container.addAddress(ip.address, linkIndex: cl.index, noDAD: !ip.address.isIPv4 && !config.enableDAD)
                 }
             }
+            // IPv6: even `nodad` addresses stay tentative until the kernel's addrconf work (which
+            // takes the RTNL lock) has run; on a busy host that can take seconds. Say "done" only
+            // when they are usable, as the reference plugin does (link-local addresses excepted).
+            let v6 = ipamResult.ips.map(\.address).filter { !$0.isIPv4 }
+            if !v6.isEmpty { waitUntilUsable(container, link: a.ifname, v6) }
             var routes = ipamResult.routes
             for r in ipamResult.routes {
                 let gw = r.gw ?? ipamResult.ips.first { $0.address.isIPv4 == r.dst.isIPv4 && $0.gateway != nil }?.gateway
@@ -102,6 +118,14 @@ public struct BridgeNetwork {
                     try Masquerade.install(rules, owner: Naming.masqueradeOwner(network: config.name, a))
                 }
                 masqueraded = true
+            }
+
+            // A bridge created moments ago passes no traffic of its own (ARP replies from the
+            // gateway address) until the kernel's link watcher activates it, which it batches for
+            // up to a second: the first container would lose its first packets. Wait for it
+            // (one RTM_GETLINK when it is already running, as for every later container).
+            try step("wait for \(bridge.name) and \(hostName) to run") {
+                try host.waitUntilRunning([bridge.name, hostName.rawValue], timeout: 3)
             }
 
             var result = CNIResult()
@@ -169,8 +193,23 @@ public struct BridgeNetwork {
             }
             if gw.isIPv4 { v4 = true } else { v6 = true }
         }
+        let gateways6 = ips.compactMap { ip in ip.gateway.flatMap { $0.isIPv4 ? nil : try? IPNetwork(address: $0, prefixLength: ip.address.prefixLength) } }
+        if !gateways6.isEmpty { waitUntilUsable(host, link: bridge.name, gateways6) }
         if v4 { try enableSysctl("net/ipv4/ip_forward") }
         if v6 { try enableSysctl("net/ipv6/conf/all/forwarding") }
+    }
+
+    /// Polls (1 ms, then 10 ms steps, up to 10 s) until none of `addresses` on the link is tentative.
+    /// On time-out ADD still succeeds: the addresses are in place and become usable by themselves.
+    func waitUntilUsable(_ h: NetHandle, link: String, _ addresses: [IPNetwork]) {
+        let deadline = monotonicSeconds() + 10
+        var pause: UInt32 = 1000
+        while let have = try? h.addresses(link: link) {
+            let pending = have.contains { a in a.isTentative && addresses.contains(a.network) }
+            if !pending || monotonicSeconds() > deadline { return }
+            usleep(pause)
+            pause = 10_000
+        }
     }
 
     func enableSysctl(_ key: String) throws {
@@ -196,11 +235,15 @@ public struct BridgeNetwork {
         let a = attachment
         try ipam.del(a)
         let host = try step("open rtnetlink") { try NetHandle() }
-        do {
-            try host.deleteLink(named: hostVethName.rawValue)
-        } catch where error.isNotFound {
-        } catch {
-            throw cniError(error, "delete veth \(hostVethName)")
+        // Only a veth of this network's group with this attachment's name is ours to delete.
+        if let l = try step("look up \(hostVethName)", { try host.linkIfPresent(named: hostVethName.rawValue) }),
+           l.isVeth, l.group == Naming.linkGroup(network: config.name) {
+            do {
+                try host.deleteLink(index: l.index)
+            } catch where error.isNotFound {
+            } catch {
+                throw cniError(error, "delete veth \(hostVethName)")
+            }
         }
         // Without libnftables nothing can have been installed: DEL stays idempotent.
         if config.ipMasq && NFTables.isAvailable {
@@ -260,11 +303,21 @@ public struct BridgeNetwork {
         let routes = try step("list routes in CNI_NETNS") { try container.routes() }
         for r in prev.routes {
             let found = routes.contains { k in
+                guard k.family == r.dst.address.family else { return false }
                 let kdst = k.destination ?? (try! IPNetwork(address: r.dst.address.masked(to: 0), prefixLength: 0))
                 return kdst.masked == r.dst.masked && (r.gw == nil || k.gateway == r.gw)
             }
             if !found {
                 throw CNIError(.routeDrift, "route \(r.dst)\(r.gw.map { " via \($0)" } ?? "") is missing in CNI_NETNS")
+            }
+        }
+        if config.isGateway {
+            let onBridge = try step("list addresses of \(config.bridge)") { try host.addresses(link: config.bridge.rawValue) }
+            for ip in ips {
+                guard let gw = ip.gateway, let want = try? IPNetwork(address: gw, prefixLength: ip.address.prefixLength) else { continue }
+                if !onBridge.contains(where: { $0.network == want }) {
+                    throw CNIError(.addressDrift, "gateway address \(want) is missing from bridge \(config.bridge)")
+                }
             }
         }
         try ipam.check(a, ips: ips)

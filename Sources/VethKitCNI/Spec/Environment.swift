@@ -19,7 +19,8 @@ public struct CNIEnvironment: Sendable, Equatable {
     public var args: [(String, String)]
     /// CNI_PATH split on `:`.
     public var path: [String]
-    /// The raw environment we were given (delegates get the same).
+    /// The variables we were given (the executable passes the CNI_* ones); a delegate gets the
+    /// process environment with these on top.
     public var raw: [String: String]
 
     public static func == (a: Self, b: Self) -> Bool {
