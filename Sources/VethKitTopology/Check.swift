@@ -126,6 +126,7 @@ public enum Checker {
         let t0 = monotonicSeconds()
         Applier.raiseFileLimit()
         waitForBridgePorts(t)
+        if Run.timingsOn { FileHandle.standardError.write(Data("timings: waited \(String(format: "%.1f", (monotonicSeconds() - t0) * 1000)) ms for bridge ports\n".utf8)) }
         let cl = claims(t)
         var outcomes: [Outcome] = cl.map { Outcome(claim: $0, rtt: nil, error: nil) }
         // Sources in chunks, so that namespace fds and sockets stay far below the fd limit
@@ -192,6 +193,12 @@ extension Checker {
                     l.masterIndex.map(brIdx.contains) == true && l.isUp && l.operationalState != .up
                 }
                 if !waiting { break }
+                // A single RTM_GETLINK makes the kernel process the device's pending link-watch
+                // event now (a dump does not): the port's operstate, and the bridge's view of it,
+                // catch up at once instead of at the next link-watch run (up to a second later).
+                for l in links where l.masterIndex.map(brIdx.contains) == true && l.isUp && l.operationalState != .up {
+                    _ = try? h.link(index: l.index)
+                }
                 usleep(10_000)
             }
         }

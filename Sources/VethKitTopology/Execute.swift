@@ -373,7 +373,7 @@ final class Run: @unchecked Sendable {
 
     func configure(node: String, steps: [Plan.Step], handle h: NetHandle) throws {
         let existing = !newNodes.contains(node)
-        let links = try h.links()
+        let links = try h.linksWithoutStatistics()
         var index: [String: Int32] = [:]
         for l in links { index[l.name] = l.index }
         func idx(_ name: String, _ line: String) throws -> Int32 {
@@ -440,6 +440,12 @@ final class Run: @unchecked Sendable {
         for (k, r) in results.enumerated() {
             if case .failure(let e) = r { throw fail(items[k].line, e) }
         }
+        // The kernel treats a carrier change as urgent only when a device's index differs from
+        // its link's (a veth's peer index); when they happen to be equal, the new operstate, and
+        // with it a bridge port's forwarding, waits for the next link-watch run (up to 1 s). A
+        // single RTM_GETLINK makes the kernel process it now.
+        let slow = links.filter { $0.isVeth && !$0.isUp && $0.linkIndex == $0.index }
+        for l in slow { _ = try? h.link(index: l.index) }
     }
 
     func masquerade() throws {
