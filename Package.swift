@@ -32,8 +32,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vethkit-cni", dependencies: ["VethKitCNI"]),
-        // The topology commands as a standalone binary (kill test, bench/topo-bench.sh).
-        .executableTarget(name: "vethkit-topo", dependencies: ["VethKitTopology"], path: "bench/topo-driver"),
+        // The topology engine: vethctl execs it for up/plan/down/show/check/graph/list/gen.
+        .executableTarget(name: "vethkit-topo", dependencies: ["VethKitTopology"]),
         // Shared by the test targets only: kernel-test gating, running binaries, `ip -j` cross-checks.
         .target(name: "VethKitTestSupport", dependencies: ["VethKit"], path: "Tests/Support"),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CLinuxUAPI"]),

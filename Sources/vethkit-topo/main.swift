@@ -1,5 +1,5 @@
-// vethkit-topo: the topology commands of `vethctl` (up/plan/down/show/check/graph/list/gen) as a
-// standalone binary, for the kill test and bench/topo-bench.sh until (and besides) the CLI wiring.
+// vethkit-topo: the topology engine behind `vethctl up/plan/down/show/check/graph/list/gen`
+// (vethctl execs it, so Yams and Foundation stay out of vethctl's start-up); also usable directly.
 // Same arguments and exit statuses as `vethctl <command> ...`.
 import Glibc
 import VethKitTopology
