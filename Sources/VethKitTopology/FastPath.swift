@@ -173,30 +173,13 @@ extension Run {
         }
     }
 
-    /// RTM_NEWLINK creating `attrs` of `kind` with the interface index chosen by the caller
-    /// (as LinkSpec.request, plus ifi_index).
+    /// RTM_NEWLINK creating `attrs` of `kind` with the interface index chosen by the caller.
     static func newLink(index: Int32, _ attrs: LinkAttributes, kind: any LinkKind) throws -> MessageWriter {
-        try attrs.validate()
-        try kind.validate()
-        var m = MessageWriter(type: UInt16(RTM_NEWLINK), flags: NLM_F_CREATE | NLM_F_EXCL)
-        var info = ifinfomsg()
-        info.ifi_family = UInt8(AF_UNSPEC)
-        info.ifi_index = index
-        if attrs.up {
-            info.ifi_flags = UInt32(IFF_UP.rawValue)
-            info.ifi_change = UInt32(IFF_UP.rawValue)
-        }
-        m.append(header: info)
-        try attrs.encode(into: &m)
-        try m.nested(UInt16(IFLA_LINKINFO)) { m in
-            m.attribute(UInt16(IFLA_INFO_KIND), string: kind.kindName)
-            var data = MessageWriter(type: 0)
-            try kind.encodeInfoData(into: &data)
-            if data.bytes.count > 16 {
-                try m.nested(UInt16(IFLA_INFO_DATA)) { m in try kind.encodeInfoData(into: &m) }
-            }
-        }
-        return m
+        var a = attrs
+        a.index = index
+        let spec = LinkSpec(a, kind: kind)
+        try spec.validate()
+        return try spec.request()
     }
 }
 

@@ -195,4 +195,15 @@ final class LinkKernelTests: XCTestCase {
         try here.setLink(b, LinkChange(up: false))
         XCTAssertEqual(try here.waitUntilRunning([b], timeout: 0.2), [b])
     }
+
+    func testChosenIndexesAtCreation() throws {
+        let ns = try newNamespace()
+        let h = try NetHandle(namespace: ns)
+        var a = LinkAttributes(name: try InterfaceName("ia"), index: 4242)
+        a.up = true
+        try h.addLink(LinkSpec(a, kind: Veth(peer: LinkAttributes(name: try InterfaceName("ib"), index: 4243))))
+        XCTAssertEqual(try h.link(index: 4242).name, "ia")
+        XCTAssertEqual(try h.link(index: 4243).name, "ib")
+        XCTAssertEqual(try ipJSON("-n", ns.name!.rawValue, "link", "show", "ia").first?["ifindex"] as? Int, 4242)
+    }
 }

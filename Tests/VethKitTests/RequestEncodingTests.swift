@@ -93,6 +93,17 @@ final class RequestEncodingTests: XCTestCase {
             """))
     }
 
+    func testChosenIndexGoesInTheDevicesAndThePeersHeader() throws {
+        var attrs = LinkAttributes(name: try InterfaceName("a"), index: 300)
+        attrs.up = true
+        let m = try LinkSpec(attrs, kind: Veth(peer: LinkAttributes(name: try InterfaceName("b"), index: 301))).request()
+        let b = m.encoded(sequence: 1)
+        XCTAssertEqual(Array(b[20..<32]), [44, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0])  // index 300, IFF_UP, change IFF_UP
+        // The peer's ifinfomsg inside VETH_INFO_PEER carries index 301 and no IFF_UP.
+        let peerHeader = hex("00000000 2d010000 00000000 00000000")
+        XCTAssertNotNil(b.indices.first { Array(b[$0..<min($0 + 16, b.count)]) == peerHeader })
+    }
+
     func testValidationHappensBeforeEncoding() {
         var spec = LinkSpec.dummy(try! InterfaceName("d0"))
         spec.attributes.mtu = 10

@@ -18,6 +18,9 @@ public struct MessageWriter: Sendable {
         setLength()
     }
 
+    /// True when anything follows the `nlmsghdr` (a header or attributes).
+    public var hasAttributes: Bool { bytes.count > MemoryLayout<nlmsghdr>.size }
+
     /// The message type.
     public var type: UInt16 { bytes.loadLE(UInt16.self, at: 4) }
     /// The flags.

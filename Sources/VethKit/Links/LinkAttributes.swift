@@ -19,10 +19,13 @@ public struct LinkAttributes: Sendable {
     public var up: Bool
     /// The transmit queue length.
     public var txQueueLength: UInt32?
+    /// The interface index to give the new device (`ifi_index` at creation); nil lets the kernel
+    /// choose. Knowing it up front saves a lookup before the next request about the device.
+    public var index: Int32?
 
     public init(name: InterfaceName, namespace: NetworkNamespace? = nil, mtu: UInt32? = nil,
                 address: MACAddress? = nil, group: UInt32? = nil, alias: String? = nil,
-                masterIndex: Int32? = nil, up: Bool = false, txQueueLength: UInt32? = nil) {
+                masterIndex: Int32? = nil, up: Bool = false, txQueueLength: UInt32? = nil, index: Int32? = nil) {
         self.name = name
         self.namespace = namespace
         self.mtu = mtu
@@ -32,6 +35,7 @@ public struct LinkAttributes: Sendable {
         self.masterIndex = masterIndex
         self.up = up
         self.txQueueLength = txQueueLength
+        self.index = index
     }
 
     /// Checks what can be checked before any syscall.
@@ -40,6 +44,19 @@ public struct LinkAttributes: Sendable {
             throw InvalidInput("MTU", String(mtu), "must be 68...65535 for a veth, bridge or dummy")
         }
         if let alias, alias.utf8.count > 255 { throw InvalidInput("alias", alias, "longer than 255 bytes") }
+    }
+
+    /// The `ifinfomsg` that precedes the attributes at creation: the chosen index, and IFF_UP when
+    /// `up` (honoured for a device, refused by the kernel for a veth peer: see NetHandle.addLink).
+    func creationHeader(up: Bool) -> ifinfomsg {
+        var info = ifinfomsg()
+        info.ifi_family = UInt8(AF_UNSPEC)
+        info.ifi_index = index ?? 0
+        if up {
+            info.ifi_flags = UInt32(IFF_UP.rawValue)
+            info.ifi_change = UInt32(IFF_UP.rawValue)
+        }
+        return info
     }
 
     /// Writes the IFLA_* attributes (not the `ifinfomsg`).

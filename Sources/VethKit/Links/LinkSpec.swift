@@ -40,21 +40,16 @@ public struct LinkSpec: Sendable {
     /// The RTM_NEWLINK request (NLM_F_CREATE | NLM_F_EXCL).
     public func request() throws -> MessageWriter {
         var m = MessageWriter(type: UInt16(RTM_NEWLINK), flags: NLM_F_CREATE | NLM_F_EXCL)
-        var info = ifinfomsg()
-        info.ifi_family = UInt8(AF_UNSPEC)
         // Up in the same request. (For a veth this works for this end only: the kernel opens the
         // device after pairing it, but the peer before; see NetHandle.addLink.)
-        if attributes.up {
-            info.ifi_flags = UInt32(IFF_UP.rawValue)
-            info.ifi_change = UInt32(IFF_UP.rawValue)
-        }
-        m.append(header: info)
+        m.append(header: attributes.creationHeader(up: attributes.up))
         try attributes.encode(into: &m)
         try m.nested(UInt16(IFLA_LINKINFO)) { m in
             m.attribute(UInt16(IFLA_INFO_KIND), string: kind.kindName)
+            // IFLA_INFO_DATA only for kinds with options (as iproute2 sends it).
             var data = MessageWriter(type: 0)
             try kind.encodeInfoData(into: &data)
-            if data.bytes.count > 16 {
+            if data.hasAttributes {
                 try m.nested(UInt16(IFLA_INFO_DATA)) { m in try kind.encodeInfoData(into: &m) }
             }
         }

@@ -27,10 +27,8 @@ public struct Veth: LinkKind {
 
     public func encodeInfoData(into m: inout MessageWriter) throws {
         try m.nested(UInt16(VETH_INFO_PEER)) { m in
-            var info = ifinfomsg()
-            info.ifi_family = UInt8(AF_UNSPEC)
             // No IFF_UP here: the kernel opens the peer before pairing it (ENOTCONN); see NetHandle.addLink.
-            m.append(header: info)
+            m.append(header: peer.creationHeader(up: false))
             try peer.encode(into: &m)
         }
     }
