@@ -3,57 +3,25 @@ import Foundation
 import Glibc
 import VethKit
 
-/// Thread-level namespace primitives for the hot paths. They run only on the fresh worker
-/// pthreads of ``parallelFor(_:workers:stopOnError:callerWorks:_:)`` with `callerWorks: false`:
-/// those threads exit when the work is done, so their namespace changes die with them, and no
-/// other thread (least of all the caller's, or a Swift concurrency pool thread) ever moves.
+/// Thread-level namespace steps for the hot paths, on VethKit's calling-thread primitives. They run
+/// only on the fresh worker pthreads of ``parallelFor(_:workers:stopOnError:callerWorks:_:)`` with
+/// `callerWorks: false`: those threads exit when the work is done, so their namespace changes die
+/// with them, and no other thread (least of all the caller's, or a Swift concurrency pool thread)
+/// ever moves.
 enum ThreadNamespace {
-    /// Creates a named namespace the way `ip netns add` does, with the calling worker thread left
-    /// inside it: reserve /run/netns/NAME, unshare(CLONE_NEWNET), bind-mount the thread's namespace
-    /// there. A failure removes the mount point. (/run/netns must already be a shared mount
-    /// point: the caller creates the first namespace with ``NetworkNamespace/create(_:)``.)
+    /// Creates the named namespace with the calling worker thread left inside it.
     static func createAndEnter(_ name: String) throws {
-        let p = "\(NetworkNamespace.runDirectory)/\(name)"
-        let fd = vk_open(p, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0)
-        if fd < 0 {
-            let e = Errno.current
-            throw e == .exists ? AlreadyExists.namespace(name) : SystemCallError("create \(p)", e)
-        }
-        close(fd)
-        if vk_unshare(Int32(CLONE_NEWNET)) != 0 {
-            let e = Errno.current
-            unlink(p)
-            throw SystemCallError("unshare(CLONE_NEWNET) for \(name)", e)
-        }
-        if mount("/proc/thread-self/ns/net", p, "none", UInt(MS_BIND), nil) != 0 {
-            let e = Errno.current
-            unlink(p)
-            throw SystemCallError("mount --bind /proc/thread-self/ns/net \(p)", e)
-        }
+        try NetworkNamespace.createEnteringCallingThread(NamespaceName(name))
     }
 
-    /// Makes /run/netns exist and be a shared mount point, as iproute2 (and NetworkNamespace.create) do.
+    /// Makes /run/netns a shared mount point (once, before the workers start).
     static func prepareRunDirectory() throws {
-        let dir = NetworkNamespace.runDirectory
-        if mkdir(dir, 0o755) != 0, Errno.current != .exists { throw SystemCallError("mkdir \(dir)") }
-        if mount("", dir, "none", UInt(MS_SHARED | MS_REC), nil) == 0 { return }
-        guard Errno.current == .invalid else { throw SystemCallError("mount --make-rshared \(dir)") }
-        try syscall("mount --bind \(dir)") { mount(dir, dir, "none", UInt(MS_BIND | MS_REC), nil) }
-        try syscall("mount --make-rshared \(dir)") { mount("", dir, "none", UInt(MS_SHARED | MS_REC), nil) }
+        try NetworkNamespace.prepareRunDirectory()
     }
 
-    /// Moves the calling worker thread into the named namespace. Throws ``NotFound`` when there is
-    /// none of that name, and EINVAL (a stale name) when the file is no namespace.
+    /// Moves the calling worker thread into the named namespace (``NotFound`` when there is none).
     static func enter(_ name: String) throws {
-        let p = "\(NetworkNamespace.runDirectory)/\(name)"
-        let fd = open(p, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            let e = Errno.current
-            if e == .noSuchEntry { throw NotFound.namespace(name) }
-            throw SystemCallError("open \(p)", e)
-        }
-        defer { close(fd) }
-        try syscall("setns(\(name))") { vk_setns(fd, Int32(CLONE_NEWNET)) }
+        try NetworkNamespace.open(NamespaceName(name)).enterOnCallingThread()
     }
 }
 

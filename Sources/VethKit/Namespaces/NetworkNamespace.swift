@@ -86,28 +86,11 @@ public final class NetworkNamespace: Sendable, CustomStringConvertible {
 
     /// Creates a named namespace as `ip netns add` does: a new namespace made on a dedicated
     /// thread and bind-mounted onto /run/netns/NAME (with /run/netns made a shared mount point).
-    /// Throws ``KernelError``-style `EEXIST` when the name is taken. A failure removes the mount point.
+    /// Throws ``AlreadyExists`` when the name is taken. A failure removes the mount point.
     @discardableResult
     public static func create(_ name: NamespaceName) throws -> NetworkNamespace {
         try prepareRunDirectory()
-        let p = path(of: name)
-        let fd = vk_open(p, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0)
-        if fd < 0 {
-            let e = Errno.current
-            throw e == .exists ? AlreadyExists.namespace(name.rawValue) : SystemCallError("create \(p)", e)
-        }
-        close(fd)
-        do {
-            try onDedicatedThread {
-                try syscall("unshare(CLONE_NEWNET)") { vk_unshare(Int32(CLONE_NEWNET)) }
-                try syscall("mount --bind /proc/thread-self/ns/net \(p)") {
-                    mount("/proc/thread-self/ns/net", p, "none", UInt(MS_BIND), nil)
-                }
-            }
-        } catch {
-            unlink(p)
-            throw error
-        }
+        try onDedicatedThread { try createEnteringCallingThread(name) }
         return try open(name)
     }
 
@@ -129,8 +112,9 @@ public final class NetworkNamespace: Sendable, CustomStringConvertible {
     }
 
     /// Makes /run/netns exist and be a shared mount point, as iproute2 does, so mounts made in
-    /// other mount namespaces (e.g. `ip netns exec`) see the same names.
-    static func prepareRunDirectory() throws {
+    /// other mount namespaces (e.g. `ip netns exec`) see the same names. ``create(_:)`` calls it;
+    /// callers of ``createEnteringCallingThread(_:)`` call it once first.
+    public static func prepareRunDirectory() throws {
         if mkdir(runDirectory, 0o755) != 0, Errno.current != .exists {
             throw SystemCallError("mkdir \(runDirectory)")
         }
@@ -140,11 +124,40 @@ public final class NetworkNamespace: Sendable, CustomStringConvertible {
         try syscall("mount --make-rshared \(runDirectory)") { mount("", runDirectory, "none", UInt(MS_SHARED | MS_REC), nil) }
     }
 
+    /// Creates a named namespace and leaves **the calling thread** inside it: reserve
+    /// /run/netns/NAME, unshare(CLONE_NEWNET), bind-mount the thread's namespace there; a failure
+    /// removes the mount point. Only for threads made for the purpose (a worker pthread that builds
+    /// the namespace's contents from inside, then exits) — never a Swift concurrency pool thread.
+    public static func createEnteringCallingThread(_ name: NamespaceName) throws {
+        let p = path(of: name)
+        let fd = vk_open(p, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0)
+        if fd < 0 {
+            let e = Errno.current
+            throw e == .exists ? AlreadyExists.namespace(name.rawValue) : SystemCallError("create \(p)", e)
+        }
+        close(fd)
+        do {
+            try syscall("unshare(CLONE_NEWNET) for \(name)") { vk_unshare(Int32(CLONE_NEWNET)) }
+            try syscall("mount --bind /proc/thread-self/ns/net \(p)") {
+                mount("/proc/thread-self/ns/net", p, "none", UInt(MS_BIND), nil)
+            }
+        } catch {
+            unlink(p)
+            throw error
+        }
+    }
+
+    /// Moves **the calling thread** into this namespace (setns). Same rule as
+    /// ``createEnteringCallingThread(_:)``: only for threads made for the purpose.
+    public func enterOnCallingThread() throws {
+        try syscall("setns(\(self))") { vk_setns(fileDescriptor, Int32(CLONE_NEWNET)) }
+    }
+
     /// Runs `body` on a dedicated thread that has entered this namespace; the caller's thread
     /// is never moved. Use it for sysctls (/proc/sys/net follows the thread) and for opening sockets.
     public func run<T>(_ body: () throws -> T) throws -> T {
         try onDedicatedThread {
-            try syscall("setns(\(self))") { vk_setns(fileDescriptor, Int32(CLONE_NEWNET)) }
+            try enterOnCallingThread()
             return try body()
         }
     }
