@@ -30,7 +30,7 @@ BIN=$ROOT/.build/release/vethkit-topo
 A=$(mktemp -d /tmp/topo-anchors.XXXXXX)
 W=$(mktemp -d /tmp/topo-bench.XXXXXX)
 trap 'rm -rf "$A" "$W"' EXIT
-cp -r /work/shared/bench/. "$A/"
+cp -r "${ANCHORS:-$ROOT/../shared/bench}/." "$A/"
 (cd "$A" && gcc -O2 -Wall -o nlstar nlstar.c && gcc -O2 -Wall -o nlbench nlbench.c) >&2
 HAVE_PYROUTE2=0
 "$PYTHON" -c 'import pyroute2' 2>/dev/null && HAVE_PYROUTE2=1
