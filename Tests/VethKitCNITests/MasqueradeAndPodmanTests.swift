@@ -58,14 +58,14 @@ final class MasqueradeKernelTests: CNIKernelTestCase {
     }
 }
 
-/// A real runtime: tests/cni/cni-podman.sh (podman 4.3, CNI backend) against the built binary.
+/// A real runtime: scripts/cni-podman.sh (podman 4.3, CNI backend) against the built binary.
 final class PodmanTests: CNIKernelTestCase {
     func testPodmanDrivesVethkitCNI() throws {
         for tool in ["/usr/bin/podman", "/usr/bin/crun", "/usr/bin/jq", "/bin/busybox"] where !FileManager.default.isExecutableFile(atPath: tool) {
             throw XCTSkip("\(tool) missing: apt-get install --no-install-recommends podman busybox-static jq")
         }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("tests/cni/cni-podman.sh").path
+            .deletingLastPathComponent().appendingPathComponent("scripts/cni-podman.sh").path
         let (status, out, err) = try DelegatedIPAM.spawn(script, arguments: [binary],
             environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "VETHKIT_SANDBOX=1", "HOME=/root"], stdin: [])
         let text = String(decoding: out + err, as: UTF8.self)

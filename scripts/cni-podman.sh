@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/cni/cni-podman.sh [PLUGIN_BINARY]
+# scripts/cni-podman.sh [PLUGIN_BINARY]
 #
 # A real container runtime drives vethkit-cni: Debian's podman 4.3 (CNI backend, libcni 1.1.2, so
 # cniVersion 1.0.0) runs busybox containers from a local rootfs (--rootfs: no image, no registry)
@@ -16,7 +16,7 @@
 # Needs: apt-get install --no-install-recommends podman busybox-static containernetworking-plugins jq
 set -u
 HERE=$(dirname "$(readlink -f "$0")")
-ROOT=$(readlink -f "$HERE/../..")
+ROOT=$(readlink -f "$HERE/..")
 BIN=$(readlink -f "${1:-$ROOT/.build/debug/vethkit-cni}")
 
 if [ "${CNI_PODMAN_INSIDE:-}" != 1 ]; then

@@ -1,2 +1,0 @@
-import XCTest
-// The CNI plugin tests live here (see docs/cni.md).
