@@ -58,4 +58,23 @@ final class BatchTests: XCTestCase {
         try v.ok("link", "del", "k\(s)")
         try v.ok("link", "del", "m\(s)")
     }
+
+    func testQuotesEscapesCommentsAndUTF8() throws {
+        try requireKernel()
+        let s = uniqueSuffix()
+        let script = """
+            link add q\(s) --type bridge   # a comment after a command
+            link set q\(s) --alias "côté \\"gauche\\" #1"
+            link set 'q\(s)' --mtu 1400
+            """
+        let r = try v.run(["--batch", "-"], input: script)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let j = try XCTUnwrap(ipJSON("link", "show", "q\(s)").first)
+        XCTAssertEqual(j["ifalias"] as? String, "côté \"gauche\" #1")
+        XCTAssertEqual(j["mtu"] as? Int, 1400)
+        try v.ok("link", "del", "q\(s)")
+        let bad = try v.run(["--batch", "-"], input: "link add 'unterminated --type bridge\n")
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("-:1: unterminated quote"), bad.stderr)
+    }
 }

@@ -6,11 +6,12 @@ enum BatchFastPath {
     static func parse(_ words: [String], namespace: String?) -> CommandAction? {
         guard words.count >= 3, words[0] == "link", words[1] == "add", !words[2].hasPrefix("-") else { return nil }
         var a = LinkAddAction(namespace: namespace, name: words[2])
-        var seen = Set<String>()
+        var seen: [String] = []
         var i = 3
         while i < words.count {
             let option = words[i]
-            guard seen.insert(option).inserted else { return nil }
+            guard !seen.contains(option) else { return nil }
+            seen.append(option)
             if option == "--up" { a.up = true; i += 1; continue }
             guard i + 1 < words.count else { return nil }
             let value = words[i + 1]

@@ -74,28 +74,29 @@ struct BatchRunner {
 
     /// Splits a line into words: blanks separate, '…' and "…" quote, backslash escapes, # starts a comment.
     static func words(of line: Substring) throws -> [String] {
+        // Byte-wise: every delimiter is ASCII, and UTF-8 never uses ASCII bytes inside other characters.
         var words: [String] = []
-        var current = ""
+        var current: [UInt8] = []
         var inWord = false
-        var quote: Character?
+        var quote: UInt8?
         var escaped = false
-        for c in line {
+        for c in line.utf8 {
             if escaped { current.append(c); escaped = false; inWord = true; continue }
             if let q = quote {
-                if c == q { quote = nil } else if c == "\\" && q == "\"" { escaped = true } else { current.append(c) }
+                if c == q { quote = nil } else if c == UInt8(ascii: "\\") && q == UInt8(ascii: "\"") { escaped = true } else { current.append(c) }
                 continue
             }
             switch c {
-            case "\\": escaped = true
-            case "'", "\"": quote = c; inWord = true
-            case "#" where !inWord: return words
-            case " ", "\t", "\r":
-                if inWord { words.append(current); current = ""; inWord = false }
+            case UInt8(ascii: "\\"): escaped = true
+            case UInt8(ascii: "'"), UInt8(ascii: "\""): quote = c; inWord = true
+            case UInt8(ascii: "#") where !inWord: return words
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
+                if inWord { words.append(String(decoding: current, as: UTF8.self)); current.removeAll(keepingCapacity: true); inWord = false }
             default: current.append(c); inWord = true
             }
         }
         if quote != nil { throw UsageError("unterminated quote") }
-        if inWord { words.append(current) }
+        if inWord { words.append(String(decoding: current, as: UTF8.self)) }
         return words
     }
 }
