@@ -70,13 +70,18 @@ public struct CNIEnvironment: Sendable, Equatable {
     /// Container ids: the spec's grammar (alphanumeric first, then alphanumerics, `_`, `.`, `-`),
     /// at most 512 bytes. That keeps them out of any path trouble (`/`, `..` at the start, NUL).
     public static func validateContainerID(_ id: String) throws {
-        func bad(_ why: String) -> CNIError { CNIError(.invalidEnvironment, "invalid CNI_CONTAINERID \"\(id.cniEscaped)\": \(why)") }
-        let u = Array(id.utf8)
-        if u.isEmpty { throw bad("empty") }
-        if u.count > 512 { throw bad("longer than 512 bytes") }
-        guard u[0].isAlnum else { throw bad("must start with a letter or digit") }
+        try validateSpecIdentifier(id, maxBytes: 512) { CNIError(.invalidEnvironment, "invalid CNI_CONTAINERID \"\(id.cniEscaped)\": \($0)") }
+    }
+
+    /// The spec's identifier grammar (container ids, network names): a letter or digit first, then
+    /// letters, digits, `_`, `.`, `-`; at most `maxBytes`. `error` builds the refusal from the reason.
+    static func validateSpecIdentifier(_ s: String, maxBytes: Int, error: (String) -> CNIError) throws {
+        let u = Array(s.utf8)
+        if u.isEmpty { throw error("empty") }
+        if u.count > maxBytes { throw error("longer than \(maxBytes) bytes") }
+        guard u[0].isAlnum else { throw error("must start with a letter or digit") }
         for b in u where !(b.isAlnum || b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "-")) {
-            throw bad("may contain only letters, digits, '_', '.' and '-' (found \(b == 0 ? "NUL" : "'\(UnicodeScalar(b).escaped(asASCII: true))'"))")
+            throw error("may contain only letters, digits, '_', '.' and '-' (found \(b == 0 ? "NUL" : "'\(UnicodeScalar(b).escaped(asASCII: true))'"))")
         }
     }
 

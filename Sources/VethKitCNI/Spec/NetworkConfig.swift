@@ -113,13 +113,8 @@ public struct NetworkConfig: Sendable {
 
     /// The spec's rule for network names, plus a length bound: they become directory names.
     public static func validateNetworkName(_ n: String) throws {
-        func bad(_ why: String) -> CNIError { CNIError(.invalidNetworkConfig, "invalid network name \"\(n.cniEscaped)\": \(why)") }
-        let u = Array(n.utf8)
-        if u.isEmpty { throw bad("empty") }
-        if u.count > 200 { throw bad("longer than 200 bytes") }
-        guard u[0].isAlnum else { throw bad("must start with a letter or digit") }
-        for b in u where !(b.isAlnum || b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "-")) {
-            throw bad("may contain only letters, digits, '_', '.' and '-'")
+        try CNIEnvironment.validateSpecIdentifier(n, maxBytes: 200) {
+            CNIError(.invalidNetworkConfig, "invalid network name \"\(n.cniEscaped)\": \($0)")
         }
     }
 
