@@ -206,4 +206,19 @@ final class LinkKernelTests: XCTestCase {
         XCTAssertEqual(try h.link(index: 4243).name, "ib")
         XCTAssertEqual(try ipJSON("-n", ns.name!.rawValue, "link", "show", "ia").first?["ifindex"] as? Int, 4242)
     }
+
+    func testBridgePortSettings() throws {
+        let a = name("bp"), b = name("bq"), br = name("bb")
+        try here.addLink(.bridge(InterfaceName(br)))
+        try here.addLink(.veth(InterfaceName(a), peer: InterfaceName(b)))
+        try here.setLink(a, LinkChange(masterIndex: here.link(named: br).index))
+        try here.setBridgePort(index: here.link(named: a).index, BridgePortChange(hairpin: true, learning: false, cost: 42))
+        let data = try XCTUnwrap((ipJSON("-d", "link", "show", a).first?["linkinfo"] as? [String: Any])?["info_slave_data"] as? [String: Any])
+        XCTAssertEqual(data["hairpin"] as? Bool, true)
+        XCTAssertEqual(data["learning"] as? Bool, false)
+        XCTAssertEqual(data["cost"] as? Int, 42)
+        try here.setBridgePort(index: here.link(named: a).index, BridgePortChange(hairpin: false))
+        let after = try XCTUnwrap((ipJSON("-d", "link", "show", a).first?["linkinfo"] as? [String: Any])?["info_slave_data"] as? [String: Any])
+        XCTAssertEqual(after["hairpin"] as? Bool, false)
+    }
 }

@@ -74,7 +74,7 @@ public struct BridgeNetwork {
             vethCreated = true
             if config.hairpinMode {
                 let idx = try step("find \(hostName)") { try host.link(named: hostName.rawValue).index }
-                try step("set hairpin mode on \(hostName)") { try setHairpin(host, index: idx) }
+                try step("set hairpin mode on \(hostName)") { try host.setBridgePort(index: idx, BridgePortChange(hairpin: true)) }
             }
             let container = try step("open rtnetlink in CNI_NETNS") { try NetHandle(namespace: netns) }
             let cl = try step("find \(a.ifname) in CNI_NETNS") { try container.link(named: a.ifname) }
@@ -218,16 +218,6 @@ public struct BridgeNetwork {
     }
 
     /// `bridge link set dev X hairpin on`: RTM_SETLINK, family AF_BRIDGE, IFLA_PROTINFO { IFLA_BRPORT_MODE = 1 }.
-    func setHairpin(_ host: NetHandle, index: Int32) throws {
-        var m = MessageWriter(type: UInt16(RTM_SETLINK))
-        var info = ifinfomsg()
-        info.ifi_family = UInt8(AF_BRIDGE)
-        info.ifi_index = index
-        m.append(header: info)
-        m.nested(UInt16(IFLA_PROTINFO)) { m in m.attribute(UInt16(IFLA_BRPORT_MODE), uint8: 1) }
-        try host.socket.request(m)
-    }
-
     // MARK: DEL
 
     /// Idempotent: a second DEL, a gone namespace or an unknown container all succeed.
