@@ -136,7 +136,14 @@ public enum LiveReader {
             let links = withStatistics ? try h.links() : try h.linksWithoutStatistics()
             let lo = links.first { $0.name == "lo" }
             let loAlias = lo?.alias.flatMap { $0.isEmpty ? nil : $0 }
-            let owned = loAlias == alias || (loAlias == nil && links.count <= 1 && !(lo?.isUp ?? false))
+            // An empty, unmarked namespace of ours is what a kill -9 right after creating it leaves:
+            // report it stale, so `up` deletes and recreates it (and marks it) instead of adopting
+            // an unmarked namespace that a later run would then refuse as foreign.
+            if loAlias == nil && links.count <= 1 && !(lo?.isUp ?? false) {
+                stale.with { $0.append(c.namespace) }
+                return
+            }
+            let owned = loAlias == alias
             if owned {
                 var sysctls: [String: String] = [:]
                 for s in declaredSysctls { sysctls[s.key] = try? Sysctl.read(s.key) }

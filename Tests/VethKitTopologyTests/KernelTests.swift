@@ -243,7 +243,8 @@ final class TopologyKernelTests: XCTestCase {
                 // up after a kill converges: a second up has nothing left to do.
                 let again = try runProcess(bin, ["up", file, "-q"])
                 XCTAssertEqual(again.status, 0, "round \(round) (\(f)): \(again.stderr)")
-                XCTAssertEqual(try runProcess(bin, ["up", file]).stdout, "kt: no changes\n", "round \(round)")
+                let second = try runProcess(bin, ["up", file])
+                XCTAssertEqual(second.stdout, "kt: no changes\n", "round \(round) (\(f)): status \(second.status): \(second.stderr)")
             }
             let d = try runProcess(bin, ["down", "kt"])
             XCTAssertEqual(d.status, 0, "round \(round) (\(f)): \(d.stderr)")
