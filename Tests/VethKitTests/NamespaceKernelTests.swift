@@ -15,6 +15,7 @@ final class NamespaceKernelTests: XCTestCase {
         XCTAssertEqual(currentNamespaceInode(), before, "creating a namespace moved the calling thread")
         XCTAssertNotEqual(try ns.inode(), before)
         XCTAssertTrue(try NetworkNamespace.list().contains(name))
+        XCTAssertTrue(NetworkNamespace.exists(name))
         XCTAssertTrue(try ip("netns", "list").contains(name.rawValue), "iproute2 does not see it")
         // iproute2 can work inside it.
         try ip("-n", name.rawValue, "link", "add", "d0", "type", "bridge")

@@ -81,23 +81,26 @@ public enum ICMPEcho {
     }
 
     static func send(_ fd: Int32, _ bytes: [UInt8], to target: IPAddress) -> Int32 {
+        /// sendto(2) with a socket address of either family.
+        func send<Address>(to address: Address) -> Int {
+            withUnsafePointer(to: address) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<Address>.size))
+                }
+            }
+        }
+        let t = target.bytes
         let rc: Int
         if target.isIPv4 {
             var sa = sockaddr_in()
             sa.sin_family = sa_family_t(AF_INET)
-            let t = target.bytes
-            withUnsafeMutableBytes(of: &sa.sin_addr) { for i in 0..<4 { $0[i] = t[i] } }
-            rc = withUnsafePointer(to: &sa) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
+            withUnsafeMutableBytes(of: &sa.sin_addr) { $0.copyBytes(from: t) }
+            rc = send(to: sa)
         } else {
             var sa = sockaddr_in6()
             sa.sin6_family = sa_family_t(AF_INET6)
-            let t = target.bytes
-            withUnsafeMutableBytes(of: &sa.sin6_addr) { for i in 0..<16 { $0[i] = t[i] } }
-            rc = withUnsafePointer(to: &sa) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-            }
+            withUnsafeMutableBytes(of: &sa.sin6_addr) { $0.copyBytes(from: t) }
+            rc = send(to: sa)
         }
         return rc < 0 ? errno : 0
     }

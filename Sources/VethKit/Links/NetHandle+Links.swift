@@ -62,17 +62,6 @@ extension NetHandle {
         try handle.setLink(index: handle.link(named: name.rawValue).index, LinkChange(up: true))
     }
 
-    /// The link called `name` in the namespace this handle knows as `targetNamespaceID`
-    /// (IFLA_TARGET_NETNSID), or in its own for nil.
-    public func link(named name: String, targetNamespaceID: Int32?) throws -> Link {
-        guard let targetNamespaceID else { return try link(named: name) }
-        try InterfaceName.validate(name)
-        var m = Self.getLinkRequest()
-        m.attribute(UInt16(IFLA_TARGET_NETNSID), int32: targetNamespaceID)
-        m.attribute(UInt16(IFLA_IFNAME), string: name)
-        return try getLink(m, describing: name)
-    }
-
     /// Creates many links, `perSend` requests per sendmsg; one result per spec, in order.
     public func addLinks(_ specs: [LinkSpec], perSend: Int = 64) throws -> [Result<Void, KernelError>] {
         for s in specs { try s.validate() }

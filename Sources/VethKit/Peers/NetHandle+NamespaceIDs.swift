@@ -17,20 +17,4 @@ extension NetHandle {
         }
         return nil
     }
-
-    /// The id this handle's namespace uses for `other`, assigning one (RTM_NEWNSID) when it has none.
-    public func assignedNamespaceID(of other: NetworkNamespace) throws -> Int32 {
-        if let id = try namespaceID(of: other) { return id }
-        var m = MessageWriter(type: UInt16(RTM_NEWNSID))
-        var g = rtgenmsg()
-        g.rtgen_family = UInt8(AF_UNSPEC)
-        m.append(header: g)
-        m.attribute(UInt16(NETNSA_FD), uint32: UInt32(bitPattern: other.fileDescriptor))
-        m.attribute(UInt16(NETNSA_NSID), int32: -1)
-        do { try socket.request(m) } catch let e as KernelError where e.errno == .exists {}
-        guard let id = try namespaceID(of: other) else {
-            throw KernelError(errno: .invalid, message: "no namespace id could be assigned to \(other)")
-        }
-        return id
-    }
 }
