@@ -101,3 +101,48 @@ public func productsDirectory() -> URL {
 public func productPath(_ name: String) -> String {
     productsDirectory().appendingPathComponent(name).path
 }
+
+/// Skips the calling test, with the reason, when an optional component is absent.
+/// `path` is an executable or a library file; `package` is the Debian package that provides it.
+/// A test that needs ping, libnftables, podman or Debian's CNI plugins calls this first, so a
+/// machine without them reports "skipped: … missing (apt-get install …)" instead of a failure.
+public func requireComponent(_ path: String, package: String) throws {
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw XCTSkip("\(path) missing (apt-get install \(package)); scripts/test installs it as root")
+    }
+}
+
+/// Skips unless iputils' ping is installed (reachability tests send real ICMP through it).
+public func requirePing() throws { try requireComponent("/usr/bin/ping", package: "iputils-ping") }
+
+/// Skips unless libnftables is loadable (masquerade tests).
+public func requireNFTables() throws {
+    guard NFTables.isAvailable else {
+        throw XCTSkip("libnftables.so.1 missing (apt-get install libnftables1 nftables); scripts/test installs it as root")
+    }
+}
+
+/// The outcome of a reachability probe: a reply, no reply, or the probe could not run at all
+/// (tool missing, namespace missing) — the last must fail a test, never count as "unreachable".
+public enum PingOutcome: Equatable, Sendable {
+    case reply
+    case noReply
+    case couldNotRun(String)
+}
+
+/// Sends `count` ICMP echoes from inside the named namespace `ns` with iputils' ping.
+/// ping exits 0 on a reply, 1 on no reply, 2 (or 127 from the exec) on anything else.
+public func ping(from ns: String, _ address: String, count: Int = 1, wait: Int = 2) -> PingOutcome {
+    let family = address.contains(":") ? "-6" : "-4"
+    do {
+        let r = try runProcess("/usr/sbin/ip", ["netns", "exec", ns, "/usr/bin/ping", family,
+                                                "-c", String(count), "-i", "0.2", "-W", String(wait), address])
+        switch r.status {
+        case 0: return .reply
+        case 1: return .noReply
+        default: return .couldNotRun("ping exited \(r.status): \(r.stderr.prefix(300))")
+        }
+    } catch {
+        return .couldNotRun("could not run ip netns exec: \(error)")
+    }
+}
