@@ -38,6 +38,8 @@ public struct CNIError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let kernelRefused = Code(rawValue: 110)
         /// 111: a delegated IPAM plugin failed without a CNI error object.
         public static let delegateFailed = Code(rawValue: 111)
+        /// 112: ADD: this attachment (container id + ifname) already holds a reservation (a second ADD without DEL).
+        public static let duplicateAttachment = Code(rawValue: 112)
     }
 
     public var code: Code
