@@ -55,8 +55,12 @@ func pluginBinary() -> String? {
 /// waitpid (the plugin's own helper), not Foundation's Process: Process.waitUntilExit was seen to
 /// hang forever here when many processes were started from several threads at once.
 func runPlugin(_ env: [String: String], _ stdin: String, binary: String) -> (Int32, String) {
-    let (status, out, _) = try! DelegatedIPAM.spawn(binary, environment: env.map { "\($0.key)=\($0.value)" }, stdin: Array(stdin.utf8))
-    return (status, String(decoding: out, as: UTF8.self))
+    do {
+        let (status, out, _) = try DelegatedIPAM.spawn(binary, environment: env.map { "\($0.key)=\($0.value)" }, stdin: Array(stdin.utf8))
+        return (status, String(decoding: out, as: UTF8.self))
+    } catch {
+        return (127, "could not run \(binary): \(error)")
+    }
 }
 
 /// Runs a tool (cross-checks only): (status, stdout).
@@ -88,4 +92,17 @@ func startPlugin(_ env: [String: String], _ stdin: String, binary: String) -> pi
     _ = b.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
     close(fds[1])
     return pid
+}
+
+/// A seeded generator (SplitMix64), so a failing property test can be replayed from its printed seed.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
 }
