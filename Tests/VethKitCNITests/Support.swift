@@ -13,15 +13,15 @@ func temporaryDirectory(_ test: XCTestCase) -> String {
 
 /// Asserts that `body` throws a CNIError with `code`; returns it.
 @discardableResult
-func assertCNIError<T>(_ code: CNIError.Code, file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> T) -> CNIError? {
+func assertCNIError<T>(_ code: CNIError.Code, _ what: String = "", file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> T) -> CNIError? {
     do {
         _ = try body()
-        XCTFail("expected CNI error \(code.rawValue), got success", file: file, line: line)
+        XCTFail("expected CNI error \(code.rawValue), got success \(what)", file: file, line: line)
     } catch let e as CNIError {
-        XCTAssertEqual(e.code, code, "\(e)", file: file, line: line)
+        XCTAssertEqual(e.code, code, "\(e) \(what)", file: file, line: line)
         return e
     } catch {
-        XCTFail("expected CNIError \(code.rawValue), got \(error)", file: file, line: line)
+        XCTFail("expected CNIError \(code.rawValue), got \(error) \(what)", file: file, line: line)
     }
     return nil
 }
