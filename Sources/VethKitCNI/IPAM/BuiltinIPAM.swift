@@ -34,10 +34,11 @@ public struct BuiltinIPAM {
         let store = try openStore()
         return try store.withLock {
             try store.expireEarlierBoot()
-            if let held = try store.addresses(of: a).first(where: { ip in config.rangeSets.joined().contains { $0.subnet.contains(ip) } }) {
+            if let held = try store.addressesIfMarked(a).first(where: { ip in config.rangeSets.joined().contains { $0.subnet.contains(ip) } }) {
                 throw CNIError(.duplicateAttachment, "\(held) has been allocated to \(a.containerID) (\(a.ifname)), duplicate allocation is not allowed",
                                details: "a second ADD without DEL for network \(network); DEL it first")
             }
+            try store.mark(a)   // before the first reservation: no marker means no reservation
             var got: [CNIResult.IPConfig] = []
             do {
                 for (i, set) in config.rangeSets.enumerated() {

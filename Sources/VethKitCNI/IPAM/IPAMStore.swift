@@ -19,6 +19,8 @@ public final class IPAMStore {
     /// dataDir/NETWORK, for messages.
     public let directory: String
     private let dirFD: Int32
+    /// The store directory's descriptor (every file operation is relative to it).
+    var directoryFD: Int32 { dirFD }
     private let lockFD: Int32
     private var locked = false
     /// The file holding the current boot id (``BootID``).
@@ -121,12 +123,19 @@ public final class IPAMStore {
 
     private func remove(where match: (NetworkConfig.Attachment?) -> Bool) throws -> [IPAddress] {
         var out: [IPAddress] = []
-        for (ip, owner) in try reservations() where match(owner) {
+        var remaining: [NetworkConfig.Attachment?] = []
+        let names = try entries()
+        for name in names {
+            guard let ip = IPAddress(name) else { continue }
+            let owner = IPAMStore.parse(readFile(name))
+            guard match(owner) else { remaining.append(owner); continue }
             // unlinkat removes the name itself (a symlink, never its target).
-            if unlinkat(dirFD, ip.description, 0) == 0 || errno == ENOENT { out.append(ip) } else {
+            if unlinkat(dirFD, name, 0) == 0 || errno == ENOENT { out.append(ip) } else {
                 throw IPAMStore.ioError("unlink \(directory)/\(ip)")
             }
         }
+        // Markers go only after the reservations they stand for (IPAMStore+Index).
+        dropMarkers(names: names, remaining: remaining)
         if !out.isEmpty { fsync(dirFD) }
         return out
     }
