@@ -6,7 +6,7 @@ import XCTest
 /// A fresh temporary directory, removed by the caller's `addTeardownBlock`.
 func temporaryDirectory(_ test: XCTestCase) -> String {
     let d = FileManager.default.temporaryDirectory.appendingPathComponent("vethkit-cni-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
-    try! FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    XCTAssertNoThrow(try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true), d)
     test.addTeardownBlock { try? FileManager.default.removeItem(atPath: d) }
     return d
 }
@@ -26,7 +26,14 @@ func assertCNIError<T>(_ code: CNIError.Code, _ what: String = "", file: StaticS
     return nil
 }
 
-func json(_ text: String) -> JSON { try! JSON.parse(Array(text.utf8), what: "test") }
+/// Parses JSON text (test literals and plugin output); a parse failure fails the calling test
+/// with the text instead of crashing the whole bundle.
+func json(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> JSON {
+    do { return try JSON.parse(Array(text.utf8), what: "test") } catch {
+        XCTFail("not JSON (\(error)): \(text.prefix(500))", file: file, line: line)
+        return .null
+    }
+}
 
 let baseEnv = ["CNI_COMMAND": "ADD", "CNI_CONTAINERID": "abc123", "CNI_NETNS": "/run/netns/x", "CNI_IFNAME": "eth0", "CNI_PATH": "/usr/lib/cni"]
 
