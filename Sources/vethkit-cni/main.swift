@@ -14,13 +14,14 @@ func readAll(_ fd: Int32) -> [UInt8] {
     return out
 }
 
-/// The CNI_* variables only: the rest of the environment is not ours to parse (a delegated IPAM
-/// plugin gets the process's whole environment, see DelegatedIPAM).
+/// The CNI_* variables only (and VETHKIT_CNI_*, the documented test hooks): the rest of the
+/// environment is not ours to parse (a delegated IPAM plugin gets the process's whole environment,
+/// see DelegatedIPAM).
 func environment() -> [String: String] {
     var env: [String: String] = [:]
     var p = environ
     while let c = p.pointee {
-        if strncmp(c, "CNI_", 4) == 0 {
+        if strncmp(c, "CNI_", 4) == 0 || strncmp(c, "VETHKIT_CNI_", 12) == 0 {
             let s = String(cString: c)
             if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
         }

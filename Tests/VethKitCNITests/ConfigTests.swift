@@ -63,6 +63,58 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(c.validAttachments, [.init(containerID: "a", ifname: "eth0")])
         let c2 = try NetworkConfig(stdin: Array(config(#","cni.dev/attachments":[{"containerID":"b","ifname":"net1"}]"#, version: "1.1.0").utf8), command: .gc)
         XCTAssertEqual(c2.validAttachments, [.init(containerID: "b", ifname: "net1")])
+
+        let empty = try NetworkConfig(stdin: Array(config(#","cni.dev/valid-attachments":[]"#, version: "1.1.0").utf8), command: .gc)
+        XCTAssertEqual(empty.validAttachments, [], "an empty list: no attachment is valid")
+        for extra in ["", #","cni.dev/valid-attachments":null"#, #","cni.dev/valid-attachments":null,"cni.dev/attachments":null"#] {
+            let c = try NetworkConfig(stdin: Array(config(extra, version: "1.1.0").utf8), command: .gc)
+            XCTAssertNil(c.validAttachments, "missing or null is not an empty list: \(extra)")
+        }
+    }
+
+    /// GC without the list is refused (7) before anything is looked at; the message names the key.
+    func testGCWithoutValidAttachmentsIsCode7() {
+        for extra in ["", #","cni.dev/valid-attachments":null"#] {
+            let o = CNIPlugin.run(environment: ["CNI_COMMAND": "GC", "CNI_PATH": "/usr/lib/cni"], stdin: Array(config(extra, version: "1.1.0").utf8))
+            XCTAssertEqual(o.status, 1, o.stdout)
+            XCTAssertEqual(json(o.stdout)["code"], 7, o.stdout)
+            XCTAssertTrue(json(o.stdout)["msg"]?.stringValue?.contains("cni.dev/valid-attachments") ?? false, o.stdout)
+        }
+    }
+
+    /// CHECK without prevResult: code 7 before CNI_NETNS is even opened (docs/cni.md).
+    func testCheckWithoutPrevResultIsCode7() {
+        let o = CNIPlugin.run(environment: baseEnv.merging(["CNI_COMMAND": "CHECK", "CNI_NETNS": "/nonexistent/netns"]) { $1 },
+                              stdin: Array(config(version: "1.0.0").utf8))
+        XCTAssertEqual(o.status, 1, o.stdout)
+        XCTAssertEqual(json(o.stdout)["code"], 7, "not 3 (the namespace does not exist): prevResult is checked first; \(o.stdout)")
+        XCTAssertTrue(json(o.stdout)["msg"]?.stringValue?.contains("prevResult") ?? false, o.stdout)
+    }
+
+    /// Subnets that cannot be a bridge network: too wide, or no room for a gateway and a container.
+    func testSubnetsThatCannotBeABridgeNetwork() throws {
+        let refused = ["10.0.0.0/7", "0.0.0.0/0", "10.0.0.0/31", "10.0.0.1/32", "fd00::/15", "::/0", "fd00::/127", "fd00::1/128"]
+        for subnet in refused {
+            let e = assertCNIError(.invalidNetworkConfig) { try IPAMConfig(json: .object(["subnet": .string(subnet)])) }
+            let canonical = try IPNetwork(subnet).masked.description
+            XCTAssertTrue(e?.msg.contains(canonical) ?? false, "names \(canonical): \(String(describing: e))")
+            assertCNIError(.invalidNetworkConfig) { try IPAMConfig(json: .object(["ranges": [[["subnet": .string(subnet)]]]])) }
+        }
+        // Ranges without room: only the gateway in them.
+        for r: JSON in [["subnet": "10.0.0.0/24", "rangeStart": "10.0.0.1", "rangeEnd": "10.0.0.1"],
+                        ["subnet": "10.0.0.0/30", "rangeStart": "10.0.0.2", "rangeEnd": "10.0.0.2", "gateway": "10.0.0.2"],
+                        ["subnet": "fd00::/126", "rangeStart": "fd00::1", "rangeEnd": "fd00::1"]] {
+            let e = assertCNIError(.invalidNetworkConfig) { try IPAMConfig(json: .object(["ranges": [[r]]])) }
+            XCTAssertTrue(e?.msg.contains("ipam.ranges[0][0]") ?? false, "names the range: \(String(describing: e))")
+            XCTAssertTrue(e?.msg.contains("no address left") ?? false, "says why: \(String(describing: e))")
+        }
+        // The limits themselves are fine.
+        for subnet in ["10.0.0.0/8", "10.0.0.0/30", "fd00::/16", "fd00::/126"] {
+            XCTAssertNoThrow(try IPAMConfig(json: .object(["subnet": .string(subnet)])), subnet)
+        }
+        // Through the dispatcher: code 7 for ADD.
+        let o = CNIPlugin.run(environment: baseEnv, stdin: Array(config(ipam: #"{"type":"vethkit","subnet":"10.0.0.0/6"}"#).utf8))
+        XCTAssertEqual(json(o.stdout)["code"], 7, o.stdout)
     }
 
     func testIPAMConfig() throws {
@@ -96,6 +148,6 @@ final class ConfigTests: XCTestCase {
             #"{"subnet":"10.0.0.0/24","dataDir":"relative/dir"}"#,
             #"{"subnet":"10.0.0.0/24","dataDir":"/var/../etc"}"#,
         ]
-        for s in bad { assertCNIError(.invalidNetworkConfig) { try IPAMConfig(json: json(s)) } }
+        for s in bad { assertCNIError(.invalidNetworkConfig, "\(s)") { try IPAMConfig(json: json(s)) } }
     }
 }

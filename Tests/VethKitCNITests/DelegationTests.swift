@@ -14,7 +14,7 @@ final class DelegationTests: XCTestCase {
 
     func fake(_ name: String, _ body: String) {
         let p = "\(dir)/\(name)"
-        try! ("#!/bin/sh\n" + body + "\n").write(toFile: p, atomically: true, encoding: .utf8)
+        XCTAssertNoThrow(try ("#!/bin/sh\n" + body + "\n").write(toFile: p, atomically: true, encoding: .utf8), p)
         chmod(p, 0o755)
     }
 

@@ -126,13 +126,12 @@ final class IPAMTests: XCTestCase {
         let ranges = #""subnet":"10.13.0.0/26""#  // 61 usable addresses (gateway excluded)
         let cfg = json(#"{"type":"vethkit","dataDir":"\#(dir)",\#(ranges)}"#)
         DispatchQueue.concurrentPerform(iterations: n) { i in
-            let p = try! BuiltinIPAM(ipam: cfg, network: "net1")
-            let ip = try? p.add(.init(containerID: "c\(i)", ifname: "eth0")).ips[0].address.address
+            let ip = try? BuiltinIPAM(ipam: cfg, network: "net1").add(.init(containerID: "c\(i)", ifname: "eth0")).ips[0].address.address
             box.lock.lock(); box.results[i] = ip; box.lock.unlock()
         }
         let results = box.results
         let got = results.compactMap { $0 }
-        XCTAssertEqual(got.count, n)
+        XCTAssertEqual(got.count, n, "every thread got an address")
         XCTAssertEqual(Set(got).count, n, "an address was handed out twice")
         let onDisk = try ipam(dir, #""subnet":"10.13.0.0/26""#).openStore().reservations()
         XCTAssertEqual(onDisk.count, n)

@@ -4,87 +4,17 @@ import VethKitTestSupport
 import XCTest
 @testable import VethKitCNI
 
-/// Kernel tests: the built `vethkit-cni` binary run as a separate process, as a runtime runs it,
-/// inside the project's sandbox (scripts/sandbox sets VETHKIT_SANDBOX=1). Skipped elsewhere.
-class CNIKernelTestCase: XCTestCase {
-    var binary = ""
-    var dataDir = ""
-    var namespaces: [NamespaceName] = []
-
-    override func setUpWithError() throws {
-        try requireKernel()   // root and scripts/sandbox (VETHKIT_SANDBOX=1), else skipped
-        guard let b = pluginBinary() else { throw XCTSkip("vethkit-cni binary not built (swift build --product vethkit-cni)") }
-        binary = b
-        dataDir = "/run/vethkit/cni-test-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-        addTeardownBlock { [dataDir] in try? FileManager.default.removeItem(atPath: dataDir) }
-    }
-
-    override func tearDown() {
-        for n in namespaces { try? NetworkNamespace.delete(n) }
-        namespaces = []
-    }
-
-    func makeNamespace(_ name: String) throws -> String {
-        let n = try NamespaceName(name)
-        if NetworkNamespace.exists(n) { try NetworkNamespace.delete(n) }
-        try NetworkNamespace.create(n)
-        namespaces.append(n)
-        return NetworkNamespace.path(of: n)
-    }
-
-    func conf(name: String, bridge: String, subnet: String, type: String = "vethkit-cni", ipamType: String = "vethkit",
-              version: String = "1.0.0", extra: String = "", ipamExtra: String = "") -> String {
-        #"{"cniVersion":"\#(version)","name":"\#(name)","type":"\#(type)","bridge":"\#(bridge)","isGateway":true,"isDefaultGateway":true\#(extra),"ipam":{"type":"\#(ipamType)","dataDir":"\#(dataDir)","ranges":[[{"subnet":"\#(subnet)"}]]\#(ipamExtra)}}"#
-    }
-
-    func env(_ cmd: String, _ id: String, netns: String?, ifname: String = "eth0") -> [String: String] {
-        var e = ["CNI_COMMAND": cmd, "CNI_CONTAINERID": id, "CNI_IFNAME": ifname, "CNI_PATH": "/usr/lib/cni",
-                 "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]
-        if let netns { e["CNI_NETNS"] = netns }
-        return e
-    }
-
-    @discardableResult
-    func plugin(_ env: [String: String], _ stdin: String, binary: String? = nil, expect status: Int32 = 0,
-                file: StaticString = #filePath, line: UInt = #line) -> JSON {
-        let (rc, out) = runPlugin(env, stdin, binary: binary ?? self.binary)
-        XCTAssertEqual(rc, status, "\(env["CNI_COMMAND"] ?? "") -> \(out)", file: file, line: line)
-        return out.isEmpty ? .null : json(out)
-    }
-
-    /// `ip netns exec NS ping -c1 -W2 IP` (tests may use tools; the product does not).
-    func ping(from ns: String, _ ip: String) -> Bool {
-        runTool("/usr/bin/ip", ["netns", "exec", ns, "ping", ip.contains(":") ? "-6" : "-4", "-c1", "-W2", ip]).0 == 0
-    }
-
-    /// Output of a tool (cross-checks only).
-    func tool(_ path: String, _ args: [String]) -> String { runTool(path, args).1 }
-
-    func hostVeths(group network: String) throws -> [Link] {
-        try NetHandle().links().filter { $0.isVeth && $0.group == Naming.linkGroup(network: network) }
-    }
-
-    func reservations(_ network: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "\(dataDir)/\(network)")) ?? []).filter { IPAddress($0) != nil }
-    }
-
-    func address(_ result: JSON, _ i: Int = 0) -> String {
-        let a = result["ips"]?.arrayValue?[i]["address"]?.stringValue ?? ""
-        return String(a.split(separator: "/").first ?? "")
-    }
-}
-
 final class CNIKernelTests: CNIKernelTestCase {
     func testAddCheckBreakCheckDelDel() throws {
+        try requirePing()
         let c1 = try makeNamespace("cni-k1"), c2 = try makeNamespace("cni-k2")
         let cfg = conf(name: "knet1", bridge: "cnik1", subnet: "10.91.0.0/24", extra: #","mtu":1400,"hairpinMode":true,"promiscMode":true"#)
         let r1 = plugin(env("ADD", "ctr1", netns: c1), cfg)
         let r2 = plugin(env("ADD", "ctr2", netns: c2), cfg)
         // Result shape: bridge, host veth, container interface with sandbox; ips[].interface = 2.
         XCTAssertEqual(r1["cniVersion"], "1.0.0")
-        let itfs = try XCTUnwrap(r1["interfaces"]?.arrayValue)
-        XCTAssertEqual(itfs.count, 3)
+        let itfs = try XCTUnwrap(r1["interfaces"]?.arrayValue, "result has interfaces: \(r1.serialized)")
+        XCTAssertEqual(itfs.count, 3, "bridge, host veth, container interface")
         XCTAssertEqual(itfs[0]["name"], "cnik1")
         XCTAssertEqual(itfs[2]["name"], "eth0")
         XCTAssertEqual(itfs[2]["sandbox"]?.stringValue, c1)
@@ -98,7 +28,7 @@ final class CNIKernelTests: CNIKernelTestCase {
         let host = try NetHandle()
         let br = try host.link(named: "cnik1")
         XCTAssertTrue(br.flags.contains(.promiscuous))
-        let hv = try host.link(named: itfs[1]["name"]!.stringValue!)
+        let hv = try host.link(named: try XCTUnwrap(itfs[1]["name"]?.stringValue, "host veth name"))
         XCTAssertEqual(hv.masterIndex, br.index)
         XCTAssertEqual(hv.mtu, 1400)
         XCTAssertTrue(tool("/usr/sbin/bridge", ["-d", "link", "show", "dev", hv.name]).contains("hairpin on"), "hairpin mode on")
@@ -107,48 +37,40 @@ final class CNIKernelTests: CNIKernelTestCase {
         XCTAssertEqual(eth0.mtu, 1400)
         XCTAssertEqual(eth0.address?.description, itfs[2]["mac"]?.stringValue)
 
-        XCTAssertTrue(ping(from: "cni-k1", "10.91.0.1"), "container pings its gateway")
-        XCTAssertTrue(ping(from: "cni-k1", "10.91.0.3"), "container pings the other container")
-        XCTAssertTrue(ping(from: "cni-k2", "10.91.0.2"))
+        assertReaches("cni-k1", "10.91.0.1", "container pings its gateway")
+        assertReaches("cni-k1", "10.91.0.3", "container pings the other container")
+        assertReaches("cni-k2", "10.91.0.2", "and back")
 
-        func checkConf(_ prev: JSON) -> String {
-            var o = json(cfg).objectValue!
-            o["prevResult"] = prev
-            return JSON.object(o).serialized
-        }
-        plugin(env("CHECK", "ctr1", netns: c1), checkConf(r1))
+        func checkConf(_ prev: JSON) throws -> String { try with(cfg, "prevResult", prev) }
+        plugin(env("CHECK", "ctr1", netns: c1), try checkConf(r1))
         // Break the route: 102.
         try ch.deleteRoute(Route(destination: try IPNetwork("0.0.0.0/0"), gateway: IPAddress("10.91.0.1"), outputIndex: eth0.index))
-        XCTAssertEqual(plugin(env("CHECK", "ctr1", netns: c1), checkConf(r1), expect: 1)["code"], 102)
+        XCTAssertEqual(plugin(env("CHECK", "ctr1", netns: c1), try checkConf(r1), expect: 1)["code"], 102)
         // Break the address: 101.
         try ch.deleteAddress(try IPNetwork("10.91.0.2/24"), link: "eth0")
-        XCTAssertEqual(plugin(env("CHECK", "ctr1", netns: c1), checkConf(r1), expect: 1)["code"], 101)
+        XCTAssertEqual(plugin(env("CHECK", "ctr1", netns: c1), try checkConf(r1), expect: 1)["code"], 101)
         // Change the MAC: 100.
         try ch.setLink(index: eth0.index, LinkChange(address: try MACAddress("02:00:00:00:00:99")))
-        XCTAssertEqual(plugin(env("CHECK", "ctr1", netns: c1), checkConf(r1), expect: 1)["code"], 100)
+        XCTAssertEqual(plugin(env("CHECK", "ctr1", netns: c1), try checkConf(r1), expect: 1)["code"], 100)
         // CHECK of the healthy one still passes; its reservation gone: 103.
-        plugin(env("CHECK", "ctr2", netns: c2), checkConf(r2))
+        plugin(env("CHECK", "ctr2", netns: c2), try checkConf(r2))
         try FileManager.default.removeItem(atPath: "\(dataDir)/knet1/10.91.0.3")
-        XCTAssertEqual(plugin(env("CHECK", "ctr2", netns: c2), checkConf(r2), expect: 1)["code"], 103)
+        XCTAssertEqual(plugin(env("CHECK", "ctr2", netns: c2), try checkConf(r2), expect: 1)["code"], 103)
         // The gateway address gone from the bridge: 101.
         try host.deleteAddress(try IPNetwork("10.91.0.1/24"), link: "cnik1")
-        XCTAssertEqual(plugin(env("CHECK", "ctr2", netns: c2), checkConf(r2), expect: 1)["code"], 101)
+        XCTAssertEqual(plugin(env("CHECK", "ctr2", netns: c2), try checkConf(r2), expect: 1)["code"], 101)
         // Namespace gone: 3.
-        XCTAssertEqual(plugin(env("CHECK", "ctr1", netns: "/run/netns/no-such-ns"), checkConf(r1), expect: 1)["code"], 3)
+        XCTAssertEqual(plugin(env("CHECK", "ctr1", netns: "/run/netns/no-such-ns"), try checkConf(r1), expect: 1)["code"], 3)
 
         plugin(env("DEL", "ctr1", netns: c1), cfg)
         plugin(env("DEL", "ctr1", netns: c1), cfg)                   // again
         plugin(env("DEL", "ctr1", netns: nil), cfg)                  // without a namespace
         plugin(env("DEL", "never-added", netns: c1), cfg)           // unknown container
-        try NetworkNamespace.delete(NamespaceName("cni-k2"))
-        namespaces.removeAll { $0.rawValue == "cni-k2" }
+        try deleteNamespaces([NamespaceName("cni-k2")])          // waits until its host veth is gone
         plugin(env("DEL", "ctr2", netns: c2), cfg)                   // namespace already gone
         XCTAssertEqual(try ch.linkIfPresent(named: "eth0")?.name, nil, "container end gone")
-        XCTAssertEqual(reservations("knet1"), [])
-        // veths of a deleted namespace disappear asynchronously.
-        let deadline = Date().addingTimeInterval(3)
-        while try !hostVeths(group: "knet1").isEmpty && Date() < deadline { usleep(20_000) }
-        XCTAssertEqual(try hostVeths(group: "knet1").map(\.name), [])
+        XCTAssertEqual(try reservations("knet1"), [], "both reservations released")
+        XCTAssertEqual(try hostVeths(group: "knet1").map(\.name), [], "no host veth left")
     }
 
     func testPoolExhaustionSlash29() throws {
@@ -160,21 +82,23 @@ final class CNIKernelTests: CNIKernelTestCase {
         }
         XCTAssertEqual(got, ["10.92.0.2", "10.92.0.3", "10.92.0.4", "10.92.0.5", "10.92.0.6"])
         let ns6 = try makeNamespace("cni-x5")
-        let before = try NetHandle().links().count
-        XCTAssertEqual(plugin(env("ADD", "x5", netns: ns6), cfg, expect: 1)["code"], 11)
-        XCTAssertEqual(try NetHandle().links().count, before, "a refused ADD creates nothing")
-        XCTAssertEqual(try NetHandle(namespace: NetworkNamespace.open(path: ns6)).linkIfPresent(named: "eth0")?.name, nil)
-        XCTAssertEqual(plugin(["CNI_COMMAND": "STATUS", "CNI_PATH": "/usr/lib/cni"], cfg, expect: 1)["code"], 50)
+        // Only this test's objects are counted (other tests' namespaces may still be going away).
+        let before = try ownLinks(network: "knet2", bridge: "cnik2")
+        let reservedBefore = try reservations("knet2")
+        XCTAssertEqual(failure(env("ADD", "x5", netns: ns6), cfg), 11)
+        XCTAssertEqual(try ownLinks(network: "knet2", bridge: "cnik2"), before, "a refused ADD creates no link")
+        XCTAssertEqual(try reservations("knet2"), reservedBefore, "nor a reservation")
+        XCTAssertEqual(try NetHandle(namespace: NetworkNamespace.open(path: ns6)).links().map(\.name), ["lo"], "nor a container interface")
+        XCTAssertEqual(failure(env("STATUS"), cfg), 50)
         plugin(env("DEL", "x0", netns: nil), cfg)
-        plugin(["CNI_COMMAND": "STATUS", "CNI_PATH": "/usr/lib/cni"], cfg)
-        _ = address(plugin(env("ADD", "x5", netns: ns6), cfg))
-        XCTAssertEqual(reservations("knet2").count, 5)
+        plugin(env("STATUS"), cfg)
+        XCTAssertEqual(address(plugin(env("ADD", "x5", netns: ns6), cfg)), "10.92.0.2", "the freed address")
+        XCTAssertEqual(try reservations("knet2").count, 5)
     }
 
     func testBadInputCreatesNothing() throws {
         let ns = try makeNamespace("cni-bad")
         let good = conf(name: "knet3", bridge: "cnik3", subnet: "10.93.0.0/24")
-        let before = try NetHandle().links().map(\.name)
         let cases: [([String: String], String, Int64)] = [
             (env("ADD", "bad/id", netns: ns), good, 4),
             (env("ADD", "ok", netns: ns, ifname: "much-too-long-name"), good, 4),
@@ -190,14 +114,16 @@ final class CNIKernelTests: CNIKernelTestCase {
             (env("ADD", "ok", netns: ns), conf(name: "knet3", bridge: "cnik3", subnet: "10.93.0.0/24", ipamType: "no-such-ipam"), 7),
         ]
         for (e, c, code) in cases {
-            XCTAssertEqual(plugin(e, c, expect: 1)["code"]?.intValue, code, "\(e) \(c)")
+            XCTAssertEqual(failure(e, c), code, "\(e) \(c)")
         }
-        XCTAssertEqual(try NetHandle().links().map(\.name), before, "nothing created on the host")
+        XCTAssertEqual(try ownLinks(network: "knet3", bridge: "cnik3"), [], "nothing created on the host")
         XCTAssertEqual(try NetHandle(namespace: NetworkNamespace.open(path: ns)).links().map(\.name), ["lo"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dataDir)/knet3"), "no IPAM state")
     }
 
     func testConcurrent50AddsThen50Dels() throws {
+        try requirePing()
+        try requireNFTables()   // the 50 ADDs also write 50 masquerade chains concurrently
         let n = 50
         let cfg = conf(name: "knet4", bridge: "cnik4", subnet: "10.94.0.0/24", extra: #","ipMasq":true"#)
         let paths = try (0..<n).map { try makeNamespace("cni-c\($0)") }
@@ -216,58 +142,70 @@ final class CNIKernelTests: CNIKernelTestCase {
         XCTAssertEqual(adds.filter { $0.0 != 0 }.map(\.1), [])
         let ips = adds.map { address(json($0.1)) }
         XCTAssertEqual(Set(ips).count, n, "50 distinct addresses")
-        XCTAssertEqual(try hostVeths(group: "knet4").count, n)
-        for i in stride(from: 0, to: n, by: 7) { XCTAssertTrue(ping(from: "cni-c\(i)", "10.94.0.1"), "c\(i) pings the gateway") }
-        XCTAssertTrue(ping(from: "cni-c0", ips[n - 1]), "first container pings the last")
-        XCTAssertEqual(try Masquerade.owners().filter { $0.hasPrefix(Naming.masqueradePrefix(network: "knet4")) }.count, n)
+        XCTAssertEqual(try hostVeths(group: "knet4").count, n, "one host veth per ADD")
+        for i in stride(from: 0, to: n, by: 7) { assertReaches("cni-c\(i)", "10.94.0.1", "c\(i) pings the gateway") }
+        assertReaches("cni-c0", ips[n - 1], "first container pings the last")
+        XCTAssertEqual(try masqueradeOwners("knet4").count, n, "one masquerade chain per ADD")
         let dels = launch("DEL")
-        XCTAssertEqual(dels.filter { $0.0 != 0 }.map(\.1), [])
+        XCTAssertEqual(dels.filter { $0.0 != 0 }.map(\.1), [], "every DEL succeeds")
         XCTAssertEqual(try hostVeths(group: "knet4").map(\.name), [], "no veth left")
-        XCTAssertEqual(reservations("knet4"), [], "no reservation left")
-        XCTAssertEqual(try Masquerade.owners().filter { $0.hasPrefix(Naming.masqueradePrefix(network: "knet4")) }, [], "no masquerade rule left")
+        XCTAssertEqual(try reservations("knet4"), [], "no reservation left")
+        XCTAssertEqual(try masqueradeOwners("knet4"), [], "no masquerade rule left")
         for p in paths.prefix(3) {
-            XCTAssertEqual(try NetHandle(namespace: NetworkNamespace.open(path: p)).links().map(\.name), ["lo"])
+            XCTAssertEqual(try NetHandle(namespace: NetworkNamespace.open(path: p)).links().map(\.name), ["lo"], "\(p) is empty again")
         }
     }
 
     func testKill9DuringAddThenGCLeavesNothing() throws {
+        try requirePing()
+        try requireNFTables()   // what a kill may leave includes masquerade chains
         let cfg = conf(name: "knet5", bridge: "cnik5", subnet: "10.95.0.0/24", version: "1.1.0", extra: #","ipMasq":true"#)
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var rng = SplitMix64(seed: seed)
         // Calibrate: how long one ADD takes here, so the kills land anywhere inside it.
         plugin(env("ADD", "warm-up", netns: try makeNamespace("cni-kill-warm")), cfg)   // bridge, nft table
         let t0 = Date()
         plugin(env("ADD", "calibrate", netns: try makeNamespace("cni-kill-cal")), cfg)
         let addMicros = UInt32(max(1000, Date().timeIntervalSince(t0) * 1_000_000))
-        var killedEarly = 0
+        var killed = 0, finished = 0
         for i in 0..<16 {
             let ns = try makeNamespace("cni-kill\(i)")
             let pid = startPlugin(env("ADD", "k\(i)", netns: ns), cfg, binary: binary)
-            usleep(UInt32.random(in: 0...addMicros))
+            usleep(UInt32.random(in: 0...addMicros, using: &rng))
             var st: Int32 = 0
             if waitpid(pid, &st, WNOHANG) == 0 {
-                kill(pid, SIGKILL)
-                killedEarly += 1
-                waitpid(pid, &st, 0)
+                XCTAssertEqual(kill(pid, SIGKILL), 0, "kill \(pid)")
+                XCTAssertEqual(waitpid(pid, &st, 0), pid, "reap \(pid)")
+            }
+            // Died by SIGKILL (WIFSIGNALED, WTERMSIG == SIGKILL): the kill landed before the
+            // ADD finished. Otherwise it exited (status 0) before the kill.
+            if st & 0x7f == SIGKILL {
+                killed += 1
+            } else {
+                XCTAssertEqual(st & 0x7f, 0, "k\(i): neither killed nor exited (status \(st)), seed \(seed)")
+                XCTAssertEqual((st >> 8) & 0xff, 0, "k\(i): an ADD that finished succeeded, seed \(seed)")
+                finished += 1
             }
         }
-        print("kill -9: \(killedEarly) of 16 ADDs killed while running (ADD takes ~\(addMicros / 1000) ms); before GC: \(reservations("knet5").count) reservations, \(try hostVeths(group: "knet5").count) host veths, \(try Masquerade.owners().filter { $0.hasPrefix(Naming.masqueradePrefix(network: "knet5")) }.count) rules")
+        XCTAssertGreaterThan(killed, 0, "no kill landed while ADD ran (ADD takes ~\(addMicros / 1000) ms), seed \(seed)")
+        print("kill -9: \(killed) of 16 ADDs killed by SIGKILL while running, \(finished) finished first (ADD ~\(addMicros / 1000) ms, seed \(seed)); before GC: \(try reservations("knet5").count) reservations, \(try hostVeths(group: "knet5").count) host veths, \(try masqueradeOwners("knet5").count) rules")
         // Some ADDs also completed: GC with an empty valid list must remove them all the same.
-        var gcConf = json(cfg).objectValue!
-        gcConf["cni.dev/valid-attachments"] = .array([])
-        plugin(["CNI_COMMAND": "GC", "CNI_PATH": "/usr/lib/cni"], JSON.object(gcConf).serialized)
-        XCTAssertEqual(reservations("knet5"), [], "no reservation left (killed \(killedEarly) of 16)")
-        XCTAssertEqual(try hostVeths(group: "knet5").map(\.name), [], "no host veth left")
-        XCTAssertEqual(try Masquerade.owners().filter { $0.hasPrefix(Naming.masqueradePrefix(network: "knet5")) }, [])
+        plugin(env("GC"), try with(cfg, "cni.dev/valid-attachments", .array([])))
+        XCTAssertEqual(try reservations("knet5"), [], "no reservation left (killed \(killed) of 16, seed \(seed))")
+        XCTAssertEqual(try hostVeths(group: "knet5").map(\.name), [], "no host veth left, seed \(seed)")
+        XCTAssertEqual(try masqueradeOwners("knet5"), [], "no masquerade chain left, seed \(seed)")
         // GC keeps valid attachments.
         let ns = try makeNamespace("cni-keep")
         let r = plugin(env("ADD", "keep", netns: ns), cfg)
-        gcConf["cni.dev/valid-attachments"] = [["containerID": "keep", "ifname": "eth0"]]
-        plugin(["CNI_COMMAND": "GC", "CNI_PATH": "/usr/lib/cni"], JSON.object(gcConf).serialized)
-        XCTAssertEqual(reservations("knet5"), [address(r)])
-        XCTAssertEqual(try hostVeths(group: "knet5").count, 1)
-        XCTAssertTrue(ping(from: "cni-keep", "10.95.0.1"))
+        plugin(env("GC"), try with(cfg, "cni.dev/valid-attachments", [["containerID": "keep", "ifname": "eth0"]]))
+        XCTAssertEqual(try reservations("knet5"), [address(r)], "the valid attachment keeps its address")
+        XCTAssertEqual(try hostVeths(group: "knet5").count, 1, "and its host veth")
+        XCTAssertEqual(try masqueradeOwners("knet5").count, 1, "and its masquerade chain")
+        assertReaches("cni-keep", "10.95.0.1", "the kept container still works")
     }
 
     func testDualStack() throws {
+        try requirePing()
         let ns = try makeNamespace("cni-v6")
         let cfg = #"{"cniVersion":"1.1.0","name":"knet6","type":"vethkit-cni","bridge":"cnik6","isDefaultGateway":true,"ipam":{"type":"vethkit","dataDir":"\#(dataDir)","ranges":[[{"subnet":"10.96.0.0/24"}],[{"subnet":"fd96::/64"}]]}}"#
         let r = plugin(env("ADD", "v6", netns: ns), cfg)
@@ -278,30 +216,32 @@ final class CNIKernelTests: CNIKernelTestCase {
         let inside = try NetHandle(namespace: NetworkNamespace.open(path: ns)).addresses(link: "eth0")
         XCTAssertFalse(inside.contains { $0.isTentative && !$0.network.address.isIPv6LinkLocal }, "\(inside)")
         XCTAssertFalse(try NetHandle().addresses(link: "cnik6").contains { $0.isTentative && !$0.network.address.isIPv6LinkLocal })
-        XCTAssertTrue(ping(from: "cni-v6", "10.96.0.1"))
+        XCTAssertEqual(try Sysctl.read("net/ipv6/conf/all/forwarding"), "1", "isGateway (implied) switches IPv6 forwarding on")
+        assertReaches("cni-v6", "10.96.0.1", "IPv4 gateway")
         // Global addresses are nodad; neighbour discovery on a just-created bridge port can still
         // take a moment on a loaded machine: allow up to 5 s.
         let start = Date()
-        var ok6 = false
-        while !ok6 && Date().timeIntervalSince(start) < 5 { ok6 = ping(from: "cni-v6", "fd96::1") }
-        XCTAssertTrue(ok6, "IPv6 gateway reachable")
+        var last = ping(from: "cni-v6", "fd96::1")
+        while last == .noReply && Date().timeIntervalSince(start) < 5 { last = ping(from: "cni-v6", "fd96::1") }
+        XCTAssertEqual(last, .reply, "IPv6 gateway reachable within 5 s")
         print("IPv6 gateway reachable after \(Int(Date().timeIntervalSince(start) * 1000)) ms")
         plugin(env("DEL", "v6", netns: ns), cfg)
-        XCTAssertEqual(reservations("knet6"), [])
+        XCTAssertEqual(try reservations("knet6"), [], "both reservations released")
     }
 
     /// The derived host name taken by a device that is not ours: ADD refuses and undoes its
     /// reservation; DEL leaves the foreign device alone. A stale veth of the same attachment
     /// (left by an interrupted ADD) is replaced.
     func testHostNameTakenAndStaleLeftover() throws {
+        try requirePing()
         let ns = try makeNamespace("cni-taken")
         let cfg = conf(name: "knet8", bridge: "cnik8", subnet: "10.88.8.0/24")
         let a = NetworkConfig.Attachment(containerID: "taken", ifname: "eth0")
         let name = Naming.hostVeth(network: "knet8", a)
         let host = try NetHandle()
         try host.addLink(.bridge(name))   // any device that is not ours (dummy is not built into every kernel)
-        XCTAssertEqual(plugin(env("ADD", "taken", netns: ns), cfg, expect: 1)["code"], 110)
-        XCTAssertEqual(reservations("knet8"), [], "reservation undone")
+        XCTAssertEqual(failure(env("ADD", "taken", netns: ns), cfg), 110)
+        XCTAssertEqual(try reservations("knet8"), [], "reservation undone")
         plugin(env("DEL", "taken", netns: ns), cfg)
         XCTAssertEqual(try host.link(named: name.rawValue).kind, "bridge", "DEL leaves a foreign device alone")
         try host.deleteLink(named: name.rawValue)
@@ -311,7 +251,7 @@ final class CNIKernelTests: CNIKernelTestCase {
         let r = plugin(env("ADD", "taken", netns: ns), cfg)
         XCTAssertEqual(r["interfaces"]?.arrayValue?[1]["name"]?.stringValue, name.rawValue)
         XCTAssertNil(try host.linkIfPresent(named: "stale-peer"), "the stale pair is gone")
-        XCTAssertTrue(ping(from: "cni-taken", "10.88.8.1"))
+        assertReaches("cni-taken", "10.88.8.1", "the replaced attachment works")
         plugin(env("DEL", "taken", netns: ns), cfg)
         XCTAssertNil(try host.linkIfPresent(named: name.rawValue))
     }
@@ -319,12 +259,12 @@ final class CNIKernelTests: CNIKernelTestCase {
     /// Chained: an ADD with prevResult passes the earlier interfaces through and indexes its own.
     func testPrevResultPassThrough() throws {
         let ns = try makeNamespace("cni-chain")
-        var o = json(conf(name: "knet7", bridge: "cnik7", subnet: "10.97.0.0/24")).objectValue!
-        o["prevResult"] = ["cniVersion": "1.0.0", "interfaces": [["name": "lo0", "sandbox": .string(ns)]],
-                           "ips": [["address": "192.0.2.1/32", "interface": 0]]]
-        let r = plugin(env("ADD", "chain", netns: ns), JSON.object(o).serialized)
-        XCTAssertEqual(r["interfaces"]?.arrayValue?.count, 4)
-        XCTAssertEqual(r["ips"]?.arrayValue?.map { $0["interface"] }, [0, 3])
-        plugin(env("DEL", "chain", netns: ns), JSON.object(o).serialized)
+        let cfg = try with(conf(name: "knet7", bridge: "cnik7", subnet: "10.97.0.0/24"), "prevResult",
+                           ["cniVersion": "1.0.0", "interfaces": [["name": "lo0", "sandbox": .string(ns)]],
+                            "ips": [["address": "192.0.2.1/32", "interface": 0]]])
+        let r = plugin(env("ADD", "chain", netns: ns), cfg)
+        XCTAssertEqual(r["interfaces"]?.arrayValue?.count, 4, "the earlier interface, then ours")
+        XCTAssertEqual(r["ips"]?.arrayValue?.map { $0["interface"] }, [0, 3], "our address indexes our interface")
+        plugin(env("DEL", "chain", netns: ns), cfg)
     }
 }

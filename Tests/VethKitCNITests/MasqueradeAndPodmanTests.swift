@@ -1,5 +1,6 @@
 import Foundation
 import VethKit
+import VethKitTestSupport
 import XCTest
 @testable import VethKitCNI
 
@@ -7,7 +8,7 @@ final class MasqueradeKernelTests: CNIKernelTestCase {
     /// The Firewall API itself, in another namespace (NetworkNamespace.run): install, replace,
     /// list owners, exact removal, idempotent removal.
     func testInstallRemoveInNamespace() throws {
-        guard NFTables.isAvailable else { throw XCTSkip("libnftables1 not installed") }
+        try requireNFTables()
         _ = try makeNamespace("cni-nat")
         let ns = try NetworkNamespace.open(NamespaceName("cni-nat"))
         try Masquerade.install(source: try IPNetwork("10.60.0.0/24"), excluding: try IPNetwork("10.60.0.0/24"), owner: "test:a", in: ns)
@@ -23,20 +24,26 @@ final class MasqueradeKernelTests: CNIKernelTestCase {
         try Masquerade.remove(owner: "test:b", in: ns)
         try Masquerade.remove(owner: "test:b", in: ns)
         XCTAssertEqual(Set(try Masquerade.owners(in: ns)), ["test:a", "test:c"])
-        XCTAssertThrowsError(try Masquerade.install(source: try IPNetwork("10.0.0.0/8"), owner: "bad owner \"x\"", in: ns))
-        XCTAssertThrowsError(try Masquerade.install(source: try IPNetwork("10.0.0.0/8"), excluding: try IPNetwork("fd00::/8"), owner: "x", in: ns))
+        XCTAssertThrowsError(try Masquerade.install(source: try IPNetwork("10.0.0.0/8"), owner: "bad owner \"x\"", in: ns)) {
+            XCTAssertTrue($0 is InvalidInput, "an owner with spaces and quotes is refused as invalid input: \($0)")
+        }
+        XCTAssertThrowsError(try Masquerade.install(source: try IPNetwork("10.0.0.0/8"), excluding: try IPNetwork("fd00::/8"), owner: "x", in: ns)) {
+            XCTAssertTrue($0 is InvalidInput, "an exclusion of the other family is refused as invalid input: \($0)")
+        }
+        XCTAssertEqual(Set(try Masquerade.owners(in: ns)), ["test:a", "test:c"], "refused installs changed nothing")
     }
 
     /// ipMasq really translates: the "outside" namespace has no route back to the container
     /// subnet, so the container reaches it only when its packets leave with the host's address.
     func testIPMasqTranslatesTraffic() throws {
-        guard NFTables.isAvailable else { throw XCTSkip("libnftables1 not installed") }
+        try requireNFTables()
+        try requirePing()
         let cpath = try makeNamespace("cni-masq-c")
         _ = try makeNamespace("cni-masq-out")
         let out = try NetworkNamespace.open(NamespaceName("cni-masq-out"))
         let host = try NetHandle()
         try host.addLink(LinkSpec(LinkAttributes(name: try InterfaceName("masq-up")), kind: Veth(peer: LinkAttributes(name: try InterfaceName("masq-o"), namespace: out))))
-        defer { try? host.deleteLink(named: "masq-up") }
+        addTeardownBlock { try? NetHandle().deleteLink(named: "masq-up") }
         try host.addAddress(try IPNetwork("10.250.0.1/30"), link: "masq-up")
         try host.setLink("masq-up", LinkChange(up: true))
         let oh = try NetHandle(namespace: out)
@@ -46,15 +53,15 @@ final class MasqueradeKernelTests: CNIKernelTestCase {
 
         let noMasq = conf(name: "kmasq", bridge: "cnim0", subnet: "10.99.0.0/24")
         plugin(env("ADD", "m1", netns: cpath), noMasq)
-        XCTAssertFalse(ping(from: "cni-masq-c", "10.250.0.2"), "without ipMasq the reply has no way back")
+        assertUnreachable("cni-masq-c", "10.250.0.2", "without ipMasq (the reply has no way back)")
         plugin(env("DEL", "m1", netns: cpath), noMasq)
 
         let masq = conf(name: "kmasq", bridge: "cnim0", subnet: "10.99.0.0/24", extra: #","ipMasq":true"#)
         plugin(env("ADD", "m1", netns: cpath), masq)
-        XCTAssertTrue(ping(from: "cni-masq-c", "10.250.0.2"), "with ipMasq the container reaches the outside")
-        XCTAssertTrue(ping(from: "cni-masq-c", "10.99.0.1"), "traffic inside the subnet still flows")
+        assertReaches("cni-masq-c", "10.250.0.2", "with ipMasq the container reaches the outside")
+        assertReaches("cni-masq-c", "10.99.0.1", "traffic inside the subnet still flows")
         plugin(env("DEL", "m1", netns: cpath), masq)
-        XCTAssertEqual(try Masquerade.owners().filter { $0.hasPrefix(Naming.masqueradePrefix(network: "kmasq")) }, [])
+        XCTAssertEqual(try masqueradeOwners("kmasq"), [], "DEL removed the masquerade chain")
     }
 }
 

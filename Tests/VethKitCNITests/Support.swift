@@ -6,27 +6,34 @@ import XCTest
 /// A fresh temporary directory, removed by the caller's `addTeardownBlock`.
 func temporaryDirectory(_ test: XCTestCase) -> String {
     let d = FileManager.default.temporaryDirectory.appendingPathComponent("vethkit-cni-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
-    try! FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    XCTAssertNoThrow(try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true), d)
     test.addTeardownBlock { try? FileManager.default.removeItem(atPath: d) }
     return d
 }
 
 /// Asserts that `body` throws a CNIError with `code`; returns it.
 @discardableResult
-func assertCNIError<T>(_ code: CNIError.Code, file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> T) -> CNIError? {
+func assertCNIError<T>(_ code: CNIError.Code, _ what: String = "", file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> T) -> CNIError? {
     do {
         _ = try body()
-        XCTFail("expected CNI error \(code.rawValue), got success", file: file, line: line)
+        XCTFail("expected CNI error \(code.rawValue), got success \(what)", file: file, line: line)
     } catch let e as CNIError {
-        XCTAssertEqual(e.code, code, "\(e)", file: file, line: line)
+        XCTAssertEqual(e.code, code, "\(e) \(what)", file: file, line: line)
         return e
     } catch {
-        XCTFail("expected CNIError \(code.rawValue), got \(error)", file: file, line: line)
+        XCTFail("expected CNIError \(code.rawValue), got \(error) \(what)", file: file, line: line)
     }
     return nil
 }
 
-func json(_ text: String) -> JSON { try! JSON.parse(Array(text.utf8), what: "test") }
+/// Parses JSON text (test literals and plugin output); a parse failure fails the calling test
+/// with the text instead of crashing the whole bundle.
+func json(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> JSON {
+    do { return try JSON.parse(Array(text.utf8), what: "test") } catch {
+        XCTFail("not JSON (\(error)): \(text.prefix(500))", file: file, line: line)
+        return .null
+    }
+}
 
 let baseEnv = ["CNI_COMMAND": "ADD", "CNI_CONTAINERID": "abc123", "CNI_NETNS": "/run/netns/x", "CNI_IFNAME": "eth0", "CNI_PATH": "/usr/lib/cni"]
 
@@ -55,8 +62,12 @@ func pluginBinary() -> String? {
 /// waitpid (the plugin's own helper), not Foundation's Process: Process.waitUntilExit was seen to
 /// hang forever here when many processes were started from several threads at once.
 func runPlugin(_ env: [String: String], _ stdin: String, binary: String) -> (Int32, String) {
-    let (status, out, _) = try! DelegatedIPAM.spawn(binary, environment: env.map { "\($0.key)=\($0.value)" }, stdin: Array(stdin.utf8))
-    return (status, String(decoding: out, as: UTF8.self))
+    do {
+        let (status, out, _) = try DelegatedIPAM.spawn(binary, environment: env.map { "\($0.key)=\($0.value)" }, stdin: Array(stdin.utf8))
+        return (status, String(decoding: out, as: UTF8.self))
+    } catch {
+        return (127, "could not run \(binary): \(error)")
+    }
 }
 
 /// Runs a tool (cross-checks only): (status, stdout).
@@ -88,4 +99,17 @@ func startPlugin(_ env: [String: String], _ stdin: String, binary: String) -> pi
     _ = b.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
     close(fds[1])
     return pid
+}
+
+/// A seeded generator (SplitMix64), so a failing property test can be replayed from its printed seed.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
 }

@@ -7,25 +7,38 @@ public struct BuiltinIPAM {
     public static let typeName = "vethkit"
     public let config: IPAMConfig
     public let network: String
+    /// Where the current boot id is read (``BootID``; a test hook may point elsewhere).
+    public let bootIDFile: String
 
-    public init(ipam: JSON, network: String) throws {
+    public init(ipam: JSON, network: String, bootIDFile: String = BootID.systemFile) throws {
         config = try IPAMConfig(json: ipam)
         self.network = network
+        self.bootIDFile = bootIDFile
     }
 
-    public func openStore() throws -> IPAMStore { try IPAMStore(dataDir: config.dataDir, network: network) }
+    public func openStore() throws -> IPAMStore {
+        try IPAMStore(dataDir: config.dataDir, network: network, bootIDFile: bootIDFile)
+    }
 
     /// The store if it exists (nil: nothing was ever reserved).
     func existingStore() throws -> IPAMStore? {
-        do { return try IPAMStore(dataDir: config.dataDir, network: network, create: false) } catch is IPAMStore.Missing { return nil }
+        do { return try IPAMStore(dataDir: config.dataDir, network: network, create: false, bootIDFile: bootIDFile) } catch is IPAMStore.Missing { return nil }
     }
 
     /// Reserves one address per range set for the attachment and returns the IPAM result
     /// (ips without `interface`, the configured routes). Exhaustion is code 11 (try again later);
-    /// nothing stays reserved when any set fails.
+    /// nothing stays reserved when any set fails. A second ADD of the same attachment (container
+    /// id + ifname) without a DEL is refused as host-local refuses it ("duplicate allocation is
+    /// not allowed", code 112), keeping the first reservation as it is.
     public func add(_ a: NetworkConfig.Attachment) throws -> CNIResult {
         let store = try openStore()
         return try store.withLock {
+            try store.expireEarlierBoot()
+            if let held = try store.addressesIfMarked(a).first(where: { ip in config.rangeSets.joined().contains { $0.subnet.contains(ip) } }) {
+                throw CNIError(.duplicateAttachment, "\(held) has been allocated to \(a.containerID) (\(a.ifname)), duplicate allocation is not allowed",
+                               details: "a second ADD without DEL for network \(network); DEL it first")
+            }
+            try store.mark(a)   // before the first reservation: no marker means no reservation
             var got: [CNIResult.IPConfig] = []
             do {
                 for (i, set) in config.rangeSets.enumerated() {
@@ -104,12 +117,21 @@ public struct BuiltinIPAM {
     /// GC: drops every reservation not held by a valid attachment.
     public func gc(keep: Set<NetworkConfig.Attachment>) throws -> [IPAddress] {
         guard let store = try existingStore() else { return [] }
-        return try store.withLock { try store.collectGarbage(keep: keep) }
+        return try store.withLock {
+            let expired = try store.expireEarlierBoot()
+            return try expired + store.collectGarbage(keep: keep)
+        }
     }
 
     /// STATUS: code 50 when some range set has no free address.
     public func status() throws {
-        let reserved = Set(try existingStore()?.reservations().map(\.0) ?? [])
+        var reserved: Set<IPAddress> = []
+        if let store = try existingStore() {
+            reserved = try store.withLock {
+                try store.expireEarlierBoot()
+                return Set(try store.reservations().map(\.0))
+            }
+        }
         for set in config.rangeSets {
             let cap = set.reduce(0) { $0.addingReportingOverflow($1.capacity).overflow ? Int.max : $0 + $1.capacity }
             let used = reserved.filter { ip in set.contains { $0.contains(ip) && ip != $0.gateway } }.count

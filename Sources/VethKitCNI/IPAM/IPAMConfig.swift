@@ -22,8 +22,14 @@ public struct IPRange: Equatable, Sendable {
 
     init(subnet net: IPNetwork, start: String?, end: String?, gateway: String?, context: String) throws {
         func bad(_ msg: String) -> CNIError { CNIError(.invalidNetworkConfig, "\(context): \(msg)") }
+        // A bridge network: not wider than /8 (IPv4) or /16 (IPv6), and room for a gateway and
+        // at least one container (IPv4 also loses the network and broadcast addresses).
+        let minPrefix = net.isIPv4 ? 8 : 16
+        if net.prefixLength < minPrefix {
+            throw bad("subnet \(net) is too large for a bridge network (the shortest prefix is /\(minPrefix))")
+        }
         let hostBits = net.address.bitWidth - net.prefixLength
-        if hostBits < 2 { throw bad("subnet \(net) is too small to allocate from (needs at least 2 host bits)") }
+        if hostBits < 2 { throw bad("subnet \(net) is too small for a gateway and a container (needs at least 2 host bits)") }
         subnet = net
         let first = net.network.advanced(by: 1)!
         let last = net.isIPv4 ? net.lastAddress.advanced(by: -1)! : net.lastAddress
@@ -39,6 +45,9 @@ public struct IPRange: Equatable, Sendable {
         if rangeEnd < first || rangeEnd > last { throw bad("rangeEnd \(rangeEnd) is the network or broadcast address of \(net)") }
         if rangeStart > rangeEnd { throw bad("rangeStart \(rangeStart) is after rangeEnd \(rangeEnd)") }
         self.gateway = try addr(gateway, "gateway") ?? first
+        if capacity == 0 {
+            throw bad("range \(rangeStart)-\(rangeEnd) of subnet \(net) has no address left for a container (the gateway is \(self.gateway.map { "\($0)" } ?? "none"))")
+        }
     }
 
     public func contains(_ a: IPAddress) -> Bool { a >= rangeStart && a <= rangeEnd && subnet.contains(a) }
@@ -119,8 +128,9 @@ public struct IPAMConfig: Sendable {
         }
         self.routes = routes
         let d = try r.string("dataDir") ?? IPAMConfig.defaultDataDir
-        guard d.hasPrefix("/"), !d.utf8.contains(0), !d.split(separator: "/").contains("..") else {
-            throw CNIError(.invalidNetworkConfig, "ipam.dataDir \"\(d.cniEscaped)\" must be an absolute path without '..'")
+        guard d.hasPrefix("/"), d.utf8.count < 4096, !d.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }),
+              !d.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) else {
+            throw CNIError(.invalidNetworkConfig, "ipam.dataDir \"\(d.cniEscaped)\" must be an absolute path without '.', '..' or control characters")
         }
         dataDir = d
     }

@@ -7,7 +7,8 @@ public enum IPAMDriver {
     public init(config: NetworkConfig, environment: CNIEnvironment, stdin: [UInt8]) throws {
         guard let type = config.ipamType, let ipam = config.ipam else { self = .none; return }
         if type == BuiltinIPAM.typeName {
-            self = .builtin(try BuiltinIPAM(ipam: ipam, network: config.name))
+            self = .builtin(try BuiltinIPAM(ipam: ipam, network: config.name,
+                                            bootIDFile: environment.raw[BootID.fileVariable] ?? BootID.systemFile))
         } else {
             self = .delegated(try DelegatedIPAM(type: type, environment: environment, stdin: stdin))
         }

@@ -31,6 +31,16 @@ public struct BridgeNetwork {
         guard ioctl(ns.fileDescriptor, UInt(0xb703)) == Int32(CLONE_NEWNET) else {
             throw CNIError(.invalidEnvironment, "invalid CNI_NETNS \(path.cniEscaped): not a network namespace file")
         }
+        // The plugin's own namespace (the host's, e.g. /proc/self/ns/net or a bind mount of it):
+        // the "container" end would land next to the host end. Same nsfs inode = same namespace.
+        var mine = stat(), theirs = stat()
+        guard stat("/proc/self/ns/net", &mine) == 0, fstat(ns.fileDescriptor, &theirs) == 0 else {
+            throw CNIError(.ioFailure, "cannot stat network namespaces", details: String(cString: strerror(errno)))
+        }
+        if mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino {
+            throw CNIError(.invalidEnvironment, "invalid CNI_NETNS \(path.cniEscaped): it is the plugin's own network namespace",
+                           details: "a container needs a network namespace of its own")
+        }
         return ns
     }
 
@@ -217,7 +227,6 @@ public struct BridgeNetwork {
         try step("sysctl \(key)=1") { try Sysctl.write(key, "1") }
     }
 
-    /// `bridge link set dev X hairpin on`: RTM_SETLINK, family AF_BRIDGE, IFLA_PROTINFO { IFLA_BRPORT_MODE = 1 }.
     // MARK: DEL
 
     /// Idempotent: a second DEL, a gone namespace or an unknown container all succeed.
@@ -239,112 +248,5 @@ public struct BridgeNetwork {
         if config.ipMasq && NFTables.isAvailable {
             try step("remove masquerade") { try Masquerade.remove(owner: Naming.masqueradeOwner(network: config.name, a)) }
         }
-    }
-
-    // MARK: CHECK
-
-    /// Compares the kernel with `prevResult`: code 3 when the namespace is gone, 100 when an
-    /// interface is missing or changed, 101 for a missing address, 102 for a missing route, 103
-    /// for a missing IPAM reservation.
-    public func check() throws {
-        guard let prev = config.prevResult else {
-            throw CNIError(.invalidNetworkConfig, "CHECK needs prevResult", details: "the runtime must pass the ADD result as prevResult")
-        }
-        let a = attachment
-        let netnsPath = environment.netns!
-        let netns = try openNetns(netnsPath)
-        let host = try step("open rtnetlink") { try NetHandle() }
-        let container = try step("open rtnetlink in CNI_NETNS") { try NetHandle(namespace: netns) }
-
-        guard let ci = prev.interfaces.firstIndex(where: { $0.name == a.ifname && $0.sandbox != nil }) else {
-            throw CNIError(.interfaceDrift, "prevResult has no interface \(a.ifname) in a sandbox")
-        }
-        let want = prev.interfaces[ci]
-        guard let cl = try step("look up \(a.ifname)", { try container.linkIfPresent(named: a.ifname) }) else {
-            throw CNIError(.interfaceDrift, "interface \(a.ifname) is missing from CNI_NETNS \(netnsPath.cniEscaped)")
-        }
-        guard cl.isVeth else { throw CNIError(.interfaceDrift, "interface \(a.ifname) is not a veth", details: "kind: \(cl.kind ?? "none")") }
-        if let m = want.mac, cl.address?.description != m.lowercased() {
-            throw CNIError(.interfaceDrift, "interface \(a.ifname) has MAC \(cl.address?.description ?? "none"), expected \(m)")
-        }
-        if let mtu, cl.mtu != mtu {
-            throw CNIError(.interfaceDrift, "interface \(a.ifname) has MTU \(cl.mtu ?? 0), expected \(mtu)")
-        }
-        guard let br = try step("look up bridge", { try host.linkIfPresent(named: config.bridge.rawValue) }), br.kind == "bridge" else {
-            throw CNIError(.interfaceDrift, "bridge \(config.bridge) is missing")
-        }
-        guard let hl = try step("look up host veth", { try host.linkIfPresent(named: hostVethName.rawValue) }) else {
-            throw CNIError(.interfaceDrift, "host veth \(hostVethName) is missing")
-        }
-        if hl.masterIndex != br.index {
-            throw CNIError(.interfaceDrift, "host veth \(hostVethName) is not attached to bridge \(config.bridge)")
-        }
-        if cl.linkIndex != hl.index {
-            throw CNIError(.interfaceDrift, "interface \(a.ifname) is not the peer of host veth \(hostVethName)")
-        }
-        if !cl.isUp { throw CNIError(.interfaceDrift, "interface \(a.ifname) is down") }
-
-        let have = try step("list addresses of \(a.ifname)") { try container.addresses(link: a.ifname) }
-        let ips = prev.ips.filter { $0.interface == nil || $0.interface == ci }
-        for ip in ips where !have.contains(where: { $0.network == ip.address }) {
-            throw CNIError(.addressDrift, "address \(ip.address) is missing from \(a.ifname)",
-                           details: "present: \(have.map(\.network.description).joined(separator: ", "))")
-        }
-        let routes = try step("list routes in CNI_NETNS") { try container.routes() }
-        for r in prev.routes {
-            let found = routes.contains { k in
-                guard k.family == r.dst.address.family else { return false }
-                let kdst = k.destination ?? (try! IPNetwork(address: r.dst.address.masked(to: 0), prefixLength: 0))
-                return kdst.masked == r.dst.masked && (r.gw == nil || k.gateway == r.gw)
-            }
-            if !found {
-                throw CNIError(.routeDrift, "route \(r.dst)\(r.gw.map { " via \($0)" } ?? "") is missing in CNI_NETNS")
-            }
-        }
-        if config.isGateway {
-            let onBridge = try step("list addresses of \(config.bridge)") { try host.addresses(link: config.bridge.rawValue) }
-            for ip in ips {
-                guard let gw = ip.gateway, let want = try? IPNetwork(address: gw, prefixLength: ip.address.prefixLength) else { continue }
-                if !onBridge.contains(where: { $0.network == want }) {
-                    throw CNIError(.addressDrift, "gateway address \(want) is missing from bridge \(config.bridge)")
-                }
-            }
-        }
-        try ipam.check(a, ips: ips)
-    }
-
-    // MARK: GC, STATUS
-
-    /// Removes reservations, host veths and masquerade rules of attachments not in
-    /// `cni.dev/valid-attachments`.
-    public func gc() throws {
-        let keep = Set(config.validAttachments)
-        var firstError: Error?
-        do { try ipam.gc(keep: keep) } catch { firstError = error }
-        let host = try step("open rtnetlink") { try NetHandle() }
-        let keepNames = Set(keep.map { Naming.hostVeth(network: config.name, $0).rawValue })
-        let group = Naming.linkGroup(network: config.name)
-        for l in try step("list links", { try host.links() }) where l.isVeth && l.group == group && !keepNames.contains(l.name) {
-            do { try host.deleteLink(index: l.index) } catch where error.isNotFound {
-            } catch { firstError = firstError ?? cniError(error, "delete stale veth \(l.name)") }
-        }
-        if NFTables.isAvailable {
-            let prefix = Naming.masqueradePrefix(network: config.name)
-            let keepOwners = Set(keep.map { Naming.masqueradeOwner(network: config.name, $0) })
-            do {
-                for o in try Masquerade.owners() where o.hasPrefix(prefix) && !keepOwners.contains(o) {
-                    try Masquerade.remove(owner: o)
-                }
-            } catch { firstError = firstError ?? cniError(error, "remove stale masquerade rules") }
-        }
-        if let firstError { throw cniError(firstError, "GC") }
-    }
-
-    /// Whether ADD can succeed: the address pool has room, nftables is there when ipMasq asks for it.
-    public func status() throws {
-        if config.ipMasq && !NFTables.isAvailable {
-            throw CNIError(.notAvailable, "ipMasq needs nftables, which is not installed", details: "install libnftables1")
-        }
-        try ipam.status()
     }
 }

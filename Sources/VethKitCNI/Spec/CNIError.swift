@@ -38,16 +38,21 @@ public struct CNIError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let kernelRefused = Code(rawValue: 110)
         /// 111: a delegated IPAM plugin failed without a CNI error object.
         public static let delegateFailed = Code(rawValue: 111)
+        /// 112: ADD: this attachment (container id + ifname) already holds a reservation (a second ADD without DEL).
+        public static let duplicateAttachment = Code(rawValue: 112)
     }
 
     public var code: Code
     public var msg: String
     public var details: String?
 
+    /// `msg` and `details` are stored with control characters escaped and cut (1000 and 4000
+    /// characters): whatever value a message quotes, the error object stays one bounded,
+    /// printable line for the runtime's logs.
     public init(_ code: Code, _ msg: String, details: String? = nil) {
         self.code = code
-        self.msg = msg
-        self.details = details
+        self.msg = msg.cniEscaped(max: 1000)
+        self.details = details?.cniEscaped(max: 4000)
     }
 
     public var description: String {

@@ -118,10 +118,14 @@ extension UInt8 {
 
 extension String {
     /// The string with control characters escaped, cut at 200 characters, for error messages.
-    var cniEscaped: String {
+    var cniEscaped: String { cniEscaped(max: 200) }
+
+    /// The string with control characters escaped, cut at `max` characters.
+    func cniEscaped(max: Int) -> String {
+        if utf8.count <= max && !utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) { return self }
         var out = ""
         for (i, s) in unicodeScalars.enumerated() {
-            if i >= 200 { out += "…"; break }
+            if i >= max { out += "…"; break }
             if s.value < 0x20 || s.value == 0x7f { out += "\\u{\(String(s.value, radix: 16))}" } else { out.unicodeScalars.append(s) }
         }
         return out

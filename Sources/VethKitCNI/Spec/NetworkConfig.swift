@@ -26,8 +26,8 @@ public struct NetworkConfig: Sendable {
     public var dns: JSON?
     /// `prevResult`, parsed when present.
     public var prevResult: CNIResult?
-    /// GC: the attachments to keep.
-    public var validAttachments: [Attachment]
+    /// GC: the attachments to keep (`cni.dev/valid-attachments`); nil when missing or null.
+    public var validAttachments: [Attachment]?
     /// The whole configuration as received.
     public var raw: JSON
 
@@ -108,7 +108,9 @@ public struct NetworkConfig: Sendable {
                 atts.append(Attachment(containerID: id, ifname: ifn))
             }
         }
-        validAttachments = atts
+        // Missing or null: nil (GC refuses it); [] means "no attachment is valid".
+        let listed = r.has("cni.dev/valid-attachments") || r.has("cni.dev/attachments")
+        validAttachments = command == .gc && listed ? atts : nil
     }
 
     /// The spec's rule for network names, plus a length bound: they become directory names.
