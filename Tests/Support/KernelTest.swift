@@ -82,10 +82,15 @@ public func parseJSONArray(_ text: String) throws -> [[String: Any]] {
     return a
 }
 
-/// The inode of the calling thread's network namespace (to prove it never changes).
-public func currentNamespaceInode() -> UInt64 {
+/// The inode of the calling thread's network namespace (to prove it never changes). A failing
+/// stat() fails the test (a silent 0 would make "unchanged" comparisons pass).
+public func currentNamespaceInode(file: StaticString = #filePath, line: UInt = #line) -> UInt64 {
     var st = stat()
-    stat("/proc/thread-self/ns/net", &st)
+    guard stat("/proc/thread-self/ns/net", &st) == 0 else {
+        let e = errno
+        XCTFail("stat(/proc/thread-self/ns/net): \(String(cString: strerror(e))) (errno \(e))", file: file, line: line)
+        return 0
+    }
     return UInt64(st.st_ino)
 }
 

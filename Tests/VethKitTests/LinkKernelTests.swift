@@ -173,13 +173,30 @@ final class LinkKernelTests: XCTestCase {
         try here.deleteLink(named: a)
         var sawNew = false, sawDel = false
         let deadline = monotonicSeconds() + 5
-        while !(sawNew && sawDel) && monotonicSeconds() < deadline {
-            for e in try monitor.next() {
+        while !(sawNew && sawDel) {
+            guard let events = try monitor.next(timeout: deadline - monotonicSeconds()) else {
+                return XCTFail("no \(sawNew ? "RTM_DELLINK" : "RTM_NEWLINK") event for \(a) within 5 s")
+            }
+            for e in events {
                 if case .newLink(let l) = e, l.name == a { sawNew = true }
                 if case .deletedLink(let l) = e, l.name == a { sawDel = true }
             }
         }
-        XCTAssertTrue(sawNew && sawDel)
+    }
+
+    func testEventWaitTimesOut() throws {
+        // Nothing happens in a fresh namespace: the wait gives up (nil), on time.
+        let ns = try newNamespace()
+        let monitor = try EventMonitor(namespace: ns)
+        let start = monotonicSeconds()
+        XCTAssertNil(try monitor.next(timeout: 0.3), "an event in an idle namespace")
+        let waited = monotonicSeconds() - start
+        XCTAssertGreaterThanOrEqual(waited, 0.29, "gave up early")
+        XCTAssertLessThan(waited, 2, "did not give up on time")
+        // Something does happen: the wait returns it before the timeout.
+        try NetHandle(namespace: ns).addLink(.bridge(InterfaceName("evb0")))
+        let events = try XCTUnwrap(monitor.next(timeout: 5), "no event for a link created in the namespace")
+        XCTAssertTrue(events.contains { if case .newLink(let l) = $0 { l.name == "evb0" } else { false } }, "\(events)")
     }
 
     func testWaitUntilRunningSeesCarrierOnBothEnds() throws {
