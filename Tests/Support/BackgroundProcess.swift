@@ -10,7 +10,7 @@ public final class BackgroundProcess {
 
     public init(_ path: String, _ arguments: [String]) throws {
         outputPath = NSTemporaryDirectory() + "vethkit-bg-\(UInt32.random(in: 0...UInt32.max)).out"
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))

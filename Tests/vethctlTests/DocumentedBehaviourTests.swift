@@ -147,12 +147,12 @@ final class DocumentedBehaviourTests: XCTestCase {
     func testPlainMonitorPrintsLines() throws {
         let mon = try BackgroundProcess(v.path, ["-n", ns, "monitor"])
         defer { mon.stop() }
-        try waitUntil("the monitor's banner") { mon.lines.first == "monitoring \(ns); Ctrl-C to stop" }
+        waitUntil("the monitor's banner") { mon.lines.first == "monitoring \(ns); Ctrl-C to stop" }
         try inNS("link", "add", "mon0", "--type", "bridge")
         let index = try XCTUnwrap(ipLink("mon0")["ifindex"] as? Int)
         try inNS("addr", "add", "10.9.9.1/24", "--dev", "mon0")
         try inNS("link", "del", "mon0")
-        try waitUntil("link new, addr new and link del lines for mon0, got:\n\(mon.output)") {
+        waitUntil("link new, addr new and link del lines for mon0, got:\n\(mon.output)") {
             let l = mon.lines
             return l.contains { $0.hasPrefix("link new mon0 index \(index) bridge") }
                 && l.contains("addr new 10.9.9.1/24 index \(index)")
