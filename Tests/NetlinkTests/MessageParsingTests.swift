@@ -14,19 +14,34 @@ final class MessageParsingTests: XCTestCase {
         XCTAssertEqual(try AttributeList(parsing: msgs[0].payload).first?.string, "x")
     }
 
+    /// Asserts `body` throws the decoder's own ``MalformedMessage`` and that its reason says `why`.
+    func assertMalformed<T>(_ body: @autoclosure () throws -> T, _ why: String,
+                            file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try body(), file: file, line: line) { e in
+            guard let m = e as? MalformedMessage else {
+                return XCTFail("expected MalformedMessage, got \(type(of: e)): \(e)", file: file, line: line)
+            }
+            XCTAssertTrue(m.reason.contains(why), "reason \"\(m.reason)\" does not say \"\(why)\"", file: file, line: line)
+        }
+    }
+
     func testRejectsLengthsThatDoNotFit() {
         var m = MessageWriter(type: 16).encoded(sequence: 1)
+        XCTAssertEqual(try NetlinkMessage.parse(m).count, 1, "the unmodified message must parse")
         m.storeLE(UInt32(4), at: 0)
-        XCTAssertThrowsError(try NetlinkMessage.parse(m))
+        assertMalformed(try NetlinkMessage.parse(m), "nlmsg_len 4 is smaller than the header")
         m.storeLE(UInt32(400), at: 0)
-        XCTAssertThrowsError(try NetlinkMessage.parse(m))
+        assertMalformed(try NetlinkMessage.parse(m), "nlmsg_len 400 runs past the end of the datagram (16 bytes left)")
     }
 
     func testAttributeRunningPastItsContainerIsAnError() {
         let payload: [UInt8] = [0x20, 0x00, 0x03, 0x00, 0x41, 0x42]
-        XCTAssertThrowsError(try AttributeList(parsing: payload[...]))
+        assertMalformed(try AttributeList(parsing: payload[...]), "attribute 3 of 32 bytes runs past its container")
         let tooShort: [UInt8] = [0x02, 0x00, 0x03, 0x00]
-        XCTAssertThrowsError(try AttributeList(parsing: tooShort[...]))
+        assertMalformed(try AttributeList(parsing: tooShort[...]), "attribute length 2 is smaller than its header")
+        // A header-only attribute (length 4) is fine, and trailing bytes shorter than a header are ignored.
+        let fine: [UInt8] = [0x04, 0x00, 0x07, 0x00, 0xff, 0xff]
+        XCTAssertEqual(try AttributeList(parsing: fine[...]).map(\.type), [7])
     }
 
     func testNestedFlagIsMaskedOffTheType() throws {

@@ -24,10 +24,16 @@ public struct ProcessResult {
     public var stderr: String
 }
 
-/// Runs `path` with `arguments` and waits; `input` is written to its standard input.
+/// How long ``runProcess(_:_:input:environment:timeout:file:line:)`` lets a program run by default
+/// before killing it (a safety net so a hung program fails its test instead of hanging the suite).
+public let defaultProcessTimeout: Double = 600
+
+/// Runs `path` with `arguments` and waits; `input` is written to its standard input. A program
+/// still running after `timeout` seconds is killed (SIGKILL) and the test fails saying so.
 @discardableResult
 public func runProcess(_ path: String, _ arguments: [String], input: String? = nil,
-                       environment: [String: String]? = nil) throws -> ProcessResult {
+                       environment: [String: String]? = nil, timeout: Double = defaultProcessTimeout,
+                       file: StaticString = #filePath, line: UInt = #line) throws -> ProcessResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: path)
     p.arguments = arguments
@@ -37,6 +43,15 @@ public func runProcess(_ path: String, _ arguments: [String], input: String? = n
     p.standardError = err
     p.standardInput = inp
     try p.run()
+    final class Flag: @unchecked Sendable { var fired = false }
+    let killed = Flag()
+    let pid = p.processIdentifier
+    let watchdog = DispatchWorkItem {
+        killed.fired = true
+        kill(pid, SIGKILL)
+    }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+    defer { watchdog.cancel() }
     if let input { inp.fileHandleForWriting.write(input.data(using: .utf8)!) }
     try inp.fileHandleForWriting.close()
     // Read both pipes concurrently so a chatty child never blocks on a full pipe.
@@ -52,6 +67,10 @@ public func runProcess(_ path: String, _ arguments: [String], input: String? = n
     group.wait()
     let errData = errBox.data
     p.waitUntilExit()
+    watchdog.cancel()
+    if killed.fired {
+        XCTFail("\(path) \(arguments.joined(separator: " ")): killed after \(timeout) s (hung)", file: file, line: line)
+    }
     return ProcessResult(status: p.terminationStatus,
                          stdout: String(decoding: outData, as: UTF8.self),
                          stderr: String(decoding: errData, as: UTF8.self))
@@ -82,10 +101,15 @@ public func parseJSONArray(_ text: String) throws -> [[String: Any]] {
     return a
 }
 
-/// The inode of the calling thread's network namespace (to prove it never changes).
-public func currentNamespaceInode() -> UInt64 {
+/// The inode of the calling thread's network namespace (to prove it never changes). A failing
+/// stat() fails the test (a silent 0 would make "unchanged" comparisons pass).
+public func currentNamespaceInode(file: StaticString = #filePath, line: UInt = #line) -> UInt64 {
     var st = stat()
-    stat("/proc/thread-self/ns/net", &st)
+    guard stat("/proc/thread-self/ns/net", &st) == 0 else {
+        let e = errno
+        XCTFail("stat(/proc/thread-self/ns/net): \(String(cString: strerror(e))) (errno \(e))", file: file, line: line)
+        return 0
+    }
     return UInt64(st.st_ino)
 }
 

@@ -18,12 +18,15 @@ final class LinkKernelTests: XCTestCase {
     override func tearDownWithError() throws {
         for n in created { try? here?.deleteLink(named: n) }
         for n in namespaces { try? NetworkNamespace.delete(n) }
+        // Host ends whose peers were in a deleted namespace vanish asynchronously: wait for them,
+        // so the next test starts from a settled host.
+        if here != nil { try waitUntilLinksGone(created) }
     }
 
     func name(_ prefix: String) -> String {
-        let n = prefix + uniqueSuffix()
+        let n = String((prefix + uniqueSuffix()).prefix(15))
         created.append(n)
-        return String(n.prefix(15))
+        return n
     }
 
     func newNamespace() throws -> NetworkNamespace {
@@ -37,8 +40,8 @@ final class LinkKernelTests: XCTestCase {
         try here.addLink(.veth(InterfaceName(a), peer: InterfaceName(b)))
         let la = try here.link(named: a), lb = try here.link(named: b)
         XCTAssertEqual(la.kind, "veth")
-        XCTAssertEqual(la.linkIndex, lb.index)
-        XCTAssertEqual(lb.linkIndex, la.index)
+        XCTAssertEqual(la.linkIndex, lb.index, "\(a)'s peer index")
+        XCTAssertEqual(lb.linkIndex, la.index, "\(b)'s peer index")
         let j = try ipJSON("-d", "link", "show", a)
         XCTAssertEqual(j.first?["ifindex"] as? Int, Int(la.index))
         XCTAssertEqual(j.first?["link"] as? String, b)
@@ -53,7 +56,7 @@ final class LinkKernelTests: XCTestCase {
         let ns = try newNamespace()
         let a = name("vh"), b = name("vc")
         try here.addLink(.veth(InterfaceName(a), peer: InterfaceName(b), peerNamespace: ns))
-        XCTAssertNil(try here.linkIfPresent(named: b))
+        XCTAssertNil(try here.linkIfPresent(named: b), "the peer \(b) was created in the host, not in the namespace")
         let inside = try NetHandle(namespace: ns).link(named: b)
         let outside = try here.link(named: a)
         XCTAssertEqual(outside.linkIndex, inside.index)
@@ -70,7 +73,7 @@ final class LinkKernelTests: XCTestCase {
         var peer = LinkAttributes(name: try InterfaceName("right0"), namespace: ns2, up: true)
         peer.mtu = 1400
         try here.addLink(LinkSpec(attrs, kind: Veth(peer: peer)))
-        XCTAssertNil(try here.linkIfPresent(named: "left0"))
+        XCTAssertNil(try here.linkIfPresent(named: "left0"), "left0 was created in the host")
         let l = try NetHandle(namespace: ns1).link(named: "left0")
         let r = try NetHandle(namespace: ns2).link(named: "right0")
         XCTAssertEqual(l.mtu, 1400)
@@ -121,6 +124,7 @@ final class LinkKernelTests: XCTestCase {
 
     func testGroupDeleteRemovesTheWholeGroupOnly() throws {
         let keep = name("keep")
+        created += (0..<20).map { "g\($0)a" }
         try here.addLink(.bridge(InterfaceName(keep)))
         var specs: [LinkSpec] = []
         for i in 0..<20 {
@@ -129,11 +133,12 @@ final class LinkKernelTests: XCTestCase {
             specs.append(s)
         }
         let results = try here.addLinks(specs)
-        XCTAssertTrue(results.allSatisfy { if case .success = $0 { true } else { false } })
+        XCTAssertTrue(results.allSatisfy { if case .success = $0 { true } else { false } }, "\(results)")
         XCTAssertEqual(try here.links().filter { $0.group == 4242 }.count, 20)  // the peers stay in group 0
         try here.deleteLinks(group: 4242)
-        XCTAssertTrue(try here.links().filter { $0.name.hasPrefix("g") && $0.name.count <= 4 }.isEmpty)
-        XCTAssertNotNil(try here.linkIfPresent(named: keep))
+        let left = try here.links().map(\.name).filter { $0.range(of: "^g[0-9]+[ab]$", options: .regularExpression) != nil }
+        XCTAssertEqual(left, [], "group 4242 not deleted")
+        XCTAssertNotNil(try here.linkIfPresent(named: keep), "the bridge outside the group was deleted")
     }
 
     func testBatchReportsEachRefusalInOrder() throws {
@@ -173,13 +178,30 @@ final class LinkKernelTests: XCTestCase {
         try here.deleteLink(named: a)
         var sawNew = false, sawDel = false
         let deadline = monotonicSeconds() + 5
-        while !(sawNew && sawDel) && monotonicSeconds() < deadline {
-            for e in try monitor.next() {
+        while !(sawNew && sawDel) {
+            guard let events = try monitor.next(timeout: deadline - monotonicSeconds()) else {
+                return XCTFail("no \(sawNew ? "RTM_DELLINK" : "RTM_NEWLINK") event for \(a) within 5 s")
+            }
+            for e in events {
                 if case .newLink(let l) = e, l.name == a { sawNew = true }
                 if case .deletedLink(let l) = e, l.name == a { sawDel = true }
             }
         }
-        XCTAssertTrue(sawNew && sawDel)
+    }
+
+    func testEventWaitTimesOut() throws {
+        // Nothing happens in a fresh namespace: the wait gives up (nil), on time.
+        let ns = try newNamespace()
+        let monitor = try EventMonitor(namespace: ns)
+        let start = monotonicSeconds()
+        XCTAssertNil(try monitor.next(timeout: 0.3), "an event in an idle namespace")
+        let waited = monotonicSeconds() - start
+        XCTAssertGreaterThanOrEqual(waited, 0.29, "gave up early")
+        XCTAssertLessThan(waited, 2, "did not give up on time")
+        // Something does happen: the wait returns it before the timeout.
+        try NetHandle(namespace: ns).addLink(.bridge(InterfaceName("evb0")))
+        let events = try XCTUnwrap(monitor.next(timeout: 5), "no event for a link created in the namespace")
+        XCTAssertTrue(events.contains { if case .newLink(let l) = $0 { l.name == "evb0" } else { false } }, "\(events)")
     }
 
     func testWaitUntilRunningSeesCarrierOnBothEnds() throws {

@@ -6,10 +6,15 @@ import XCTest
 /// Named namespaces on the real kernel: iproute2 compatibility both ways, teardown, and the
 /// promise that the caller's thread never changes namespace.
 final class NamespaceKernelTests: XCTestCase {
-    override func setUpWithError() throws { try requireKernel() }
+    /// Deletes the namespace when the test ends, passed or failed (no-op if already gone).
+    func cleanUp(_ name: NamespaceName) {
+        addTeardownBlock { if NetworkNamespace.exists(name) { try? NetworkNamespace.delete(name) } }
+    }
 
     func testCreateListDeleteIsIproute2Compatible() throws {
+        try requireKernel()
         let name = try NamespaceName("vk-ns-\(uniqueSuffix())")
+        cleanUp(name)
         let before = currentNamespaceInode()
         let ns = try NetworkNamespace.create(name)
         XCTAssertEqual(currentNamespaceInode(), before, "creating a namespace moved the calling thread")
@@ -28,6 +33,7 @@ final class NamespaceKernelTests: XCTestCase {
     }
 
     func testSeesNamespacesMadeByIproute2() throws {
+        try requireKernel()
         let name = "vk-ip-\(uniqueSuffix())"
         try ip("netns", "add", name)
         defer { _ = try? ip("netns", "del", name) }
@@ -36,28 +42,38 @@ final class NamespaceKernelTests: XCTestCase {
         XCTAssertEqual(try h.links().map(\.name), ["lo"])
     }
 
+    /// Needs no privilege and no sandbox (it only opens a path under /run/netns), so it runs
+    /// everywhere; BadInputTests proves the same through vethctl as uid 65534.
     func testOpeningAnUnknownNamespaceIsNotFound() throws {
-        XCTAssertThrowsError(try NetworkNamespace.open(NamespaceName("vk-none-\(uniqueSuffix())"))) { e in
-            XCTAssertTrue(e is NotFound, "\(e)")
+        let name = "vk-none-\(uniqueSuffix())"
+        XCTAssertThrowsError(try NetworkNamespace.open(NamespaceName(name))) { e in
+            XCTAssertTrue(e is NotFound, "\(type(of: e)): \(e)")
+            XCTAssertTrue("\(e)".contains(name), "\(e) does not name \(name)")
         }
+        XCTAssertFalse(NetworkNamespace.exists(try NamespaceName(name)))
     }
 
     func testSysctlIsWrittenInsideTheNamespaceOnly() throws {
+        try requireKernel()
         let name = try NamespaceName("vk-sys-\(uniqueSuffix())")
         let ns = try NetworkNamespace.create(name)
-        defer { try? NetworkNamespace.delete(name) }
+        cleanUp(name)
         let outside = try Sysctl.read("net.ipv4.ip_forward")
         try ns.setSysctl("net.ipv4.ip_forward", outside == "1" ? "0" : "1")
         XCTAssertEqual(try ns.run { try Sysctl.read("net.ipv4.ip_forward") }, outside == "1" ? "0" : "1")
         XCTAssertEqual(try Sysctl.read("net.ipv4.ip_forward"), outside)
-        XCTAssertThrowsError(try Sysctl.path(of: "net/../../etc/passwd"))
+        XCTAssertThrowsError(try Sysctl.path(of: "net/../../etc/passwd")) { e in
+            XCTAssertTrue(e is InvalidInput, "\(type(of: e)): \(e)")
+            XCTAssertTrue("\(e)".contains("net/../../etc/passwd"), "\(e)")
+        }
     }
 
     func testThreadNamespaceIsUntouchedByHandles() throws {
+        try requireKernel()
         let name = try NamespaceName("vk-th-\(uniqueSuffix())")
         let before = currentNamespaceInode()
         let ns = try NetworkNamespace.create(name)
-        defer { try? NetworkNamespace.delete(name) }
+        cleanUp(name)
         let h = try NetHandle(namespace: ns)
         try h.addLink(.bridge(InterfaceName("dx")))
         XCTAssertEqual(currentNamespaceInode(), before)

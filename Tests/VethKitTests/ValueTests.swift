@@ -14,7 +14,7 @@ final class ValueTests: XCTestCase {
             }
         }
         // 15 bytes counted in UTF-8, not characters.
-        XCTAssertThrowsError(try InterfaceName("ééééééééé"))
+        XCTAssertThrowsError(try InterfaceName("ééééééééé")) { XCTAssertTrue("\($0)".contains("longer than 15 bytes"), "\($0)") }
     }
 
     func testNamespaceNames() {
@@ -22,7 +22,7 @@ final class ValueTests: XCTestCase {
         XCTAssertNoThrow(try NamespaceName(String(repeating: "a", count: 255)))
         for bad in ["", ".", "..", "a/b", "../x", "a\0", String(repeating: "a", count: 256)] {
             XCTAssertThrowsError(try NamespaceName(bad), bad) { e in
-                XCTAssertTrue("\(e)".hasPrefix("invalid namespace name"))
+                XCTAssertTrue("\(e)".hasPrefix("invalid namespace name"), "\(bad.debugDescription): \(e)")
             }
         }
     }
@@ -63,10 +63,22 @@ final class ValueTests: XCTestCase {
 
     func testMACAddresses() throws {
         XCTAssertEqual(try MACAddress("02:00:00:00:00:0A").description, "02:00:00:00:00:0a")
-        for bad in ["02:00:00:00:00", "02:00:00:00:00:00:01", "zz:00:00:00:00:00", "01:00:5e:00:00:01", "0200.0000.0001"] {
-            XCTAssertThrowsError(try MACAddress(bad), bad)
+        for (bad, why) in [("02:00:00:00:00", "six hex bytes"), ("02:00:00:00:00:00:01", "six hex bytes"),
+                           ("zz:00:00:00:00:00", "six hex bytes"), ("01:00:5e:00:00:01", "multicast"),
+                           ("0200.0000.0001", "six hex bytes"), ("002:00:00:00:00:00", "six hex bytes")] {
+            XCTAssertThrowsError(try MACAddress(bad), bad) { e in
+                let i = e as? InvalidInput
+                XCTAssertEqual(i?.what, "MAC address", "\(bad): \(type(of: e)) \(e)")
+                XCTAssertEqual(i?.value, bad)
+                XCTAssertTrue("\(e)".hasPrefix("invalid MAC address \"\(bad)\""), "\(e)")
+                XCTAssertTrue("\(e)".contains(why), "\(bad): \(e) does not say \(why)")
+            }
         }
-        let r = MACAddress.random()
-        XCTAssertEqual(r.bytes[0] & 0x03, 0x02)  // locally administered unicast
+        XCTAssertEqual(try MACAddress("02-00-00-00-00-0b").description, "02:00:00:00:00:0b")
+        for _ in 0..<64 {
+            let r = MACAddress.random()
+            XCTAssertEqual(r.bytes.count, 6)
+            XCTAssertEqual(r.bytes[0] & 0x03, 0x02, "\(r) is not locally administered unicast")
+        }
     }
 }

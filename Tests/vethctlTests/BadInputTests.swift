@@ -6,73 +6,106 @@ import XCTest
 final class BadInputTests: XCTestCase {
     let v = Vethctl()
 
-    /// What exists in this namespace and under /run/netns (names, addresses, routes: not states,
-    /// which other tests' asynchronous teardown may still be changing), to prove nothing was created.
+    /// Every refusal: the arguments and a piece of the one-line message that must name the input.
+    /// None needs the kernel: each is refused before any syscall.
+    static let refusals: [(args: [String], mentions: String)] = [
+        (["link", "add", "averyveryverylongname", "--peer", "x"], "averyveryverylongname"),
+        (["link", "add", "", "--peer", "x"], "empty"),
+        (["link", "add", "a/b", "--peer", "x"], "a/b"),
+        (["link", "add", "a b", "--peer", "x"], "a b"),
+        (["link", "add", "..", "--peer", "x"], ".."),
+        (["link", "add", "okname", "--peer", "bad/peer"], "bad/peer"),
+        (["link", "add", "okname"], "--peer"),
+        (["link", "add", "okname", "--peer", "okpeer", "--mtu", "10"], "10"),
+        (["link", "add", "okname", "--peer", "okpeer", "--address", "zz:zz"], "zz:zz"),
+        (["link", "add", "okname", "--peer", "okpeer", "--peer-netns", "a/b"], "a/b"),
+        (["link", "add", "okname", "--peer", "okpeer", "--peer-netns", "nosuchns"], "nosuchns"),
+        (["netns", "add", "a/b"], "a/b"),
+        (["netns", "add", ".."], ".."),
+        (["netns", "add", String(repeating: "n", count: 256)], "255"),
+        (["-n", "nosuchns", "link", "show"], "nosuchns"),
+        (["-n", "../etc", "link", "show"], "../etc"),
+        (["addr", "add", "192.168.1.300/24", "--dev", "lo"], "192.168.1.300/24"),
+        (["addr", "add", "192.168.1.3", "--dev", "lo"], "192.168.1.3"),
+        (["addr", "add", "10.0.0.1/40", "--dev", "lo"], "10.0.0.1/40"),
+        (["route", "add", "10.0.0.0/8", "--via", "fe80::1"], "fe80::1"),
+        (["route", "add", "fd00::/64", "--via", "10.0.0.1"], "10.0.0.1"),
+        (["route", "add", "10.0.0.0/33", "--via", "10.0.0.1"], "10.0.0.0/33"),
+        (["route", "add", "default", "--via", "notanip"], "notanip"),
+        (["link", "set", "lo", "--up", "--down"], "--up"),
+        (["link", "frobnicate"], "frobnicate"),
+    ]
+
+    /// Names a refused command above would create if it ran anyway.
+    static let watchedLinks: Set<String> = ["averyveryverylon", "averyveryverylongname", "a b", "okname", "okpeer", "x", "a/b"]
+
+    /// What this test could have created (not everything in the sandbox: other tests' host veths
+    /// may still be vanishing after their namespaces were deleted): the watched link names, any
+    /// namespace, the addresses on lo and the routes to the refused destinations.
     func snapshot() throws -> [String] {
-        let links = try ipJSON("link", "show").map { "link \($0["ifname"] ?? "")" }
-        let addrs = try ipJSON("addr", "show").flatMap { l in
-            ((l["addr_info"] as? [[String: Any]]) ?? []).map { "addr \(l["ifname"] ?? "") \($0["local"] ?? "")/\($0["prefixlen"] ?? "")" }
+        let links = try ipJSON("link", "show").compactMap { $0["ifname"] as? String }.filter(Self.watchedLinks.contains).map { "link \($0)" }
+        let addrs = try ipJSON("addr", "show", "dev", "lo").flatMap { l in
+            ((l["addr_info"] as? [[String: Any]]) ?? []).map { "addr lo \($0["local"] ?? "")/\($0["prefixlen"] ?? "")" }
         }
-        let routes = try ipJSON("route", "show").map { "route \($0["dst"] ?? "") \($0["gateway"] ?? "")" }
+        let routes = try (ipJSON("route", "show") + ipJSON("-6", "route", "show"))
+            .filter { ["10.0.0.0/8", "fd00::/64", "default"].contains($0["dst"] as? String ?? "") }
+            .map { "route \($0["dst"] ?? "") \($0["gateway"] ?? "")" }
         let spaces = try ipJSON("netns", "list").map { "netns \($0["name"] ?? "")" }
         return (links + addrs + routes + spaces).sorted()
     }
 
-    func assertRefused(_ args: [String], mentions: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let before = try snapshot()
-        let r = try v.run(args)
-        XCTAssertEqual(r.status, 2, "vethctl \(args.joined(separator: " ")) → \(r.status): \(r.stderr)", file: file, line: line)
-        XCTAssertTrue(r.stderr.contains(mentions), "message \"\(r.stderr)\" does not name \"\(mentions)\"", file: file, line: line)
-        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "more than one line: \(r.stderr)", file: file, line: line)
-        XCTAssertEqual(try snapshot(), before, "something was created", file: file, line: line)
+    func assertRefusal(_ r: ProcessResult, _ args: [String], mentions: String, file: StaticString = #filePath, line: UInt = #line) {
+        let cmd = "vethctl \(args.joined(separator: " "))"
+        XCTAssertEqual(r.status, 2, "\(cmd) → \(r.status): \(r.stderr)", file: file, line: line)
+        XCTAssertTrue(r.stderr.contains(mentions), "\(cmd): message \"\(r.stderr)\" does not name \"\(mentions)\"", file: file, line: line)
+        XCTAssertFalse(r.stderr.contains("EPERM"), "\(cmd) tried a syscall before refusing: \(r.stderr)", file: file, line: line)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(cmd): more than one line: \(r.stderr)", file: file, line: line)
+        XCTAssertEqual(r.stdout, "", "\(cmd) printed on stdout: \(r.stdout)", file: file, line: line)
     }
 
-    func testEveryBadInputIsRefusedBeforeAnySyscall() throws {
+    /// As root in the sandbox: refused, and nothing was created.
+    func testEveryBadInputIsRefusedAndNothingIsCreated() throws {
         try requireKernel()
-        try assertRefused(["link", "add", "averyveryverylongname", "--peer", "x"], mentions: "averyveryverylongname")
-        try assertRefused(["link", "add", "", "--peer", "x"], mentions: "empty")
-        try assertRefused(["link", "add", "a/b", "--peer", "x"], mentions: "a/b")
-        try assertRefused(["link", "add", "a b", "--peer", "x"], mentions: "a b")
-        try assertRefused(["link", "add", "..", "--peer", "x"], mentions: "..")
-        try assertRefused(["link", "add", "okname", "--peer", "bad/peer"], mentions: "bad/peer")
-        try assertRefused(["link", "add", "okname"], mentions: "--peer")
-        try assertRefused(["link", "add", "okname", "--peer", "okpeer", "--mtu", "10"], mentions: "10")
-        try assertRefused(["link", "add", "okname", "--peer", "okpeer", "--address", "zz:zz"], mentions: "zz:zz")
-        try assertRefused(["link", "add", "okname", "--peer", "okpeer", "--peer-netns", "a/b"], mentions: "a/b")
-        try assertRefused(["link", "add", "okname", "--peer", "okpeer", "--peer-netns", "nosuchns"], mentions: "nosuchns")
-        try assertRefused(["netns", "add", "a/b"], mentions: "a/b")
-        try assertRefused(["netns", "add", ".."], mentions: "..")
-        try assertRefused(["netns", "add", String(repeating: "n", count: 256)], mentions: "255")
-        try assertRefused(["-n", "nosuchns", "link", "show"], mentions: "nosuchns")
-        try assertRefused(["-n", "../etc", "link", "show"], mentions: "../etc")
-        try assertRefused(["addr", "add", "192.168.1.300/24", "--dev", "lo"], mentions: "192.168.1.300/24")
-        try assertRefused(["addr", "add", "192.168.1.3", "--dev", "lo"], mentions: "192.168.1.3")
-        try assertRefused(["addr", "add", "10.0.0.1/40", "--dev", "lo"], mentions: "10.0.0.1/40")
-        try assertRefused(["route", "add", "10.0.0.0/8", "--via", "fe80::1"], mentions: "fe80::1")
-        try assertRefused(["route", "add", "fd00::/64", "--via", "10.0.0.1"], mentions: "10.0.0.1")
-        try assertRefused(["route", "add", "10.0.0.0/33", "--via", "10.0.0.1"], mentions: "10.0.0.0/33")
-        try assertRefused(["route", "add", "default", "--via", "notanip"], mentions: "notanip")
-        try assertRefused(["link", "set", "lo", "--up", "--down"], mentions: "--up")
-        try assertRefused(["link", "frobnicate"], mentions: "frobnicate")
+        for (args, mentions) in Self.refusals {
+            let before = try snapshot()
+            assertRefusal(try v.run(args), args, mentions: mentions)
+            XCTAssertEqual(try snapshot(), before, "vethctl \(args.joined(separator: " ")) created something")
+        }
+    }
+
+    /// Without privilege (as root: uid/gid 65534 through setpriv, so any syscall needing
+    /// privilege fails with EPERM; otherwise as the user running the suite): the same refusals,
+    /// the same messages. Runs everywhere: the proof that each is checked before any syscall.
+    func testEveryBadInputIsRefusedWithoutPrivilege() throws {
+        for (args, mentions) in Self.refusals {
+            assertRefusal(try runUnprivileged(v.path, args), args, mentions: mentions)
+        }
+        // The control: a valid request without privilege does reach the kernel, and is refused
+        // there (exit 1, EPERM): so exit 2 above really means "before any syscall".
+        if getuid() == 0 {
+            let r = try runUnprivileged(v.path, ["link", "add", "vkunpriv0", "--type", "bridge"])
+            XCTAssertEqual(r.status, 1, r.stderr)
+            XCTAssertTrue(r.stderr.contains("EPERM"), r.stderr)
+        }
     }
 
     func testKernelRefusalExitsOneWithErrnoName() throws {
         try requireKernel()
         let r = try v.run(["link", "del", "nosuchlink0"])
-        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("nosuchlink0"), r.stderr)
         let e = try v.run(["link", "add", "lo", "--type", "bridge"])
-        XCTAssertEqual(e.status, 1)
+        XCTAssertEqual(e.status, 1, e.stderr)
         XCTAssertEqual(e.stderr, "vethctl: link add lo: File exists (EEXIST)\n")
     }
 
     func testUsageWithoutRootOrSandboxNeedsNoKernel() throws {
         // Validation happens before any syscall, so it works (and fails the same way) anywhere.
-        let r = try v.run(["link", "add", "averyveryverylongname", "--peer", "x"])
-        XCTAssertEqual(r.status, 2)
+        let r = try runUnprivileged(v.path, ["link", "add", "averyveryverylongname", "--peer", "x"])
+        XCTAssertEqual(r.status, 2, r.stderr)
         XCTAssertEqual(r.stderr, "vethctl: invalid interface name \"averyveryverylongname\": longer than 15 bytes\n")
-        let version = try v.run(["--version"])
-        XCTAssertEqual(version.status, 0)
-        XCTAssertFalse(version.stdout.isEmpty)
+        let version = try runUnprivileged(v.path, ["--version"])
+        XCTAssertEqual(version.status, 0, version.stderr)
+        XCTAssertFalse(version.stdout.isEmpty, "--version printed nothing")
     }
 }

@@ -5,10 +5,27 @@ import XCTest
 final class BatchTests: XCTestCase {
     let v = Vethctl()
 
+    /// Deletes the links and namespaces when the test ends, whether it passed or not.
+    func cleanUp(links: [String] = [], namespaces: [String] = []) {
+        addTeardownBlock { [v] in
+            for l in links { _ = try? v.run(["link", "del", l]) }
+            for n in namespaces { _ = try? v.run(["netns", "del", n]) }
+        }
+    }
+
+    /// Writes `text` to a temporary batch file, removed when the test ends.
+    func batchFile(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "vethkit-batch-\(uniqueSuffix()).batch"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
     func testBatchRunsEveryLineInOneProcess() throws {
         try requireKernel()
         let s = uniqueSuffix()
         let ns = "b-\(s)"
+        cleanUp(links: ["ba\(s)"], namespaces: [ns])
         let script = """
             # the seed, as a batch
             netns add \(ns)
@@ -20,41 +37,82 @@ final class BatchTests: XCTestCase {
             """
         let r = try v.run(["--batch", "-"], input: script)
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(try ipJSON("-n", ns, "addr", "show", "dev", "bb\(s)").first?["operstate"] as? String, "UP")
+        let inside = try XCTUnwrap(ipJSON("-n", ns, "addr", "show", "dev", "bb\(s)").first, "bb\(s) missing in \(ns)")
+        XCTAssertEqual(inside["operstate"] as? String, "UP", "\(inside)")
+        let addrs = (inside["addr_info"] as? [[String: Any]] ?? []).filter { $0["family"] as? String == "inet" }.map { "\($0["local"] ?? "")/\($0["prefixlen"] ?? "")" }
+        XCTAssertEqual(addrs, ["10.1.0.2/24"])
+        XCTAssertEqual(try ipJSON("link", "show", "ba\(s)").first?["ifname"] as? String, "ba\(s)")
         try v.ok("netns", "del", ns)
+    }
+
+    /// The README's form: `vethctl --batch FILE`, errors prefixed `FILE:LINE:`.
+    func testBatchFromAFileNamesFileAndLine() throws {
+        try requireKernel()
+        let s = uniqueSuffix()
+        cleanUp(links: ["f\(s)"])
+        let good = try batchFile("link add f\(s) --type bridge\nlink set f\(s) --mtu 1400 --up\n")
+        let r = try v.run(["--batch", good])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try ipJSON("link", "show", "f\(s)").first?["mtu"] as? Int, 1400)
+        // A kernel refusal on line 2 of a file: FILE:2:, exit 1.
+        let refused = try batchFile("link set f\(s) --down\nlink add f\(s) --type bridge\n")
+        let k = try v.run(["--batch", refused])
+        XCTAssertEqual(k.status, 1, k.stderr)
+        XCTAssertEqual(k.stderr, "vethctl: \(refused):2: link add f\(s): File exists (EEXIST)\nvethctl: 1 line failed\n")
+        // A missing file: one message naming it.
+        let missing = try v.run(["--batch", "/nonexistent/vk-\(s).batch"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("/nonexistent/vk-\(s).batch"), missing.stderr)
     }
 
     func testParseErrorsNameTheirLineAndNothingRuns() throws {
         try requireKernel()
         let s = uniqueSuffix()
+        cleanUp(links: ["x\(s)"], namespaces: ["ok-\(s)"])
         let script = """
             netns add ok-\(s)
             link add x\(s) --peer y\(s)
             addr add 10.0.0.1/99 --dev x\(s)
             """
         let r = try v.run(["--batch", "-"], input: script)
-        XCTAssertEqual(r.status, 2)
+        XCTAssertEqual(r.status, 2, r.stderr)
         XCTAssertTrue(r.stderr.contains("-:3:"), r.stderr)
         XCTAssertTrue(r.stderr.contains("10.0.0.1/99"), r.stderr)
         XCTAssertFalse(try ip("netns", "list").contains("ok-\(s)"), "line 1 ran although line 3 was bad")
+        XCTAssertTrue(try ipJSON("link", "show").allSatisfy { $0["ifname"] as? String != "x\(s)" }, "line 2 ran although line 3 was bad")
+    }
+
+    /// The same without privilege (uid 65534 as root): line 1 would fail with EPERM if it ran,
+    /// so exit 2 with the line-3 error proves every line is checked before the first runs.
+    func testParseErrorsNameTheirLineWithoutPrivilege() throws {
+        let file = try batchFile("netns add unpriv-ns\nlink add ux0 --peer uy0\naddr add 10.0.0.1/99 --dev ux0\nlink add ''\n")
+        let r = try runUnprivileged(v.path, ["--batch", file])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertFalse(r.stderr.contains("EPERM"), "a line ran: \(r.stderr)")
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 3, r.stderr)
+        XCTAssertTrue(lines.first?.hasPrefix("vethctl: \(file):3: ") == true && lines[0].contains("10.0.0.1/99"), r.stderr)
+        XCTAssertTrue(lines.count > 1 && lines[1].hasPrefix("vethctl: \(file):4: ") && lines[1].contains("empty"), r.stderr)
+        XCTAssertEqual(lines.last, "vethctl: 2 lines failed", r.stderr)
     }
 
     func testKernelErrorStopsUnlessForced() throws {
         try requireKernel()
         let s = uniqueSuffix()
+        cleanUp(links: ["k\(s)", "m\(s)"])
         let script = """
             link add k\(s) --type bridge
             link add k\(s) --type bridge
             link add m\(s) --type bridge
             """
         let r = try v.run(["--batch", "-"], input: script)
-        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("-:2: link add k\(s): File exists (EEXIST)"), r.stderr)
-        XCTAssertTrue(try ipJSON("link", "show").filter { $0["ifname"] as? String == "m\(s)" }.isEmpty)
+        XCTAssertTrue(try ipJSON("link", "show").filter { $0["ifname"] as? String == "m\(s)" }.isEmpty, "line 3 ran after line 2 failed")
         try v.ok("link", "del", "k\(s)")
         let forced = try v.run(["--batch", "-", "--force"], input: script)
-        XCTAssertEqual(forced.status, 1)
-        XCTAssertFalse(try ipJSON("link", "show").filter { $0["ifname"] as? String == "m\(s)" }.isEmpty)
+        XCTAssertEqual(forced.status, 1, forced.stderr)
+        XCTAssertFalse(try ipJSON("link", "show").filter { $0["ifname"] as? String == "m\(s)" }.isEmpty, "--force did not run line 3")
         try v.ok("link", "del", "k\(s)")
         try v.ok("link", "del", "m\(s)")
     }
@@ -62,6 +120,7 @@ final class BatchTests: XCTestCase {
     func testQuotesEscapesCommentsAndUTF8() throws {
         try requireKernel()
         let s = uniqueSuffix()
+        cleanUp(links: ["q\(s)"])
         let script = """
             link add q\(s) --type bridge   # a comment after a command
             link set q\(s) --alias "côté \\"gauche\\" #1"
@@ -74,7 +133,7 @@ final class BatchTests: XCTestCase {
         XCTAssertEqual(j["mtu"] as? Int, 1400)
         try v.ok("link", "del", "q\(s)")
         let bad = try v.run(["--batch", "-"], input: "link add 'unterminated --type bridge\n")
-        XCTAssertEqual(bad.status, 2)
+        XCTAssertEqual(bad.status, 2, bad.stderr)
         XCTAssertTrue(bad.stderr.contains("-:1: unterminated quote"), bad.stderr)
     }
 }

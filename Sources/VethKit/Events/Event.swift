@@ -26,7 +26,7 @@ public enum Event: Sendable {
 }
 
 /// A subscription to link, address and route events of one namespace. ``next()`` blocks until the
-/// kernel announces something.
+/// kernel announces something; ``next(timeout:)`` gives up after a deadline.
 public final class EventMonitor: Sendable {
     private let socket: NetlinkSocket
 
@@ -44,5 +44,27 @@ public final class EventMonitor: Sendable {
     /// The next batch of events (one datagram's worth).
     public func next() throws -> [Event] {
         try socket.receiveMessages().compactMap { try Event(message: $0) }
+    }
+
+    /// The next batch of events, waiting at most `timeout` seconds for the kernel to announce
+    /// something: nil when nothing arrived in time (an empty array is a datagram holding only
+    /// messages VethKit does not follow). For waits that must not hang, such as tests.
+    public func next(timeout: Double) throws -> [Event]? {
+        guard try waitReadable(timeout: timeout) else { return nil }
+        return try next()
+    }
+
+    /// Polls the socket until it is readable (true) or `timeout` seconds pass (false).
+    private func waitReadable(timeout: Double) throws -> Bool {
+        let deadline = monotonicSeconds() + max(0, timeout)
+        while true {
+            var fds = pollfd(fd: socket.fileDescriptor, events: Int16(POLLIN), revents: 0)
+            let left = deadline - monotonicSeconds()
+            let n = poll(&fds, 1, Int32((max(0, min(left, 3600)) * 1000).rounded(.up)))
+            if n > 0 { return true }
+            if n == 0 { if monotonicSeconds() >= deadline { return false } else { continue } }
+            if errno == EINTR { continue }
+            throw SystemCallError("poll(netlink events)")
+        }
     }
 }

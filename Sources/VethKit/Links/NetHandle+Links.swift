@@ -94,10 +94,7 @@ extension NetHandle {
     /// Deletes the link called `name` (for a veth, both ends go).
     public func deleteLink(named name: String) throws {
         try InterfaceName.validate(name)
-        var m = MessageWriter(type: UInt16(RTM_DELLINK))
-        m.append(header: ifinfomsg())
-        m.attribute(UInt16(IFLA_IFNAME), string: name)
-        do { try socket.request(m) } catch let e as KernelError where e.errno == .noSuchDevice {
+        do { try socket.request(Self.deleteNamedRequest(name)) } catch let e as KernelError where e.errno == .noSuchDevice {
             throw NotFound.link(name, in: placeName)
         }
     }
@@ -115,10 +112,23 @@ extension NetHandle {
     /// grace period for all of them instead of one per link. No link in the group is not an error.
     public func deleteLinks(group: UInt32) throws {
         guard group != 0 else { throw InvalidInput("link group", "0", "the default group cannot be deleted in bulk") }
+        do { try socket.request(Self.deleteGroupRequest(group)) } catch let e as KernelError where e.errno == .noSuchDevice {}
+    }
+
+    /// The request ``deleteLinks(group:)`` sends: RTM_DELLINK, ifindex 0, IFLA_GROUP.
+    static func deleteGroupRequest(_ group: UInt32) -> MessageWriter {
         var m = MessageWriter(type: UInt16(RTM_DELLINK))
         m.append(header: ifinfomsg())
         m.attribute(UInt16(IFLA_GROUP), uint32: group)
-        do { try socket.request(m) } catch let e as KernelError where e.errno == .noSuchDevice {}
+        return m
+    }
+
+    /// The request ``deleteLink(named:)`` sends: RTM_DELLINK, ifindex 0, IFLA_IFNAME.
+    static func deleteNamedRequest(_ name: String) -> MessageWriter {
+        var m = MessageWriter(type: UInt16(RTM_DELLINK))
+        m.append(header: ifinfomsg())
+        m.attribute(UInt16(IFLA_IFNAME), string: name)
+        return m
     }
 
     static func getLinkRequest() -> MessageWriter {

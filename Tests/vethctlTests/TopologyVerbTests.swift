@@ -1,0 +1,260 @@
+import Foundation
+import VethKitTestSupport
+import XCTest
+
+/// The topology verbs through vethctl, as a user types them: vethctl hands them to vethkit-topo
+/// (installed beside it), and every verb's exit status and summary line is the documented one
+/// (docs/topology.md: plan 1 on conflicts, 2 on schema errors; check 1 on a failed probe).
+/// Kernel tests use topologies of their own (unique names, a bridge and two namespaces).
+final class TopologyVerbTests: XCTestCase {
+    let v = Vethctl()
+    let engine = productPath("vethkit-topo")
+
+    /// A temporary file holding `text`, removed when the test ends.
+    func file(_ text: String, ext: String = "yaml") throws -> String {
+        let path = NSTemporaryDirectory() + "vethkit-topo-\(uniqueSuffix()).\(ext)"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    /// Asserts `text` matches the regular expression `pattern` (whole string).
+    func assertMatches(_ text: String, _ pattern: String, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
+        let ok = text.range(of: "^" + pattern + "$", options: .regularExpression) != nil
+        XCTAssertTrue(ok, "\"\(text)\" does not match /\(pattern)/ \(message)", file: file, line: line)
+    }
+
+    func lastLine(_ s: String) -> String { s.split(separator: "\n").last.map(String.init) ?? "" }
+
+    /// A small topology `name`: a host bridge b<s> (10.66.0.1/24) and namespaces a and b, each
+    /// joined to it by a veth (host ends h<s>a, h<s>b), with checks from each side.
+    struct Star {
+        let s = uniqueSuffix()
+        var name: String { "vt\(s)" }
+        var bridge: String { "b\(s)" }
+        func hostEnd(_ node: String) -> String { "h\(s)\(node)" }
+        func namespace(_ node: String) -> String { "\(name)-\(node)" }
+        var yaml: String {
+            """
+            name: \(name)
+            nodes:
+              host:
+                bridges:
+                  \(bridge): {addresses: [10.66.0.1/24]}
+              a:
+                routes: [{to: default, via: 10.66.0.1}]
+              b:
+                routes: [{to: default, via: 10.66.0.1}]
+            links:
+              - endpoints: [{node: a, name: eth0, addresses: [10.66.0.2/24]}, {node: host, name: \(hostEnd("a")), master: \(bridge)}]
+              - endpoints: [{node: b, name: eth0, addresses: [10.66.0.3/24]}, {node: host, name: \(hostEnd("b")), master: \(bridge)}]
+            checks:
+              - {from: a, to: 10.66.0.1}
+              - {from: b, to: 10.66.0.1}
+              - {from: a, to: 10.66.0.3}
+            """
+        }
+    }
+
+    /// Brings nothing up; on teardown removes whatever of `t` exists (passed or failed) and waits
+    /// for the host ends to vanish.
+    func cleanUp(_ t: Star) {
+        addTeardownBlock { [v] in
+            _ = try? v.run(["down", t.name])
+            for n in ["a", "b"] { _ = try? runProcess("/usr/sbin/ip", ["netns", "del", t.namespace(n)]) }
+            for l in [t.bridge, t.hostEnd("a"), t.hostEnd("b")] { _ = try? runProcess("/usr/sbin/ip", ["link", "del", l]) }
+            try? waitUntilLinksGone([t.hostEnd("a"), t.hostEnd("b")])
+        }
+    }
+
+    // MARK: no kernel needed
+
+    func testHandOffToTheEngineGivesTheSameOutputAndStatus() throws {
+        for args in [["gen", "star", "3", "--name", "x"], ["gen", "chain", "4"], ["gen", "pairs", "2"], ["gen", "pairs-ns", "2"],
+                     ["gen", "bogus", "2"], ["gen", "star"], ["graph", "/nonexistent/vk.yaml"]] {
+            let mine = try runUnprivileged(v.path, args), theirs = try runUnprivileged(engine, args)
+            XCTAssertEqual(mine.status, theirs.status, "vethctl \(args) → \(mine.status), vethkit-topo → \(theirs.status)")
+            XCTAssertEqual(mine.stdout, theirs.stdout, "vethctl \(args)")
+            XCTAssertEqual(mine.stderr, theirs.stderr, "vethctl \(args)")
+        }
+        XCTAssertEqual(try v.run(["gen", "bogus", "2"]).status, 2)
+        XCTAssertEqual(try v.run(["gen", "chain", "1"]).status, 2, "chain needs 2 nodes")
+    }
+
+    func testMissingEngineIsOneClearError() throws {
+        // vethctl alone in a directory: the hand-off fails with a message naming the engine.
+        let dir = NSTemporaryDirectory() + "vethkit-lone-\(uniqueSuffix())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: v.path, toPath: dir + "/vethctl")
+        let r = try runProcess(dir + "/vethctl", ["gen", "star", "2"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(r.stdout, "")
+        XCTAssertTrue(r.stderr.contains(dir + "/vethkit-topo") && r.stderr.contains("topology engine"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+    }
+
+    func testSchemaErrorsExitTwoWithFileLineColumn() throws {
+        let bad = try file("name: bad\nnodes:\n  host: {bogus: 1}\n  n1:\n    routes: [{to: 10.0.0.0/40, via: 10.0.0.1}]\n")
+        for verb in ["plan", "up", "check", "graph", "show", "down"] {
+            let r = try runUnprivileged(v.path, [verb, bad])
+            XCTAssertEqual(r.status, 2, "\(verb): \(r.stderr)")
+            XCTAssertEqual(r.stdout, "", "\(verb) printed on stdout")
+            XCTAssertTrue(r.stderr.contains("vethctl: \(bad):3:10: unknown key \"bogus\""), "\(verb): \(r.stderr)")
+            XCTAssertFalse(r.stderr.contains("EPERM"), "\(verb) reached the kernel with a bad file: \(r.stderr)")
+        }
+        let usage = try v.run(["plan"])
+        XCTAssertEqual(usage.status, 2, usage.stderr)
+        let format = try v.run(["graph", bad, "--format", "png"])
+        XCTAssertEqual(format.status, 2, format.stderr)
+    }
+
+    // MARK: kernel (sandbox)
+
+    /// `gen` of every kind writes a file that `plan` accepts (exit 0, every line a `+`, the counts).
+    func testGenOfEveryKindIsAcceptedByPlan() throws {
+        try requireKernel()
+        for (kind, n) in [("star", 3), ("chain", 3), ("pairs", 2), ("pairs-ns", 2)] {
+            let name = "g\(uniqueSuffix())"
+            let g = try v.run(["gen", kind, String(n), "--name", name])
+            XCTAssertEqual(g.status, 0, "gen \(kind): \(g.stderr)")
+            XCTAssertTrue(g.stdout.contains("name: \(name)\n"), "gen \(kind) --name: \(g.stdout.prefix(200))")
+            let path = try file(g.stdout)
+            let p = try v.run(["plan", path])
+            XCTAssertEqual(p.status, 0, "plan of gen \(kind): \(p.stderr)")
+            let lines = p.stdout.split(separator: "\n").map(String.init)
+            XCTAssertTrue(lines.dropLast().allSatisfy { $0.hasPrefix("+ ") }, "gen \(kind): \(p.stdout)")
+            assertMatches(lines.last ?? "", "\(name): [0-9]+ to create, 0 to change, 0 to remove", "gen \(kind)")
+            XCTAssertGreaterThan(lines.count, n, "gen \(kind) plans too little: \(p.stdout)")
+        }
+    }
+
+    func testUpCheckShowDownThroughVethctl() throws {
+        try requireKernel()
+        let t = Star()
+        cleanUp(t)
+        let path = try file(t.yaml)
+        let plan = try v.run(["plan", path])
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        assertMatches(lastLine(plan.stdout), "\(t.name): 10 to create, 0 to change, 0 to remove")
+        let up = try v.run(["up", path])
+        XCTAssertEqual(up.status, 0, up.stderr)
+        assertMatches(lastLine(up.stdout), "\(t.name): 10 created, 0 changed, 0 removed in [0-9.]+ s \\(2 namespaces, 2 veth pairs new\\)")
+        XCTAssertEqual(up.stdout.split(separator: "\n").count, 11, "the plan's 10 lines and the summary: \(up.stdout)")
+        let quiet = try v.run(["up", path, "-q"])
+        XCTAssertEqual(quiet.status, 0, quiet.stderr)
+        XCTAssertEqual(quiet.stdout, "\(t.name): no changes\n")
+        XCTAssertEqual(try v.run(["plan", path]).stdout, "\(t.name): no changes\n")
+        // check: all reachable, exit 0, the summary line.
+        let check = try v.run(["check", path])
+        XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
+        // The file's 3 claims and the default ones (the host reaches each leaf): 5 probes.
+        assertMatches(lastLine(check.stdout), "\(t.name): 5/5 reachable in [0-9.]+ s")
+        XCTAssertEqual(check.stdout.split(separator: "\n").first.map(String.init)?.split(separator: " ").map(String.init),
+                       ["FROM", "TO", "RESULT", "RTT", "WHY"])
+        // show, by name and by file: in sync.
+        let show = try v.run(["show", t.name])
+        XCTAssertEqual(show.status, 0, show.stderr)
+        XCTAssertTrue(show.stdout.hasPrefix("\(t.name): live state\n"), show.stdout)
+        XCTAssertTrue(show.stdout.contains("node a (namespace \(t.namespace("a")))"), show.stdout)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(v.run(["show", path, "--json"]).stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(json["in_sync"] as? Bool, true, "\(json)")
+        // list: the topology, with its namespaces and host links.
+        let list = try parseJSONArray(v.run(["list", "--json"]).stdout)
+        let mine = try XCTUnwrap(list.first { $0["name"] as? String == t.name }, "\(list)")
+        XCTAssertEqual(mine["namespaces"] as? Int, 2)
+        XCTAssertEqual(mine["host_links"] as? Int, 3)
+        // down: the summary, and nothing left.
+        let down = try v.run(["down", t.name])
+        XCTAssertEqual(down.status, 0, down.stderr)
+        assertMatches(lastLine(down.stdout), "\(t.name): removed 2 namespaces and 3 host links in [0-9.]+ s")
+        XCTAssertFalse(try ip("netns", "list").contains(t.name), "namespaces left after down")
+        try waitUntilLinksGone([t.bridge, t.hostEnd("a"), t.hostEnd("b")])
+    }
+
+    /// `show FILE` marks what someone changed by hand with `ip`: text and JSON (`diff`, `in_sync`).
+    func testShowMarksHandMadeDifferences() throws {
+        try requireKernel()
+        let t = Star()
+        cleanUp(t)
+        let path = try file(t.yaml)
+        XCTAssertEqual(try v.run(["up", path, "-q"]).status, 0)
+        try ip("-n", t.namespace("b"), "addr", "add", "10.66.0.77/24", "dev", "eth0")
+        try ip("-n", t.namespace("a"), "link", "set", "eth0", "down")
+        let text = try v.run(["show", path])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.hasPrefix("\(t.name): differs from \(path) ("), text.stdout)
+        XCTAssertTrue(text.stdout.contains("- address 10.66.0.77/24 on b/eth0"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("~ link a/eth0: up"), text.stdout)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(v.run(["show", path, "--json"]).stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(json["in_sync"] as? Bool, false)
+        let nodes = try XCTUnwrap(json["nodes"] as? [[String: Any]])
+        func diffs(_ node: String) throws -> (node: [String], eth0: [String]) {
+            let n = try XCTUnwrap(nodes.first { $0["node"] as? String == node }, "node \(node)")
+            let ifs = try XCTUnwrap(n["interfaces"] as? [[String: Any]])
+            let eth0 = try XCTUnwrap(ifs.first { $0["ifname"] as? String == "eth0" }, "\(node)/eth0")
+            return (n["diff"] as? [String] ?? [], eth0["diff"] as? [String] ?? [])
+        }
+        let a = try diffs("a"), b = try diffs("b")
+        XCTAssertTrue(b.eth0.contains("- address 10.66.0.77/24 on b/eth0"), "\(b)")
+        XCTAssertTrue(a.eth0.contains("~ link a/eth0: up"), "\(a)")
+        XCTAssertTrue(a.node.contains("~ link a/eth0: up"), "\(a)")
+        XCTAssertEqual(try XCTUnwrap(nodes.first { $0["node"] as? String == "host" })["diff"] as? [String], [])
+        // up converges it back: in sync again.
+        XCTAssertEqual(try v.run(["up", path, "-q"]).status, 0)
+        let again = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(v.run(["show", path, "--json"]).stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(again["in_sync"] as? Bool, true, "\(again)")
+    }
+
+    /// A link broken by hand: `check` exits 1 and its table names the failing rows, the others ok.
+    func testCheckFailsOnABrokenLink() throws {
+        try requireKernel()
+        let t = Star()
+        cleanUp(t)
+        let path = try file(t.yaml)
+        XCTAssertEqual(try v.run(["up", path, "-q"]).status, 0)
+        try ip("link", "set", t.hostEnd("b"), "down")
+        let r = try v.run(["check", path])
+        XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
+        let rows = r.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        func row(_ from: String, _ to: String) -> [String]? { rows.first { $0.count > 2 && $0[0] == from && $0[1] == to } }
+        XCTAssertEqual(row("a", "10.66.0.1")?[2], "ok", r.stdout)
+        XCTAssertEqual(row("host", "10.66.0.2")?[2], "ok", r.stdout)
+        XCTAssertEqual(row("b", "10.66.0.1")?[2], "FAIL", r.stdout)
+        XCTAssertEqual(row("a", "10.66.0.3")?[2], "FAIL", r.stdout)
+        XCTAssertEqual(row("host", "10.66.0.3")?[2], "FAIL", r.stdout)
+        assertMatches(lastLine(r.stdout), "\(t.name): 2/5 reachable in [0-9.]+ s")
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(v.run(["check", path, "--json"]).stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(json["passed"] as? Bool, false)
+        let probes = try XCTUnwrap(json["probes"] as? [[String: Any]])
+        XCTAssertEqual(probes.filter { $0["ok"] as? Bool == false }.count, 3, "\(probes)")
+        XCTAssertTrue(probes.filter { $0["ok"] as? Bool == false }.allSatisfy { !($0["error"] as? String ?? "").isEmpty }, "\(probes)")
+    }
+
+    /// A veth the user made by hand with the name of one of the file's host ends: `plan` shows
+    /// `!` and exits 1, `up` refuses (exit 1) and changes nothing, the user's veth included.
+    func testConflictsMakePlanAndUpExitOne() throws {
+        try requireKernel()
+        let t = Star()
+        cleanUp(t)
+        let user = "u\(t.s)"
+        try ip("link", "add", t.hostEnd("a"), "type", "veth", "peer", "name", user)
+        addTeardownBlock { _ = try? runProcess("/usr/sbin/ip", ["link", "del", user]) }
+        try ip("addr", "add", "172.16.99.1/24", "dev", t.hostEnd("a"))
+        func dump() throws -> String {
+            try runProcess("/usr/sbin/ip", ["-j", "-d", "addr", "show", "dev", t.hostEnd("a")]).stdout
+                + runProcess("/usr/sbin/ip", ["-j", "-d", "link", "show", "dev", user]).stdout
+        }
+        let before = try dump()
+        let path = try file(t.yaml)
+        let plan = try v.run(["plan", path])
+        XCTAssertEqual(plan.status, 1, plan.stdout + plan.stderr)
+        XCTAssertTrue(plan.stdout.split(separator: "\n").contains { $0.hasPrefix("! ") && $0.contains(t.hostEnd("a")) }, plan.stdout)
+        let up = try v.run(["up", path])
+        XCTAssertEqual(up.status, 1, up.stdout + up.stderr)
+        XCTAssertTrue(up.stderr.contains("refusing to start, nothing was changed"), up.stderr)
+        XCTAssertFalse(try ip("netns", "list").contains(t.name), "up created namespaces although it refused")
+        XCTAssertFalse(try hostLinkNames().contains(t.bridge), "up created the bridge although it refused")
+        XCTAssertEqual(try dump(), before, "the user's veth changed")
+    }
+}
