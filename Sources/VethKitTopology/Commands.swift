@@ -114,7 +114,7 @@ public enum TopologyCommands {
             var rows = [["NAME", "NAMESPACES", "HOST LINKS"]]
             rows += l.map { [$0.name, String($0.namespaces), String($0.hostLinks)] }
             let w = (0..<3).map { c in rows.map { $0[c].count }.max()! }
-            return Outcome(stdout: rows.map { r in r.enumerated().map { $1.padding(toLength: w[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces) }.joined(separator: "\n"))
+            return Outcome(stdout: rows.map { r in r.enumerated().map { $1.padding(toLength: w[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces) }.joined(separator: "\n").terminalEscaped(keepingNewlines: true))
         } catch { return failure("list", error) }
     }
 
