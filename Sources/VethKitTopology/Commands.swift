@@ -19,6 +19,8 @@ public enum TopologyCommands {
         @discardableResult
         public func emit() -> Int32 {
             if !stdout.isEmpty { FileHandle.standardOutput.write(Data((stdout.hasSuffix("\n") ? stdout : stdout + "\n").utf8)) }
+            // Messages may quote names from the kernel or a file: never a raw control character.
+            let stderr = self.stderr.terminalEscaped(keepingNewlines: true)
             if !stderr.isEmpty { FileHandle.standardError.write(Data((stderr.hasSuffix("\n") ? stderr : stderr + "\n").utf8)) }
             return status
         }
@@ -26,7 +28,7 @@ public enum TopologyCommands {
 
     static func failure(_ command: String, _ error: Error) -> Outcome {
         switch error {
-        case let e as SchemaErrors: return Outcome(stderr: e.errors.map { "vethctl: \($0)" }.joined(separator: "\n"), status: 2)
+        case let e as SchemaErrors: return Outcome(stderr: e.lines(prefix: "vethctl: ").joined(separator: "\n"), status: 2)
         case is InvalidInput: return Outcome(stderr: "vethctl: \(command): \(error)", status: 2)
         case let e as ApplyError: return Outcome(stderr: "vethctl: \(e)", status: 1)
         case let e as ConflictError: return Outcome(stderr: "vethctl: \(e)", status: 1)
@@ -53,7 +55,7 @@ public enum TopologyCommands {
             let r = try Applier.up(t, options: o)
             if progress { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }
             let lines = quiet || r.plan.isEmpty ? [] : r.plan.steps.map(r.plan.describe)
-            return Outcome(stdout: (lines + [r.summary]).joined(separator: "\n"))
+            return Outcome(stdout: (lines + [r.summary]).joined(separator: "\n").terminalEscaped(keepingNewlines: true))
         } catch { return failure("up \(file)", error) }
     }
 
@@ -63,7 +65,7 @@ public enum TopologyCommands {
         do {
             let t = try Topology.load(file)
             let p = Planner.plan(t, live: try LiveReader.read(t))
-            return Outcome(stdout: p.text, status: p.conflicts.isEmpty ? 0 : 1)
+            return Outcome(stdout: p.text.terminalEscaped(keepingNewlines: true), status: p.conflicts.isEmpty ? 0 : 1)
         } catch { return failure("plan \(file)", error) }
     }
 
@@ -82,7 +84,7 @@ public enum TopologyCommands {
     public static func show(_ fileOrName: String, json: Bool = false) -> Outcome {
         do {
             let r = isFile(fileOrName) ? try Shower.show(Topology.load(fileOrName)) : try Shower.show(name: fileOrName)
-            return Outcome(stdout: json ? r.json : r.text)
+            return Outcome(stdout: json ? r.json : r.text.terminalEscaped(keepingNewlines: true))
         } catch { return failure("show \(fileOrName)", error) }
     }
 
@@ -90,7 +92,7 @@ public enum TopologyCommands {
     public static func check(file: String, json: Bool = false, timeout: Double = 1) -> Outcome {
         do {
             let r = try Checker.run(Topology.load(file), timeout: timeout)
-            return Outcome(stdout: json ? r.json : r.table, status: r.passed ? 0 : 1)
+            return Outcome(stdout: json ? r.json : r.table.terminalEscaped(keepingNewlines: true), status: r.passed ? 0 : 1)
         } catch { return failure("check \(file)", error) }
     }
 
@@ -112,7 +114,7 @@ public enum TopologyCommands {
             var rows = [["NAME", "NAMESPACES", "HOST LINKS"]]
             rows += l.map { [$0.name, String($0.namespaces), String($0.hostLinks)] }
             let w = (0..<3).map { c in rows.map { $0[c].count }.max()! }
-            return Outcome(stdout: rows.map { r in r.enumerated().map { $1.padding(toLength: w[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces) }.joined(separator: "\n"))
+            return Outcome(stdout: rows.map { r in r.enumerated().map { $1.padding(toLength: w[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces) }.joined(separator: "\n").terminalEscaped(keepingNewlines: true))
         } catch { return failure("list", error) }
     }
 

@@ -2,62 +2,6 @@ import Foundation
 import VethKit
 import Yams
 
-/// One problem in a topology file, at a line and column (1-based).
-public struct SchemaError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var location: SourceLocation
-    public var message: String
-    public init(_ location: SourceLocation, _ message: String) {
-        self.location = location
-        self.message = message
-    }
-    public var line: Int { location.line }
-    public var column: Int { location.column }
-    /// `file:line:column: message`
-    public var description: String { "\(location): \(message)" }
-}
-
-/// Every problem found in a topology file, in file order. Nothing is created when a file has any.
-public struct SchemaErrors: Error, Sendable, CustomStringConvertible {
-    public var errors: [SchemaError]
-    public init(_ errors: [SchemaError]) { self.errors = errors }
-    public var description: String { errors.map(\.description).joined(separator: "\n") }
-}
-
-extension Topology {
-    /// Reads and validates a topology file. Throws ``SchemaErrors`` (every problem, with
-    /// file:line:column) or an error naming the file when it cannot be read.
-    public static func load(_ path: String) throws -> Topology {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw InvalidInput("topology file", path, "cannot be read (\(String(cString: strerror(errno))))")
-        }
-        return try parse(text, file: path)
-    }
-
-    /// Parses and validates YAML text. `file` names it in error messages.
-    public static func parse(_ text: String, file: String = "<string>") throws -> Topology {
-        var p = TopologyParser(file: file)
-        let root: Yams.Node?
-        do {
-            // Every scalar stays text (the schema parses numbers and addresses itself): skipping
-            // Yams' regular-expression tag resolution makes big files parse several times faster.
-            root = try Yams.compose(yaml: text, Resolver.basic)
-        } catch let e as YamlError {
-            throw SchemaErrors([p.yamlError(e)])
-        }
-        guard let root else {
-            throw SchemaErrors([SchemaError(SourceLocation(file: file, line: 1, column: 1), "empty file: expected a mapping with name, nodes and links")])
-        }
-        let topo = p.parseRoot(root)
-        if !p.errors.isEmpty || topo == nil {
-            throw SchemaErrors(p.errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
-        }
-        return topo!
-    }
-}
-
 /// The topology name rule: `[a-z0-9-]`, 1–12 characters.
 public func validateTopologyName(_ name: String) throws {
     guard (1...12).contains(name.utf8.count),
@@ -69,6 +13,8 @@ public func validateTopologyName(_ name: String) throws {
 struct TopologyParser {
     let file: String
     var errors: [SchemaError] = []
+    /// Errors found past ``TopologyLimits/storedErrors`` (counted, not kept).
+    var omitted = 0
 
     init(file: String) { self.file = file }
 
@@ -78,7 +24,8 @@ struct TopologyParser {
     }
 
     mutating func error(_ node: Yams.Node, _ message: String) {
-        errors.append(SchemaError(loc(node), message))
+        // Bounded: a document of a million bad nodes keeps the first errors and counts the rest.
+        if errors.count < TopologyLimits.storedErrors { errors.append(SchemaError(loc(node), message)) } else { omitted += 1 }
     }
 
     func yamlError(_ e: YamlError) -> SchemaError {

@@ -29,6 +29,10 @@ struct VethCtl: ParsableCommand {
 @main
 enum Main {
     static func main() {
+        if let bad = RawArguments.firstInvalid() {
+            warn("vethctl: argument \(bad.index) \"\(bad.shown)\" is not valid UTF-8 (byte 0x\(String(bad.byte, radix: 16)))")
+            exit(ExitStatus.badInput.rawValue)
+        }
         exit(invoke(Array(CommandLine.arguments.dropFirst())))
     }
 

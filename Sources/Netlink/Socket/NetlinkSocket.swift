@@ -199,16 +199,20 @@ public final class NetlinkSocket: Sendable {
     }
 
     /// Decodes an NLMSG_ERROR: nil for an ACK (error 0), the kernel's refusal otherwise.
+    /// Any error code is accepted: the kernel sends a negated errno, but a positive code or
+    /// INT32_MIN (whose negation overflows) is kept as its magnitude instead of trapping.
     public static func kernelError(_ m: NetlinkMessage) throws -> KernelError? {
         let code: Int32 = try m.header(Int32.self)
         if code == 0 { return nil }
+        let errnoValue = code == Int32.min ? Int32.max : (code < 0 ? -code : code)
         var text: String?
         var offset: UInt32?
         if m.flags & UInt16(NLM_F_ACK_TLVS) != 0 {
             // nlmsgerr = error + the request's nlmsghdr; the request payload too unless capped.
             var skip = MemoryLayout<nlmsgerr>.size
             if m.flags & UInt16(NLM_F_CAPPED) == 0, m.payload.count >= 8 {
-                let innerLen = Int(m.payload.loadLE(UInt32.self, at: m.payload.startIndex + 4))
+                // The echoed request's nlmsg_len, clamped so a hostile length cannot overflow.
+                let innerLen = min(Int(m.payload.loadLE(UInt32.self, at: m.payload.startIndex + 4)), m.payload.count)
                 skip = 4 + Int(vk_nlmsg_align(UInt32(max(innerLen, 16))))
             }
             if m.payload.count > skip {
@@ -217,7 +221,7 @@ public final class NetlinkSocket: Sendable {
                 offset = tlvs[UInt16(NLMSGERR_ATTR_OFFS.rawValue)]?.uint32
             }
         }
-        return KernelError(errno: Errno(rawValue: -code), message: text, attributeOffset: offset)
+        return KernelError(errno: Errno(rawValue: errnoValue), message: text, attributeOffset: offset)
     }
 }
 

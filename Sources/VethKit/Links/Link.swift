@@ -16,6 +16,10 @@ public struct Link: Sendable, Hashable {
     /// ARPHRD_* hardware type.
     public var hardwareType: UInt16
     public var mtu: UInt32?
+    /// IFLA_MIN_MTU / IFLA_MAX_MTU: the MTUs the device accepts (a maximum of 0 means no limit,
+    /// as for `lo`). Nil on kernels that do not report them.
+    public var minMTU: UInt32?
+    public var maxMTU: UInt32?
     /// The hardware address.
     public var address: MACAddress?
     public var broadcast: MACAddress?
@@ -38,6 +42,14 @@ public struct Link: Sendable, Hashable {
 
     /// True when the interface is administratively up.
     public var isUp: Bool { flags.contains(.up) }
+    /// The MTUs the kernel accepts for this device (its IFLA_MIN_MTU...IFLA_MAX_MTU; the kernel's
+    /// MTU is an int, so at most Int32.max), or nil when the kernel did not say.
+    public var mtuRange: ClosedRange<UInt32>? {
+        guard let minMTU, let maxMTU else { return nil }
+        let upper = maxMTU == 0 ? UInt32(Int32.max) : min(maxMTU, UInt32(Int32.max))
+        return min(minMTU, upper)...upper
+    }
+
     /// True for one end of a veth pair.
     public var isVeth: Bool { kind == "veth" }
 
@@ -48,13 +60,15 @@ public struct Link: Sendable, Hashable {
         flags = LinkFlags(rawValue: info.ifi_flags)
         hardwareType = info.ifi_type
         var name = ""
-        var mtu: UInt32?, address: MACAddress?, broadcast: MACAddress?, operationalState = OperationalState.unknown
+        var mtu: UInt32?, minMTU: UInt32?, maxMTU: UInt32?, address: MACAddress?, broadcast: MACAddress?, operationalState = OperationalState.unknown
         var masterIndex: Int32?, linkIndex: Int32?, linkNetnsID: Int32?, group: UInt32 = 0, alias: String?
         var txQueueLength: UInt32?, qdisc: String?, statistics: LinkStatistics?, kind: String?, portKind: String?
         try message.forEachAttribute(after: ifinfomsg.self) { a in
             switch Int(a.type) {
             case Int(IFLA_IFNAME): name = a.string
             case Int(IFLA_MTU): mtu = a.uint32
+            case Int(IFLA_MIN_MTU): minMTU = a.uint32
+            case Int(IFLA_MAX_MTU): maxMTU = a.uint32
             case Int(IFLA_ADDRESS): address = MACAddress(bytes: Array(a.value))
             case Int(IFLA_BROADCAST): broadcast = MACAddress(bytes: Array(a.value))
             case Int(IFLA_OPERSTATE): operationalState = OperationalState(rawValue: a.uint8 ?? 0)
@@ -77,6 +91,7 @@ public struct Link: Sendable, Hashable {
         (self.name, self.mtu, self.address, self.broadcast, self.operationalState) = (name, mtu, address, broadcast, operationalState)
         (self.masterIndex, self.linkIndex, self.linkNetnsID, self.group, self.alias) = (masterIndex, linkIndex, linkNetnsID, group, alias)
         (self.txQueueLength, self.qdisc, self.statistics, self.kind, self.portKind) = (txQueueLength, qdisc, statistics, kind, portKind)
+        (self.minMTU, self.maxMTU) = (minMTU, maxMTU)
         if name.isEmpty { throw MalformedMessage("link \(index) has no IFLA_IFNAME") }
     }
 }

@@ -41,7 +41,9 @@ public struct LinkChange: Sendable {
 
     /// Checks what can be checked before any syscall.
     public func validate() throws {
-        if let mtu, mtu < 68 || mtu > 65535 { throw InvalidInput("MTU", String(mtu), "must be 68...65535") }
+        // The range is the device's own (Link.mtuRange, from the kernel: `lo` takes 65536 and
+        // more); only what no device accepts is refused here (the kernel's MTU is an int).
+        if let mtu, mtu > UInt32(Int32.max) { throw InvalidInput("MTU", String(mtu), "must be at most \(Int32.max)") }
         if let alias, alias.utf8.count > 255 { throw InvalidInput("alias", alias, "longer than 255 bytes") }
     }
 

@@ -1,4 +1,5 @@
 import Glibc
+import VethKit
 
 /// A strict RFC 8259 JSON parser over bytes: objects, arrays, strings (all escapes, surrogate
 /// pairs), numbers (integers kept exact, others as Double), literals. Nesting is limited so hostile
@@ -147,6 +148,9 @@ enum JSONParser {
                 default: throw fail("invalid escape")
                 }
             }
+            // Raw bytes that are not UTF-8 would silently become U+FFFD (a different name or path
+            // than the one sent): refused. What the escapes produced is UTF-8 already.
+            if let bad = firstInvalidUTF8(out) { throw fail("invalid UTF-8 in a string (byte 0x\(String(bad.byte, radix: 16)))") }
             return String(decoding: out, as: UTF8.self)
         }
 

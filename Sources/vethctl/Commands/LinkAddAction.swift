@@ -9,7 +9,7 @@ struct LinkAddAction: CommandAction {
     var type: LinkCommand.Kind = .veth
     var peer: String?
     var peerNetns: String?
-    var mtu: Int?
+    var mtu: String?
     var address: String?
     var group: UInt32?
     var up = false
@@ -17,7 +17,7 @@ struct LinkAddAction: CommandAction {
     func check() throws {
         if let namespace { _ = try NamespaceName(namespace) }
         _ = try InterfaceName(name)
-        _ = try parseMTU(mtu)
+        _ = try MTUOption.parseForNewLink(mtu)
         if let address { _ = try MACAddress(address) }
         if type == .veth {
             guard let peer else { throw UsageError("link add \(name): a veth needs --peer NAME") }
@@ -32,7 +32,7 @@ struct LinkAddAction: CommandAction {
     func execute(_ context: Context) throws {
         try step("link add \(name)") {
             let h = try context.handle(namespace)
-            let attrs = LinkAttributes(name: try InterfaceName(name), mtu: try parseMTU(mtu),
+            let attrs = LinkAttributes(name: try InterfaceName(name), mtu: try MTUOption.parseForNewLink(mtu),
                                        address: try address.map(MACAddress.init), group: group, up: up)
             let kind: any LinkKind
             switch type {

@@ -15,7 +15,7 @@ struct LinkCommand: ParsableCommand {
         @Option(name: .customLong("type"), help: "veth, bridge or dummy.") var type: Kind = .veth
         @Option(help: "The veth peer's name.") var peer: String?
         @Option(name: .customLong("peer-netns"), help: "Create the peer straight in this namespace.") var peerNetns: String?
-        @Option var mtu: Int?
+        @Option(parsing: .unconditional, help: "MTU in bytes.") var mtu: String?
         @Option(help: "MAC address.") var address: String?
         @Option(help: "Link group number.") var group: UInt32?
         @Flag(help: "Bring the link (and a veth's peer) up.") var up = false
@@ -38,7 +38,7 @@ struct LinkCommand: ParsableCommand {
         @Option(name: .customLong("netns"), help: "Move it into this namespace.") var toNetns: String?
         @Option(help: "Attach to this bridge.") var master: String?
         @Flag(help: "Detach from its bridge.") var nomaster = false
-        @Option var mtu: Int?
+        @Option(parsing: .unconditional, help: "MTU in bytes.") var mtu: String?
         @Option(name: .customLong("name"), help: "Rename it.") var newName: String?
         @Option(help: "MAC address.") var address: String?
         @Option(help: "Free-text alias (ifalias).") var alias: String?
@@ -53,15 +53,18 @@ struct LinkCommand: ParsableCommand {
             if let master { try InterfaceName.validate(master) }
             if let newName { try InterfaceName.validate(newName) }
             if let address { _ = try MACAddress(address) }
-            _ = try parseMTU(mtu)
+            _ = try MTUOption.parse(mtu)
             try LinkChange(alias: alias).validate()
         }
 
         func execute(_ context: Context) throws {
             try step("link set \(name)") {
                 let h = try context.handle(ns.name)
-                let index = try h.link(named: name).index
-                var change = LinkChange(up: up ? true : down ? false : nil, mtu: try parseMTU(mtu),
+                let link = try h.link(named: name)
+                let index = link.index
+                let mtu = try MTUOption.parse(mtu)
+                if let mtu { try MTUOption.check(mtu, for: link) }
+                var change = LinkChange(up: up ? true : down ? false : nil, mtu: mtu,
                                         address: try address.map(MACAddress.init), name: try newName.map(InterfaceName.init),
                                         alias: alias, group: group)
                 if let master { change.masterIndex = try h.link(named: master).index }

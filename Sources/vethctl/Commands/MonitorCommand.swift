@@ -17,7 +17,7 @@ struct MonitorCommand: VethCommand {
         if !json { emit("monitoring \(ns.name ?? "this namespace"); Ctrl-C to stop\n") }
         while true {
             for e in try step("monitor") { try monitor.next() } {
-                emit(json ? Self.json(e).text() + "\n" : Self.line(e) + "\n")
+                emit(json ? Self.json(e).text() + "\n" : Self.line(e).terminalEscaped() + "\n")
             }
         }
     }

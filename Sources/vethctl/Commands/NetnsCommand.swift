@@ -46,7 +46,7 @@ struct NetnsCommand: ParsableCommand {
                     return o.json
                 }).text() + "\n")
             } else {
-                emit(rows.map { n, id in id.map { "\(n) (id: \($0))" } ?? n }.joined(separator: "\n") + (rows.isEmpty ? "" : "\n"))
+                emit(rows.map { n, id in id.map { "\(n.terminalEscaped()) (id: \($0))" } ?? n.terminalEscaped() }.joined(separator: "\n") + (rows.isEmpty ? "" : "\n"))
             }
         }
     }

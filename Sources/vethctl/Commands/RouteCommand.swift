@@ -26,6 +26,7 @@ struct RouteCommand: ParsableCommand {
             } else {
                 dst = try IPNetwork(destination, allowBareAddress: true)
                 family = dst!.address.family
+                if inet6 && family != AF_INET6 { throw InvalidInput("route destination", destination, "is IPv4 but -6 asks for IPv6") }
                 if dst!.address != dst!.network {
                     throw InvalidInput("route destination", destination, "has host bits set (did you mean \(dst!.masked)?)")
                 }

@@ -1,11 +1,12 @@
-/// A compact, left-aligned text table: a header row and one row per object.
+/// A compact, left-aligned text table: a header row and one row per object. Cells come from the
+/// kernel (a container names its own veth): control characters are written as `\xNN`, never raw.
 struct Table {
     var header: [String]
     var rows: [[String]] = []
 
     init(_ header: String...) { self.header = header }
 
-    mutating func add(_ cells: [String]) { rows.append(cells) }
+    mutating func add(_ cells: [String]) { rows.append(cells.map { $0.terminalEscaped() }) }
 
     var text: String {
         var widths = header.map(\.count)

@@ -21,9 +21,7 @@ enum BatchFastPath {
                 a.type = t
             case "--peer": a.peer = value
             case "--peer-netns": a.peerNetns = value
-            case "--mtu":
-                guard let v = Int(value) else { return nil }
-                a.mtu = v
+            case "--mtu": a.mtu = value
             case "--address": a.address = value
             case "--group":
                 guard let v = UInt32(value) else { return nil }

@@ -15,14 +15,21 @@ struct BatchRunner {
         var command: any CommandAction
     }
 
+    /// The largest batch input read (bytes): ~250,000 typical lines. Past it, one error and nothing runs.
+    static let maxInputBytes = 16 << 20
+
     func run() throws {
-        let text = try readInput()
+        let input = try readInput()
         var lines: [Line] = []
         var failures = 0
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (i, rawBytes) in Self.lines(of: input).enumerated() {
             let number = i + 1
             do {
-                var words = try Self.words(of: raw)
+                if let bad = firstInvalidUTF8(rawBytes) {
+                    throw UsageError("invalid UTF-8 (byte 0x\(String(bad.byte, radix: 16)) at column \(bad.column))")
+                }
+                let raw = String(decoding: rawBytes, as: UTF8.self)
+                var words = try Self.words(of: raw[...])
                 if words.isEmpty { continue }
                 if words.first == "vethctl" { words.removeFirst() }
                 let ns = try Main.takeLeadingNamespace(&words)
@@ -33,7 +40,7 @@ struct BatchRunner {
                 } else if let parsed = try VethCtl.parseAsRoot(words) as? any VethCommand {
                     command = parsed
                 } else {
-                    throw UsageError("\"\(raw)\" is not a command that can run in a batch")
+                    throw UsageError("\"\(raw.terminalEscaped())\" is not a command that can run in a batch")
                 }
                 try command.check()
                 lines.append(Line(number: number, namespace: ns, command: command))
@@ -57,7 +64,16 @@ struct BatchRunner {
         if failures > 0 { throw BatchFailed(count: failures, status: .refused) }
     }
 
-    func readInput() throws -> String {
+    /// The input's lines as bytes: split at LF, a CR before it dropped (CRLF files work). A
+    /// String would not do: Swift takes "\r\n" as one character, so it never splits there.
+    static func lines(of bytes: [UInt8]) -> [ArraySlice<UInt8>] {
+        bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
+            line.last == UInt8(ascii: "\r") ? line.dropLast() : line
+        }
+    }
+
+    /// Reads the whole input, at most ``maxInputBytes`` (so /dev/zero or an endless pipe is one error).
+    func readInput() throws -> [UInt8] {
         let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw CommandError(context: "--batch \(path)", underlying: SystemCallError("open", .current)) }
         defer { if fd != 0 { close(fd) } }
@@ -67,9 +83,12 @@ struct BatchRunner {
             let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 { if errno == EINTR { continue }; throw CommandError(context: "--batch \(path)", underlying: SystemCallError("read", .current)) }
             if n == 0 { break }
+            guard data.count + n <= Self.maxInputBytes else {
+                throw UsageError("--batch \(path): larger than \(Self.maxInputBytes) bytes (the limit for a batch input)")
+            }
             data += buf[0..<n]
         }
-        return String(decoding: data, as: UTF8.self)
+        return data
     }
 
     /// Splits a line into words: blanks separate, '…' and "…" quote, backslash escapes, # starts a comment.

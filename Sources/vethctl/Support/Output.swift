@@ -17,9 +17,9 @@ func emit(_ bytes: [UInt8]) {
     }
 }
 
-/// Writes one line to standard error.
+/// Writes one line to standard error (control characters escaped: messages quote kernel text and names).
 func warn(_ text: String) {
-    var t = text + "\n"
+    var t = text.terminalEscaped(keepingNewlines: true) + "\n"
     t.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }
 

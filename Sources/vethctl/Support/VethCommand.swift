@@ -35,10 +35,3 @@ struct NamespaceOption: ParsableArguments {
         if let name { _ = try NamespaceName(name) }
     }
 }
-
-/// Converts an MTU option to the kernel's type, refusing what it would refuse.
-func parseMTU(_ value: Int?) throws -> UInt32? {
-    guard let value else { return nil }
-    guard (68...65535).contains(value) else { throw InvalidInput("MTU", String(value), "must be 68...65535") }
-    return UInt32(value)
-}

@@ -1,0 +1,141 @@
+import Foundation
+import VethKit
+import Yams
+
+/// One problem in a topology file, at a line and column (1-based). Long quoted values in the
+/// message are shortened and control characters escaped, so one error is one readable line.
+public struct SchemaError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var location: SourceLocation
+    public var message: String
+    public init(_ location: SourceLocation, _ message: String) {
+        self.location = location
+        self.message = SchemaError.readable(message)
+    }
+    public var line: Int { location.line }
+    public var column: Int { location.column }
+    /// `file:line:column: message`
+    public var description: String { "\(location): \(message)" }
+
+    /// `message` with each "quoted" value longer than ``TopologyLimits/quotedValueLength``
+    /// shortened to its start, "…" and its length, and control characters written as `\xNN`.
+    static func readable(_ message: String) -> String {
+        let limit = TopologyLimits.quotedValueLength
+        let parts = message.split(separator: "\"", omittingEmptySubsequences: false)
+        guard parts.count > 2 || message.count > 4 * limit else { return message.terminalEscaped() }
+        var out: [String] = []
+        for (i, part) in parts.enumerated() {
+            // Odd parts sit between quotes (an unbalanced last one too).
+            if i % 2 == 1, part.count > limit {
+                out.append("\(part.prefix(limit / 2))… (\(part.count) characters)")
+            } else {
+                out.append(String(part))
+            }
+        }
+        var text = out.joined(separator: "\"")
+        if text.count > 8 * limit { text = "\(text.prefix(8 * limit))… (\(text.count) characters)" }
+        return text.terminalEscaped()
+    }
+}
+
+/// Every problem found in a topology file, in file order. Nothing is created when a file has any.
+/// Printed, at most ``TopologyLimits/reportedErrors`` lines and then "… and N more".
+public struct SchemaErrors: Error, Sendable, CustomStringConvertible {
+    public var errors: [SchemaError]
+    /// Errors found but not kept (beyond ``TopologyLimits/storedErrors``).
+    public var omitted: Int
+    public init(_ errors: [SchemaError], omitted: Int = 0) {
+        self.errors = errors
+        self.omitted = omitted
+    }
+    /// The total number of problems found.
+    public var count: Int { errors.count + omitted }
+
+    /// The lines to print, each with `prefix`: the first ``TopologyLimits/reportedErrors``, then
+    /// `… and N more errors` when there were more.
+    public func lines(prefix: String = "") -> [String] {
+        var out = errors.prefix(TopologyLimits.reportedErrors).map { prefix + $0.description }
+        let more = count - out.count
+        if more > 0 { out.append("\(prefix)… and \(more) more error\(more == 1 ? "" : "s")") }
+        return out
+    }
+
+    public var description: String { lines().joined(separator: "\n") }
+}
+
+extension Topology {
+    /// Reads and validates a topology file. Throws ``SchemaErrors`` (every problem, with
+    /// file:line:column) or ``InvalidInput`` naming the file when it cannot be read, is larger
+    /// than ``TopologyLimits/maxFileBytes`` or is not UTF-8.
+    public static func load(_ path: String) throws -> Topology {
+        let bytes = try readBounded(path)
+        return try parse(bytes: bytes, file: path)
+    }
+
+    /// Parses and validates the bytes of a topology file: refused (with line:column) when they
+    /// are not UTF-8, nest too deep or expand too far (``TopologyLimits``).
+    public static func parse(bytes: [UInt8], file: String = "<string>") throws -> Topology {
+        guard bytes.count <= TopologyLimits.maxFileBytes else {
+            throw InvalidInput("topology file", file, "is larger than \(TopologyLimits.maxFileBytes) bytes (the limit for a topology file)")
+        }
+        if let bad = firstInvalidUTF8(bytes) {
+            throw SchemaErrors([SchemaError(SourceLocation(file: file, line: bad.line, column: bad.column),
+                                            "invalid UTF-8 (byte 0x\(String(bad.byte, radix: 16)))")])
+        }
+        return try parse(String(decoding: bytes, as: UTF8.self), file: file)
+    }
+
+    /// Parses and validates YAML text. `file` names it in error messages.
+    public static func parse(_ text: String, file: String = "<string>") throws -> Topology {
+        var text = text
+        var p = TopologyParser(file: file)
+        guard text.utf8.count <= TopologyLimits.maxFileBytes else {
+            throw InvalidInput("topology file", file, "is larger than \(TopologyLimits.maxFileBytes) bytes (the limit for a topology file)")
+        }
+        do {
+            try text.withUTF8 { try YAMLBounds.check($0) }
+        } catch let e as YAMLBounds.Exceeded {
+            throw SchemaErrors([SchemaError(SourceLocation(file: file, line: e.line, column: e.column), e.message)])
+        }
+        let root: Yams.Node?
+        do {
+            // Every scalar stays text (the schema parses numbers and addresses itself): skipping
+            // Yams' regular-expression tag resolution makes big files parse several times faster.
+            root = try Yams.compose(yaml: text, Resolver.basic)
+        } catch let e as YamlError {
+            throw SchemaErrors([p.yamlError(e)])
+        }
+        guard let root else {
+            throw SchemaErrors([SchemaError(SourceLocation(file: file, line: 1, column: 1), "empty file: expected a mapping with name, nodes and links")])
+        }
+        let topo = p.parseRoot(root)
+        if !p.errors.isEmpty || topo == nil {
+            throw SchemaErrors(p.errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) }, omitted: p.omitted)
+        }
+        return topo!
+    }
+
+    /// The file's bytes, at most ``TopologyLimits/maxFileBytes`` (a FIFO or /dev/zero is refused
+    /// once past the limit, not read forever).
+    static func readBounded(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw InvalidInput("topology file", path, "cannot be read (\(String(cString: strerror(errno))))")
+        }
+        defer { close(fd) }
+        var data: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw InvalidInput("topology file", path, "cannot be read (\(String(cString: strerror(errno))))")
+            }
+            if n == 0 { return data }
+            guard data.count + n <= TopologyLimits.maxFileBytes else {
+                throw InvalidInput("topology file", path, "is larger than \(TopologyLimits.maxFileBytes) bytes (the limit for a topology file)")
+            }
+            data += chunk[0..<n]
+        }
+    }
+}
+
