@@ -9,7 +9,7 @@ func readAll(_ fd: Int32) -> [UInt8] {
     var buf = [UInt8](repeating: 0, count: 65536)
     while true {
         let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n > 0 { out += buf[0..<n]; if out.count > 16 << 20 { break } } else if n == 0 || errno != EINTR { break }
+        if n > 0 { out += buf[0..<n]; if out.count > CNIPlugin.maxConfigurationBytes { break } } else if n == 0 || errno != EINTR { break }
     }
     return out
 }

@@ -1,3 +1,4 @@
+import VethKitTestSupport
 import VethKitCNI
 import XCTest
 
@@ -10,6 +11,21 @@ final class JSONHostileTests: XCTestCase {
             XCTAssertEqual(e.code, .decodingFailure, "\(e)", file: file, line: line)
             XCTAssertTrue("\(e.details ?? "")".contains(reason), "\(e.details ?? "") does not say \(reason)", file: file, line: line)
         }
+    }
+
+    /// An endless stdin (a runtime bug, /dev/zero) stops at the cap: one code-6 error, no trap,
+    /// no memory blow-up; through the binary as a runtime runs it.
+    func testStdinOverTheCapIsOneDecodingError() throws {
+        let big = [UInt8](repeating: 0x20, count: CNIPlugin.maxConfigurationBytes + 1)
+        let o = CNIPlugin.run(environment: ["CNI_COMMAND": "ADD"], stdin: big)
+        XCTAssertEqual(o.status, 1)
+        XCTAssertTrue(o.stdout.contains(#""code":6"#) && o.stdout.contains("exceeds 16 MiB"), o.stdout)
+        let exact = CNIPlugin.run(environment: ["CNI_COMMAND": "ADD"], stdin: [UInt8](repeating: 0x20, count: 100))
+        XCTAssertFalse(exact.stdout.contains("exceeds"), "a small input is parsed, not refused for size: \(exact.stdout)")
+        let bin = try XCTUnwrap(pluginBinary(), "vethkit-cni not built")
+        let r = try runProcess("/bin/sh", ["-c", "head -c 40000000 /dev/zero | CNI_COMMAND=ADD \(bin)"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stdout.contains(#""code":6"#) && r.stdout.contains("exceeds 16 MiB"), r.stdout)
     }
 
     /// A name with a byte that is not UTF-8 used to become U+FFFD, i.e. another network name.

@@ -81,6 +81,20 @@ final class DocumentedBehaviourTests: XCTestCase {
         let one = rows(try inNS("link", "show", "a0"))
         XCTAssertEqual(one.count, 2, "\(one)")
         XCTAssertEqual(one.last?[1], "a0@b0")
+        // -s in text adds the counters as columns (it used to be ignored there), and they are the
+        // kernel's: a0's TX packets are at least what ip -s -j reports for it at that moment.
+        let counted = rows(try inNS("link", "show", "-s", "a0"))
+        let later = try XCTUnwrap(ipJSON("-s", "-n", ns, "link", "show", "a0").first?["stats64"] as? [String: Any])
+        XCTAssertEqual(counted.count, 2, "\(counted)")
+        XCTAssertEqual(counted.first.map { Array($0.suffix(16)) },
+                       ["RX", "PACKETS", "RX", "BYTES", "RX", "ERRORS", "RX", "DROPPED",
+                        "TX", "PACKETS", "TX", "BYTES", "TX", "ERRORS", "TX", "DROPPED"], "\(counted)")
+        let values = try XCTUnwrap(counted.last.map { $0.suffix(8).compactMap { UInt64($0) } })
+        XCTAssertEqual(values.count, 8, "eight numeric counters: \(counted)")
+        let tx = try XCTUnwrap(later["tx"] as? [String: Any]), rx = try XCTUnwrap(later["rx"] as? [String: Any])
+        XCTAssertLessThanOrEqual(values[0], UInt64(try XCTUnwrap(rx["packets"] as? Int)), "rx packets \(values) vs ip \(later)")
+        XCTAssertLessThanOrEqual(values[5], UInt64(try XCTUnwrap(tx["bytes"] as? Int)), "tx bytes \(values) vs ip \(later)")
+        XCTAssertFalse(rows(try inNS("link", "show", "a0")).first?.contains("PACKETS") ?? true, "no counters without -s")
     }
 
     func testLinkStatsAndAddrShowWithoutAName() throws {

@@ -7,7 +7,15 @@ public enum CNIPlugin {
     }
 
     /// Runs the verb in CNI_COMMAND. Never throws: errors become the spec's error object.
+    /// The largest network configuration read from stdin (16 MiB; real ones are a few KiB).
+    /// The executable stops reading past it and `run` refuses the input with code 6.
+    public static let maxConfigurationBytes = 16 << 20
+
     public static func run(environment: [String: String], stdin: [UInt8]) -> Outcome {
+        if stdin.count > maxConfigurationBytes {
+            let e = CNIError(.decodingFailure, "stdin: the network configuration exceeds \(maxConfigurationBytes >> 20) MiB")
+            return Outcome(stdout: e.json(cniVersion: CNIVersion.latest).serialized + "\n", status: 1)
+        }
         // The error object's cniVersion: the configuration's when it is one we know.
         var version = CNIVersion.latest
         if let j = try? JSON.parse(stdin, what: "stdin"), let v = j["cniVersion"]?.stringValue, CNIVersion.supported.contains(v) {

@@ -66,13 +66,26 @@ struct LinkOutput {
         return "\(l.name)@if\(li)"
     }
 
+    /// One line per link; with `withStatistics` (`-s`) the counters follow, as `ip -s` adds them.
     func table(_ links: [Link]) -> String {
-        var t = Table("INDEX", "NAME", "KIND", "STATE", "MTU", "ADDRESS", "MASTER", "PEER NETNS")
+        var header = ["INDEX", "NAME", "KIND", "STATE", "MTU", "ADDRESS", "MASTER", "PEER NETNS"]
+        if withStatistics { header += ["RX PACKETS", "RX BYTES", "RX ERRORS", "RX DROPPED", "TX PACKETS", "TX BYTES", "TX ERRORS", "TX DROPPED"] }
+        var t = Table(header)
         for l in links {
-            t.add([String(l.index), displayName(l), l.kind ?? "-", l.operationalState.description,
-                   l.mtu.map { String($0) } ?? "-", l.address?.description ?? "-",
-                   l.masterIndex.map { names[$0] ?? String($0) } ?? "-",
-                   l.linkNetnsID.map { namespaceNames[$0] ?? "id \($0)" } ?? "-"])
+            let master: String = l.masterIndex.map { names[$0] ?? String($0) } ?? "-"
+            let peerNetns: String = l.linkNetnsID.map { namespaceNames[$0] ?? "id \($0)" } ?? "-"
+            var row: [String] = [String(l.index), displayName(l), l.kind ?? "-", l.operationalState.description,
+                                 l.mtu.map { String($0) } ?? "-", l.address?.description ?? "-", master, peerNetns]
+            if withStatistics {
+                if let s = l.statistics {
+                    let counters: [UInt64] = [s.rxPackets, s.rxBytes, s.rxErrors, s.rxDropped,
+                                              s.txPackets, s.txBytes, s.txErrors, s.txDropped]
+                    row += counters.map { String($0) }
+                } else {
+                    row += Array(repeating: "-", count: 8)
+                }
+            }
+            t.add(row)
         }
         return t.text
     }

@@ -5,6 +5,7 @@ struct Table {
     var rows: [[String]] = []
 
     init(_ header: String...) { self.header = header }
+    init(_ header: [String]) { self.header = header }
 
     mutating func add(_ cells: [String]) { rows.append(cells.map { $0.terminalEscaped() }) }
 
