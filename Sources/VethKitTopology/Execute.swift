@@ -88,7 +88,23 @@ final class Run: @unchecked Sendable {
 
     // MARK: execute
 
+    /// IFA_PROTO for the addresses this run adds (none under the records test hook, as a kernel
+    /// before 6.3 would drop it).
+    var addressProtocol: UInt8? { AddressMarking.forced == nil ? Ownership.addressProtocol : nil }
+
+    /// The address records (kernels without IFA_PROTO): before any address is added, every one
+    /// this run adds is recorded (fsynced), so a crash never leaves an address of ours unmarked.
+    func recordAddresses(after: Bool) throws {
+        guard live.addressMarking == .records else { return }
+        let records = TopologyRecords(topo.name)
+        var r = live.addressRecords
+        for s in plan.steps { if case .addAddress(let n, let i, let a) = s { r.insert(.init(node: n, interface: i, address: a)) } }
+        if after { for d in deletedAddresses.value { r.remove(d) } }
+        if r != live.addressRecords || after { try records.writeAddresses(r) }
+    }
+
     func execute() throws {
+        do { try recordAddresses(after: false) } catch { throw fail("+ address records", error) }
         try removals()
         try createNamespaces()
         try sysctls()
@@ -96,6 +112,7 @@ final class Run: @unchecked Sendable {
         try veths()
         try configureNodes()
         try masquerade()
+        try recordAddresses(after: true)
         mark("masquerade")
         if Self.timingsOn {
             FileHandle.standardError.write(Data(("timings: " + timings.map { "\($0.0) \(String(format: "%.1f", $0.1 * 1000)) ms" }.joined(separator: ", ") + "\n").utf8))
@@ -119,9 +136,12 @@ final class Run: @unchecked Sendable {
                     var vr = VethKit.Route(destination: r.to.prefixLength == 0 ? nil : r.to, family: r.to.address.family, gateway: r.via,
                                            metric: r.metric.map(UInt32.init))
                     if let dev = r.dev, let l = try? h.link(named: dev) { vr.outputIndex = l.index }
-                    do { try h.deleteRoute(vr) } catch is NotFound {}
+                    // The kernel deletes only a route of our protocol: never the user's.
+                    vr.protocolID = Ownership.routeProtocol
+                    do { try h.deleteRoute(vr, matchingProtocol: true) } catch is NotFound {}
                 case .deleteAddress(let node, let i, let a):
                     do { try handle(node).deleteAddress(a, link: i) } catch is NotFound {}
+                    deletedAddresses.with { $0.append(.init(node: node, interface: i, address: a)) }
                 case .deleteMasquerade(let node, let source):
                     try TopologyMasquerade.remove(topo.name, node, node == Topology.hostNode ? nil : NetworkNamespace.open(nsName(node)), source)
                 default: continue
@@ -160,8 +180,8 @@ final class Run: @unchecked Sendable {
         // Pipeline nodes: each on a worker thread that creates the namespace and stays inside it.
         let fast = steps.filter { pipelineNodes.contains($0.0) }
         let slow = steps.filter { !pipelineNodes.contains($0.0) }
+        do { try ThreadNamespace.prepareRunDirectory() } catch { throw fail("+ namespace \(steps[0].1) (node \(steps[0].0))", error) }
         if !fast.isEmpty {
-            do { try ThreadNamespace.prepareRunDirectory() } catch { throw fail("+ namespace \(fast[0].1) (node \(fast[0].0))", error) }
             let hostNS = try NetworkNamespace.current()
             let failures = parallelFor(fast.count, stopOnError: true, callerWorks: false) { [self] i in
                 try pipeline(node: fast[i].0, hostNamespace: hostNS)
@@ -170,41 +190,55 @@ final class Run: @unchecked Sendable {
             if let f = failures.first { throw f.1 }
         }
         guard !slow.isEmpty else { return }
-        let body: @Sendable (Int) throws -> Void = { [self] i in
+        // The others: each made on a worker thread (which exits afterwards), marked, then published.
+        let failures = parallelFor(slow.count, stopOnError: true, callerWorks: false) { [self] i in
             let (node, ns) = slow[i]
             let line = "+ namespace \(ns) (node \(node))"
             do {
-                let name = try NamespaceName(ns)
-                let namespace = try NetworkNamespace.create(name)
+                try NamespacePublisher.unshareCallingThread()
+                try prepareInside(node: node)
+                try NetHandle().setLink(index: 1, LinkChange(up: true, alias: alias))
+                try NamespacePublisher.publishCallingThread(topology: topo.name, node: node, name: ns)
                 createdNamespaces.with { $0.append(ns) }
-                let sysctls = nodeOf[node]?.sysctls ?? []
-                let alias = self.alias
-                let v6 = (ifacesOf[node] ?? []).contains { $0.addresses.contains { !$0.isIPv4 } }
-                try namespace.run {
-                    // DAD off before any interface exists: IPv6 addresses are usable at once.
-                    if v6 {
-                        try? Sysctl.write("net.ipv6.conf.all.accept_dad", "0")
-                        try? Sysctl.write("net.ipv6.conf.default.accept_dad", "0")
-                    }
-                    for s in sysctls { try Sysctl.write(s.key, s.value) }
-                    let h = try NetHandle()
-                    try h.setLink(index: 1, LinkChange(up: true, alias: alias))
-                }
             } catch { throw fail(line, error) }
             progress()
         }
-        // The first one alone: it may have to make /run/netns a shared mount point.
-        try body(0)
-        if let f = parallelFor(slow.count - 1, stopOnError: true, { try body($0 + 1) }).first { throw f.1 }
+        if let f = failures.first { throw f.1 }
+    }
+
+    /// Inside a node's new namespace, before any interface exists: IPv6 DAD off when the node has
+    /// IPv6 addresses (usable at once), then the node's sysctls.
+    func prepareInside(node: String) throws {
+        if (ifacesOf[node] ?? []).contains(where: { $0.addresses.contains { !$0.isIPv4 } }) {
+            try? Sysctl.write("net.ipv6.conf.all.accept_dad", "0")
+            try? Sysctl.write("net.ipv6.conf.default.accept_dad", "0")
+        }
+        for s in nodeOf[node]?.sysctls ?? [] { try Sysctl.write(s.key, s.value) }
     }
 
     func sysctls() throws {
         try phase("sysctls")
+        let records = TopologyRecords(topo.name)
         for step in plan.steps {
+            if case .restoreSysctl(let node, let key, let value, _) = step, node == Topology.hostNode {
+                do {
+                    try Sysctl.write(key, value)
+                    var r = try records.sysctls()
+                    r[key] = nil
+                    try records.writeSysctls(r)
+                } catch { throw fail(plan.describe(step), error) }
+                continue
+            }
             guard case .setSysctl(let node, let key, let value, _) = step, !newNodes.contains(node) else { continue }
             do {
                 let write: () throws -> Void = { [self] in
                     let old = try Sysctl.read(key)
+                    if node == Topology.hostNode {
+                        // The host outlives the topology: remember the value before the first
+                        // change (recorded before writing), so down and a later up can restore it.
+                        var r = try records.sysctls()
+                        if r[key] == nil { r[key] = old; try records.writeSysctls(r) }
+                    }
                     try Sysctl.write(key, value)
                     oldSysctls.with { $0.append((node, key, old)) }
                 }
@@ -224,15 +258,23 @@ final class Run: @unchecked Sendable {
             do {
                 let h = try handle(node)
                 let isHost = node == Topology.hostNode
-                var attrs = LinkAttributes(name: try InterfaceName(b.name), mtu: b.mtu.map(UInt32.init), address: b.mac,
-                                           group: isHost ? group : nil, alias: isHost ? alias : nil, up: false)
-                attrs.up = false
+                // A host bridge is made under a temporary name and renamed in the request that sets
+                // the alias (the kernel ignores IFLA_IFALIAS at creation): a bridge of the final
+                // name always carries the mark (see Ownership.temporaryLinkName).
+                let made = isHost ? temporaryLinkName() : b.name
+                let attrs = LinkAttributes(name: try InterfaceName(made), mtu: b.mtu.map(UInt32.init), address: b.mac,
+                                           group: isHost ? group : nil, up: false)
+                if isHost { createdHostLinks.with { $0.append(made) } }
                 try h.addLink(LinkSpec(attrs, kind: VethKit.Bridge()))
-                if isHost { createdHostLinks.with { $0.append(b.name) }; pendingAliases.with { $0.append(b.name) } } else if !newNodes.contains(node) { createdLinksInExisting.with { $0.append((node, b.name)) } }
+                if !isHost && !newNodes.contains(node) { createdLinksInExisting.with { $0.append((node, b.name)) } }
                 if isHost, b.addresses.contains(where: { !$0.isIPv4 }) {
-                    try? Sysctl.write("net.ipv6.conf.\(b.name).accept_dad", "0")
+                    try? Sysctl.write("net.ipv6.conf.\(made).accept_dad", "0")
                 }
-                let l = try h.link(named: b.name)
+                let l = try h.link(named: made)
+                if isHost {
+                    try h.setLink(index: l.index, LinkChange(name: try InterfaceName(b.name), alias: alias))
+                    createdHostLinks.with { $0.append(b.name) }
+                }
                 bridgeIndex.with { $0[key(node, b.name)] = l.index }
             } catch { throw fail(plan.describe(step), error) }
         }
@@ -250,8 +292,17 @@ final class Run: @unchecked Sendable {
     /// creation (ENOTCONN) and applies IFLA_MASTER only to the end being created, not to
     /// VETH_INFO_PEER: node -> [(interface, bridge?)].
     let pendingPeers = Locked<[String: [(String, String?)]]>([:])
-    /// Host links that need the alias (IFLA_IFALIAS is not applied at creation; IFLA_GROUP is).
-    let pendingAliases = Locked<[String]>([])
+    /// Host links that need the alias (IFLA_IFALIAS is not applied at creation; IFLA_GROUP is):
+    /// (current name, final name) — veths with both ends in the host are made under temporary names.
+    let pendingAliases = Locked<[(String, String)]>([])
+    /// Addresses deleted by this run (their records go too).
+    let deletedAddresses = Locked<[TopologyRecords.AddressRecord]>([])
+
+    let linkSerial = Locked(0)
+    /// A fresh temporary host link name of this topology.
+    func temporaryLinkName() -> String {
+        Ownership.temporaryLinkName(topology: topo.name, serial: linkSerial.with { $0 += 1; return $0 })
+    }
 
     /// Creates veth pairs from the host's handle, each in one request with both ends straight in
     /// their namespaces, batched per sendmsg.
@@ -273,6 +324,7 @@ final class Run: @unchecked Sendable {
             }
             var specs: [LinkSpec] = []
             var primaries: [(Topology.Endpoint, Topology.Endpoint)] = []
+            var made: [(String, String)] = []
             for i in part {
                 let l = topo.links[i]
                 let line = plan.describe(.createVeth(link: i))
@@ -280,30 +332,44 @@ final class Run: @unchecked Sendable {
                     let (p, q) = orient(l)
                     let pHost = p.node == Topology.hostNode
                     let qHost = q.node == Topology.hostNode
-                    var pa = LinkAttributes(name: try InterfaceName(p.name), namespace: try space(p.node), mtu: (p.mtu ?? l.mtu).map(UInt32.init),
+                    // Both ends in the host: no namespace of ours holds either, so each is made
+                    // under a temporary name until the request that sets its alias renames it.
+                    let pName = pHost && qHost ? temporaryLinkName() : p.name
+                    let qName = pHost && qHost ? temporaryLinkName() : q.name
+                    var pa = LinkAttributes(name: try InterfaceName(pName), namespace: try space(p.node), mtu: (p.mtu ?? l.mtu).map(UInt32.init),
                                             address: p.mac, group: pHost ? group : nil, alias: pHost ? alias : nil,
-                                            masterIndex: try p.master.map { try bridgeIndexOf(p.node, $0) }, up: true)
+                                            masterIndex: try p.master.map { try bridgeIndexOf(p.node, $0) }, up: !(pHost && qHost))
                     if pHost { pa.namespace = nil }
-                    let qa = LinkAttributes(name: try InterfaceName(q.name), namespace: try space(q.node), mtu: (q.mtu ?? l.mtu).map(UInt32.init),
+                    let qa = LinkAttributes(name: try InterfaceName(qName), namespace: try space(q.node), mtu: (q.mtu ?? l.mtu).map(UInt32.init),
                                             address: q.mac, group: qHost ? group : nil, up: false)
                     specs.append(LinkSpec(pa, kind: Veth(peer: qa)))
                     primaries.append((p, q))
+                    made.append((pName, qName))
                 } catch { throw fail(line, error) }
+            }
+            // Temporary names are ours by their pattern: journaled before the request.
+            for (k, (p, q)) in primaries.enumerated() where p.node == Topology.hostNode && q.node == Topology.hostNode {
+                createdHostLinks.with { $0 += [made[k].0, made[k].1] }
             }
             let results = try host.addLinks(specs)
             var firstFailure: (Int, Error)?
             for (k, r) in results.enumerated() {
                 let (p, q) = primaries[k]
+                let (pName, qName) = made[k]
                 switch r {
                 case .success:
-                    if p.node == Topology.hostNode { createdHostLinks.with { $0.append(p.name) } }
-                    else if q.node == Topology.hostNode { createdHostLinks.with { $0.append(q.name) } }
-                    else if !newNodes.contains(p.node) { createdLinksInExisting.with { $0.append((p.node, p.name)) } }
-                    else if !newNodes.contains(q.node) { createdLinksInExisting.with { $0.append((q.node, q.name)) } }
-                    pendingPeers.with { $0[q.node, default: []].append((q.name, q.master)) }
+                    if p.node == Topology.hostNode && q.node != Topology.hostNode { createdHostLinks.with { $0.append(p.name) } }
+                    else if p.node != Topology.hostNode && q.node == Topology.hostNode { createdHostLinks.with { $0.append(q.name) } }
+                    else if p.node != Topology.hostNode && !newNodes.contains(p.node) { createdLinksInExisting.with { $0.append((p.node, p.name)) } }
+                    else if p.node != Topology.hostNode && q.node != Topology.hostNode && !newNodes.contains(q.node) { createdLinksInExisting.with { $0.append((q.node, q.name)) } }
+                    pendingPeers.with { $0[q.node, default: []].append((qName, q.master)) }
                     // The kernel applies IFLA_IFALIAS to neither end at creation (only IFLA_GROUP).
-                    if q.node == Topology.hostNode { pendingAliases.with { $0.append(q.name) } }
-                    if p.node == Topology.hostNode { pendingAliases.with { $0.append(p.name) } }
+                    if q.node == Topology.hostNode { pendingAliases.with { $0.append((qName, q.name)) } }
+                    if p.node == Topology.hostNode { pendingAliases.with { $0.append((pName, p.name)) } }
+                    if p.node == Topology.hostNode && q.node == Topology.hostNode {
+                        // Made down under a temporary name: brought up with the rename.
+                        pendingPeers.with { $0[p.node, default: []].append((pName, nil)) }
+                    }
                 case .failure(let e):
                     if firstFailure == nil { firstFailure = (k, e) }
                 }
@@ -339,6 +405,8 @@ final class Run: @unchecked Sendable {
         var line: String
         var message: MessageWriter
         var undo: (() -> Void)?
+        /// A host link this request gave its final name (journaled once the kernel took it).
+        var renamed: String? = nil
     }
 
     /// Per node: masters of peer ends, link edits, addresses, routes. Namespaces on worker
@@ -398,15 +466,19 @@ final class Run: @unchecked Sendable {
                 items.append(Item(line: plan.describe(s), message: LinkChange(up: true, mtu: b.mtu.map(UInt32.init)).request(index: try idx(b.name, plan.describe(s)))))
             }
         }
+        if node == Topology.hostNode {
+            // Renames first: a link must be down to be renamed.
+            for (current, final) in pendingAliases.value {
+                let line = "~ link host/\(final): alias"
+                let rename = current == final ? nil : try InterfaceName(final)
+                items.append(Item(line: line, message: LinkChange(name: rename, alias: alias).request(index: try idx(current, line)),
+                                  renamed: rename == nil ? nil : final))
+                index[final] = index[current]
+            }
+        }
         for (name, master) in pendingPeers.value[node] ?? [] {
             let line = "~ link \(node)/\(name): up" + (master.map { ", master \($0)" } ?? "")
             items.append(Item(line: line, message: LinkChange(up: true, masterIndex: try master.map { try idx($0, line) }).request(index: try idx(name, line))))
-        }
-        if node == Topology.hostNode {
-            for name in pendingAliases.value {
-                let line = "~ link host/\(name): alias"
-                items.append(Item(line: line, message: LinkChange(alias: alias).request(index: try idx(name, line))))
-            }
         }
         for s in steps {
             let line = plan.describe(s)
@@ -420,7 +492,8 @@ final class Run: @unchecked Sendable {
                 items.append(Item(line: line, message: c.request(index: try idx(name, line))))
                 oldEdits.with { $0.append((node, name, old)) }
             case .addAddress(_, let i, let a):
-                items.append(Item(line: line, message: Address.request(Int32(20) /* RTM_NEWADDR */, a, linkIndex: try idx(i, line), noDAD: !a.isIPv4)))
+                items.append(Item(line: line, message: Address.request(Int32(20) /* RTM_NEWADDR */, a, linkIndex: try idx(i, line), noDAD: !a.isIPv4,
+                                                                       protocolID: addressProtocol)))
                 if existing && live.nodes[node]?.interface(i) != nil { addedAddresses.with { $0.append((node, i, a)) } }
             default: continue
             }
@@ -437,6 +510,9 @@ final class Run: @unchecked Sendable {
         }
         guard !items.isEmpty else { return }
         let results = try h.socket.requestBatch(items.map(\.message))
+        for (k, r) in results.enumerated() {
+            if case .success = r, let n = items[k].renamed { createdHostLinks.with { $0.append(n) } }
+        }
         for (k, r) in results.enumerated() {
             if case .failure(let e) = r { throw fail(items[k].line, e) }
         }
@@ -477,7 +553,8 @@ final class Run: @unchecked Sendable {
                 let h = try handle(node)
                 var vr = VethKit.Route(destination: r.to.prefixLength == 0 ? nil : r.to, family: r.via.family, gateway: r.via, metric: r.metric.map(UInt32.init))
                 if let dev = r.dev { vr.outputIndex = try h.link(named: dev).index }
-                try h.deleteRoute(vr)
+                vr.protocolID = Ownership.routeProtocol
+                try h.deleteRoute(vr, matchingProtocol: true)
             }
         }
         for (node, i, a) in addedAddresses.value.reversed() {
@@ -502,15 +579,7 @@ final class Run: @unchecked Sendable {
         }
         let hostLinks = createdHostLinks.value
         if !hostLinks.isEmpty {
-            // Bulk when every link of our group is one this run made; else one by one (those the
-            // namespaces took along are already going: not found is fine).
-            let before = Set((live.nodes[Topology.hostNode]?.interfaces ?? []).filter { $0.group == group }.map(\.name))
-            if before.isEmpty {
-                attempt("host links of group \(group)") { try host.deleteLinks(group: group) }
-            } else {
-                let present = Set(((try? host.links()) ?? []).map(\.name))
-                for name in hostLinks.reversed() where present.contains(name) { attempt("link host/\(name)") { try host.deleteLink(named: name) } }
-            }
+            attempt("host links") { try HostLinks.delete(names: Set(hostLinks), topology: topo.name, host: host) }
         }
         for (node, key, old) in oldSysctls.value.reversed() {
             attempt("sysctl \(node): \(key)") {

@@ -161,14 +161,14 @@ final class TopologyKernelTests: XCTestCase {
         try requireKernel()
         let t = try Topology.parse(TopologyGenerator.star(8, name: "rb"))
         // A user's link with the name the 5th link wants in the host.
-        try ip("link", "add", "s8h5", "type", "bridge")
+        try ip("link", "add", "rbh5", "type", "bridge")
         defer { _ = try? Applier.down(name: "rb") }
-        defer { _ = try? runProcess("/usr/sbin/ip", ["link", "del", "s8h5"]) }
+        defer { _ = try? runProcess("/usr/sbin/ip", ["link", "del", "rbh5"]) }
         let before = Set(try ipJSON("link", "show").compactMap { $0["ifname"] as? String })
         // The planner sees it: nothing is created.
         XCTAssertThrowsError(try Applier.up(t)) { e in
             XCTAssertTrue(e is ConflictError, "\(e)")
-            XCTAssertTrue("\(e)".contains("host link s8h5 exists and is not vethkit's"), "\(e)")
+            XCTAssertTrue("\(e)".contains("host link rbh5 exists and is not vethkit's"), "\(e)")
         }
         XCTAssertEqual(try namespaces(of: "rb"), [])
         // Without the pre-check, the kernel refuses the 5th pair and up rolls back.
@@ -176,7 +176,7 @@ final class TopologyKernelTests: XCTestCase {
         o.preflight = false
         XCTAssertThrowsError(try Applier.up(t, options: o)) { e in
             guard let a = e as? ApplyError else { return XCTFail("\(e)") }
-            XCTAssertTrue(a.step.contains("h5/eth0 <-> host/s8h5"), a.step)
+            XCTAssertTrue(a.step.contains("h5/eth0 <-> host/rbh5"), a.step)
             XCTAssertTrue("\(a)".contains("File exists (EEXIST)"), "\(a)")
             XCTAssertEqual(a.rollbackErrors, [])
         }
@@ -184,12 +184,12 @@ final class TopologyKernelTests: XCTestCase {
         XCTAssertEqual(try hostLinks(of: "rb"), [])
         XCTAssertEqual(Set(try ipJSON("link", "show").compactMap { $0["ifname"] as? String }), before)
         // A failure injected late (after addresses and routes) also leaves nothing.
-        try ip("link", "del", "s8h5")
+        try ip("link", "del", "rbh5")
         o.faultInjection = { phase in if phase == "masquerade" { throw InvalidInput("test", phase, "injected failure") } }
         XCTAssertThrowsError(try Applier.up(t, options: o))
         XCTAssertEqual(try namespaces(of: "rb"), [])
         XCTAssertEqual(try hostLinks(of: "rb"), [])
-        XCTAssertEqual(Set(try ipJSON("link", "show").compactMap { $0["ifname"] as? String }), before.subtracting(["s8h5"]))
+        XCTAssertEqual(Set(try ipJSON("link", "show").compactMap { $0["ifname"] as? String }), before.subtracting(["rbh5"]))
     }
 
     func testSecondUpWaitsForTheLock() throws {
