@@ -79,12 +79,7 @@ public enum Applier {
         }
         // Leftovers only an interrupted up of this topology makes (by name pattern or content).
         for s in live.staleNamespaces { try? NetworkNamespace.delete(NamespaceName(s)) }
-        if !live.staleLinks.isEmpty {
-            let host = try NetHandle()
-            for l in try host.linksWithoutStatistics() where Ownership.isTemporaryLink(name: l.name, group: l.group, topology: topo.name) {
-                do { try host.deleteLink(index: l.index) } catch let e as KernelError where e.errno == .noSuchDevice {}
-            }
-        }
+        if !live.staleLinks.isEmpty { try HostLinks.deleteTemporary(topology: topo.name, host: NetHandle()) }
         if plan.isEmpty {
             return UpResult(plan: plan, seconds: monotonicSeconds() - t0, summary: "\(topo.name): no changes")
         }
@@ -170,13 +165,14 @@ public enum Applier {
         mark("find \(owned.count + stale.count) namespaces")
         var firstError: Error?
         // Ours: our alias, or a temporary name of ours. A group alone is no mark.
-        let ours = links.filter { Ownership.owns(alias: $0.alias, topology: name) || Ownership.isTemporaryLink(name: $0.name, group: $0.group, topology: name) }
+        let ours = links.filter { Ownership.owns(alias: $0.alias, topology: name) }
+        let temporary = links.filter { Ownership.isTemporaryLink(name: $0.name, group: $0.group, topology: name) }
         let inGroup = links.filter { $0.group == group }
         let wholeGroupOurs = inGroup.allSatisfy { Ownership.owns(alias: $0.alias, topology: name) }
         let records = TopologyRecords(name)
         let recordedSysctls = (try? records.sysctls()) ?? [:]
         let hostRoutes = (try? host.routes().filter { $0.protocolID == Ownership.routeProtocol }) ?? []
-        if owned.isEmpty && stale.isEmpty && ours.isEmpty && recordedSysctls.isEmpty && !records.exists && !TopologyMasquerade.hasAny(name) {
+        if owned.isEmpty && stale.isEmpty && ours.isEmpty && temporary.isEmpty && recordedSysctls.isEmpty && !records.exists && !TopologyMasquerade.hasAny(name) {
             throw NotUp.error(name)
         }
         // Host veths that go with our namespaces (no alias yet: a kill before the alias was set)
@@ -193,6 +189,7 @@ public enum Applier {
             mark("delete namespaces")
         }
         func deleteHostLinks() {
+            do { try HostLinks.deleteTemporary(topology: name, host: host, links: links) } catch { firstError = firstError ?? error }
             guard !ours.isEmpty else { return }
             if wholeGroupOurs {
                 do { try host.deleteLinks(group: group) } catch { firstError = firstError ?? error }
@@ -223,14 +220,15 @@ public enum Applier {
         }
         do { try TopologyMasquerade.removeAll(name) } catch { firstError = firstError ?? error }
         // Host sysctls up changed: back to what they were.
-        for (k, v) in recordedSysctls.sorted(by: { $0.key < $1.key }) {
-            do { try Sysctl.write(k, v) } catch { firstError = firstError ?? error }
+        for (k, rec) in recordedSysctls.sorted(by: { $0.key < $1.key }) {
+            // Only if it still has the value up wrote: a value changed since is someone else's.
+            do { if try Sysctl.read(k) == rec.set { try Sysctl.write(k, rec.old) } } catch { firstError = firstError ?? error }
         }
         if firstError == nil { records.removeAll() }
         mark("routes, masquerade, sysctls")
         // Wait until the kernel has really destroyed them (namespace cleanup is asynchronous).
         let deadline = monotonicSeconds() + wait
-        let waitFor = ours + followers
+        let waitFor = ours + followers + temporary
         while monotonicSeconds() < deadline {
             let left = try host.linksWithoutStatistics().contains { l in l.alias == alias || waitFor.contains { $0.index == l.index && $0.name == l.name } }
             if !left { break }

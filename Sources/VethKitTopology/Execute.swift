@@ -85,6 +85,7 @@ final class Run: @unchecked Sendable {
 
     var alias: String { topo.alias }
     var group: UInt32 { topo.linkGroup }
+    var temporaryGroup: UInt32 { Ownership.temporaryGroup(for: topo.name) }
 
     // MARK: execute
 
@@ -97,7 +98,8 @@ final class Run: @unchecked Sendable {
     func recordAddresses(after: Bool) throws {
         guard live.addressMarking == .records else { return }
         let records = TopologyRecords(topo.name)
-        var r = live.addressRecords
+        // Records of addresses that no longer exist (a rolled-back run, a deleted link) are dropped.
+        var r = live.addressRecords.filter { rec in live.nodes[rec.node]?.interface(rec.interface)?.addresses.contains(rec.address) ?? false }
         for s in plan.steps { if case .addAddress(let n, let i, let a) = s { r.insert(.init(node: n, interface: i, address: a)) } }
         if after { for d in deletedAddresses.value { r.remove(d) } }
         if r != live.addressRecords || after { try records.writeAddresses(r) }
@@ -222,8 +224,9 @@ final class Run: @unchecked Sendable {
         for step in plan.steps {
             if case .restoreSysctl(let node, let key, let value, _) = step, node == Topology.hostNode {
                 do {
-                    try Sysctl.write(key, value)
                     var r = try records.sysctls()
+                    // Only if it still has the value vethkit wrote (else someone changed it since: theirs).
+                    if let rec = r[key], try Sysctl.read(key) == rec.set { try Sysctl.write(key, value) }
                     r[key] = nil
                     try records.writeSysctls(r)
                 } catch { throw fail(plan.describe(step), error) }
@@ -237,7 +240,8 @@ final class Run: @unchecked Sendable {
                         // The host outlives the topology: remember the value before the first
                         // change (recorded before writing), so down and a later up can restore it.
                         var r = try records.sysctls()
-                        if r[key] == nil { r[key] = old; try records.writeSysctls(r) }
+                        r[key] = TopologyRecords.SysctlRecord(old: r[key]?.old ?? old, set: value)
+                        try records.writeSysctls(r)
                     }
                     try Sysctl.write(key, value)
                     oldSysctls.with { $0.append((node, key, old)) }
@@ -263,7 +267,7 @@ final class Run: @unchecked Sendable {
                 // name always carries the mark (see Ownership.temporaryLinkName).
                 let made = isHost ? temporaryLinkName() : b.name
                 let attrs = LinkAttributes(name: try InterfaceName(made), mtu: b.mtu.map(UInt32.init), address: b.mac,
-                                           group: isHost ? group : nil, up: false)
+                                           group: isHost ? temporaryGroup : nil, up: false)
                 if isHost { createdHostLinks.with { $0.append(made) } }
                 try h.addLink(LinkSpec(attrs, kind: VethKit.Bridge()))
                 if !isHost && !newNodes.contains(node) { createdLinksInExisting.with { $0.append((node, b.name)) } }
@@ -272,7 +276,7 @@ final class Run: @unchecked Sendable {
                 }
                 let l = try h.link(named: made)
                 if isHost {
-                    try h.setLink(index: l.index, LinkChange(name: try InterfaceName(b.name), alias: alias))
+                    try h.setLink(index: l.index, LinkChange(name: try InterfaceName(b.name), alias: alias, group: group))
                     createdHostLinks.with { $0.append(b.name) }
                 }
                 bridgeIndex.with { $0[key(node, b.name)] = l.index }
@@ -336,12 +340,13 @@ final class Run: @unchecked Sendable {
                     // under a temporary name until the request that sets its alias renames it.
                     let pName = pHost && qHost ? temporaryLinkName() : p.name
                     let qName = pHost && qHost ? temporaryLinkName() : q.name
+                    let hostGroup = pHost && qHost ? temporaryGroup : group
                     var pa = LinkAttributes(name: try InterfaceName(pName), namespace: try space(p.node), mtu: (p.mtu ?? l.mtu).map(UInt32.init),
-                                            address: p.mac, group: pHost ? group : nil, alias: pHost ? alias : nil,
+                                            address: p.mac, group: pHost ? hostGroup : nil, alias: pHost ? alias : nil,
                                             masterIndex: try p.master.map { try bridgeIndexOf(p.node, $0) }, up: !(pHost && qHost))
                     if pHost { pa.namespace = nil }
                     let qa = LinkAttributes(name: try InterfaceName(qName), namespace: try space(q.node), mtu: (q.mtu ?? l.mtu).map(UInt32.init),
-                                            address: q.mac, group: qHost ? group : nil, up: false)
+                                            address: q.mac, group: qHost ? hostGroup : nil, up: false)
                     specs.append(LinkSpec(pa, kind: Veth(peer: qa)))
                     primaries.append((p, q))
                     made.append((pName, qName))
@@ -471,7 +476,7 @@ final class Run: @unchecked Sendable {
             for (current, final) in pendingAliases.value {
                 let line = "~ link host/\(final): alias"
                 let rename = current == final ? nil : try InterfaceName(final)
-                items.append(Item(line: line, message: LinkChange(name: rename, alias: alias).request(index: try idx(current, line)),
+                items.append(Item(line: line, message: LinkChange(name: rename, alias: alias, group: rename == nil ? nil : group).request(index: try idx(current, line)),
                                   renamed: rename == nil ? nil : final))
                 index[final] = index[current]
             }

@@ -202,7 +202,7 @@ public enum LiveReader {
         var state = LiveState()
         state.staleNamespaces = try NamespacePublisher.leftovers(of: topo.name, unenterable: unenterableNames).sorted()
         state.staleLinks = hostLinks.filter { Ownership.isTemporaryLink(name: $0.name, group: $0.group, topology: topo.name) }.map(\.name).sorted()
-        state.recordedSysctls = recordedSysctls
+        state.recordedSysctls = recordedSysctls.mapValues(\.old)
         let marking = AddressMarking.detect(from: hostAddrs)
         state.addressMarking = marking
         let addressRecords = (try? records.addresses()) ?? []

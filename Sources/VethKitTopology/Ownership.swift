@@ -47,18 +47,24 @@ public enum Ownership {
 
     /// Host links that have no alias yet (bridges and veths with both ends in the host) are
     /// created under a temporary name `.vk<6 hex digits of the group><6 hex digits>` in the
-    /// topology's group and renamed to their final name in the request that sets the alias. So
-    /// a link of a final name is ours only with the alias, and a temporary one only VethKit's
-    /// naming produces is recognised (name pattern and group) and removed.
+    /// topology's temporary group (``temporaryGroup(for:)``) and get their final name, the alias
+    /// and the topology's group in one request. So a link of a final name is ours only with the
+    /// alias, and a temporary one only VethKit's naming produces is recognised (name pattern and
+    /// group) and removed — by one delete of the temporary group when all its members are such.
     public static func temporaryLinkName(topology: String, serial: Int) -> String {
         let g = String(group(for: topology) & 0xff_ffff, radix: 16)
         let n = String(serial & 0xff_ffff, radix: 16)
         return ".vk" + String(repeating: "0", count: 6 - g.count) + g + String(repeating: "0", count: 6 - n.count) + n
     }
 
-    /// True for a link named as ``temporaryLinkName(topology:serial:)`` that is in the topology's group.
+    /// The link group of a topology's links under temporary names: 0x5700_0000 | the same hash.
+    public static func temporaryGroup(for topology: String) -> UInt32 {
+        0x5700_0000 | (group(for: topology) & 0x00ff_ffff)
+    }
+
+    /// True for a link named as ``temporaryLinkName(topology:serial:)`` in the topology's temporary group.
     public static func isTemporaryLink(name: String, group linkGroup: UInt32, topology: String) -> Bool {
-        guard linkGroup == group(for: topology) else { return false }
+        guard linkGroup == temporaryGroup(for: topology) else { return false }
         let b = Array(name.utf8)
         guard b.count == 15, b[0] == UInt8(ascii: "."), b[1] == UInt8(ascii: "v"), b[2] == UInt8(ascii: "k") else { return false }
         guard b[3...].allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else { return false }

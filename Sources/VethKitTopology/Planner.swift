@@ -341,7 +341,7 @@ public enum Planner {
         }
         for (name, s) in live.nodes where !declaredNodes.contains(name) && name == Topology.hostNode {
             for m in s.masquerade { removals.append(.deleteMasquerade(node: name, source: m)) }
-            for r in s.routes { removals.append(.deleteRoute(node: name, route: r)) }
+            for r in s.routes where r.proto == Ownership.routeProtocol { removals.append(.deleteRoute(node: name, route: r)) }
             for i in s.interfaces where Ownership.owns(alias: i.alias, topology: topo.name) || i.markedByPeer { removals.append(.deleteLink(node: name, name: i.name)) }
         }
 

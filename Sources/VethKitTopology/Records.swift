@@ -17,18 +17,25 @@ struct TopologyRecords {
 
     init(_ topology: String) { self.topology = topology }
 
-    /// Host sysctls changed by `up`: key → the value before the first change.
-    func sysctls() throws -> [String: String] {
-        var out: [String: String] = [:]
+    /// One host sysctl `up` changed: the value before the first change, and the value it wrote
+    /// (restoring is skipped when the value is no longer the one vethkit wrote: someone changed it since).
+    struct SysctlRecord: Equatable, Sendable {
+        var old: String
+        var set: String
+    }
+
+    /// Host sysctls changed by `up`: key → record. One `key<TAB>old<TAB>set` line each (values may hold spaces, never tabs or newlines).
+    func sysctls() throws -> [String: SysctlRecord] {
+        var out: [String: SysctlRecord] = [:]
         for line in try lines("sysctls") {
-            let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
-            if parts.count == 2 { out[String(parts[0])] = String(parts[1]) }
+            let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
+            if parts.count == 3 { out[String(parts[0])] = SysctlRecord(old: String(parts[1]), set: String(parts[2])) }
         }
         return out
     }
 
-    func writeSysctls(_ s: [String: String]) throws {
-        try write("sysctls", s.keys.sorted().map { "\($0) \(s[$0]!)" })
+    func writeSysctls(_ s: [String: SysctlRecord]) throws {
+        try write("sysctls", s.keys.sorted().map { "\($0)\t\(s[$0]!.old)\t\(s[$0]!.set)" })
     }
 
     /// One address vethkit added, for kernels without IFA_PROTO.

@@ -215,11 +215,12 @@ final class TopologyKernelTests: XCTestCase {
         withExtendedLifetime(held) {}
     }
 
-    /// Host links marked with the topology's alias or carrying its link group.
+    /// Host links marked with the topology's alias or carrying its link group (or its temporary group).
     func hostLinksOrGroup(of name: String) throws -> [String] {
-        let g = Ownership.group(for: name)
+        let groups = [Ownership.group(for: name), Ownership.temporaryGroup(for: name)].map(String.init)
         return try ipJSON("-d", "link", "show").filter {
-            ($0["ifalias"] as? String) == "vethkit:\(name)" || ($0["group"] as? String) == String(g) || ($0["group"] as? Int).map(UInt32.init) == g
+            ($0["ifalias"] as? String) == "vethkit:\(name)" || ($0["group"] as? String).map(groups.contains) == true
+                || ($0["group"] as? Int).map { groups.contains(String($0)) } == true
         }.compactMap { $0["ifname"] as? String }
     }
 

@@ -259,6 +259,7 @@ final class OwnershipKernelTests: XCTestCase {
         _ = try Applier.up(t)
         let t2 = try Topology.parse(yaml.replacingOccurrences(of: "net.ipv4.ip_forward: \"1\", ", with: ""))
         let r = try Applier.up(t2)
+        XCTAssertTrue(r.plan.text.contains("~ sysctl host: net.ipv4.ip_forward 1 -> 0 (restored: no longer in the file)"), r.plan.text)
         XCTAssertTrue(r.plan.steps.contains(.restoreSysctl(node: "host", key: keys[0], value: "0", current: "1")), r.plan.text)
         XCTAssertEqual(try Sysctl.read(keys[0]), "0")
         XCTAssertEqual(try Applier.up(t2).summary, "seed: no changes")

@@ -129,12 +129,15 @@ final class OwnershipPlannerTests: XCTestCase {
         let n = Ownership.temporaryLinkName(topology: "seed", serial: 1)
         XCTAssertEqual(n.utf8.count, 15, n)
         XCTAssertNoThrow(try InterfaceName(n), n)
-        XCTAssertTrue(Ownership.isTemporaryLink(name: n, group: Ownership.group(for: "seed"), topology: "seed"))
-        // Another group, another topology, or a user's name: not ours.
+        let tg = Ownership.temporaryGroup(for: "seed")
+        XCTAssertNotEqual(tg, Ownership.group(for: "seed"))
+        XCTAssertTrue(Ownership.isTemporaryLink(name: n, group: tg, topology: "seed"))
+        // Another group (the real one too), another topology, or a user's name: not a temporary link of ours.
         XCTAssertFalse(Ownership.isTemporaryLink(name: n, group: 0, topology: "seed"))
-        XCTAssertFalse(Ownership.isTemporaryLink(name: n, group: Ownership.group(for: "seed"), topology: "other"))
-        XCTAssertFalse(Ownership.isTemporaryLink(name: "veth1", group: Ownership.group(for: "seed"), topology: "seed"))
-        XCTAssertFalse(Ownership.isTemporaryLink(name: ".vkzzzzzz000001", group: Ownership.group(for: "seed"), topology: "seed"))
+        XCTAssertFalse(Ownership.isTemporaryLink(name: n, group: Ownership.group(for: "seed"), topology: "seed"))
+        XCTAssertFalse(Ownership.isTemporaryLink(name: n, group: tg, topology: "other"))
+        XCTAssertFalse(Ownership.isTemporaryLink(name: "veth1", group: tg, topology: "seed"))
+        XCTAssertFalse(Ownership.isTemporaryLink(name: ".vkzzzzzz000001", group: tg, topology: "seed"))
     }
 
     /// Generated topologies of the same size but different names want different host links.
