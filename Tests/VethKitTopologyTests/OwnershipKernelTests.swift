@@ -320,4 +320,56 @@ final class OwnershipKernelTests: XCTestCase {
         XCTAssertEqual(try theirs().keys.sorted(), before.keys.sorted())
         addTeardownBlock { _ = try? NFTables.run("delete table inet vethkit") }
     }
+
+    /// What a kill leaves at each step of publishing a namespace or naming a host link, made by
+    /// hand: a temporary file, a placeholder under the final name, a temporary link in the
+    /// temporary group. `up` and `down` recognise and remove exactly those; the same shapes that
+    /// are not ours (another topology's temporary file, a plain file with other content, a user's
+    /// link of a temporary-looking name outside our temporary group) stay.
+    func testLeftoversOfAnInterruptedUpAreRecognised() throws {
+        let t = try Topology.load(seedFile)
+        func leave() throws {
+            FileManager.default.createFile(atPath: "/run/netns/.vethkit-tmp.seed.t1.99999", contents: Data(Ownership.placeholderContent(for: "seed").utf8))
+            FileManager.default.createFile(atPath: "/run/netns/seed-t1", contents: Data(Ownership.placeholderContent(for: "seed").utf8))
+            let tmp = Ownership.temporaryLinkName(topology: "seed", serial: 7)
+            try ip("link", "add", tmp, "group", String(Ownership.temporaryGroup(for: "seed")), "type", "veth", "peer", "name",
+                   Ownership.temporaryLinkName(topology: "seed", serial: 8), "group", String(Ownership.temporaryGroup(for: "seed")))
+        }
+        // Not ours: look alike, but another topology's, other content, or another group.
+        FileManager.default.createFile(atPath: "/run/netns/.vethkit-tmp.seedx.t1.1", contents: Data("x".utf8))
+        FileManager.default.createFile(atPath: "/run/netns/seed-t2", contents: Data(Ownership.placeholderContent(for: "seedx").utf8))
+        let lookalike = Ownership.temporaryLinkName(topology: "seed", serial: 9)
+        try ip("link", "add", lookalike, "type", "bridge")
+        addTeardownBlock {
+            for f in ["/run/netns/.vethkit-tmp.seedx.t1.1", "/run/netns/seed-t2"] { unlink(f) }
+            _ = try? runProcess("/usr/sbin/ip", ["link", "del", lookalike])
+        }
+        func theirs() throws -> [String] {
+            [try String(contentsOfFile: "/run/netns/.vethkit-tmp.seedx.t1.1", encoding: .utf8),
+             try String(contentsOfFile: "/run/netns/seed-t2", encoding: .utf8), try dump("link", "show", lookalike)]
+        }
+        let before = try theirs()
+        func ourLeftovers() throws -> Int {
+            try NetworkNamespace.list().map(\.rawValue).filter { $0.hasPrefix(".vethkit-tmp.seed.") }.count
+                + (NamespacePublisher.isPlaceholder("/run/netns/seed-t1", topology: "seed") ? 1 : 0)
+                + (try ipJSON("link", "show", "group", String(Ownership.temporaryGroup(for: "seed"))).filter { $0["ifname"] != nil }.count)
+        }
+        try leave()
+        XCTAssertEqual(try ourLeftovers(), 4)
+        // up: no conflict, the leftovers go, the topology comes up.
+        let plan = Planner.plan(t, live: try LiveReader.read(t))
+        XCTAssertEqual(plan.conflicts, [], plan.text)
+        XCTAssertTrue(plan.steps.contains(.createNamespace(node: "t1", namespace: "seed-t1")), plan.text)
+        _ = try Applier.up(t)
+        XCTAssertEqual(try ourLeftovers(), 0)
+        XCTAssertEqual(try Applier.up(t).summary, "seed: no changes")
+        _ = try Applier.down(name: "seed")
+        // down: also when only leftovers exist.
+        try leave()
+        let d = try cli("down", "seed")
+        XCTAssertEqual(d.status, 0, d.stderr)
+        XCTAssertEqual(try ourLeftovers(), 0)
+        XCTAssertEqual(try theirs(), before)
+        XCTAssertEqual(try cli("down", "seed").status, 1, "nothing of seed is left")
+    }
 }
