@@ -161,7 +161,7 @@ public enum Applier {
         }
         let host = try NetHandle()
         let links = try host.linksWithoutStatistics()
-        let (owned, stale, knownIDs) = try LiveReader.ownedNamespacesWithIDs(of: name, hostLinks: links)
+        let (owned, stale, knownIDs, entered) = try LiveReader.ownedNamespacesWithIDs(of: name, hostLinks: links)
         mark("find \(owned.count + stale.count) namespaces")
         var firstError: Error?
         // Ours: our alias, or a temporary name of ours. A group alone is no mark.
@@ -176,9 +176,10 @@ public enum Applier {
             throw NotUp.error(name)
         }
         // Host veths that go with our namespaces (no alias yet: a kill before the alias was set)
-        // vanish asynchronously once those are deleted: wait for them too.
+        // vanish asynchronously once those are deleted: wait for them too. (Namespaces found by
+        // their peers' ids need no lookup; only those found by entering them do.)
         var ids = knownIDs
-        for (_, ns) in owned {
+        for ns in entered where links.contains(where: { $0.isVeth && $0.group == group && ($0.alias ?? "").isEmpty }) {
             if let n = try? NamespaceName(ns), let o = try? NetworkNamespace.open(n), let id = try? host.namespaceID(of: o) { ids.insert(id) }
         }
         let followers = links.filter { l in l.isVeth && l.group == group && l.linkNetnsID.map(ids.contains) == true && !ours.contains { $0.index == l.index } }

@@ -64,7 +64,7 @@ public enum LiveReader {
         return (r.owned, r.stale)
     }
 
-    static func ownedNamespacesWithIDs(of topology: String, hostLinks: [VethKit.Link]?) throws -> (owned: [(node: String, namespace: String)], stale: [String], ids: Set<Int32>) {
+    static func ownedNamespacesWithIDs(of topology: String, hostLinks: [VethKit.Link]?) throws -> (owned: [(node: String, namespace: String)], stale: [String], ids: Set<Int32>, entered: [String]) {
         var cands = try candidateNamespaces(of: topology)
         let alias = Ownership.alias(for: topology)
         var owned: [(String, String)] = []
@@ -85,12 +85,13 @@ public enum LiveReader {
         if Run.timingsOn { FileHandle.standardError.write(Data("timings: \(owned.count) namespaces known by their peers, \(cands.count) entered\n".utf8)) }
         let marks = marks(of: cands.map(\.namespace))
         var unenterable: [String] = []
+        var entered: [String] = []
         for c in cands {
             guard let m = marks[c.namespace] else { continue }
             guard let a = m else { unenterable.append(c.namespace); continue }
-            if a == alias { owned.append(c) }
+            if a == alias { owned.append(c); entered.append(c.namespace) }
         }
-        return (owned, try NamespacePublisher.leftovers(of: topology, unenterable: unenterable), ids)
+        return (owned, try NamespacePublisher.leftovers(of: topology, unenterable: unenterable), ids, entered)
     }
 
     /// Reads everything the planner and `show` need.
