@@ -337,16 +337,19 @@ final class OwnershipKernelTests: XCTestCase {
         }
         // Not ours: look alike, but another topology's, other content, or another group.
         FileManager.default.createFile(atPath: "/run/netns/.vethkit-tmp.seedx.t1.1", contents: Data("x".utf8))
-        FileManager.default.createFile(atPath: "/run/netns/seed-t2", contents: Data(Ownership.placeholderContent(for: "seedx").utf8))
+        // Same length as seed's placeholder, other content; and another topology's placeholder.
+        FileManager.default.createFile(atPath: "/run/netns/seed-t2", contents: Data(Ownership.placeholderContent(for: "seex").utf8))
+        FileManager.default.createFile(atPath: "/run/netns/seed-t3", contents: Data(Ownership.placeholderContent(for: "seedx").utf8))
         let lookalike = Ownership.temporaryLinkName(topology: "seed", serial: 9)
         try ip("link", "add", lookalike, "type", "bridge")
         addTeardownBlock {
-            for f in ["/run/netns/.vethkit-tmp.seedx.t1.1", "/run/netns/seed-t2"] { unlink(f) }
+            for f in ["/run/netns/.vethkit-tmp.seedx.t1.1", "/run/netns/seed-t2", "/run/netns/seed-t3"] { unlink(f) }
             _ = try? runProcess("/usr/sbin/ip", ["link", "del", lookalike])
         }
         func theirs() throws -> [String] {
             [try String(contentsOfFile: "/run/netns/.vethkit-tmp.seedx.t1.1", encoding: .utf8),
-             try String(contentsOfFile: "/run/netns/seed-t2", encoding: .utf8), try dump("link", "show", lookalike)]
+             try String(contentsOfFile: "/run/netns/seed-t2", encoding: .utf8), try String(contentsOfFile: "/run/netns/seed-t3", encoding: .utf8),
+             try dump("link", "show", lookalike)]
         }
         let before = try theirs()
         func ourLeftovers() throws -> Int {

@@ -39,7 +39,7 @@ final class OwnershipPlannerTests: XCTestCase {
         live.nodes["host"]!.interfaces[i].alias = nil
         let plan = Planner.plan(t, live: live)
         XCTAssertEqual(plan.conflicts.count, 1, plan.text)
-        XCTAssertTrue(plan.conflicts[0].hasPrefix("host link veth1 exists and is not vethkit's"), plan.text)
+        XCTAssertTrue((plan.conflicts.first ?? "").hasPrefix("host link veth1 exists and is not vethkit's"), plan.text)
         XCTAssertFalse(plan.steps.contains(.deleteLink(node: "host", name: "veth1")), plan.text)
     }
 
@@ -94,7 +94,7 @@ final class OwnershipPlannerTests: XCTestCase {
         plan = Planner.plan(t, live: live)
         XCTAssertEqual(plan.steps, [], plan.text)
         XCTAssertEqual(plan.conflicts.count, 1, plan.text)
-        XCTAssertTrue(plan.conflicts[0].hasPrefix("route t1: default via 192.168.1.1"), plan.text)
+        XCTAssertTrue((plan.conflicts.first ?? "").hasPrefix("route t1: default via 192.168.1.1"), plan.text)
         // Ours, dropped from the file: removed.
         live = converged(t)
         live.nodes["t1"]!.routes.append(.init(to: net("10.78.0.0/16"), via: try IPAddress("192.168.1.1"), dev: "veth2"))
