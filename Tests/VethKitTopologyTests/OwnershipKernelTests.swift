@@ -309,7 +309,10 @@ final class OwnershipKernelTests: XCTestCase {
             add chain inet vethkit userchain { comment "user"; }
             add chain inet vethkit \(Masquerade.chainName(owner: "topo/seedx/host/10.0.0.0/8")) { type nat hook postrouting priority srcnat; comment "topo/seedx/host/10.0.0.0/8"; }
             """)
-        func theirs() throws -> [String: String?] { try Masquerade.chains().filter { $0.value != .some("topo/seed/host/192.168.1.0/24") } }
+        let other = Masquerade.chainName(owner: "topo/seedx/host/10.0.0.0/8")
+        addTeardownBlock { _ = try? NFTables.run("delete chain inet vethkit userchain\ndelete chain inet vethkit \(other)") }
+        // Only this test's chains (other tests may have left theirs in the table).
+        func theirs() throws -> [String: String?] { try Masquerade.chains().filter { ["userchain", other].contains($0.key) } }
         let before = try theirs()
         XCTAssertEqual(before.count, 2, "\(before)")
         let t = try Topology.parse(seedYAML.replacingOccurrences(of: "      br0: {addresses: [192.168.1.1/24]}", with: "      br0: {addresses: [192.168.1.1/24]}\n    masquerade: [192.168.1.0/24]"))
@@ -318,7 +321,7 @@ final class OwnershipKernelTests: XCTestCase {
         _ = try Applier.down(name: "seed")
         XCTAssertEqual(try Masquerade.chains().values.filter { $0 == "topo/seed/host/192.168.1.0/24" }.count, 0)
         XCTAssertEqual(try theirs().keys.sorted(), before.keys.sorted())
-        addTeardownBlock { _ = try? NFTables.run("delete table inet vethkit") }
+        XCTAssertEqual(try theirs().values.map { $0 ?? "" }.sorted(), ["topo/seedx/host/10.0.0.0/8", "user"])
     }
 
     /// What a kill leaves at each step of publishing a namespace or naming a host link, made by
