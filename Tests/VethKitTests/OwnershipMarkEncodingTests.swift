@@ -39,4 +39,28 @@ final class OwnershipMarkEncodingTests: XCTestCase {
         XCTAssertEqual(loose.bytes[offset + 1], 0, "an ordinary delete matches any protocol")
         XCTAssertEqual(r.request(Int32(RTM_NEWROUTE)).bytes[offset + 1], 0x56)
     }
+
+    /// Chains and their comments from a `list table inet vethkit` listing (what the topology checks
+    /// before removing a masquerade rule).
+    func testMasqueradeChainsAndComments() {
+        let listing = """
+            table inet vethkit {
+            \tchain m0123456789abcdef {
+            \t\tcomment "topo/seed/host/192.168.1.0/24"
+            \t\ttype nat hook postrouting priority srcnat; policy accept;
+            \t\tip saddr 192.168.1.0/24 ip daddr != 192.168.1.0/24 masquerade
+            \t}
+            \tchain userchain {
+            \t}
+            \tchain other {
+            \t\tcomment "user"
+            \t}
+            }
+            """
+        let c = Masquerade.parseChains(listing)
+        XCTAssertEqual(c.count, 3, "\(c)")
+        XCTAssertEqual(c["m0123456789abcdef"], .some("topo/seed/host/192.168.1.0/24"))
+        XCTAssertEqual(c["userchain"], .some(nil))
+        XCTAssertEqual(c["other"], .some("user"))
+    }
 }

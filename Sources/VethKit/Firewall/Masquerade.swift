@@ -73,9 +73,14 @@ public enum Masquerade {
         do { out = try NFTables.run("list table inet \(table)", in: namespace) } catch let e as NFTables.CommandError where e.isNotFound {
             return [:]
         }
+        return parseChains(out)
+    }
+
+    /// The chains of a `list table` listing, each with its comment (nil when it has none).
+    static func parseChains(_ listing: String) -> [String: String?] {
         var chains: [String: String?] = [:]
         var current: String?
-        for line in out.split(separator: "\n") {
+        for line in listing.split(separator: "\n") {
             let t = line.drop { $0 == " " || $0 == "\t" }
             if t.hasPrefix("chain "), t.hasSuffix("{") {
                 let name = String(t.dropFirst(6).dropLast().trimmingSuffix())
