@@ -17,6 +17,18 @@ public struct ApplyError: Error, CustomStringConvertible {
     }
 }
 
+/// `down`/`show` of a topology that is not up: nothing of it exists. Names the ones that are.
+public struct NotUp: Error, CustomStringConvertible {
+    public var topology: String
+    public var up: [String]
+    public var description: String {
+        "topology \(topology) is not up (" + (up.isEmpty ? "no topology is up" : "up: " + up.joined(separator: ", ")) + ")"
+    }
+    static func error(_ topology: String) -> NotUp {
+        NotUp(topology: topology, up: ((try? Applier.list()) ?? []).map(\.name))
+    }
+}
+
 /// Objects in the way (see ``Plan/conflicts``): `up` refuses before changing anything.
 public struct ConflictError: Error, CustomStringConvertible {
     public var topology: String
@@ -65,7 +77,9 @@ public enum Applier {
         if !plan.conflicts.isEmpty && options.preflight {
             throw ConflictError(topology: topo.name, conflicts: plan.conflicts)
         }
+        // Leftovers only an interrupted up of this topology makes (by name pattern or content).
         for s in live.staleNamespaces { try? NetworkNamespace.delete(NamespaceName(s)) }
+        if !live.staleLinks.isEmpty { try HostLinks.deleteTemporary(topology: topo.name, host: NetHandle()) }
         if plan.isEmpty {
             return UpResult(plan: plan, seconds: monotonicSeconds() - t0, summary: "\(topo.name): no changes")
         }
@@ -147,12 +161,28 @@ public enum Applier {
         }
         let host = try NetHandle()
         let links = try host.linksWithoutStatistics()
-        let (owned, stale) = try LiveReader.ownedNamespaces(of: name, hostLinks: links)
+        let (owned, stale, knownIDs, entered) = try LiveReader.ownedNamespacesWithIDs(of: name, hostLinks: links)
         mark("find \(owned.count + stale.count) namespaces")
         var firstError: Error?
-        let ours = links.filter { Ownership.owns(alias: $0.alias, group: $0.group, topology: name) }
+        // Ours: our alias, or a temporary name of ours. A group alone is no mark.
+        let ours = links.filter { Ownership.owns(alias: $0.alias, topology: name) }
+        let temporary = links.filter { Ownership.isTemporaryLink(name: $0.name, group: $0.group, topology: name) }
         let inGroup = links.filter { $0.group == group }
-        let wholeGroupOurs = inGroup.allSatisfy { Ownership.owns(alias: $0.alias, group: $0.group, topology: name) }
+        let wholeGroupOurs = inGroup.allSatisfy { Ownership.owns(alias: $0.alias, topology: name) }
+        let records = TopologyRecords(name)
+        let recordedSysctls = (try? records.sysctls()) ?? [:]
+        let hostRoutes = (try? host.routes().filter { $0.protocolID == Ownership.routeProtocol }) ?? []
+        if owned.isEmpty && stale.isEmpty && ours.isEmpty && temporary.isEmpty && recordedSysctls.isEmpty && !records.exists && !TopologyMasquerade.hasAny(name) {
+            throw NotUp.error(name)
+        }
+        // Host veths that go with our namespaces (no alias yet: a kill before the alias was set)
+        // vanish asynchronously once those are deleted: wait for them too. (Namespaces found by
+        // their peers' ids need no lookup; only those found by entering them do.)
+        var ids = knownIDs
+        for ns in entered where links.contains(where: { $0.isVeth && $0.group == group && ($0.alias ?? "").isEmpty }) {
+            if let n = try? NamespaceName(ns), let o = try? NetworkNamespace.open(n), let id = try? host.namespaceID(of: o) { ids.insert(id) }
+        }
+        let followers = links.filter { l in l.isVeth && l.group == group && l.linkNetnsID.map(ids.contains) == true && !ours.contains { $0.index == l.index } }
         func deleteNamespaces() {
             for n in owned.map(\.namespace) + stale {
                 do { try NetworkNamespace.delete(NamespaceName(n)) } catch is NotFound {} catch { firstError = firstError ?? error }
@@ -160,6 +190,7 @@ public enum Applier {
             mark("delete namespaces")
         }
         func deleteHostLinks() {
+            do { try HostLinks.deleteTemporary(topology: name, host: host, links: links) } catch { firstError = firstError ?? error }
             guard !ours.isEmpty else { return }
             if wholeGroupOurs {
                 do { try host.deleteLinks(group: group) } catch { firstError = firstError ?? error }
@@ -179,21 +210,28 @@ public enum Applier {
             deleteHostLinks()
             deleteNamespaces()
         }
-        // Host routes vethkit added for this topology (routes through our links went with them).
+        // Host routes vethkit added (protocol 0x56; the kernel checks it again on delete) for this
+        // topology (routes through our links went with them).
         if let topology, let hn = topology.node(Topology.hostNode), !hn.routes.isEmpty {
-            let liveRoutes = (try? host.routes().filter { $0.protocolID == Ownership.routeProtocol }) ?? []
             for r in hn.routes {
-                for lr in liveRoutes where lr.gateway == r.via && (lr.destination?.masked ?? nil) == (r.to.prefixLength == 0 ? nil : r.to.masked) || (lr.gateway == r.via && r.to.prefixLength == 0 && lr.isDefault) {
-                    try? host.deleteRoute(lr)
+                for lr in hostRoutes where lr.gateway == r.via && (lr.destination?.masked ?? nil) == (r.to.prefixLength == 0 ? nil : r.to.masked) || (lr.gateway == r.via && r.to.prefixLength == 0 && lr.isDefault) {
+                    try? host.deleteRoute(lr, matchingProtocol: true)
                 }
             }
         }
         do { try TopologyMasquerade.removeAll(name) } catch { firstError = firstError ?? error }
-        mark("routes, masquerade")
+        // Host sysctls up changed: back to what they were.
+        for (k, rec) in recordedSysctls.sorted(by: { $0.key < $1.key }) {
+            // Only if it still has the value up wrote: a value changed since is someone else's.
+            do { if try Sysctl.read(k) == rec.set { try Sysctl.write(k, rec.old) } } catch { firstError = firstError ?? error }
+        }
+        if firstError == nil { records.removeAll() }
+        mark("routes, masquerade, sysctls")
         // Wait until the kernel has really destroyed them (namespace cleanup is asynchronous).
         let deadline = monotonicSeconds() + wait
+        let waitFor = ours + followers + temporary
         while monotonicSeconds() < deadline {
-            let left = try host.linksWithoutStatistics().contains { l in l.alias == alias || ours.contains { $0.index == l.index && $0.name == l.name } }
+            let left = try host.linksWithoutStatistics().contains { l in l.alias == alias || waitFor.contains { $0.index == l.index && $0.name == l.name } }
             if !left { break }
             usleep(2_000)
         }
@@ -218,7 +256,7 @@ public enum Applier {
         let names = try NetworkNamespace.list().map(\.rawValue)
         var marks: [String: String] = [:]
         for (n, m) in LiveReader.marks(of: names) {
-            if let m, let t = Ownership.topology(fromAlias: m.alias) { marks[n] = t }
+            if let m, let t = Ownership.topology(fromAlias: m) { marks[n] = t }
         }
         for (_, t) in marks { out[t, default: ListedTopology(name: t, namespaces: 0, hostLinks: 0)].namespaces += 1 }
         for l in try NetHandle().links() {

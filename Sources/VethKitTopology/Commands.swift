@@ -32,6 +32,7 @@ public enum TopologyCommands {
         case is InvalidInput: return Outcome(stderr: "vethctl: \(command): \(error)", status: 2)
         case let e as ApplyError: return Outcome(stderr: "vethctl: \(e)", status: 1)
         case let e as ConflictError: return Outcome(stderr: "vethctl: \(e)", status: 1)
+        case let e as NotUp: return Outcome(stderr: "vethctl: \(command): \(e)", status: 1)
         case is GraphvizMissing: return Outcome(stderr: "vethctl: \(error)", status: 1)
         default: return Outcome(stderr: "vethctl: \(command): \(error)", status: 1)
         }

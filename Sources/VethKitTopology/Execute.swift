@@ -85,10 +85,28 @@ final class Run: @unchecked Sendable {
 
     var alias: String { topo.alias }
     var group: UInt32 { topo.linkGroup }
+    var temporaryGroup: UInt32 { Ownership.temporaryGroup(for: topo.name) }
 
     // MARK: execute
 
+    /// IFA_PROTO for the addresses this run adds (none under the records test hook, as a kernel
+    /// before 6.3 would drop it).
+    var addressProtocol: UInt8? { AddressMarking.forced == nil ? Ownership.addressProtocol : nil }
+
+    /// The address records (kernels without IFA_PROTO): before any address is added, every one
+    /// this run adds is recorded (fsynced), so a crash never leaves an address of ours unmarked.
+    func recordAddresses(after: Bool) throws {
+        guard live.addressMarking == .records else { return }
+        let records = TopologyRecords(topo.name)
+        // Records of addresses that no longer exist (a rolled-back run, a deleted link) are dropped.
+        var r = live.addressRecords.filter { rec in live.nodes[rec.node]?.interface(rec.interface)?.addresses.contains(rec.address) ?? false }
+        for s in plan.steps { if case .addAddress(let n, let i, let a) = s { r.insert(.init(node: n, interface: i, address: a)) } }
+        if after { for d in deletedAddresses.value { r.remove(d) } }
+        if r != live.addressRecords || after { try records.writeAddresses(r) }
+    }
+
     func execute() throws {
+        do { try recordAddresses(after: false) } catch { throw fail("+ address records", error) }
         try removals()
         try createNamespaces()
         try sysctls()
@@ -96,6 +114,7 @@ final class Run: @unchecked Sendable {
         try veths()
         try configureNodes()
         try masquerade()
+        try recordAddresses(after: true)
         mark("masquerade")
         if Self.timingsOn {
             FileHandle.standardError.write(Data(("timings: " + timings.map { "\($0.0) \(String(format: "%.1f", $0.1 * 1000)) ms" }.joined(separator: ", ") + "\n").utf8))
@@ -119,9 +138,12 @@ final class Run: @unchecked Sendable {
                     var vr = VethKit.Route(destination: r.to.prefixLength == 0 ? nil : r.to, family: r.to.address.family, gateway: r.via,
                                            metric: r.metric.map(UInt32.init))
                     if let dev = r.dev, let l = try? h.link(named: dev) { vr.outputIndex = l.index }
-                    do { try h.deleteRoute(vr) } catch is NotFound {}
+                    // The kernel deletes only a route of our protocol: never the user's.
+                    vr.protocolID = Ownership.routeProtocol
+                    do { try h.deleteRoute(vr, matchingProtocol: true) } catch is NotFound {}
                 case .deleteAddress(let node, let i, let a):
                     do { try handle(node).deleteAddress(a, link: i) } catch is NotFound {}
+                    deletedAddresses.with { $0.append(.init(node: node, interface: i, address: a)) }
                 case .deleteMasquerade(let node, let source):
                     try TopologyMasquerade.remove(topo.name, node, node == Topology.hostNode ? nil : NetworkNamespace.open(nsName(node)), source)
                 default: continue
@@ -160,8 +182,8 @@ final class Run: @unchecked Sendable {
         // Pipeline nodes: each on a worker thread that creates the namespace and stays inside it.
         let fast = steps.filter { pipelineNodes.contains($0.0) }
         let slow = steps.filter { !pipelineNodes.contains($0.0) }
+        do { try ThreadNamespace.prepareRunDirectory() } catch { throw fail("+ namespace \(steps[0].1) (node \(steps[0].0))", error) }
         if !fast.isEmpty {
-            do { try ThreadNamespace.prepareRunDirectory() } catch { throw fail("+ namespace \(fast[0].1) (node \(fast[0].0))", error) }
             let hostNS = try NetworkNamespace.current()
             let failures = parallelFor(fast.count, stopOnError: true, callerWorks: false) { [self] i in
                 try pipeline(node: fast[i].0, hostNamespace: hostNS)
@@ -170,41 +192,57 @@ final class Run: @unchecked Sendable {
             if let f = failures.first { throw f.1 }
         }
         guard !slow.isEmpty else { return }
-        let body: @Sendable (Int) throws -> Void = { [self] i in
+        // The others: each made on a worker thread (which exits afterwards), marked, then published.
+        let failures = parallelFor(slow.count, stopOnError: true, callerWorks: false) { [self] i in
             let (node, ns) = slow[i]
             let line = "+ namespace \(ns) (node \(node))"
             do {
-                let name = try NamespaceName(ns)
-                let namespace = try NetworkNamespace.create(name)
+                try NamespacePublisher.unshareCallingThread()
+                try prepareInside(node: node)
+                try NetHandle().setLink(index: 1, LinkChange(up: true, alias: alias))
+                try NamespacePublisher.publishCallingThread(topology: topo.name, node: node, name: ns)
                 createdNamespaces.with { $0.append(ns) }
-                let sysctls = nodeOf[node]?.sysctls ?? []
-                let alias = self.alias
-                let v6 = (ifacesOf[node] ?? []).contains { $0.addresses.contains { !$0.isIPv4 } }
-                try namespace.run {
-                    // DAD off before any interface exists: IPv6 addresses are usable at once.
-                    if v6 {
-                        try? Sysctl.write("net.ipv6.conf.all.accept_dad", "0")
-                        try? Sysctl.write("net.ipv6.conf.default.accept_dad", "0")
-                    }
-                    for s in sysctls { try Sysctl.write(s.key, s.value) }
-                    let h = try NetHandle()
-                    try h.setLink(index: 1, LinkChange(up: true, alias: alias))
-                }
             } catch { throw fail(line, error) }
             progress()
         }
-        // The first one alone: it may have to make /run/netns a shared mount point.
-        try body(0)
-        if let f = parallelFor(slow.count - 1, stopOnError: true, { try body($0 + 1) }).first { throw f.1 }
+        if let f = failures.first { throw f.1 }
+    }
+
+    /// Inside a node's new namespace, before any interface exists: IPv6 DAD off when the node has
+    /// IPv6 addresses (usable at once), then the node's sysctls.
+    func prepareInside(node: String) throws {
+        if (ifacesOf[node] ?? []).contains(where: { $0.addresses.contains { !$0.isIPv4 } }) {
+            try? Sysctl.write("net.ipv6.conf.all.accept_dad", "0")
+            try? Sysctl.write("net.ipv6.conf.default.accept_dad", "0")
+        }
+        for s in nodeOf[node]?.sysctls ?? [] { try Sysctl.write(s.key, s.value) }
     }
 
     func sysctls() throws {
         try phase("sysctls")
+        let records = TopologyRecords(topo.name)
         for step in plan.steps {
+            if case .restoreSysctl(let node, let key, let value, _) = step, node == Topology.hostNode {
+                do {
+                    var r = try records.sysctls()
+                    // Only if it still has the value vethkit wrote (else someone changed it since: theirs).
+                    if let rec = r[key], try Sysctl.read(key) == rec.set { try Sysctl.write(key, value) }
+                    r[key] = nil
+                    try records.writeSysctls(r)
+                } catch { throw fail(plan.describe(step), error) }
+                continue
+            }
             guard case .setSysctl(let node, let key, let value, _) = step, !newNodes.contains(node) else { continue }
             do {
                 let write: () throws -> Void = { [self] in
                     let old = try Sysctl.read(key)
+                    if node == Topology.hostNode {
+                        // The host outlives the topology: remember the value before the first
+                        // change (recorded before writing), so down and a later up can restore it.
+                        var r = try records.sysctls()
+                        r[key] = TopologyRecords.SysctlRecord(old: r[key]?.old ?? old, set: value)
+                        try records.writeSysctls(r)
+                    }
                     try Sysctl.write(key, value)
                     oldSysctls.with { $0.append((node, key, old)) }
                 }
@@ -224,15 +262,23 @@ final class Run: @unchecked Sendable {
             do {
                 let h = try handle(node)
                 let isHost = node == Topology.hostNode
-                var attrs = LinkAttributes(name: try InterfaceName(b.name), mtu: b.mtu.map(UInt32.init), address: b.mac,
-                                           group: isHost ? group : nil, alias: isHost ? alias : nil, up: false)
-                attrs.up = false
+                // A host bridge is made under a temporary name and renamed in the request that sets
+                // the alias (the kernel ignores IFLA_IFALIAS at creation): a bridge of the final
+                // name always carries the mark (see Ownership.temporaryLinkName).
+                let made = isHost ? temporaryLinkName() : b.name
+                let attrs = LinkAttributes(name: try InterfaceName(made), mtu: b.mtu.map(UInt32.init), address: b.mac,
+                                           group: isHost ? temporaryGroup : nil, up: false)
+                if isHost { createdHostLinks.with { $0.append(made) } }
                 try h.addLink(LinkSpec(attrs, kind: VethKit.Bridge()))
-                if isHost { createdHostLinks.with { $0.append(b.name) }; pendingAliases.with { $0.append(b.name) } } else if !newNodes.contains(node) { createdLinksInExisting.with { $0.append((node, b.name)) } }
+                if !isHost && !newNodes.contains(node) { createdLinksInExisting.with { $0.append((node, b.name)) } }
                 if isHost, b.addresses.contains(where: { !$0.isIPv4 }) {
-                    try? Sysctl.write("net.ipv6.conf.\(b.name).accept_dad", "0")
+                    try? Sysctl.write("net.ipv6.conf.\(made).accept_dad", "0")
                 }
-                let l = try h.link(named: b.name)
+                let l = try h.link(named: made)
+                if isHost {
+                    try h.setLink(index: l.index, LinkChange(name: try InterfaceName(b.name), alias: alias, group: group))
+                    createdHostLinks.with { $0.append(b.name) }
+                }
                 bridgeIndex.with { $0[key(node, b.name)] = l.index }
             } catch { throw fail(plan.describe(step), error) }
         }
@@ -250,8 +296,17 @@ final class Run: @unchecked Sendable {
     /// creation (ENOTCONN) and applies IFLA_MASTER only to the end being created, not to
     /// VETH_INFO_PEER: node -> [(interface, bridge?)].
     let pendingPeers = Locked<[String: [(String, String?)]]>([:])
-    /// Host links that need the alias (IFLA_IFALIAS is not applied at creation; IFLA_GROUP is).
-    let pendingAliases = Locked<[String]>([])
+    /// Host links that need the alias (IFLA_IFALIAS is not applied at creation; IFLA_GROUP is):
+    /// (current name, final name) — veths with both ends in the host are made under temporary names.
+    let pendingAliases = Locked<[(String, String)]>([])
+    /// Addresses deleted by this run (their records go too).
+    let deletedAddresses = Locked<[TopologyRecords.AddressRecord]>([])
+
+    let linkSerial = Locked(0)
+    /// A fresh temporary host link name of this topology.
+    func temporaryLinkName() -> String {
+        Ownership.temporaryLinkName(topology: topo.name, serial: linkSerial.with { $0 += 1; return $0 })
+    }
 
     /// Creates veth pairs from the host's handle, each in one request with both ends straight in
     /// their namespaces, batched per sendmsg.
@@ -273,6 +328,7 @@ final class Run: @unchecked Sendable {
             }
             var specs: [LinkSpec] = []
             var primaries: [(Topology.Endpoint, Topology.Endpoint)] = []
+            var made: [(String, String)] = []
             for i in part {
                 let l = topo.links[i]
                 let line = plan.describe(.createVeth(link: i))
@@ -280,30 +336,45 @@ final class Run: @unchecked Sendable {
                     let (p, q) = orient(l)
                     let pHost = p.node == Topology.hostNode
                     let qHost = q.node == Topology.hostNode
-                    var pa = LinkAttributes(name: try InterfaceName(p.name), namespace: try space(p.node), mtu: (p.mtu ?? l.mtu).map(UInt32.init),
-                                            address: p.mac, group: pHost ? group : nil, alias: pHost ? alias : nil,
-                                            masterIndex: try p.master.map { try bridgeIndexOf(p.node, $0) }, up: true)
+                    // Both ends in the host: no namespace of ours holds either, so each is made
+                    // under a temporary name until the request that sets its alias renames it.
+                    let pName = pHost && qHost ? temporaryLinkName() : p.name
+                    let qName = pHost && qHost ? temporaryLinkName() : q.name
+                    let hostGroup = pHost && qHost ? temporaryGroup : group
+                    var pa = LinkAttributes(name: try InterfaceName(pName), namespace: try space(p.node), mtu: (p.mtu ?? l.mtu).map(UInt32.init),
+                                            address: p.mac, group: pHost ? hostGroup : nil, alias: pHost ? alias : nil,
+                                            masterIndex: try p.master.map { try bridgeIndexOf(p.node, $0) }, up: !(pHost && qHost))
                     if pHost { pa.namespace = nil }
-                    let qa = LinkAttributes(name: try InterfaceName(q.name), namespace: try space(q.node), mtu: (q.mtu ?? l.mtu).map(UInt32.init),
-                                            address: q.mac, group: qHost ? group : nil, up: false)
+                    let qa = LinkAttributes(name: try InterfaceName(qName), namespace: try space(q.node), mtu: (q.mtu ?? l.mtu).map(UInt32.init),
+                                            address: q.mac, group: qHost ? hostGroup : nil, up: false)
                     specs.append(LinkSpec(pa, kind: Veth(peer: qa)))
                     primaries.append((p, q))
+                    made.append((pName, qName))
                 } catch { throw fail(line, error) }
+            }
+            // Temporary names are ours by their pattern: journaled before the request.
+            for (k, (p, q)) in primaries.enumerated() where p.node == Topology.hostNode && q.node == Topology.hostNode {
+                createdHostLinks.with { $0 += [made[k].0, made[k].1] }
             }
             let results = try host.addLinks(specs)
             var firstFailure: (Int, Error)?
             for (k, r) in results.enumerated() {
                 let (p, q) = primaries[k]
+                let (pName, qName) = made[k]
                 switch r {
                 case .success:
-                    if p.node == Topology.hostNode { createdHostLinks.with { $0.append(p.name) } }
-                    else if q.node == Topology.hostNode { createdHostLinks.with { $0.append(q.name) } }
-                    else if !newNodes.contains(p.node) { createdLinksInExisting.with { $0.append((p.node, p.name)) } }
-                    else if !newNodes.contains(q.node) { createdLinksInExisting.with { $0.append((q.node, q.name)) } }
-                    pendingPeers.with { $0[q.node, default: []].append((q.name, q.master)) }
+                    if p.node == Topology.hostNode && q.node != Topology.hostNode { createdHostLinks.with { $0.append(p.name) } }
+                    else if p.node != Topology.hostNode && q.node == Topology.hostNode { createdHostLinks.with { $0.append(q.name) } }
+                    else if p.node != Topology.hostNode && !newNodes.contains(p.node) { createdLinksInExisting.with { $0.append((p.node, p.name)) } }
+                    else if p.node != Topology.hostNode && q.node != Topology.hostNode && !newNodes.contains(q.node) { createdLinksInExisting.with { $0.append((q.node, q.name)) } }
+                    pendingPeers.with { $0[q.node, default: []].append((qName, q.master)) }
                     // The kernel applies IFLA_IFALIAS to neither end at creation (only IFLA_GROUP).
-                    if q.node == Topology.hostNode { pendingAliases.with { $0.append(q.name) } }
-                    if p.node == Topology.hostNode { pendingAliases.with { $0.append(p.name) } }
+                    if q.node == Topology.hostNode { pendingAliases.with { $0.append((qName, q.name)) } }
+                    if p.node == Topology.hostNode { pendingAliases.with { $0.append((pName, p.name)) } }
+                    if p.node == Topology.hostNode && q.node == Topology.hostNode {
+                        // Made down under a temporary name: brought up with the rename.
+                        pendingPeers.with { $0[p.node, default: []].append((pName, nil)) }
+                    }
                 case .failure(let e):
                     if firstFailure == nil { firstFailure = (k, e) }
                 }
@@ -334,120 +405,6 @@ final class Run: @unchecked Sendable {
         var description: String { "\(node)/\(name): \(error)" }
     }
 
-    /// One request of a node's configuration batch, with the plan line it stands for.
-    struct Item {
-        var line: String
-        var message: MessageWriter
-        var undo: (() -> Void)?
-    }
-
-    /// Per node: masters of peer ends, link edits, addresses, routes. Namespaces on worker
-    /// threads (each with a socket opened inside), the host on this thread.
-    func configureNodes() throws {
-        try phase("configure")
-        var byNode: [String: [Plan.Step]] = [:]
-        for s in plan.steps {
-            switch s {
-            case .setLink(let n, _, _, _), .addAddress(let n, _, _), .addRoute(let n, _): byNode[n, default: []].append(s)
-            default: continue
-            }
-        }
-        for b in plan.steps { if case .createBridge(let n, _) = b { byNode[n, default: []] += [] } }
-        for n in pipelineNodes { byNode[n] = nil }
-        if !pipelineHostEnds.value.isEmpty { byNode[Topology.hostNode, default: []] += [] }
-        for (n, _) in pendingPeers.value { byNode[n, default: []] += [] }
-        if !pendingAliases.value.isEmpty { byNode[Topology.hostNode, default: []] += [] }
-        let work = byNode
-        let nodes = work.keys.sorted()
-        let hostFirst = nodes.filter { $0 == Topology.hostNode }
-        let others = nodes.filter { $0 != Topology.hostNode }
-        for n in hostFirst { try configure(node: n, steps: work[n]!, handle: host) }
-        let failures = parallelFor(others.count, stopOnError: true) { [self] i in
-            let n = others[i]
-            try NetworkNamespace.open(nsName(n)).run {
-                try configure(node: n, steps: work[n]!, handle: NetHandle())
-            }
-        }
-        if let f = failures.first { throw f.1 }
-    }
-
-    func configure(node: String, steps: [Plan.Step], handle h: NetHandle) throws {
-        let existing = !newNodes.contains(node)
-        let links = try h.linksWithoutStatistics()
-        var index: [String: Int32] = [:]
-        for l in links { index[l.name] = l.index }
-        func idx(_ name: String, _ line: String) throws -> Int32 {
-            guard let i = index[name] else { throw fail(line, NotFound.link(name, in: topo.namespaceName(of: node))) }
-            return i
-        }
-        var items: [Item] = []
-        // Bridges created by this run come up now; peer ends join their bridges.
-        if node == Topology.hostNode {
-            for (name, master) in pipelineHostEnds.value {
-                // A bridge port carries no IP configuration: without IPv6 on it, bringing it up
-                // creates no link-local address and floods no DAD, MLD or router solicitation into
-                // the bridge (with N ports, N² deliveries). Our own interface's sysctl only.
-                if master != nil { try? Sysctl.write("net.ipv6.conf.\(name).disable_ipv6", "1") }
-                let line = "~ link host/\(name): up" + (master.map { ", master \($0)" } ?? "")
-                items.append(Item(line: line, message: LinkChange(up: true, alias: alias, masterIndex: try master.map { try idx($0, line) }).request(index: try idx(name, line))))
-            }
-        }
-        for s in plan.steps {
-            if case .createBridge(let n, let b) = s, n == node {
-                // After the ports joined: a bridge's MTU set now sticks (see pipeline).
-                items.append(Item(line: plan.describe(s), message: LinkChange(up: true, mtu: b.mtu.map(UInt32.init)).request(index: try idx(b.name, plan.describe(s)))))
-            }
-        }
-        for (name, master) in pendingPeers.value[node] ?? [] {
-            let line = "~ link \(node)/\(name): up" + (master.map { ", master \($0)" } ?? "")
-            items.append(Item(line: line, message: LinkChange(up: true, masterIndex: try master.map { try idx($0, line) }).request(index: try idx(name, line))))
-        }
-        if node == Topology.hostNode {
-            for name in pendingAliases.value {
-                let line = "~ link host/\(name): alias"
-                items.append(Item(line: line, message: LinkChange(alias: alias).request(index: try idx(name, line))))
-            }
-        }
-        for s in steps {
-            let line = plan.describe(s)
-            switch s {
-            case .setLink(_, let name, let e, let old):
-                var c = LinkChange()
-                c.up = e.up
-                c.mtu = e.mtu.map(UInt32.init)
-                c.address = e.mac
-                if let m = e.master { c.masterIndex = try m.map { try idx($0, line) } ?? 0 }
-                items.append(Item(line: line, message: c.request(index: try idx(name, line))))
-                oldEdits.with { $0.append((node, name, old)) }
-            case .addAddress(_, let i, let a):
-                items.append(Item(line: line, message: Address.request(Int32(20) /* RTM_NEWADDR */, a, linkIndex: try idx(i, line), noDAD: !a.isIPv4)))
-                if existing && live.nodes[node]?.interface(i) != nil { addedAddresses.with { $0.append((node, i, a)) } }
-            default: continue
-            }
-        }
-        // Routes last: their gateways need the addresses above.
-        for s in steps {
-            guard case .addRoute(_, let r) = s else { continue }
-            let line = plan.describe(s)
-            var vr = VethKit.Route(destination: r.to.prefixLength == 0 ? nil : r.to, family: r.via.family, gateway: r.via,
-                                   outputIndex: try r.dev.map { try idx($0, line) }, metric: r.metric.map(UInt32.init))
-            vr.protocolID = Ownership.routeProtocol
-            items.append(Item(line: line, message: vr.request(Int32(24) /* RTM_NEWROUTE */)))
-            if existing { addedRoutes.with { $0.append((node, r)) } }
-        }
-        guard !items.isEmpty else { return }
-        let results = try h.socket.requestBatch(items.map(\.message))
-        for (k, r) in results.enumerated() {
-            if case .failure(let e) = r { throw fail(items[k].line, e) }
-        }
-        // The kernel treats a carrier change as urgent only when a device's index differs from
-        // its link's (a veth's peer index); when they happen to be equal, the new operstate, and
-        // with it a bridge port's forwarding, waits for the next link-watch run (up to 1 s). A
-        // single RTM_GETLINK makes the kernel process it now.
-        let slow = links.filter { $0.isVeth && !$0.isUp && $0.linkIndex == $0.index }
-        for l in slow { _ = try? h.link(index: l.index) }
-    }
-
     func masquerade() throws {
         try phase("masquerade")
         for step in plan.steps {
@@ -457,68 +414,5 @@ final class Run: @unchecked Sendable {
                 addedMasquerade.with { $0.append((node, source)) }
             } catch { throw fail(plan.describe(step), error) }
         }
-    }
-
-    // MARK: rollback
-
-    /// Undoes what this run created or changed, newest first. Returns problems (empty: all undone).
-    func rollback() -> [String] {
-        var problems: [String] = []
-        func attempt(_ what: String, _ body: () throws -> Void) {
-            do { try body() } catch is NotFound {} catch let e as KernelError where e.errno == .noSuchDevice {} catch {
-                problems.append("\(what): \(error)")
-            }
-        }
-        for (node, source) in addedMasquerade.value.reversed() {
-            attempt("masquerade \(source) in \(node)") { try TopologyMasquerade.remove(topo.name, node, node == Topology.hostNode ? nil : NetworkNamespace.open(nsName(node)), source) }
-        }
-        for (node, r) in addedRoutes.value.reversed() {
-            attempt("route \(node): \(r)") {
-                let h = try handle(node)
-                var vr = VethKit.Route(destination: r.to.prefixLength == 0 ? nil : r.to, family: r.via.family, gateway: r.via, metric: r.metric.map(UInt32.init))
-                if let dev = r.dev { vr.outputIndex = try h.link(named: dev).index }
-                try h.deleteRoute(vr)
-            }
-        }
-        for (node, i, a) in addedAddresses.value.reversed() {
-            attempt("address \(a) on \(node)/\(i)") { try handle(node).deleteAddress(a, link: i) }
-        }
-        for (node, name, old) in oldEdits.value.reversed() {
-            attempt("link \(node)/\(name)") {
-                let h = try handle(node)
-                var c = LinkChange()
-                c.mtu = old.mtu.map(UInt32.init)
-                c.address = old.mac
-                if let m = old.master { c.masterIndex = try m.map { try h.link(named: $0).index } ?? 0 }
-                if !c.isEmpty { try h.setLink(name, c) }
-            }
-        }
-        for (node, name) in createdLinksInExisting.value.reversed() {
-            attempt("link \(node)/\(name)") { try handle(node).deleteLink(named: name) }
-        }
-        // Namespaces first: their veths (and the host ends of those) go with them.
-        for ns in createdNamespaces.value.reversed() {
-            attempt("namespace \(ns)") { try NetworkNamespace.delete(NamespaceName(ns)) }
-        }
-        let hostLinks = createdHostLinks.value
-        if !hostLinks.isEmpty {
-            // Bulk when every link of our group is one this run made; else one by one (those the
-            // namespaces took along are already going: not found is fine).
-            let before = Set((live.nodes[Topology.hostNode]?.interfaces ?? []).filter { $0.group == group }.map(\.name))
-            if before.isEmpty {
-                attempt("host links of group \(group)") { try host.deleteLinks(group: group) }
-            } else {
-                let present = Set(((try? host.links()) ?? []).map(\.name))
-                for name in hostLinks.reversed() where present.contains(name) { attempt("link host/\(name)") { try host.deleteLink(named: name) } }
-            }
-        }
-        for (node, key, old) in oldSysctls.value.reversed() {
-            attempt("sysctl \(node): \(key)") {
-                if node == Topology.hostNode { try Sysctl.write(key, old) } else { try NetworkNamespace.open(nsName(node)).run { try Sysctl.write(key, old) } }
-            }
-        }
-        // Veth host ends of deleted namespaces vanish asynchronously: wait, so the machine is as it was.
-        attempt("waiting for links to go") { try waitGone(Set(hostLinks), timeout: 10) }
-        return problems
     }
 }

@@ -9,11 +9,6 @@ import VethKit
 /// with them, and no other thread (least of all the caller's, or a Swift concurrency pool thread)
 /// ever moves.
 enum ThreadNamespace {
-    /// Creates the named namespace with the calling worker thread left inside it.
-    static func createAndEnter(_ name: String) throws {
-        try NetworkNamespace.createEnteringCallingThread(NamespaceName(name))
-    }
-
     /// Makes /run/netns a shared mount point (once, before the workers start).
     static func prepareRunDirectory() throws {
         try NetworkNamespace.prepareRunDirectory()
@@ -58,21 +53,23 @@ extension Run {
     func pipeline(node: String, hostNamespace: NetworkNamespace) throws {
         let ns = topo.namespaceName(of: node)!
         let line = "+ namespace \(ns) (node \(node))"
-        do { try ThreadNamespace.createAndEnter(ns) } catch { throw fail(line, error) }
-        createdNamespaces.with { $0.append(ns) }
         let decl = nodeOf[node]!
         let ifaces = ifacesOf[node] ?? []
-        do {
-            if ifaces.contains(where: { $0.addresses.contains { !$0.isIPv4 } }) {
-                try? Sysctl.write("net.ipv6.conf.all.accept_dad", "0")
-                try? Sysctl.write("net.ipv6.conf.default.accept_dad", "0")
-            }
-            for s in decl.sysctls { try Sysctl.write(s.key, s.value) }
-        } catch { throw fail(line, error) }
+        // A namespace without a name (it dies with this process), sysctls and lo's mark from
+        // inside, and only then its name (NamespacePublisher): before any veth has an end in the
+        // host, so a kill at any moment leaves either nothing or a marked namespace whose veths
+        // go with it.
         let sock: NetlinkSocket
-        do { sock = try NetlinkSocket() } catch { throw fail(line, error) }
+        do {
+            try NamespacePublisher.unshareCallingThread()
+            try prepareInside(node: node)
+            sock = try NetlinkSocket()
+            _ = try sock.request(LinkChange(up: true, alias: alias).request(index: 1))
+            try NamespacePublisher.publishCallingThread(topology: topo.name, node: node, name: ns)
+        } catch { throw fail(line, error) }
+        createdNamespaces.with { $0.append(ns) }
 
-        var items: [Item] = [Item(line: line, message: LinkChange(up: true, alias: alias).request(index: 1))]
+        var items: [Item] = []
         /// For each item that creates a veth: its host end (name, bridge).
         var hostEndOf: [Int: (String, String?)] = [:]
         var index: [String: Int32] = [:]
@@ -108,7 +105,8 @@ extension Run {
             for a in i.addresses {
                 let lineA = plan.describe(.addAddress(node: node, interface: i.name, address: a))
                 guard let ix = index[i.name] else { throw fail(lineA, NotFound.link(i.name, in: ns)) }
-                items.append(Item(line: lineA, message: Address.request(Int32(20) /* RTM_NEWADDR */, a, linkIndex: ix, noDAD: !a.isIPv4)))
+                items.append(Item(line: lineA, message: Address.request(Int32(20) /* RTM_NEWADDR */, a, linkIndex: ix, noDAD: !a.isIPv4,
+                                                                        protocolID: addressProtocol)))
             }
         }
         for r in decl.routes {

@@ -29,71 +29,69 @@ public enum LiveReader {
         }
     }
 
-    /// Reads lo's alias and whether the namespace is an empty, unmarked one (what a `kill -9`
-    /// right after creating it leaves). Nil when the namespace cannot be entered (a stale name).
-    static func mark(of namespace: String) -> (alias: String?, empty: Bool)? {
-        guard let name = try? NamespaceName(namespace), let ns = try? NetworkNamespace.open(name) else { return nil }
-        return try? ns.run {
-            let h = try NetHandle()
-            let links = try h.links()
-            let lo = links.first { $0.name == "lo" }
-            return (lo?.alias.flatMap { $0.isEmpty ? nil : $0 }, links.count <= 1 && !(lo?.isUp ?? false))
-        }
-    }
-
-    /// Marks of many namespaces, read by worker threads that enter each in turn (setns on fresh
-    /// pthreads that exit afterwards): one socket and one or two requests per namespace.
-    /// Nil for a name that is no namespace (a stale file).
-    static func marks(of names: [String]) -> [String: (alias: String?, empty: Bool)?] {
-        let result = Locked<[String: (alias: String?, empty: Bool)?]>([:])
+    /// lo's alias in many namespaces, read by worker threads that enter each in turn (setns on
+    /// fresh pthreads that exit afterwards): one socket and one request per namespace.
+    /// `.none` for a name that is no namespace (a plain file), absent when it vanished.
+    static func marks(of names: [String]) -> [String: String??] {
+        let result = Locked<[String: String??]>([:])
         _ = parallelFor(names.count, callerWorks: false) { i in
-            var m: (alias: String?, empty: Bool)?
+            let m: String??
             do {
                 try ThreadNamespace.enter(names[i])
-                let h = try NetHandle()
-                let lo = try h.link(index: 1)
-                let alias = lo.alias.flatMap { $0.isEmpty ? nil : $0 }
-                var empty = false
-                if alias == nil && !lo.isUp { empty = try h.links().count <= 1 }
-                m = (alias, empty)
+                let lo = try NetHandle().link(index: 1)
+                m = .some(lo.alias.flatMap { $0.isEmpty ? nil : $0 })
+            } catch is NotFound {
+                return
             } catch {
-                m = nil
+                m = .none
             }
-            result.with { $0[names[i]] = .some(m) }
+            result.with { $0[names[i]] = m }
         }
-        return result.value.mapValues { $0 }
+        return result.value
     }
 
-    /// Namespaces of the topology named `topology` (its mark on lo, or empty and unmarked), and stale
-    /// names (a file under /run/netns that is no namespace, left by an interrupted creation).
+    /// Namespaces of the topology named `topology` (lo carries its mark), and its leftovers
+    /// (temporary files and placeholders of an interrupted `up`, see ``NamespacePublisher``).
+    /// Anything else under the prefix — unmarked namespaces, empty or not, others' marks, plain
+    /// files — is not returned: it is the user's.
     ///
     /// A candidate that holds the peer of one of the topology's marked host links is the
     /// topology's without entering it (one RTM_GETNSID from here); the others are entered and
-    /// their lo's mark read.
+    /// their lo's mark read. `ids` are the namespace ids (seen from here) of the owned ones found
+    /// by their peers.
     public static func ownedNamespaces(of topology: String, hostLinks: [VethKit.Link]? = nil) throws -> (owned: [(node: String, namespace: String)], stale: [String]) {
+        let r = try ownedNamespacesWithIDs(of: topology, hostLinks: hostLinks)
+        return (r.owned, r.stale)
+    }
+
+    static func ownedNamespacesWithIDs(of topology: String, hostLinks: [VethKit.Link]?) throws -> (owned: [(node: String, namespace: String)], stale: [String], ids: Set<Int32>, entered: [String]) {
         var cands = try candidateNamespaces(of: topology)
         let alias = Ownership.alias(for: topology)
         var owned: [(String, String)] = []
+        var ids = Set<Int32>()
         if let hostLinks {
-            let peerIDs = Set(hostLinks.filter { $0.isVeth && Ownership.owns(alias: $0.alias, group: $0.group, topology: topology) }.compactMap(\.linkNetnsID))
+            let peerIDs = Set(hostLinks.filter { $0.isVeth && Ownership.owns(alias: $0.alias, topology: topology) }.compactMap(\.linkNetnsID))
             if !peerIDs.isEmpty {
                 let host = try NetHandle()
                 cands.removeAll { c in
                     guard let name = try? NamespaceName(c.namespace), let ns = try? NetworkNamespace.open(name),
                           let id = try? host.namespaceID(of: ns), peerIDs.contains(id) else { return false }
                     owned.append(c)
+                    ids.insert(id)
                     return true
                 }
             }
         }
         if Run.timingsOn { FileHandle.standardError.write(Data("timings: \(owned.count) namespaces known by their peers, \(cands.count) entered\n".utf8)) }
         let marks = marks(of: cands.map(\.namespace))
-        var stale: [String] = []
+        var unenterable: [String] = []
+        var entered: [String] = []
         for c in cands {
-            guard let m = marks[c.namespace] ?? nil else { stale.append(c.namespace); continue }
-            if m.alias == alias || (m.alias == nil && m.empty) { owned.append(c) }
+            guard let m = marks[c.namespace] else { continue }
+            guard let a = m else { unenterable.append(c.namespace); continue }
+            if a == alias { owned.append(c); entered.append(c.namespace) }
         }
-        return (owned, stale)
+        return (owned, try NamespacePublisher.leftovers(of: topology, unenterable: unenterable), ids, entered)
     }
 
     /// Reads everything the planner and `show` need.
@@ -109,16 +107,23 @@ public enum LiveReader {
         // Host: our links and those the file names.
         let hostLinks = withStatistics ? try host.links() : try host.linksWithoutStatistics()
         let hostAddrs = try host.addresses()
-        let hostRoutes = try host.routes().filter { $0.protocolID == Ownership.routeProtocol }
+        let declaredHostRoutes = Set((hostNode?.routes ?? []).map { $0.to.masked })
+        let hostRoutes = try host.routes().filter { r in
+            r.protocolID == Ownership.routeProtocol
+                || declaredHostRoutes.contains(r.destination?.masked ?? (try! IPNetwork(address: r.family == AF_INET6 ? .v6(0, 0) : .v4(0), prefixLength: 0)))
+        }
+        let records = TopologyRecords(topo.name)
+        let recordedSysctls = (try? records.sysctls()) ?? [:]
         var hostSysctls: [String: String] = [:]
         for s in hostNode?.sysctls ?? [] { hostSysctls[s.key] = try? Sysctl.read(s.key) }
+        for k in recordedSysctls.keys where hostSysctls[k] == nil { hostSysctls[k] = try? Sysctl.read(k) }
         let hostRaw = RawNode(node: Topology.hostNode, namespace: nil, links: hostLinks, addresses: hostAddrs, routes: hostRoutes,
                               sysctls: hostSysctls, owned: true, loAlias: nil)
 
         // Namespaces.
         let cands = try candidateNamespaces(of: topo.name)
         let raws = Locked<[Int: RawNode]>([:])
-        let stale = Locked<[String]>([])
+        let unenterable = Locked<[Int]>([])
         let failures = parallelFor(cands.count, callerWorks: false) { i in
             let c = cands[i]
             let declaredSysctls = declaredNodes[c.node]?.sysctls ?? []
@@ -128,21 +133,14 @@ public enum LiveReader {
             } catch is NotFound {
                 return
             } catch {
-                // Not enterable: a name left by an interrupted creation.
-                stale.with { $0.append(c.namespace) }
+                // Not a namespace: a placeholder of ours or a user's plain file (decided below).
+                unenterable.with { $0.append(i) }
                 return
             }
             let h = try NetHandle()
             let links = withStatistics ? try h.links() : try h.linksWithoutStatistics()
             let lo = links.first { $0.name == "lo" }
             let loAlias = lo?.alias.flatMap { $0.isEmpty ? nil : $0 }
-            // An empty, unmarked namespace of ours is what a kill -9 right after creating it leaves:
-            // report it stale, so `up` deletes and recreates it (and marks it) instead of adopting
-            // an unmarked namespace that a later run would then refuse as foreign.
-            if loAlias == nil && links.count <= 1 && !(lo?.isUp ?? false) {
-                stale.with { $0.append(c.namespace) }
-                return
-            }
             let owned = loAlias == alias
             if owned {
                 var sysctls: [String: String] = [:]
@@ -151,6 +149,7 @@ public enum LiveReader {
                               routes: try h.routes().filter { $0.protocolID != rtprotKernel && $0.protocolID != rtprotRA },
                               sysctls: sysctls, owned: true, loAlias: loAlias)
             } else {
+                // Not marked (empty or not) or marked by someone else: the user's.
                 raw = RawNode(node: c.node, namespace: c.namespace, links: [], addresses: [], routes: [], sysctls: [:], owned: false, loAlias: loAlias)
             }
             raws.with { $0[i] = raw }
@@ -158,7 +157,17 @@ public enum LiveReader {
         if let f = failures.first { throw f.1 }
 
         var all: [RawNode] = [hostRaw]
-        let got = raws.value
+        var got = raws.value
+        var unenterableNames: [String] = []
+        for i in unenterable.value {
+            let c = cands[i]
+            if NamespacePublisher.isPlaceholder("\(NetworkNamespace.runDirectory)/\(c.namespace)", topology: topo.name) {
+                unenterableNames.append(c.namespace)
+            } else {
+                // A user's plain file under our name.
+                got[i] = RawNode(node: c.node, namespace: c.namespace, links: [], addresses: [], routes: [], sysctls: [:], owned: false, loAlias: nil)
+            }
+        }
         for i in cands.indices { if let r = got[i] { all.append(r) } }
         // Namespaces claimed by another topology (a longer name sharing our prefix) are not ours
         // and are not declared: drop them, unless the file declares that node (then: a conflict).
@@ -192,20 +201,41 @@ public enum LiveReader {
         }
 
         var state = LiveState()
-        state.staleNamespaces = stale.value.sorted()
+        state.staleNamespaces = try NamespacePublisher.leftovers(of: topo.name, unenterable: unenterableNames).sorted()
+        state.staleLinks = hostLinks.filter { Ownership.isTemporaryLink(name: $0.name, group: $0.group, topology: topo.name) }.map(\.name).sorted()
+        state.recordedSysctls = recordedSysctls.mapValues(\.old)
+        let marking = AddressMarking.detect(from: hostAddrs)
+        state.addressMarking = marking
+        let addressRecords = (try? records.addresses()) ?? []
+        state.addressRecords = addressRecords
+        let group = topo.linkGroup
         for (ni, r) in all.enumerated() {
             var ns = LiveState.NodeState(name: r.node, namespace: r.namespace, exists: true, owned: r.owned)
             ns.sysctls = r.sysctls
             let names = Dictionary(r.links.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
             let isHost = r.namespace == nil
             for l in r.links where l.name != "lo" {
-                if isHost && !Ownership.owns(alias: l.alias, group: l.group, topology: topo.name) && !hostDeclared.contains(l.name) { continue }
+                let marked = Ownership.owns(alias: l.alias, topology: topo.name)
+                if isHost && !marked && !hostDeclared.contains(l.name) && !(l.isVeth && l.group == group) { continue }
+                if isHost && Ownership.isTemporaryLink(name: l.name, group: l.group, topology: topo.name) { continue }
+                let addrs = r.addresses.filter { $0.linkIndex == l.index && !$0.network.address.isIPv6LinkLocal }
                 var i = LiveState.Interface(name: l.name, kind: l.kind, index: l.index, mtu: l.mtu.map(Int.init), mac: l.address,
                                             master: l.masterIndex.flatMap { names[$0] }, up: l.isUp, operState: l.operationalState.description,
                                             alias: l.alias.flatMap { $0.isEmpty ? nil : $0 }, group: l.group,
-                                            addresses: r.addresses.filter { $0.linkIndex == l.index && !$0.network.address.isIPv6LinkLocal }.map(\.network),
+                                            addresses: addrs.map(\.network),
                                             statistics: withStatistics ? l.statistics : nil)
+                i.foreignAddresses = addrs.filter { a in
+                    a.protocolID != Ownership.addressProtocol
+                        && !addressRecords.contains(.init(node: r.node, interface: l.name, address: a.network))
+                }.map(\.network)
                 if l.isVeth { i.peer = peer(of: End(node: ni, link: l)) }
+                if isHost && !marked {
+                    // Ours only when its peer is in one of our (marked) namespaces.
+                    let peerNode = i.peer?.node
+                    i.markedByPeer = l.isVeth && l.group == group && peerNode != nil && peerNode != Topology.hostNode
+                        && all.contains { $0.node == peerNode && $0.owned }
+                    if !i.markedByPeer && !hostDeclared.contains(l.name) { continue }
+                }
                 ns.interfaces.append(i)
             }
             ns.routes = r.routes.compactMap { rt in
@@ -237,25 +267,37 @@ enum TopologyMasquerade {
         try Masquerade.install(source: source.masked, excluding: source.masked, owner: owner(topology, node, source), in: namespace)
     }
 
+    /// Removes the rule only when its chain's comment names it (a chain of that name with any
+    /// other comment is someone else's and stays).
     static func remove(_ topology: String, _ node: String, _ namespace: NetworkNamespace?, _ source: IPNetwork) throws {
-        try Masquerade.remove(owner: owner(topology, node, source), in: namespace)
+        let o = owner(topology, node, source)
+        guard case .some(.some(let comment)) = try Masquerade.chains(in: namespace)[Masquerade.chainName(owner: o)], comment == o else { return }
+        try Masquerade.remove(owner: o, in: namespace)
     }
 
     /// The sources masqueraded for `topology`'s `node` in `namespace`.
     static func sources(_ topology: String, _ node: String, _ namespace: NetworkNamespace?) throws -> [IPNetwork] {
         guard NFTables.isAvailable else { return [] }
         let prefix = "topo/\(topology)/\(node)/"
-        return try Masquerade.owners(in: namespace).compactMap { o in
-            o.hasPrefix(prefix) ? try? IPNetwork(String(o.dropFirst(prefix.count))) : nil
-        }
+        return try Masquerade.chains(in: namespace).compactMap { chain, comment in
+            guard let o = comment, o.hasPrefix(prefix), chain == Masquerade.chainName(owner: o) else { return nil }
+            return try? IPNetwork(String(o.dropFirst(prefix.count)))
+        }.sorted { $0.description < $1.description }
     }
 
     /// Removes every rule of `topology` in the host.
     static func removeAll(_ topology: String) throws {
         guard NFTables.isAvailable else { return }
-        for o in try Masquerade.owners() where o.hasPrefix("topo/\(topology)/") {
+        for (chain, comment) in try Masquerade.chains() {
+            guard let o = comment, o.hasPrefix("topo/\(topology)/"), chain == Masquerade.chainName(owner: o) else { continue }
             try Masquerade.remove(owner: o)
         }
+    }
+
+    /// True when the host has a masquerade chain of `topology`.
+    static func hasAny(_ topology: String) -> Bool {
+        guard NFTables.isAvailable, let chains = try? Masquerade.chains() else { return false }
+        return chains.values.contains { c in c.map { $0.hasPrefix("topo/\(topology)/") } ?? false }
     }
 
     /// Fills in the live masquerade of the host and of the nodes that declare some.

@@ -22,6 +22,13 @@ public struct LiveState: Sendable, Equatable {
         /// For a veth: where its peer is (node nil = outside this topology).
         public var peer: PeerRef?
         public var statistics: LinkStatistics?
+        /// A host veth without our alias (yet) whose peer is in one of the topology's marked
+        /// namespaces (what a kill between creating it and aliasing it leaves): ours, because it
+        /// goes with that namespace.
+        public var markedByPeer: Bool = false
+        /// The addresses (of ``addresses``) that vethkit did not add: neither IFA_PROTO
+        /// ``Ownership/addressProtocol`` nor a record. Never removed; a conflict when the file wants one.
+        public var foreignAddresses: [IPNetwork] = []
 
         public init(name: String, kind: String? = nil, index: Int32 = 0, mtu: Int? = 1500, mac: MACAddress? = nil,
                     master: String? = nil, up: Bool = true, operState: String = "UP", alias: String? = nil,
@@ -82,12 +89,15 @@ public struct LiveState: Sendable, Equatable {
         public var namespace: String?
         /// The namespace exists (always true for host).
         public var exists: Bool
-        /// The namespace carries this topology's mark (lo's alias), or is an unmarked empty one.
+        /// The namespace carries this topology's mark (lo's alias). A namespace, or a plain file,
+        /// under the topology's name without it is the user's (`owned` false, `exists` true).
         public var owned: Bool
         /// Interfaces: in a namespace, all of them but lo; in the host, those carrying the topology's
         /// mark plus those whose names the file uses (to detect collisions).
         public var interfaces: [Interface]
-        /// Routes: in a namespace, every route not made by the kernel; in the host, vethkit's only.
+        /// Routes: in a namespace, every route not made by the kernel; in the host, vethkit's and
+        /// the user's to a destination the file routes. Only those with ``RouteEntry/proto``
+        /// ``Ownership/routeProtocol`` are vethkit's.
         public var routes: [RouteEntry]
         /// The values of the sysctls the file declares for this node.
         public var sysctls: [String: String]
@@ -112,10 +122,28 @@ public struct LiveState: Sendable, Equatable {
     /// Nodes by name: every declared node, plus namespaces of this topology no longer declared.
     public var nodes: [String: NodeState]
 
-    /// Names under /run/netns of this topology that are no namespace (an interrupted creation).
+    /// Names under /run/netns that only an interrupted `up` of this topology leaves (temporary
+    /// files and placeholders, see ``NamespacePublisher``): `up` and `down` remove them.
     public var staleNamespaces: [String] = []
+    /// Host links under a temporary name of this topology (see ``Ownership/temporaryLinkName(topology:serial:)``).
+    public var staleLinks: [String] = []
+    /// Host sysctls `up` changed, with the value each had before (``TopologyRecords``).
+    public var recordedSysctls: [String: String] = [:]
+    /// Addresses recorded as vethkit's (kernels without IFA_PROTO).
+    var addressRecords: Set<TopologyRecords.AddressRecord> = []
+    /// How this kernel lets `up` mark addresses.
+    var addressMarking: AddressMarking = .kernel
 
     public init(nodes: [String: NodeState] = [:]) { self.nodes = nodes }
+
+    /// True when something of the topology exists: a marked namespace, a host link of ours,
+    /// a masquerade rule, a recorded sysctl.
+    public func hasAnything(of topology: String) -> Bool {
+        nodes.values.contains { n in
+            (n.namespace != nil && n.exists && n.owned)
+                || (n.namespace == nil && (!n.masquerade.isEmpty || n.interfaces.contains { Ownership.owns(alias: $0.alias, topology: topology) || $0.markedByPeer }))
+        } || !recordedSysctls.isEmpty
+    }
 
     /// An empty machine for `topology`: host exists, no namespace does.
     public static func empty(for topology: Topology) -> LiveState {

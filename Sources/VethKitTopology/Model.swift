@@ -217,34 +217,3 @@ extension Topology {
         public init(from: String, to: IPAddress) { self.from = from; self.to = to }
     }
 }
-
-/// How a topology's objects are marked in the kernel, so `down` needs no state file.
-public enum Ownership {
-    /// The alias prefix of every host-side link vethkit creates.
-    public static let aliasPrefix = "vethkit:"
-    /// `vethkit:<topology>`: the alias of host-side links and bridges, and of `lo` in each namespace.
-    public static func alias(for topology: String) -> String { aliasPrefix + topology }
-    /// The topology an alias names, if it is one of ours.
-    public static func topology(fromAlias alias: String?) -> String? {
-        guard let alias, alias.hasPrefix(aliasPrefix) else { return nil }
-        return String(alias.dropFirst(aliasPrefix.count))
-    }
-    /// The link group of a topology's host-side links: 0x5600_0000 | a 24-bit FNV-1a hash of the name.
-    /// Never 0 (group 0 is every link's default). Collisions are possible, so deleting by group
-    /// first checks that every member carries our alias.
-    public static func group(for topology: String) -> UInt32 {
-        var h: UInt32 = 2166136261
-        for b in topology.utf8 { h = (h ^ UInt32(b)) &* 16777619 }
-        return 0x5600_0000 | (h & 0x00ff_ffff)
-    }
-    /// True when a host link with this alias and group is the topology's: its alias, or no alias
-    /// and its group (the kernel sets the group at creation but the alias only afterwards, so a
-    /// `kill -9` in between leaves a link marked by its group alone).
-    public static func owns(alias: String?, group: UInt32, topology: String) -> Bool {
-        if let alias, !alias.isEmpty { return alias == Self.alias(for: topology) }
-        return group == Self.group(for: topology)
-    }
-    /// The route protocol number (rtm_protocol) marking routes vethkit added, so removing a route
-    /// from the file never removes one the user added by hand.
-    public static let routeProtocol: UInt8 = 0x56
-}

@@ -217,6 +217,11 @@ struct TopologyParser {
                                     }
                                 }
                                 guard validKey else { error(kn, "invalid sysctl key \"\(key)\": expected dotted names like net.ipv4.ip_forward"); continue }
+                                // Only net.* lives in a network namespace: kernel.hostname, vm.* … would change
+                                // the whole machine (or the UTS namespace) from inside any node.
+                                guard key.hasPrefix("net.") else {
+                                    error(kn, "sysctl \"\(key)\" is not per network namespace: only net.* keys are accepted"); continue
+                                }
                                 guard let s = value.scalar?.string, value.mapping == nil, value.sequence == nil,
                                       !s.contains("\n") else { error(value, "sysctl \(key): value must be a single text value"); continue }
                                 node.sysctls.append(Topology.Sysctl(key, s))

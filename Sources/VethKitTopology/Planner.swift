@@ -26,6 +26,8 @@ public struct Plan: Sendable, Equatable {
         case deleteMasquerade(node: String, source: IPNetwork)
         case createNamespace(node: String, namespace: String)
         case setSysctl(node: String, key: String, value: String, old: String?)
+        /// A host sysctl `up` changed that the file no longer sets: back to the value it had before.
+        case restoreSysctl(node: String, key: String, value: String, current: String?)
         case createBridge(node: String, bridge: Topology.Bridge)
         /// Index into ``Topology/links``.
         case createVeth(link: Int)
@@ -39,7 +41,7 @@ public struct Plan: Sendable, Equatable {
             switch self {
             case .deleteNamespace, .deleteLink, .deleteRoute, .deleteAddress, .deleteMasquerade: "-"
             case .setSysctl(_, _, _, let old): old == nil ? "+" : "~"
-            case .setLink: "~"
+            case .setLink, .restoreSysctl: "~"
             default: "+"
             }
         }
@@ -48,7 +50,7 @@ public struct Plan: Sendable, Equatable {
         public var node: String {
             switch self {
             case .deleteNamespace(let n, _), .deleteLink(let n, _), .deleteRoute(let n, _), .deleteAddress(let n, _, _),
-                 .deleteMasquerade(let n, _), .createNamespace(let n, _), .setSysctl(let n, _, _, _), .createBridge(let n, _),
+                 .deleteMasquerade(let n, _), .createNamespace(let n, _), .setSysctl(let n, _, _, _), .restoreSysctl(let n, _, _, _), .createBridge(let n, _),
                  .setLink(let n, _, _, _), .addAddress(let n, _, _), .addRoute(let n, _), .addMasquerade(let n, _):
                 return n
             case .createVeth: return ""
@@ -58,8 +60,9 @@ public struct Plan: Sendable, Equatable {
 
     public var topology: Topology
     public var steps: [Step]
-    /// Objects in the way that are not this topology's (a host link or a namespace of the same
-    /// name): `up` refuses to start while there are any.
+    /// Objects in the way that are not this topology's — a namespace or file, a host link, an
+    /// address or a route the file wants that carries no mark of ours — shown as `!` lines:
+    /// `up` refuses to start while there are any.
     public var conflicts: [String]
 
     public var isEmpty: Bool { steps.isEmpty }
@@ -88,6 +91,7 @@ public struct Plan: Sendable, Equatable {
         case .createNamespace(let node, let ns): return "+ namespace \(ns) (node \(node))"
         case .setSysctl(let node, let k, let v, let old):
             return old == nil ? "+ sysctl \(node): \(k) = \(v)" : "~ sysctl \(node): \(k) \(old!) -> \(v)"
+        case .restoreSysctl(let node, let k, let v, let cur): return "~ sysctl \(node): \(k) \(cur ?? "?") -> \(v) (restored: no longer in the file)"
         case .createBridge(let node, let b): return "+ bridge \(node)/\(b.name)"
         case .createVeth(let i):
             let l = topology.links[i]
@@ -127,6 +131,14 @@ public enum Planner {
         if let dev = d.dev, dev != l.dev { return false }
         if let m = d.metric { return l.metric == m }
         return l.metric == nil || l.metric == 0 || l.metric == 1024
+    }
+
+    /// Whether a live route has the declared one's kernel key (destination, metric): adding the
+    /// declared one would collide with it.
+    static func sameKey(_ d: Topology.Route, _ l: LiveState.RouteEntry) -> Bool {
+        guard d.to.masked == l.to.masked else { return false }
+        let dflt = d.to.isIPv4 ? 0 : 1024
+        return (d.metric ?? dflt) == (l.metric ?? dflt) || (d.metric == nil && (l.metric == nil || l.metric == 0 || l.metric == 1024))
     }
 
     public static func plan(_ topo: Topology, live: LiveState) -> Plan {
@@ -185,11 +197,19 @@ public enum Planner {
                 if old != sc.value { sysctls.append(.setSysctl(node: n.name, key: sc.key, value: sc.value, old: s == nil ? nil : (old ?? "?"))) }
             }
         }
-
-        /// True when a host interface of that name is someone else's.
-        func foreign(_ node: String, _ i: LiveState.Interface) -> Bool {
-            node == Topology.hostNode && !Ownership.owns(alias: i.alias, group: i.group, topology: topo.name)
+        // Host sysctls changed by an earlier up and no longer in the file: restored.
+        let hostDeclaredKeys = Set(topo.node(Topology.hostNode)?.sysctls.map(\.key) ?? [])
+        for (k, v) in live.recordedSysctls.sorted(by: { $0.key < $1.key }) where !hostDeclaredKeys.contains(k) {
+            sysctls.append(.restoreSysctl(node: Topology.hostNode, key: k, value: v, current: live.nodes[Topology.hostNode]?.sysctls[k]))
         }
+
+        /// True when a host interface of that name is someone else's: it carries neither our alias
+        /// nor a peer in one of our namespaces (a group alone is no mark).
+        func foreign(_ node: String, _ i: LiveState.Interface) -> Bool {
+            node == Topology.hostNode && !(Ownership.owns(alias: i.alias, topology: topo.name) || i.markedByPeer)
+        }
+        /// (node, name) of the user's interfaces the file wants: never touched, never configured.
+        var conflicted = Set<String>()
 
         // Veth links: which are already right?
         var goodLinks = Set<Int>()
@@ -216,14 +236,16 @@ public enum Planner {
                 let d = declared[nodeName]?[i.name]
                 var remove = false
                 if let d {
+                    if foreign(nodeName, i) {
+                        // Never adopted, whatever its kind: a user's link of a name the file wants.
+                        conflicts.append("host link \(i.name) exists and is not vethkit's (alias \(i.alias.map { "\"\($0)\"" } ?? "unset"), not \"\(ours)\")")
+                        gone.insert(key(nodeName, i.name))
+                        conflicted.insert(key(nodeName, i.name))
+                        continue
+                    }
                     switch d.kind {
                     case .bridge: remove = i.kind != "bridge"
                     case .veth: remove = !goodLinks.contains(d.link!)
-                    }
-                    if remove && foreign(nodeName, i) {
-                        conflicts.append("host link \(i.name) exists and is not vethkit's (alias \(i.alias.map { "\"\($0)\"" } ?? "unset"), not \"\(ours)\")")
-                        gone.insert(key(nodeName, i.name))
-                        continue
                     }
                 } else {
                     remove = !foreign(nodeName, i)
@@ -240,10 +262,9 @@ public enum Planner {
         for n in topo.nodes {
             for b in n.bridges {
                 let li = liveIface(n.name, b.name)
+                if conflicted.contains(key(n.name, b.name)) { continue }
                 if li == nil || gone.contains(key(n.name, b.name)) {
-                    if !conflicts.contains(where: { $0.hasPrefix("host link \(b.name) ") }) || !n.isHost {
-                        bridges.append(.createBridge(node: n.name, bridge: b))
-                    }
+                    bridges.append(.createBridge(node: n.name, bridge: b))
                     fresh.insert(key(n.name, b.name))
                 }
             }
@@ -263,6 +284,7 @@ public enum Planner {
                 continue
             }
             for d in ifacesOf[n.name] ?? [] {
+                if conflicted.contains(key(n.name, d.name)) { continue }
                 if fresh.contains(key(n.name, d.name)) {
                     for a in d.addresses { addresses.append(.addAddress(node: n.name, interface: d.name, address: a)) }
                     continue
@@ -275,8 +297,12 @@ public enum Planner {
                 if d.master != li.master { e.master = .some(d.master); old.master = .some(li.master) }
                 if !li.up { e.up = true }
                 if !e.isEmpty { edits.append(.setLink(node: n.name, name: d.name, edit: e, old: old)) }
-                for a in li.addresses where !d.addresses.contains(a) {
+                // Only addresses vethkit added are removed; one the user added that the file wants is a conflict.
+                for a in li.addresses where !d.addresses.contains(a) && !li.foreignAddresses.contains(a) {
                     removals.append(.deleteAddress(node: n.name, interface: d.name, address: a))
+                }
+                for a in d.addresses where li.foreignAddresses.contains(a) {
+                    conflicts.append("address \(a) on \(n.name)/\(d.name) exists and was not added by vethkit")
                 }
                 for a in d.addresses where !li.addresses.contains(a) {
                     addresses.append(.addAddress(node: n.name, interface: d.name, address: a))
@@ -286,13 +312,18 @@ public enum Planner {
 
         // Routes.
         for n in topo.nodes {
-            var liveRoutes = liveNode(n.name)?.routes ?? []
+            let all = liveNode(n.name)?.routes ?? []
+            // Only vethkit's routes (protocol 0x56) are matched, replaced or removed.
+            var liveRoutes = all.filter { $0.proto == Ownership.routeProtocol }
+            let users = all.filter { $0.proto != Ownership.routeProtocol }
             // Routes through interfaces that go away go with them.
             liveRoutes.removeAll { r in r.dev.map { gone.contains(key(n.name, $0)) } ?? false }
             var matched = Set<Int>()
             for r in n.routes {
                 if let i = liveRoutes.indices.first(where: { !matched.contains($0) && matches(r, liveRoutes[$0]) }) {
                     matched.insert(i)
+                } else if let u = users.first(where: { sameKey(r, $0) }) {
+                    conflicts.append("route \(n.name): \(u) exists and was not added by vethkit (protocol \(u.proto)); the file wants \(r)")
                 } else {
                     routes.append(.addRoute(node: n.name, route: r))
                 }
@@ -310,8 +341,8 @@ public enum Planner {
         }
         for (name, s) in live.nodes where !declaredNodes.contains(name) && name == Topology.hostNode {
             for m in s.masquerade { removals.append(.deleteMasquerade(node: name, source: m)) }
-            for r in s.routes { removals.append(.deleteRoute(node: name, route: r)) }
-            for i in s.interfaces where Ownership.owns(alias: i.alias, group: i.group, topology: topo.name) { removals.append(.deleteLink(node: name, name: i.name)) }
+            for r in s.routes where r.proto == Ownership.routeProtocol { removals.append(.deleteRoute(node: name, route: r)) }
+            for i in s.interfaces where Ownership.owns(alias: i.alias, topology: topo.name) || i.markedByPeer { removals.append(.deleteLink(node: name, name: i.name)) }
         }
 
         let steps = removals + namespaces + sysctls + bridges + veths + edits + addresses + routes + masq

@@ -134,15 +134,20 @@ public enum Shower {
     }
 
     /// The live state of the topology in `file`, compared with it.
+    /// Throws ``NotUp`` when nothing of it exists.
     public static func show(_ topo: Topology) throws -> Report {
         let live = try LiveReader.read(topo, withStatistics: true)
+        guard live.hasAnything(of: topo.name) else { throw NotUp.error(topo.name) }
         return Report(topology: topo, live: live, plan: Planner.plan(topo, live: live))
     }
 
-    /// The live state of the topology called `name`, without a file (no diffs).
+    /// The live state of the topology called `name`, without a file (no diffs). Throws ``NotUp``
+    /// when nothing of it exists.
     public static func show(name: String) throws -> Report {
         try validateTopologyName(name)
         let t = Topology(name: name, nodes: [], links: [], file: "-")
-        return Report(topology: t, live: try LiveReader.read(t, withStatistics: true), plan: nil)
+        let live = try LiveReader.read(t, withStatistics: true)
+        guard live.hasAnything(of: name) else { throw NotUp.error(name) }
+        return Report(topology: t, live: live, plan: nil)
     }
 }

@@ -17,6 +17,14 @@ public struct Address: Sendable, Hashable {
     public var scope: UInt8
     /// IFA_F_* flags (IFA_FLAGS when present, else `ifa_flags`).
     public var flags: UInt32
+    /// Who added the address (IFA_PROTO, kernel ≥ 6.3): 0 unspecified, IFAPROT_KERNEL_LO/RA/LL,
+    /// or a value of the adder's choosing such as ``vethkitProtocol``. Kernels before 6.3 drop
+    /// the attribute silently, so there it always reads 0.
+    public var protocolID: UInt8 = 0
+
+    /// The address protocol VethKit's topology engine marks its addresses with (0x56, 'V', the
+    /// same number as its routes' rtm_protocol). Not a kernel constant: if_addr.h defines 0–3 only.
+    public static let vethkitProtocol: UInt8 = 0x56
 
     /// True while IPv6 duplicate address detection is still running.
     public var isTentative: Bool { flags & UInt32(IFA_F_TENTATIVE) != 0 }
@@ -47,10 +55,13 @@ public struct Address: Sendable, Hashable {
         broadcast = attrs[UInt16(IFA_BROADCAST)].flatMap { IPAddress(bytes: $0.value) }
         label = attrs[UInt16(IFA_LABEL)]?.string
         if let f = attrs[UInt16(IFA_FLAGS)]?.uint32 { flags = f }
+        if let p = attrs[UInt16(IFA_PROTO)]?.value.first { protocolID = p }
     }
 
-    /// The RTM_NEWADDR / RTM_DELADDR request for `network` on the link with `index`.
-    public static func request(_ type: Int32, _ network: IPNetwork, linkIndex: Int32, noDAD: Bool = false) -> MessageWriter {
+    /// The RTM_NEWADDR / RTM_DELADDR request for `network` on the link with `index`. `protocolID`
+    /// (RTM_NEWADDR only) is sent as IFA_PROTO, recording who added the address.
+    public static func request(_ type: Int32, _ network: IPNetwork, linkIndex: Int32, noDAD: Bool = false,
+                               protocolID: UInt8? = nil) -> MessageWriter {
         var m = MessageWriter(type: UInt16(type), flags: type == Int32(RTM_NEWADDR) ? NLM_F_CREATE | NLM_F_EXCL : 0)
         var h = ifaddrmsg()
         h.ifa_family = UInt8(network.address.family)
@@ -61,6 +72,7 @@ public struct Address: Sendable, Hashable {
         if network.isIPv4 { m.attribute(UInt16(IFA_LOCAL), bytes) }
         m.attribute(UInt16(IFA_ADDRESS), bytes)
         if noDAD, type == Int32(RTM_NEWADDR) { m.attribute(UInt16(IFA_FLAGS), uint32: UInt32(IFA_F_NODAD)) }
+        if let protocolID, type == Int32(RTM_NEWADDR) { m.attribute(UInt16(IFA_PROTO), [protocolID]) }
         return m
     }
 }

@@ -66,6 +66,35 @@ public enum Masquerade {
         }
     }
 
+    /// The chains of VethKit's table in `namespace`, each with its comment (nil when it has none):
+    /// a caller that must touch only its own rules checks the comment before ``remove(owner:in:)``.
+    public static func chains(in namespace: NetworkNamespace? = nil) throws -> [String: String?] {
+        let out: String
+        do { out = try NFTables.run("list table inet \(table)", in: namespace) } catch let e as NFTables.CommandError where e.isNotFound {
+            return [:]
+        }
+        return parseChains(out)
+    }
+
+    /// The chains of a `list table` listing, each with its comment (nil when it has none).
+    static func parseChains(_ listing: String) -> [String: String?] {
+        var chains: [String: String?] = [:]
+        var current: String?
+        for line in listing.split(separator: "\n") {
+            let t = line.drop { $0 == " " || $0 == "\t" }
+            if t.hasPrefix("chain "), t.hasSuffix("{") {
+                let name = String(t.dropFirst(6).dropLast().trimmingSuffix())
+                current = name
+                chains[name] = .some(nil)
+            } else if let c = current, t.hasPrefix("comment \""), t.hasSuffix("\"") {
+                chains[c] = .some(String(t.dropFirst(9).dropLast()))
+            } else if t == "}" {
+                current = nil
+            }
+        }
+        return chains
+    }
+
     /// The owners that have a rule in `namespace` (from the chains' comments).
     public static func owners(in namespace: NetworkNamespace? = nil) throws -> [String] {
         let out: String
@@ -79,5 +108,13 @@ public enum Masquerade {
             owners.append(String(t.dropFirst(9).dropLast()))
         }
         return owners
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingSuffix() -> Substring {
+        var s = self
+        while s.last == " " { s.removeLast() }
+        return s
     }
 }

@@ -26,9 +26,10 @@ extension NetHandle {
     }
 
     /// Deletes a route (`ip route del`); throws ``NotFound`` when there is no such route.
-    public func deleteRoute(_ route: Route) throws {
+    /// `matchingProtocol`: only a route whose protocol is `route.protocolID` (the kernel checks).
+    public func deleteRoute(_ route: Route, matchingProtocol: Bool = false) throws {
         do {
-            try socket.request(route.request(Int32(RTM_DELROUTE)))
+            try socket.request(route.request(Int32(RTM_DELROUTE), matchingProtocol: matchingProtocol))
         } catch let e as KernelError where e.errno.rawValue == ESRCH {
             throw NotFound("route", route.destinationText, in: placeName)
         }

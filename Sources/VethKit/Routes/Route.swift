@@ -28,6 +28,11 @@ public struct Route: Sendable, Hashable {
     /// The main table.
     public static let mainTable = UInt32(RT_TABLE_MAIN.rawValue)
 
+    /// The rtm_protocol VethKit's topology engine marks its routes with (0x56, 'V'). Not a kernel
+    /// constant: rtnetlink.h reserves 0–4 for the kernel and names daemons' numbers above; 0x56
+    /// is unassigned there (iproute2 prints it as 86, `vethctl route show` as `vethkit`).
+    public static let vethkitProtocol: UInt8 = 0x56
+
     /// A route to add or delete.
     public init(destination: IPNetwork?, family: Int32? = nil, gateway: IPAddress? = nil, outputIndex: Int32? = nil,
                 metric: UInt32? = nil, table: UInt32 = Route.mainTable) {
@@ -82,15 +87,16 @@ public struct Route: Sendable, Hashable {
         if let t = attrs[UInt16(RTA_TABLE.rawValue)]?.uint32 { table = t }
     }
 
-    /// The RTM_NEWROUTE / RTM_DELROUTE request.
-    public func request(_ messageType: Int32) -> MessageWriter {
+    /// The RTM_NEWROUTE / RTM_DELROUTE request. With `matchingProtocol`, an RTM_DELROUTE carries
+    /// ``protocolID`` and the kernel deletes only a route of that protocol (ESRCH otherwise).
+    public func request(_ messageType: Int32, matchingProtocol: Bool = false) -> MessageWriter {
         let isNew = messageType == Int32(RTM_NEWROUTE)
         var m = MessageWriter(type: UInt16(messageType), flags: isNew ? NLM_F_CREATE | NLM_F_EXCL : 0)
         var h = rtmsg()
         h.rtm_family = UInt8(family)
         h.rtm_dst_len = UInt8(destination?.prefixLength ?? 0)
         h.rtm_table = table < 256 ? UInt8(table) : UInt8(RT_TABLE_UNSPEC.rawValue)
-        h.rtm_protocol = isNew ? protocolID : 0
+        h.rtm_protocol = isNew || matchingProtocol ? protocolID : 0
         h.rtm_scope = isNew ? scope : UInt8(RT_SCOPE_NOWHERE.rawValue)
         h.rtm_type = isNew ? type : 0
         m.append(header: h)

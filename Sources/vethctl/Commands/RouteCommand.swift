@@ -112,7 +112,8 @@ struct RouteCommand: ParsableCommand {
         }
 
         static func protocolName(_ p: UInt8) -> String {
-            switch Int32(p) {
+            if p == Route.vethkitProtocol { return "vethkit" }   // a topology's routes
+            return switch Int32(p) {
             case RTPROT_KERNEL: "kernel"
             case RTPROT_BOOT: "boot"
             case RTPROT_STATIC: "static"
