@@ -179,12 +179,18 @@ final class TopologyVerbTests: XCTestCase {
         cleanUp(t)
         let path = try file(t.yaml)
         XCTAssertEqual(try v.run(["up", path, "-q"]).status, 0)
-        try ip("-n", t.namespace("b"), "addr", "add", "10.66.0.77/24", "dev", "eth0")
+        // A user's own address (not ours: shown, never marked for removal; another subnet, since the
+        // kernel drops secondaries with their primary), one of ours deleted
+        // by hand (to re-add), and a link set down (to change).
+        try ip("-n", t.namespace("b"), "addr", "add", "10.99.0.77/24", "dev", "eth0")
+        try ip("-n", t.namespace("b"), "addr", "del", "10.66.0.3/24", "dev", "eth0")
         try ip("-n", t.namespace("a"), "link", "set", "eth0", "down")
         let text = try v.run(["show", path])
         XCTAssertEqual(text.status, 0, text.stderr)
         XCTAssertTrue(text.stdout.hasPrefix("\(t.name): differs from \(path) ("), text.stdout)
-        XCTAssertTrue(text.stdout.contains("- address 10.66.0.77/24 on b/eth0"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("+ address 10.66.0.3/24 on b/eth0"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("10.99.0.77/24"), "the user's address is shown: \(text.stdout)")
+        XCTAssertFalse(text.stdout.contains("- address 10.99.0.77/24"), "the user's address is not ours to remove: \(text.stdout)")
         XCTAssertTrue(text.stdout.contains("~ link a/eth0: up"), text.stdout)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(v.run(["show", path, "--json"]).stdout.utf8)) as? [String: Any])
         XCTAssertEqual(json["in_sync"] as? Bool, false)
@@ -196,7 +202,8 @@ final class TopologyVerbTests: XCTestCase {
             return (n["diff"] as? [String] ?? [], eth0["diff"] as? [String] ?? [])
         }
         let a = try diffs("a"), b = try diffs("b")
-        XCTAssertTrue(b.eth0.contains("- address 10.66.0.77/24 on b/eth0"), "\(b)")
+        XCTAssertTrue(b.eth0.contains("+ address 10.66.0.3/24 on b/eth0"), "\(b)")
+        XCTAssertFalse((b.eth0 + b.node).contains { $0.contains("10.99.0.77") }, "\(b)")
         XCTAssertTrue(a.eth0.contains("~ link a/eth0: up"), "\(a)")
         XCTAssertTrue(a.node.contains("~ link a/eth0: up"), "\(a)")
         XCTAssertEqual(try XCTUnwrap(nodes.first { $0["node"] as? String == "host" })["diff"] as? [String], [])
@@ -204,6 +211,9 @@ final class TopologyVerbTests: XCTestCase {
         XCTAssertEqual(try v.run(["up", path, "-q"]).status, 0)
         let again = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(v.run(["show", path, "--json"]).stdout.utf8)) as? [String: Any])
         XCTAssertEqual(again["in_sync"] as? Bool, true, "\(again)")
+        let bAddrs = try ipJSON("-n", t.namespace("b"), "addr", "show", "dev", "eth0").first?["addr_info"] as? [[String: Any]] ?? []
+        XCTAssertEqual(Set(bAddrs.compactMap { $0["local"] as? String }.filter { $0.hasPrefix("10.") }), ["10.66.0.3", "10.99.0.77"],
+                       "up re-added ours and left the user's: \(bAddrs)")
     }
 
     /// A link broken by hand: `check` exits 1 and its table names the failing rows, the others ok.
