@@ -171,7 +171,6 @@ public enum Applier {
         let wholeGroupOurs = inGroup.allSatisfy { Ownership.owns(alias: $0.alias, topology: name) }
         let records = TopologyRecords(name)
         let recordedSysctls = (try? records.sysctls()) ?? [:]
-        let hostRoutes = (try? host.routes().filter { $0.protocolID == Ownership.routeProtocol }) ?? []
         if owned.isEmpty && stale.isEmpty && ours.isEmpty && temporary.isEmpty && recordedSysctls.isEmpty && !records.exists && !TopologyMasquerade.hasAny(name) {
             throw NotUp.error(name)
         }
@@ -213,6 +212,7 @@ public enum Applier {
         // Host routes vethkit added (protocol 0x56; the kernel checks it again on delete) for this
         // topology (routes through our links went with them).
         if let topology, let hn = topology.node(Topology.hostNode), !hn.routes.isEmpty {
+            let hostRoutes = (try? host.routes().filter { $0.protocolID == Ownership.routeProtocol }) ?? []
             for r in hn.routes {
                 for lr in hostRoutes where lr.gateway == r.via && (lr.destination?.masked ?? nil) == (r.to.prefixLength == 0 ? nil : r.to.masked) || (lr.gateway == r.via && r.to.prefixLength == 0 && lr.isDefault) {
                     try? host.deleteRoute(lr, matchingProtocol: true)

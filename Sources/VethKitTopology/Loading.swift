@@ -122,20 +122,12 @@ extension Topology {
             throw InvalidInput("topology file", path, "cannot be read (\(String(cString: strerror(errno))))")
         }
         defer { close(fd) }
-        var data: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw InvalidInput("topology file", path, "cannot be read (\(String(cString: strerror(errno))))")
-            }
-            if n == 0 { return data }
-            guard data.count + n <= TopologyLimits.maxFileBytes else {
-                throw InvalidInput("topology file", path, "is larger than \(TopologyLimits.maxFileBytes) bytes (the limit for a topology file)")
-            }
-            data += chunk[0..<n]
+        do {
+            return try BoundedRead.all(fd, limit: TopologyLimits.maxFileBytes)
+        } catch is BoundedRead.TooLarge {
+            throw InvalidInput("topology file", path, "is larger than \(TopologyLimits.maxFileBytes) bytes (the limit for a topology file)")
+        } catch let e as SystemCallError {
+            throw InvalidInput("topology file", path, "cannot be read (\(String(cString: strerror(e.errno.rawValue))))")
         }
     }
 }
-

@@ -83,14 +83,11 @@ struct TopologyRecords {
             throw SystemCallError("open \(path)")
         }
         defer { close(fd) }
-        var data = [UInt8]()
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { throw SystemCallError("read \(path)") }
-            if n == 0 { break }
-            data += buf[0..<n]
-            if data.count > 16 << 20 { throw InvalidInput("record file", path, "is larger than 16 MiB") }
+        let data: [UInt8]
+        do { data = try BoundedRead.all(fd, limit: 16 << 20) } catch is BoundedRead.TooLarge {
+            throw InvalidInput("record file", path, "is larger than 16 MiB")
+        } catch let e as SystemCallError {
+            throw SystemCallError("read \(path)", e.errno)
         }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }

@@ -97,17 +97,7 @@ public enum Masquerade {
 
     /// The owners that have a rule in `namespace` (from the chains' comments).
     public static func owners(in namespace: NetworkNamespace? = nil) throws -> [String] {
-        let out: String
-        do { out = try NFTables.run("list table inet \(table)", in: namespace) } catch let e as NFTables.CommandError where e.isNotFound {
-            return []
-        }
-        var owners: [String] = []
-        for line in out.split(separator: "\n") {
-            let t = line.drop { $0 == " " || $0 == "\t" }
-            guard t.hasPrefix("comment \""), t.hasSuffix("\"") else { continue }
-            owners.append(String(t.dropFirst(9).dropLast()))
-        }
-        return owners
+        try chains(in: namespace).values.compactMap { $0 }
     }
 }
 

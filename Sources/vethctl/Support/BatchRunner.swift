@@ -77,18 +77,13 @@ struct BatchRunner {
         let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw CommandError(context: "--batch \(path)", underlying: SystemCallError("open", .current)) }
         defer { if fd != 0 { close(fd) } }
-        var data: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; throw CommandError(context: "--batch \(path)", underlying: SystemCallError("read", .current)) }
-            if n == 0 { break }
-            guard data.count + n <= Self.maxInputBytes else {
-                throw UsageError("--batch \(path): larger than \(Self.maxInputBytes) bytes (the limit for a batch input)")
-            }
-            data += buf[0..<n]
+        do {
+            return try BoundedRead.all(fd, limit: Self.maxInputBytes)
+        } catch is BoundedRead.TooLarge {
+            throw UsageError("--batch \(path): larger than \(Self.maxInputBytes) bytes (the limit for a batch input)")
+        } catch let e as SystemCallError {
+            throw CommandError(context: "--batch \(path)", underlying: e)
         }
-        return data
     }
 
     /// Splits a line into words: blanks separate, '…' and "…" quote, backslash escapes, # starts a comment.
