@@ -4,6 +4,7 @@ import PackageDescription
 // Layers (imports point down only):
 //   vethctl, vethkit-cni           executables
 //   VethKitTopology, VethKitCNI    YAML topologies; CNI spec + IPAM
+//   VethKitJSON                    JSON values, writer, parser (no dependencies)
 //   VethKit                        typed kernel objects (links, addresses, routes, namespaces)
 //   Netlink                        wire format and the socket
 //   CLinuxUAPI                     the kernel's own constants and struct layouts (C, header only)
@@ -25,10 +26,13 @@ let package = Package(
         .target(name: "CLinuxUAPI"),
         .target(name: "Netlink", dependencies: ["CLinuxUAPI"]),
         .target(name: "VethKit", dependencies: ["Netlink", "CLinuxUAPI"]),
-        .target(name: "VethKitTopology", dependencies: ["VethKit", "CLinuxUAPI", "Yams"]),
-        .target(name: "VethKitCNI", dependencies: ["VethKit"]),
+        // JSON values, an ordered writer and a strict parser: one module for vethctl, the topology
+        // engine and the CNI plugin (no Foundation, nothing at start-up).
+        .target(name: "VethKitJSON"),
+        .target(name: "VethKitTopology", dependencies: ["VethKit", "VethKitJSON", "CLinuxUAPI", "Yams"]),
+        .target(name: "VethKitCNI", dependencies: ["VethKit", "VethKitJSON"]),
         .executableTarget(name: "vethctl", dependencies: [
-            "VethKit",
+            "VethKit", "VethKitJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vethkit-cni", dependencies: ["VethKitCNI"]),
@@ -36,11 +40,12 @@ let package = Package(
         .executableTarget(name: "vethkit-topo", dependencies: ["VethKitTopology"]),
         // Shared by the test targets only: kernel-test gating, running binaries, `ip -j` cross-checks.
         .target(name: "VethKitTestSupport", dependencies: ["VethKit"], path: "Tests/Support"),
+        .testTarget(name: "VethKitJSONTests", dependencies: ["VethKitJSON"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CLinuxUAPI"]),
         .testTarget(name: "VethKitTests", dependencies: ["VethKit", "CLinuxUAPI", "VethKitTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "VethKitTopologyTests", dependencies: ["VethKitTopology", "VethKitTestSupport"]),
-        .testTarget(name: "VethKitCNITests", dependencies: ["VethKitCNI", "VethKitTestSupport"]),
+        .testTarget(name: "VethKitCNITests", dependencies: ["VethKitCNI", "VethKitJSON", "VethKitTestSupport"]),
         .testTarget(name: "vethctlTests", dependencies: ["VethKit", "VethKitTestSupport"]),
     ]
 )

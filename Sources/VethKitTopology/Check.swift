@@ -1,5 +1,6 @@
-import Foundation
+import Glibc
 import VethKit
+import VethKitJSON
 
 /// `check`: real ICMP echoes from inside each source namespace.
 public enum Checker {
@@ -27,6 +28,8 @@ public enum Checker {
         public var topology: String
         public var outcomes: [Outcome]
         public var seconds: Double
+        /// Of ``seconds``, the time spent waiting for bridge ports to forward before the first echo.
+        public var bridgePortWait: Double = 0
         public var passed: Bool { outcomes.allSatisfy(\.ok) }
         public var failures: Int { outcomes.filter { !$0.ok }.count }
 
@@ -35,28 +38,28 @@ public enum Checker {
             var rows = [["FROM", "TO", "RESULT", "RTT", "WHY"]]
             for o in outcomes {
                 rows.append([o.claim.from, o.claim.to.description, o.ok ? "ok" : "FAIL",
-                             o.rtt.map { String(format: "%.3f ms", $0 * 1000) } ?? (o.error ?? "timeout"), o.claim.reason])
+                             o.rtt.map { TextFormat.fixed($0 * 1000, 3) + " ms" } ?? (o.error ?? "timeout"), o.claim.reason])
             }
-            let widths = (0..<5).map { c in rows.map { $0[c].count }.max()! }
-            var out = rows.map { r in
-                r.enumerated().map { c, v in c == 4 ? v : v.padding(toLength: widths[c], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-            }
-            out.append("\(topology): \(outcomes.count - failures)/\(outcomes.count) reachable in \(String(format: "%.3f", seconds)) s")
+            var out = TextFormat.table(rows)
+            out.append("\(topology): \(outcomes.count - failures)/\(outcomes.count) reachable in \(TextFormat.fixed(seconds, 3)) s")
             return out.joined(separator: "\n")
         }
 
-        /// `{"topology":…, "passed":…, "probes":[{"from","to","ok","rtt_ms","error","reason"}]}`
-        public var json: String {
-            let probes = outcomes.map { o -> String in
-                var f = ["\"from\":\(jsonString(o.claim.from))", "\"to\":\(jsonString(o.claim.to.description))", "\"ok\":\(o.ok)"]
-                if let r = o.rtt { f.append("\"rtt_ms\":\(String(format: "%.3f", r * 1000))") }
-                if !o.ok { f.append("\"error\":\(jsonString(o.error ?? "timeout"))") }
-                f.append("\"reason\":\(jsonString(o.claim.reason))")
-                return "{" + f.joined(separator: ",") + "}"
+        /// `{"topology":…, "passed":…, "seconds":…, "probes":[{"from","to","ok","rtt_ms","error","reason"}]}`
+        public var jsonValue: JSON {
+            let probes = outcomes.map { o -> JSON in
+                var f: JSONObject = ["from": .string(o.claim.from), "to": .string(o.claim.to.description), "ok": .bool(o.ok)]
+                if let r = o.rtt { f["rtt_ms"] = .double((r * 1_000_000).rounded() / 1000) }
+                if !o.ok { f["error"] = .string(o.error ?? "timeout") }
+                f["reason"] = .string(o.claim.reason)
+                return .object(f)
             }
-            return "{\"topology\":\(jsonString(topology)),\"passed\":\(passed),\"seconds\":\(String(format: "%.4f", seconds)),\"probes\":[\n"
-                + probes.joined(separator: ",\n") + "\n]}"
+            return ["topology": .string(topology), "passed": .bool(passed), "seconds": .double((seconds * 10_000).rounded() / 10_000),
+                    "probes": .array(probes)]
         }
+
+        /// ``jsonValue`` as text.
+        public var json: String { jsonValue.serialized }
     }
 
     /// The default claims: both ends of every veth link, every bridge port to its bridge's address
@@ -127,7 +130,7 @@ public enum Checker {
         let t0 = monotonicSeconds()
         Applier.raiseFileLimit()
         waitForBridgePorts(t)
-        if Run.timingsOn { FileHandle.standardError.write(Data("timings: waited \(String(format: "%.1f", (monotonicSeconds() - t0) * 1000)) ms for bridge ports\n".utf8)) }
+        let portWait = monotonicSeconds() - t0
         let cl = claims(t)
         var outcomes: [Outcome] = cl.map { Outcome(claim: $0, rtt: nil, error: nil) }
         // Sources in chunks, so that namespace fds and sockets stay far below the fd limit
@@ -178,7 +181,7 @@ public enum Checker {
             }
             start += chunk
         }
-        return Report(topology: t.name, outcomes: outcomes, seconds: monotonicSeconds() - t0)
+        return Report(topology: t.name, outcomes: outcomes, seconds: monotonicSeconds() - t0, bridgePortWait: portWait)
     }
 }
 
@@ -212,20 +215,4 @@ extension Checker {
             }
         }
     }
-}
-
-/// A JSON string literal.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-        }
-    }
-    return out + "\""
 }

@@ -1,5 +1,6 @@
 import Foundation
 import VethKit
+import VethKitJSON
 
 /// The topology commands of `vethctl` as plain functions: each returns what to print and the exit
 /// status, so the CLI's subcommands are one-line wrappers. Exit statuses follow vethctl's:
@@ -110,7 +111,7 @@ public enum TopologyCommands {
         do {
             let l = try Applier.list()
             if json {
-                return Outcome(stdout: "[" + l.map { "{\"name\":\(jsonString($0.name)),\"namespaces\":\($0.namespaces),\"host_links\":\($0.hostLinks)}" }.joined(separator: ",") + "]")
+                return Outcome(stdout: JSON.array(l.map { ["name": .string($0.name), "namespaces": JSON($0.namespaces), "host_links": JSON($0.hostLinks)] }).serialized)
             }
             var rows = [["NAME", "NAMESPACES", "HOST LINKS"]]
             rows += l.map { [$0.name, String($0.namespaces), String($0.hostLinks)] }

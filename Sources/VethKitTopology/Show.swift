@@ -1,5 +1,6 @@
-import Foundation
+import Glibc
 import VethKit
+import VethKitJSON
 
 /// `show`: the live state of a topology, with what differs from the file marked.
 public enum Shower {
@@ -67,10 +68,8 @@ public enum Shower {
                             i.addresses.isEmpty ? "-" : i.addresses.map(\.description).joined(separator: ","), rel, stats]
                 }
                 if !rows.isEmpty {
-                    let widths = (0..<7).map { c in rows.map { $0[c].count }.max()! }
-                    for (k, r) in rows.enumerated() {
-                        out.append(r.enumerated().map { c, v in c == 6 ? v : v.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
-                            .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+                    for (k, line) in TextFormat.table(rows).enumerated() {
+                        out.append(String(line.drop(while: { $0 == " " })))
                         for d in diffs(node: name, interface: n.interfaces[k].name) { out.append("    " + d) }
                     }
                 }
@@ -86,51 +85,53 @@ public enum Shower {
         /// JSON with iproute2's key names where the same fact exists (ifname, ifindex, mtu,
         /// operstate, address, master, linkinfo.info_kind, addr_info, stats64, dst, gateway, dev,
         /// metric, protocol), plus VethKit's: node, namespace, peer {node, ifname}, diff.
-        public var json: String {
-            var nodes: [String] = []
+        public var jsonValue: JSON {
+            var nodes: [JSON] = []
             for name in nodeOrder {
                 guard let n = live.nodes[name] else { continue }
-                var ifs: [String] = []
-                for i in n.interfaces {
-                    var f = ["\"ifname\":\(jsonString(i.name))", "\"ifindex\":\(i.index)"]
-                    if let m = i.mtu { f.append("\"mtu\":\(m)") }
-                    f.append("\"operstate\":\(jsonString(i.operState))")
-                    f.append("\"flags\":[\(i.up ? "\"UP\"" : "")]")
-                    if let m = i.mac { f.append("\"address\":\(jsonString(m.description))") }
-                    if let m = i.master { f.append("\"master\":\(jsonString(m))") }
-                    if let k = i.kind { f.append("\"linkinfo\":{\"info_kind\":\(jsonString(k))}") }
-                    if let a = i.alias { f.append("\"ifalias\":\(jsonString(a))") }
-                    f.append("\"group\":\(i.group)")
-                    f.append("\"addr_info\":[" + i.addresses.map {
-                        "{\"family\":\"\($0.isIPv4 ? "inet" : "inet6")\",\"local\":\(jsonString($0.address.description)),\"prefixlen\":\($0.prefixLength)}"
-                    }.joined(separator: ",") + "]")
-                    if let p = i.peer {
-                        f.append("\"peer\":{\"node\":\(p.node.map(jsonString) ?? "null"),\"ifname\":\(p.name.map(jsonString) ?? "null")}")
-                    }
+                let ifs = n.interfaces.map { i -> JSON in
+                    var f: JSONObject = ["ifname": .string(i.name), "ifindex": JSON(i.index)]
+                    f.set("mtu", i.mtu)
+                    f["operstate"] = .string(i.operState)
+                    f["flags"] = .array(i.up ? ["UP"] : [])
+                    f.set("address", i.mac?.description)
+                    f.set("master", i.master)
+                    if let k = i.kind { f["linkinfo"] = ["info_kind": .string(k)] }
+                    f.set("ifalias", i.alias)
+                    f["group"] = JSON(i.group)
+                    f["addr_info"] = .array(i.addresses.map {
+                        ["family": .string($0.isIPv4 ? "inet" : "inet6"), "local": .string($0.address.description), "prefixlen": JSON($0.prefixLength)]
+                    })
+                    if let p = i.peer { f["peer"] = ["node": p.node.map(JSON.string) ?? .null, "ifname": p.name.map(JSON.string) ?? .null] }
                     if let s = i.statistics {
-                        f.append("\"stats64\":{\"rx\":{\"bytes\":\(s.rxBytes),\"packets\":\(s.rxPackets),\"errors\":\(s.rxErrors),\"dropped\":\(s.rxDropped)},\"tx\":{\"bytes\":\(s.txBytes),\"packets\":\(s.txPackets),\"errors\":\(s.txErrors),\"dropped\":\(s.txDropped)}}")
+                        f["stats64"] = ["rx": ["bytes": JSON(s.rxBytes), "packets": JSON(s.rxPackets), "errors": JSON(s.rxErrors), "dropped": JSON(s.rxDropped)],
+                                        "tx": ["bytes": JSON(s.txBytes), "packets": JSON(s.txPackets), "errors": JSON(s.txErrors), "dropped": JSON(s.txDropped)]]
                     }
-                    f.append("\"diff\":[" + diffs(node: name, interface: i.name).map(jsonString).joined(separator: ",") + "]")
-                    ifs.append("{" + f.joined(separator: ",") + "}")
+                    f["diff"] = .array(diffs(node: name, interface: i.name).map(JSON.string))
+                    return .object(f)
                 }
-                let routes = n.routes.map { r -> String in
-                    var f = ["\"dst\":\(jsonString(r.to.prefixLength == 0 ? "default" : (r.to.prefixLength == r.to.address.bitWidth ? r.to.address.description : r.to.masked.description)))"]
-                    if let v = r.via { f.append("\"gateway\":\(jsonString(v.description))") }
-                    if let d = r.dev { f.append("\"dev\":\(jsonString(d))") }
-                    if let m = r.metric { f.append("\"metric\":\(m)") }
-                    f.append("\"protocol\":\(r.proto)")
-                    return "{" + f.joined(separator: ",") + "}"
+                let routes = n.routes.map { r -> JSON in
+                    var f: JSONObject = ["dst": .string(r.to.prefixLength == 0 ? "default" : (r.to.prefixLength == r.to.address.bitWidth ? r.to.address.description : r.to.masked.description))]
+                    f.set("gateway", r.via?.description)
+                    f.set("dev", r.dev)
+                    f.set("metric", r.metric)
+                    f["protocol"] = JSON(r.proto)
+                    return .object(f)
                 }
-                let sysctls = n.sysctls.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
-                nodes.append("{\"node\":\(jsonString(name)),\"namespace\":\(n.namespace.map(jsonString) ?? "null"),\"exists\":\(n.exists),"
-                    + "\"interfaces\":[\(ifs.joined(separator: ","))],\"routes\":[\(routes.joined(separator: ","))],"
-                    + "\"sysctls\":{\(sysctls.joined(separator: ","))},\"masquerade\":[\(n.masquerade.map { jsonString($0.description) }.joined(separator: ","))],"
-                    + "\"diff\":[\(diffs(node: name).map(jsonString).joined(separator: ","))]}")
+                var sysctls = JSONObject()
+                for (k, v) in n.sysctls.sorted(by: { $0.key < $1.key }) { sysctls[k] = .string(v) }
+                nodes.append(["node": .string(name), "namespace": n.namespace.map(JSON.string) ?? .null, "exists": .bool(n.exists),
+                              "interfaces": .array(ifs), "routes": .array(routes), "sysctls": .object(sysctls),
+                              "masquerade": .array(n.masquerade.map { .string($0.description) }),
+                              "diff": .array(diffs(node: name).map(JSON.string))])
             }
             let planLines = plan.map { p in p.steps.map(p.describe) + p.conflicts.map { "! " + $0 } } ?? []
-            return "{\"topology\":\(jsonString(topology.name)),\"in_sync\":\(inSync),\"nodes\":[\n"
-                + nodes.joined(separator: ",\n") + "\n],\"diff\":[" + planLines.map(jsonString).joined(separator: ",") + "]}"
+            return ["topology": .string(topology.name), "in_sync": .bool(inSync), "nodes": .array(nodes),
+                    "diff": .array(planLines.map(JSON.string))]
         }
+
+        /// ``jsonValue`` as text.
+        public var json: String { jsonValue.serialized }
     }
 
     /// The live state of the topology in `file`, compared with it.

@@ -1,3 +1,4 @@
+import VethKitJSON
 import VethKit
 import XCTest
 @testable import VethKitCNI

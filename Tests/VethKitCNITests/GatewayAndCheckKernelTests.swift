@@ -1,3 +1,4 @@
+import VethKitJSON
 import Foundation
 import VethKit
 import VethKitTestSupport

@@ -1,3 +1,4 @@
+import VethKitJSON
 import VethKitTestSupport
 import VethKitCNI
 import XCTest

@@ -1,3 +1,4 @@
+import VethKitJSON
 import VethKit
 import XCTest
 @testable import VethKitCNI
@@ -105,28 +106,5 @@ final class PluginDispatchTests: XCTestCase {
         // Delegated IPAM that does not exist in CNI_PATH.
         XCTAssertEqual(code(["CNI_COMMAND": "STATUS", "CNI_PATH": "/nonexistent"], config(version: "1.1.0", ipam: #"{"type":"no-such-ipam"}"#)), 7)
         XCTAssertEqual(code(["CNI_COMMAND": "STATUS"], config(version: "1.1.0", ipam: #"{"type":"no-such-ipam"}"#)), 4)
-    }
-}
-
-final class JSONParserTests: XCTestCase {
-    func testParsesTheGrammar() throws {
-        let j = json(#" { "a" : [1, -2.5e3, true, false, null, "x\u00e9\ud83d\ude00\n\/"], "b": {}, "c": [], "d": 0, "e": 1E2 } "#)
-        XCTAssertEqual(j["a"], [1, .double(-2500), true, false, .null, "xé😀\n/"])
-        XCTAssertEqual(j["b"], .object([:]))
-        XCTAssertEqual(j["c"], .array([]))
-        XCTAssertEqual(j["d"], 0)
-        XCTAssertEqual(j["e"]?.intValue, 100)
-        XCTAssertEqual(json("9223372036854775807"), .int(Int64.max))
-    }
-
-    func testRefusesMalformedInput() {
-        let bad = ["", " ", "{", "}", "[1,]", "{\"a\" 1}", "{\"a\":1,}", "01", "1.", ".5", "-", "1e", "tru", "nul",
-                   "\"abc", "\"\\x\"", "\"\\ud800\"", "\"a\u{1}b\"", "[1] [2]", "{\"a\":1}x", "1e999",
-                   String(repeating: "[", count: 300) + String(repeating: "]", count: 300)]
-        for s in bad {
-            XCTAssertThrowsError(try JSON.parse(Array(s.utf8), what: "t"), s) { e in
-                XCTAssertEqual((e as? CNIError)?.code, .decodingFailure, s)
-            }
-        }
     }
 }

@@ -1,3 +1,4 @@
+import VethKitJSON
 import VethKit
 
 /// The built-in IPAM (`ipam.type` = `vethkit`): host-local's behaviour, in process.

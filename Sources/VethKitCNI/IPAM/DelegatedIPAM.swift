@@ -1,3 +1,4 @@
+import VethKitJSON
 import Glibc
 
 /// Runs another IPAM plugin (`ipam.type` ≠ `vethkit`) exactly as the spec's delegation says: the

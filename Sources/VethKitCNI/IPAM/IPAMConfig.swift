@@ -1,3 +1,4 @@
+import VethKitJSON
 import VethKit
 
 /// One range of host-local's config shape: `{subnet, rangeStart, rangeEnd, gateway}`, canonical:

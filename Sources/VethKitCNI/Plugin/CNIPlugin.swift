@@ -1,3 +1,4 @@
+import VethKitJSON
 /// One plugin invocation, from environment and stdin to stdout and exit status.
 public enum CNIPlugin {
     /// What to print and the exit status.

@@ -1,3 +1,4 @@
+import VethKitJSON
 /// The CNI error object (SPEC "Error"): printed as JSON on stdout with a non-zero exit.
 public struct CNIError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Error codes. 0–99 are the spec's well-known codes; 100+ are ours (see docs/cni.md).
@@ -61,7 +62,7 @@ public struct CNIError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// The spec's error object for `cniVersion`.
     public func json(cniVersion: String) -> JSON {
-        var o: [String: JSON] = ["cniVersion": .string(cniVersion), "code": .int(Int64(code.rawValue)), "msg": .string(msg)]
+        var o: JSONObject = ["cniVersion": .string(cniVersion), "code": .int(Int64(code.rawValue)), "msg": .string(msg)]
         if let details, !details.isEmpty { o["details"] = .string(details) }
         return .object(o)
     }

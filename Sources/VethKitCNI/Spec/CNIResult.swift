@@ -1,3 +1,4 @@
+import VethKitJSON
 import VethKit
 
 /// A CNI result (SPEC "Success"): interfaces, ips, routes, dns. Decodes every supported
@@ -109,9 +110,9 @@ public struct CNIResult: Equatable, Sendable {
     public func json(version: String) -> JSON {
         let legacy = !CNIVersion.atLeast(version, "1.0.0")
         let v11 = CNIVersion.atLeast(version, "1.1.0")
-        var o: [String: JSON] = ["cniVersion": .string(version)]
+        var o: JSONObject = ["cniVersion": .string(version)]
         o["interfaces"] = .array(interfaces.map { i in
-            var x: [String: JSON] = ["name": .string(i.name)]
+            var x: JSONObject = ["name": .string(i.name)]
             if let m = i.mac { x["mac"] = .string(m) }
             if let s = i.sandbox { x["sandbox"] = .string(s) }
             if v11 {
@@ -122,7 +123,7 @@ public struct CNIResult: Equatable, Sendable {
             return .object(x)
         })
         o["ips"] = .array(ips.map { ip in
-            var x: [String: JSON] = ["address": .string(ip.address.description)]
+            var x: JSONObject = ["address": .string(ip.address.description)]
             if let g = ip.gateway { x["gateway"] = .string(g.description) }
             if let i = ip.interface { x["interface"] = .int(Int64(i)) }
             if legacy { x["version"] = .string(ip.address.isIPv4 ? "4" : "6") }
@@ -130,7 +131,7 @@ public struct CNIResult: Equatable, Sendable {
         })
         if !routes.isEmpty {
             o["routes"] = .array(routes.map { r in
-                var x: [String: JSON] = ["dst": .string(r.dst.description)]
+                var x: JSONObject = ["dst": .string(r.dst.description)]
                 if let g = r.gw { x["gw"] = .string(g.description) }
                 if v11 {
                     if let v = r.mtu { x["mtu"] = .int(Int64(v)) }

@@ -1,3 +1,4 @@
+import VethKitJSON
 /// CNI specification versions this plugin speaks, and the negotiation rules.
 public enum CNIVersion {
     /// Every version we accept in a configuration, oldest first.

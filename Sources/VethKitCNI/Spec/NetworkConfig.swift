@@ -1,3 +1,4 @@
+import VethKitJSON
 import VethKit
 
 /// The network configuration on stdin, for this plugin (containernetworking-plugins' `bridge`

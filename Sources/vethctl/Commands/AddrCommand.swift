@@ -1,3 +1,4 @@
+import VethKitJSON
 import ArgumentParser
 import Glibc
 import VethKit

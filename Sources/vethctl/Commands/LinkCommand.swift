@@ -1,3 +1,4 @@
+import VethKitJSON
 import ArgumentParser
 import VethKit
 

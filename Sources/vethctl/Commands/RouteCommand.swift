@@ -1,3 +1,4 @@
+import VethKitJSON
 import ArgumentParser
 import CLinuxUAPI
 import Glibc

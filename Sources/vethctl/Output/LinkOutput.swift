@@ -1,3 +1,4 @@
+import VethKitJSON
 import VethKit
 
 /// Renders links as iproute2 does (`ip -j -d -s link show` key names), plus VethKit's extras

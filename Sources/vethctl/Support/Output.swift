@@ -1,3 +1,4 @@
+import VethKitJSON
 import Glibc
 
 /// Writes text to standard output in one call.

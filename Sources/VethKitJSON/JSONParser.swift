@@ -1,28 +1,40 @@
-import Glibc
-import VethKit
+/// A strict RFC 8259 parser over bytes: objects (keys in order, a duplicate key refused), arrays,
+/// strings (every escape, surrogate pairs; raw bytes must be UTF-8, control characters refused),
+/// numbers (integers kept exact up to 64 bits, others as Double, out-of-range refused), literals.
+/// Nesting is limited so hostile input cannot exhaust the stack; trailing data is refused.
+extension JSON {
+    /// The deepest nesting ``parse(_:maxDepth:)`` accepts by default.
+    public static let defaultMaxDepth = 256
 
-/// A strict RFC 8259 JSON parser over bytes: objects, arrays, strings (all escapes, surrogate
-/// pairs), numbers (integers kept exact, others as Double), literals. Nesting is limited so hostile
-/// input cannot exhaust the stack; trailing data is refused.
-enum JSONParser {
+    /// Parses one JSON text (surrounding whitespace allowed, nothing else).
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = JSON.defaultMaxDepth) throws(JSONParseError) -> JSON {
+        do {
+            var p = State(b: bytes, maxDepth: maxDepth)
+            p.skipSpace()
+            let v = try p.value(depth: 0)
+            p.skipSpace()
+            guard p.i == bytes.count else { throw Failure(reason: "unexpected data after the value", offset: p.i) }
+            return v
+        } catch let f as Failure {
+            throw JSONParseError(reason: f.reason, offset: f.offset)
+        } catch {
+            throw JSONParseError(reason: "\(error)", offset: 0)
+        }
+    }
+
+    /// Parses `text` (see ``parse(_:maxDepth:)``).
+    public static func parse(_ text: String, maxDepth: Int = JSON.defaultMaxDepth) throws(JSONParseError) -> JSON {
+        try parse(Array(text.utf8), maxDepth: maxDepth)
+    }
+
     struct Failure: Error {
         let reason: String
         let offset: Int
     }
 
-    static let maxDepth = 256
-
-    static func parse(_ bytes: [UInt8]) throws -> JSON {
-        var p = State(b: bytes)
-        p.skipSpace()
-        let v = try p.value(depth: 0)
-        p.skipSpace()
-        guard p.i == bytes.count else { throw Failure(reason: "unexpected data after the value", offset: p.i) }
-        return v
-    }
-
     private struct State {
         let b: [UInt8]
+        let maxDepth: Int
         var i = 0
 
         func fail(_ r: String) -> Failure { Failure(reason: r, offset: i) }
@@ -32,7 +44,7 @@ enum JSONParser {
         }
 
         mutating func value(depth: Int) throws -> JSON {
-            guard depth < JSONParser.maxDepth else { throw fail("nested deeper than \(JSONParser.maxDepth)") }
+            guard depth < maxDepth else { throw fail("nested deeper than \(maxDepth)") }
             guard i < b.count else { throw fail("unexpected end of input") }
             switch b[i] {
             case UInt8(ascii: "{"): return try object(depth: depth)
@@ -55,13 +67,18 @@ enum JSONParser {
 
         mutating func object(depth: Int) throws -> JSON {
             i += 1
-            var o: [String: JSON] = [:]
+            var o = JSONObject()
             skipSpace()
             if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
             while true {
                 skipSpace()
                 guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+                let keyOffset = i
                 let k = try string()
+                // RFC 8259 leaves duplicate names' meaning open; parsers disagree (first or last
+                // wins), so a configuration with one would mean different things to different
+                // readers: refused.
+                if o[k] != nil { throw Failure(reason: "duplicate key \(JSON.quoted(k))", offset: keyOffset) }
                 skipSpace()
                 guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                 i += 1
@@ -150,7 +167,7 @@ enum JSONParser {
             }
             // Raw bytes that are not UTF-8 would silently become U+FFFD (a different name or path
             // than the one sent): refused. What the escapes produced is UTF-8 already.
-            if let bad = firstInvalidUTF8(out) { throw fail("invalid UTF-8 in a string (byte 0x\(String(bad.byte, radix: 16)))") }
+            if out.contains(where: { $0 >= 0x80 }), let bad = UTF8Check.firstInvalid(out) { throw fail("invalid UTF-8 in a string (byte 0x\(String(bad.byte, radix: 16)))") }
             return String(decoding: out, as: UTF8.self)
         }
 
@@ -178,8 +195,22 @@ enum JSONParser {
             }
             let text = String(decoding: b[start..<i], as: UTF8.self)
             if isInt, let v = Int64(text) { return .int(v) }
+            if isInt, let v = UInt64(text) { return .uint(v) }
             guard let d = Double(text), d.isFinite else { throw fail("number out of range") }
             return .double(d)
         }
     }
+}
+
+/// Why a text is not JSON, and where: `expected ',' or '}' at byte 17`.
+public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What was wrong, e.g. `unterminated string`.
+    public let reason: String
+    /// The byte offset where it was found.
+    public let offset: Int
+    public init(reason: String, offset: Int) {
+        self.reason = reason
+        self.offset = offset
+    }
+    public var description: String { "\(reason) at byte \(offset)" }
 }
