@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "VethKit", targets: ["VethKit"]),
         .library(name: "VethKitTopology", targets: ["VethKitTopology"]),
         .library(name: "VethKitCNI", targets: ["VethKitCNI"]),
+        .library(name: "VethKitJSON", targets: ["VethKitJSON"]),
         .executable(name: "vethctl", targets: ["vethctl"]),
         .executable(name: "vethkit-cni", targets: ["vethkit-cni"]),
     ],

@@ -22,6 +22,6 @@ let package = Package(
         .target(name: "FuzzMain"),
         fuzzer("fuzz-netlink", ["VethKit"]),
         fuzzer("fuzz-topology", ["VethKitTopology"]),
-        fuzzer("fuzz-cni", ["VethKitCNI"]),
+        fuzzer("fuzz-cni", ["VethKitCNI", "VethKitJSON"]),
     ]
 )

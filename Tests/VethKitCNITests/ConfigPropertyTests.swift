@@ -105,7 +105,7 @@ final class ConfigPropertyTests: XCTestCase {
             func walk(_ v: JSON, _ path: [String]) {
                 paths.append(path)
                 switch v {
-                case .object(let o): for (k, c) in o { walk(c, path + [k]) }
+                case .object(let o): for f in o { walk(f.value, path + [f.key]) }
                 case .array(let a): for (i, c) in a.enumerated() { walk(c, path + ["#\(i)"]) }
                 default: break
                 }

@@ -61,9 +61,11 @@ final class ResultTests: XCTestCase {
         }
     }
 
-    func testSerializerEscapesAndSorts() {
+    /// Keys are written in the order they were set (a result reads like the spec's examples).
+    func testSerializerEscapesAndKeepsKeyOrder() {
         let j: JSON = ["b": "x\"y\\z\n\u{1}", "a": [1, true, .null], "c": "/path"]
-        XCTAssertEqual(j.serialized, #"{"a":[1,true,null],"b":"x\"y\\z\n\u0001","c":"/path"}"#)
+        XCTAssertEqual(j.serialized, #"{"b":"x\"y\\z\n\u0001","a":[1,true,null],"c":"/path"}"#)
+        XCTAssertEqual(try sample().json(version: "1.0.0").objectValue?.keys, ["cniVersion", "interfaces", "ips", "routes", "dns"])
         XCTAssertEqual(json(j.serialized), j)
     }
 

@@ -50,7 +50,7 @@ final class JSONWriterTests: XCTestCase {
         let again = try JSON.parse(v.serialized)
         XCTAssertEqual(again, v)
         XCTAssertEqual(again.arrayValue?[2], .int(2))
-        XCTAssertEqual(again.arrayValue?[7]?.objectValue?.keys, ["b", "a"])
+        XCTAssertEqual(again.arrayValue?[7].objectValue?.keys, ["b", "a"])
         XCTAssertEqual(again.serialized, v.serialized, "writing is deterministic")
         XCTAssertEqual(try JSON.parse(v.text(pretty: true)), v)
     }
