@@ -20,11 +20,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         .target(name: "CLinuxUAPI"),
-        .target(name: "Netlink", dependencies: ["CLinuxUAPI"]),
-        .target(name: "VethKit", dependencies: ["Netlink", "CLinuxUAPI"]),
+        .target(name: "Netlink", dependencies: ["CLinuxUAPI", .product(name: "SystemPackage", package: "swift-system")]),
+        .target(name: "VethKit", dependencies: ["Netlink", "CLinuxUAPI", .product(name: "SystemPackage", package: "swift-system")]),
         .target(name: "VethKitTopology", dependencies: ["VethKit", "CLinuxUAPI", "Yams"]),
         .target(name: "VethKitCNI", dependencies: ["VethKit"]),
         .executableTarget(name: "vethctl", dependencies: [
