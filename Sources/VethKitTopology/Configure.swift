@@ -38,7 +38,7 @@ extension Run {
                 // the bridge (with N ports, N² deliveries). Our own interface's sysctl only.
                 if master != nil { try? Sysctl.write("net.ipv6.conf.\(name).disable_ipv6", "1") }
                 let line = "~ link host/\(name): up" + (master.map { ", master \($0)" } ?? "")
-                try add(line) { b in try b.setLink(name, LinkChange(up: true, alias: alias, masterIndex: try master.map { try b.link($0) }), line: line) }
+                try add(line) { b in try b.setLink(name, LinkChange(up: true, alias: alias, master: try master.map { .set(.index(try b.link($0))) }), line: line) }
             }
         }
         for s in plan.steps {
@@ -61,7 +61,7 @@ extension Run {
         }
         for (name, master) in pendingPeers.value[node] ?? [] {
             let line = "~ link \(node)/\(name): up" + (master.map { ", master \($0)" } ?? "")
-            try add(line) { b in try b.setLink(name, LinkChange(up: true, masterIndex: try master.map { try b.link($0) }), line: line) }
+            try add(line) { b in try b.setLink(name, LinkChange(up: true, master: try master.map { .set(.index(try b.link($0))) }), line: line) }
         }
         try addConfiguration(stepsOf[node] ?? [], to: &batch)
         guard !batch.isEmpty else { return }

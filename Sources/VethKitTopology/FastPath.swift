@@ -76,7 +76,7 @@ extension Run {
             let line = plan.describe(.createVeth(link: i))
             do {
                 let pa = LinkAttributes(name: try InterfaceName(mine.name), mtu: (mine.mtu ?? l.mtu).map(UInt32.init), address: mine.mac,
-                                        masterIndex: mine.master.flatMap { batch.index[$0] }, up: true)
+                                        master: mine.master.flatMap { batch.index[$0] }.map(LinkReference.index), up: true)
                 let qa = LinkAttributes(name: try InterfaceName(host.name), namespace: hostNamespace, mtu: (host.mtu ?? l.mtu).map(UInt32.init),
                                         address: host.mac, group: group, up: false)
                 try batch.addLink(at: nextIndex(), pa, kind: Veth(peer: qa), line: line, hostEnd: (host.name, host.master))
@@ -94,18 +94,3 @@ extension Run {
     }
 }
 
-// Until VethKit publishes it (issue 8's typed batch): the link dump without counters.
-import CLinuxUAPI
-
-extension NetHandle {
-    /// Every link, without counters (IFLA_EXT_MASK = RTEXT_FILTER_SKIP_STATS): a smaller dump,
-    /// for decisions that need names, groups, aliases and peers only.
-    func linksWithoutStatistics() throws -> [VethKit.Link] {
-        var m = MessageWriter(type: UInt16(RTM_GETLINK))
-        var info = ifinfomsg()
-        info.ifi_family = UInt8(AF_UNSPEC)
-        m.append(header: info)
-        m.attribute(UInt16(IFLA_EXT_MASK), uint32: UInt32(RTEXT_FILTER_SKIP_STATS))
-        return try socket.dump(m).compactMap { $0.type == UInt16(RTM_NEWLINK) ? try VethKit.Link(message: $0) : nil }
-    }
-}

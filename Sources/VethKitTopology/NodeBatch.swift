@@ -4,19 +4,12 @@ import VethKit
 /// settings, addresses, routes — in the order the kernel takes them, each with its plan line and
 /// what undoes it. The only place the engine builds such a batch: the namespace pipeline
 /// (FastPath) and Configure fill one through ``Run/addConfiguration(_:to:)`` and send it with
-/// ``Run/perform(_:on:)`` (one sendmsg per chunk, a result per request).
+/// ``Run/perform(_:on:)`` as one ``NetworkBatch`` (one sendmsg per chunk, a result per request).
+/// Links are named by index: read from the kernel, or chosen for the links the batch creates.
 struct NodeBatch {
-    enum Operation {
-        case addLink(LinkSpec)
-        case setLink(index: Int32, LinkChange)
-        case addAddress(IPNetwork, link: Int32, protocolID: UInt8?)
-        case addRoute(VethKit.Route)
-    }
-
     struct Entry {
         /// The plan line it stands for (an error names it).
         var line: String
-        var operation: Operation
         /// Recorded in the undo log once the kernel took the request.
         var undo: [UndoStep] = []
         /// A veth whose end in the host this request created: (name, bridge?).
@@ -29,6 +22,8 @@ struct NodeBatch {
     /// Interface indexes by name: read from the kernel, or chosen for links the batch creates.
     var index: [String: Int32]
     private(set) var entries: [Entry] = []
+    /// The requests, one per entry.
+    private(set) var requests = NetworkBatch()
 
     init(node: String, namespace: String?, index: [String: Int32] = [:]) {
         self.node = node
@@ -53,37 +48,32 @@ struct NodeBatch {
         let spec = LinkSpec(a, kind: kind)
         try spec.validate()
         index[attrs.name.rawValue] = linkIndex
-        entries.append(Entry(line: line, operation: .addLink(spec), hostEnd: hostEnd))
+        requests.addLink(spec)
+        entries.append(Entry(line: line, hostEnd: hostEnd))
     }
 
     /// Changes link `name`'s settings.
     mutating func setLink(_ name: String, _ change: LinkChange, line: String, undo: [UndoStep] = []) throws {
-        entries.append(Entry(line: line, operation: .setLink(index: try link(name), change), undo: undo))
+        requests.setLink(.index(try link(name)), change)
+        entries.append(Entry(line: line, undo: undo))
     }
 
     /// Adds `address` to interface `name` (IPv6 without DAD: usable at once).
-    mutating func addAddress(_ address: IPNetwork, to name: String, protocolID: UInt8?, line: String, undo: [UndoStep] = []) throws {
-        entries.append(Entry(line: line, operation: .addAddress(address, link: try link(name), protocolID: protocolID), undo: undo))
+    mutating func addAddress(_ address: IPNetwork, to name: String, protocol: AddressProtocol?, line: String, undo: [UndoStep] = []) throws {
+        requests.addAddress(address, to: .index(try link(name)), noDAD: !address.isIPv4, protocol: `protocol`)
+        entries.append(Entry(line: line, undo: undo))
     }
 
     /// Adds a declared route (marked as vethkit's), through its dev when it names one.
     mutating func addRoute(_ route: Topology.Route, line: String, undo: [UndoStep] = []) throws {
-        let dev = try route.dev.map { try link($0) }
-        entries.append(Entry(line: line, operation: .addRoute(route.kernelRoute(outputIndex: dev)), undo: undo))
+        let dev = try route.dev.map { LinkReference.index(try link($0)) }
+        requests.addRoute(route.kernelRoute(device: dev))
+        entries.append(Entry(line: line, undo: undo))
     }
 
     /// Sends the whole batch on `handle`: a result per entry, in order.
     func send(on handle: NetHandle) throws -> [Result<Void, KernelError>] {
-        let messages = try entries.map { e -> MessageWriter in
-            switch e.operation {
-            case .addLink(let spec): return try spec.request()
-            case .setLink(let i, let c): return c.request(index: i)
-            case .addAddress(let a, let i, let p):
-                return Address.request(Int32(20) /* RTM_NEWADDR */, a, linkIndex: i, noDAD: !a.isIPv4, protocolID: p)
-            case .addRoute(let r): return r.request(Int32(24) /* RTM_NEWROUTE */)
-            }
-        }
-        return try handle.socket.requestBatch(messages)
+        try handle.perform(requests)
     }
 }
 
@@ -103,11 +93,11 @@ extension Run {
                     c.up = e.up
                     c.mtu = e.mtu.map(UInt32.init)
                     c.address = e.mac
-                    if let m = e.master { c.masterIndex = try m.map { try batch.link($0) } ?? 0 }
+                    if let m = e.master { c.master = try m.map { .set(.index(try batch.link($0))) } ?? .nomaster }
                     try batch.setLink(name, c, line: line, undo: [.restoreLinkEdit(node: node, name: name, old: old)])
                 case .addAddress(let n, let i, let a) where n == node:
                     let undo: [UndoStep] = existing && live.nodes[node]?.interface(i) != nil ? [.removeAddress(node: node, interface: i, address: a)] : []
-                    try batch.addAddress(a, to: i, protocolID: addressProtocol, line: line, undo: undo)
+                    try batch.addAddress(a, to: i, protocol: addressProtocol, line: line, undo: undo)
                 default: continue
                 }
             } catch { throw fail(line, error) }

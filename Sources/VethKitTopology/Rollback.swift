@@ -47,12 +47,12 @@ extension Run {
         case .removeHostLink(let name):
             try HostLinks.delete(names: [name], topology: topo.name, host: host)
         case .removeLink(let node, let name):
-            try handle(node).deleteLink(named: name)
+            try handle(node).deleteLink(.named(name))
         case .removeAddress(let node, let i, let a):
-            try handle(node).deleteAddress(a, link: i)
+            try handle(node).deleteAddress(a, from: .named(i))
         case .removeRoute(let node, let r):
             let h = try handle(node)
-            try h.deleteRoute(r.kernelRoute(outputIndex: try r.dev.map { try h.link(named: $0).index }), matchingProtocol: true)
+            try h.deleteRoute(r.kernelRoute(device: try r.dev.map { .index(try h.link(.named($0)).index) }), matchingProtocol: true)
         case .restoreSysctl(let node, let key, let value):
             if let ns = try space(node) { try ns.run { try Sysctl.write(key, value) } } else { try Sysctl.write(key, value) }
         case .restoreLinkEdit(let node, let name, let old):
@@ -60,8 +60,8 @@ extension Run {
             var c = LinkChange()
             c.mtu = old.mtu.map(UInt32.init)
             c.address = old.mac
-            if let m = old.master { c.masterIndex = try m.map { try h.link(named: $0).index } ?? 0 }
-            if !c.isEmpty { try h.setLink(name, c) }
+            if let m = old.master { c.master = try m.map { .set(try .named($0)) } ?? .nomaster }
+            if !c.isEmpty { try h.setLink(.named(name), c) }
         case .removeMasquerade(let node, let source):
             try TopologyMasquerade.remove(topo.name, node, space(node), source)
         }

@@ -21,9 +21,9 @@ extension Run {
                 if isHost, b.addresses.contains(where: { !$0.isIPv4 }) {
                     try? Sysctl.write("net.ipv6.conf.\(made).accept_dad", "0")
                 }
-                let l = try h.link(named: made)
+                let l = try h.link(named: InterfaceName(made))
                 if isHost {
-                    try h.setLink(index: l.index, LinkChange(name: try InterfaceName(b.name), alias: alias, group: group))
+                    try h.setLink(.index(l.index), LinkChange(name: try InterfaceName(b.name), alias: alias, group: group))
                     undo.append(.removeHostLink(b.name))
                 }
                 bridgeIndex.with { $0[key(node, b.name)] = l.index }
@@ -35,7 +35,7 @@ extension Run {
     func bridgeIndexOf(_ node: String, _ name: String) throws -> Int32 {
         if let i = bridgeIndex.value[key(node, name)] { return i }
         if let li = live.nodes[node]?.interface(name), li.kind == "bridge", li.index != 0 { return li.index }
-        let i = try handle(node).link(named: name).index
+        let i = try handle(node).link(named: InterfaceName(name)).index
         bridgeIndex.with { $0[key(node, name)] = i }
         return i
     }

@@ -44,7 +44,7 @@ extension Run {
         try NamespacePublisher.unshareCallingThread()
         try prepareInside(node: node)
         let h = try NetHandle()
-        try h.setLink(index: 1, LinkChange(up: true, alias: alias))
+        try h.setLink(.index(1), LinkChange(up: true, alias: alias))
         try NamespacePublisher.publishCallingThread(topology: topo.name, node: node, name: ns)
         undo.append(.removeNamespace(ns))
         return h

@@ -15,13 +15,13 @@ extension Run {
                     do { try NetworkNamespace.delete(NamespaceName(ns)) } catch is NotFound {}
                     deletedNodes.insert(node)
                 case .deleteLink(let node, let name):
-                    do { try handle(node).deleteLink(named: name) } catch is NotFound {}
+                    try tolerateGone { try handle(node).deleteLink(.named(name)) }
                 case .deleteRoute(let node, let r):
                     let h = try handle(node)
-                    let dev = r.dev.flatMap { try? h.link(named: $0).index }
-                    do { try h.deleteRoute(r.kernelRoute(outputIndex: dev), matchingProtocol: true) } catch is NotFound {}
+                    let dev = r.dev.flatMap { try? h.link(.named($0)).index }
+                    try tolerateGone { try h.deleteRoute(r.kernelRoute(device: dev.map(LinkReference.index)), matchingProtocol: true) }
                 case .deleteAddress(let node, let i, let a):
-                    do { try handle(node).deleteAddress(a, link: i) } catch is NotFound {}
+                    try tolerateGone { try handle(node).deleteAddress(a, from: .named(i)) }
                     deletedAddresses.with { $0.append(.init(node: node, interface: i, address: a)) }
                 case .deleteMasquerade(let node, let source):
                     try TopologyMasquerade.remove(topo.name, node, space(node), source)

@@ -1,7 +1,7 @@
 import VethKit
 
 /// Phase 5 of `up`: veth pairs outside the namespace pipeline, made from the host's handle, each
-/// in one request with both ends straight in their namespaces, batched per sendmsg.
+/// in one request with both ends straight in their namespaces, in one ``NetworkBatch``.
 extension Run {
     func veths() throws {
         try phase("veths")
@@ -26,7 +26,7 @@ extension Run {
             spaces[node] = s
             return s
         }
-        var specs: [LinkSpec] = []
+        var batch = NetworkBatch()
         var ends: [(Topology.Endpoint, Topology.Endpoint)] = []
         var made: [(String, String)] = []
         for i in part {
@@ -42,17 +42,17 @@ extension Run {
                 let hostGroup = pHost && qHost ? temporaryGroup : group
                 var pa = LinkAttributes(name: try InterfaceName(pName), namespace: try space(p.node), mtu: (p.mtu ?? l.mtu).map(UInt32.init),
                                         address: p.mac, group: pHost ? hostGroup : nil, alias: pHost ? alias : nil,
-                                        masterIndex: try p.master.map { try bridgeIndexOf(p.node, $0) }, up: !(pHost && qHost))
+                                        master: try p.master.map { .index(try bridgeIndexOf(p.node, $0)) }, up: !(pHost && qHost))
                 if pHost { pa.namespace = nil }
                 let qa = LinkAttributes(name: try InterfaceName(qName), namespace: try space(q.node), mtu: (q.mtu ?? l.mtu).map(UInt32.init),
                                         address: q.mac, group: qHost ? hostGroup : nil, up: false)
-                specs.append(LinkSpec(pa, kind: Veth(peer: qa)))
+                batch.addLink(LinkSpec(pa, kind: Veth(peer: qa)))
                 ends.append((p, q))
                 made.append((pName, qName))
             } catch { throw fail(plan.describe(.createVeth(link: i)), error) }
         }
         let results: [Result<Void, KernelError>]
-        do { results = try host.addLinks(specs) } catch {
+        do { results = try host.perform(batch) } catch {
             // Which requests the kernel took is unknown: temporary names are ours by their
             // pattern, so those at least are undone.
             for (k, (p, q)) in ends.enumerated() where p.node == Topology.hostNode && q.node == Topology.hostNode {

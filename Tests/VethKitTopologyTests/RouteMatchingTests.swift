@@ -1,4 +1,3 @@
-import Glibc
 import VethKit
 @testable import VethKitTopology
 import XCTest
@@ -55,25 +54,26 @@ final class RouteMatchingTests: XCTestCase {
         XCTAssertTrue(try route("10.1.0.0/16", via: "10.0.0.1", metric: 50).collides(with: try live("10.1.0.0/16", via: nil, metric: 50)))
     }
 
-    /// `down` matches kernel routes through the same rule: a kernel route read back (default as
-    /// no destination, dev as an index) is the declared one it came from, and only that.
+    /// `down` matches kernel routes through the same rule: a kernel route read back (dev as an
+    /// index) is the declared one it came from, and only that.
     func testKernelRoutesReadBackMatchTheirDeclaration() throws {
         let names: [Int32: String] = [7: "br0"]
         let declared = [try route("0.0.0.0/0", via: "192.168.1.1"), try route("10.1.0.0/16", via: "192.168.1.1", dev: "br0", metric: 20),
                         try route("::/0", via: "fd00::1")]
         for d in declared {
-            var k = d.kernelRoute(outputIndex: d.dev == nil ? nil : 7)
-            XCTAssertEqual(k.protocolID, Ownership.routeProtocol, "marked as vethkit's")
+            var k = d.kernelRoute(device: d.dev == nil ? nil : .index(7))
+            XCTAssertEqual(k.protocol, Ownership.routeProtocol, "marked as vethkit's")
             XCTAssertEqual(k.isDefault, d.isDefault)
             XCTAssertEqual(k.metric, d.metric.map(UInt32.init))
-            // As the kernel reports it: a metric always, the default without a destination.
+            // As the kernel reports it: a metric always.
             if k.metric == nil { k.metric = d.via.isIPv4 ? 0 : 1024 }
-            let back = try XCTUnwrap(LiveState.RouteEntry(k, names: names))
-            XCTAssertEqual(back.proto, Ownership.routeProtocol)
+            let back = LiveState.RouteEntry(k, names: names)
+            XCTAssertEqual(back.proto, Ownership.routeProtocol.rawValue)
             XCTAssertEqual(declared.filter { $0.matches(back) }, [d], "\(back)")
         }
-        var v6Default = VethKit.Route(destination: nil, family: AF_INET6, gateway: try IPAddress("fd00::1"))
-        v6Default.metric = 1024
-        XCTAssertEqual(LiveState.RouteEntry(v6Default, names: names)?.to.description, "::/0")
+        let other = LiveState.RouteEntry(VethKit.Route(destination: try IPNetwork("10.1.0.0/16"), gateway: try IPAddress("192.168.1.1"),
+                                                       device: .index(8), metric: 20), names: names)
+        XCTAssertEqual(other.dev, nil, "an index of no known link")
+        XCTAssertFalse(declared[1].matches(other), "the file's dev is not known to be the route's")
     }
 }
