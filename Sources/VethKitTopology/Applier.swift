@@ -195,7 +195,7 @@ public enum Applier {
             }
             // Ours outside the group, or a group shared with someone else's links: one by one.
             for l in ours where !(wholeGroupOurs && l.group == group) {
-                do { try host.deleteLink(.index(l.index)) } catch let e as KernelError where e.errno == .noSuchDevice {} catch { firstError = firstError ?? error }
+                do { try host.deleteLink(.index(l.index)) } catch let e as KernelError where e.errno == .operationNotSupportedByDevice {} catch { firstError = firstError ?? error }
             }
             mark("host links")
         }
@@ -213,7 +213,7 @@ public enum Applier {
         if let topology, let hn = topology.node(Topology.hostNode), !hn.routes.isEmpty {
             var names: [Int32: String] = [:]
             for l in links { names[l.index] = l.name }
-            let hostRoutes = (try? host.routes().filter { $0.protocol == Ownership.routeProtocol }) ?? []
+            let hostRoutes = (try? host.routes().filter { $0.protocol.rawValue == Ownership.routeProtocol }) ?? []
             for lr in hostRoutes {
                 guard hn.routes.contains(where: { $0.matches(LiveState.RouteEntry(lr, names: names)) }) else { continue }
                 try? host.deleteRoute(lr, matchingProtocol: true)

@@ -127,7 +127,7 @@ final class Run: @unchecked Sendable {
 
     /// IFA_PROTO for the addresses this run adds (none under the records test hook, as a kernel
     /// before 6.3 would drop it).
-    var addressProtocol: AddressProtocol? { AddressMarking.forced == nil ? Ownership.addressProtocol : nil }
+    var addressProtocol: AddressProtocol? { AddressMarking.forced == nil ? AddressProtocol(rawValue: Ownership.addressProtocol) : nil }
 
     /// A dictionary key for (node, name).
     func key(_ node: String, _ name: String) -> String { node + "\u{0}" + name }

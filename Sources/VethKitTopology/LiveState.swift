@@ -66,7 +66,7 @@ public struct LiveState: Sendable, Equatable {
         public var metric: Int?
         /// rtm_protocol; ``Ownership/routeProtocol`` for vethkit's.
         public var proto: UInt8
-        public init(to: IPNetwork, via: IPAddress?, dev: String? = nil, metric: Int? = nil, proto: UInt8 = Ownership.routeProtocol.rawValue) {
+        public init(to: IPNetwork, via: IPAddress?, dev: String? = nil, metric: Int? = nil, proto: UInt8 = Ownership.routeProtocol) {
             self.to = to
             self.via = via
             self.dev = dev

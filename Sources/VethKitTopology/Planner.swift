@@ -297,8 +297,8 @@ public enum Planner {
         for n in topo.nodes {
             let all = liveNode(n.name)?.routes ?? []
             // Only vethkit's routes (protocol 0x56) are matched, replaced or removed.
-            var liveRoutes = all.filter { $0.proto == Ownership.routeProtocol.rawValue }
-            let users = all.filter { $0.proto != Ownership.routeProtocol.rawValue }
+            var liveRoutes = all.filter { $0.proto == Ownership.routeProtocol }
+            let users = all.filter { $0.proto != Ownership.routeProtocol }
             // Routes through interfaces that go away go with them.
             liveRoutes.removeAll { r in r.dev.map { gone.contains(key(n.name, $0)) } ?? false }
             var matched = Set<Int>()
@@ -324,7 +324,7 @@ public enum Planner {
         }
         for (name, s) in live.nodes where !declaredNodes.contains(name) && name == Topology.hostNode {
             for m in s.masquerade { removals.append(.deleteMasquerade(node: name, source: m)) }
-            for r in s.routes where r.proto == Ownership.routeProtocol.rawValue { removals.append(.deleteRoute(node: name, route: r)) }
+            for r in s.routes where r.proto == Ownership.routeProtocol { removals.append(.deleteRoute(node: name, route: r)) }
             for i in s.interfaces where Ownership.owns(alias: i.alias, topology: topo.name) || i.markedByPeer { removals.append(.deleteLink(node: name, name: i.name)) }
         }
 

@@ -36,7 +36,7 @@ extension Run {
 
     /// Runs `body`; an object already gone (NotFound, ENODEV) is no error.
     func tolerateGone(_ body: () throws -> Void) throws {
-        do { try body() } catch is NotFound {} catch let e as KernelError where e.errno == .noSuchDevice {}
+        do { try body() } catch is NotFound {} catch let e as KernelError where e.errno == .operationNotSupportedByDevice {}
     }
 
     /// Undoes one step (bulk removals one at a time too).

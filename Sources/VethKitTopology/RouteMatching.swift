@@ -26,7 +26,7 @@ extension Topology.Route {
     /// The kernel route `up` adds for it (and rollback deletes): marked with
     /// ``Ownership/routeProtocol``, through `device` when the file names a dev.
     func kernelRoute(device: LinkReference?) -> VethKit.Route {
-        VethKit.Route(destination: to, gateway: via, device: device, metric: metric.map(UInt32.init), protocol: Ownership.routeProtocol)
+        VethKit.Route(destination: to, gateway: via, device: device, metric: metric.map(UInt32.init), protocol: RouteProtocol(rawValue: Ownership.routeProtocol))
     }
 }
 
@@ -41,6 +41,6 @@ extension LiveState.RouteEntry {
     /// The kernel route to delete it with: of our protocol only (the kernel checks it again, so
     /// a user's route of the same key is never the one deleted).
     func kernelRoute(device: LinkReference?) -> VethKit.Route {
-        VethKit.Route(destination: to, gateway: via, device: device, metric: metric.map(UInt32.init), protocol: Ownership.routeProtocol)
+        VethKit.Route(destination: to, gateway: via, device: device, metric: metric.map(UInt32.init), protocol: RouteProtocol(rawValue: Ownership.routeProtocol))
     }
 }

@@ -62,13 +62,13 @@ final class RouteMatchingTests: XCTestCase {
                         try route("::/0", via: "fd00::1")]
         for d in declared {
             var k = d.kernelRoute(device: d.dev == nil ? nil : .index(7))
-            XCTAssertEqual(k.protocol, Ownership.routeProtocol, "marked as vethkit's")
+            XCTAssertEqual(k.protocol, .vethkit, "marked as vethkit's")
             XCTAssertEqual(k.isDefault, d.isDefault)
             XCTAssertEqual(k.metric, d.metric.map(UInt32.init))
             // As the kernel reports it: a metric always.
             if k.metric == nil { k.metric = d.via.isIPv4 ? 0 : 1024 }
             let back = LiveState.RouteEntry(k, names: names)
-            XCTAssertEqual(back.proto, Ownership.routeProtocol.rawValue)
+            XCTAssertEqual(back.proto, Ownership.routeProtocol)
             XCTAssertEqual(declared.filter { $0.matches(back) }, [d], "\(back)")
         }
         let other = LiveState.RouteEntry(VethKit.Route(destination: try IPNetwork("10.1.0.0/16"), gateway: try IPAddress("192.168.1.1"),
