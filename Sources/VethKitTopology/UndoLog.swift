@@ -74,12 +74,15 @@ final class UndoLog: Sendable {
     /// other group holds one step.
     func replayOrder() -> [[UndoStep]] {
         var groups: [[UndoStep]] = []
+        var inBulk = false
         for step in steps.reversed() {
-            if step.isBulkRemoval, let last = groups.last, last.first?.isBulkRemoval == true {
+            // (Appending in place: binding the last group first would copy it for every step.)
+            if step.isBulkRemoval && inBulk {
                 groups[groups.count - 1].append(step)
             } else {
                 groups.append([step])
             }
+            inBulk = step.isBulkRemoval
         }
         return groups
     }

@@ -236,7 +236,7 @@ final class TopologyKernelTests: XCTestCase {
     }
 
     /// The kind of an undo step (its case name).
-    func kind(_ step: UndoStep) -> String { String(String(describing: step).prefix { $0 != "(" }) }
+    func kind(_ step: UndoStep) -> String { Mirror(reflecting: step).children.first?.label ?? "\(step)" }
 
     /// A converging `up` that adds one of everything the undo log knows — a namespace through the
     /// pipeline and one outside it, host links, a bridge and a veth in namespaces that exist, an
@@ -315,14 +315,16 @@ final class TopologyKernelTests: XCTestCase {
                 XCTAssertEqual(after[k], before[k], "fault before \(phase): \(k)")
             }
         }
-        // And without a fault: all of it, then down; the user's objects stay.
+        // And without a fault: all of it next to the user's route of the same destination, then
+        // down; the user's namespace and links stay.
         _ = try Applier.up(b)
         XCTAssertEqual(Set(try namespaces(of: "fp")), ["fp-a", "fp-b", "fp-c", "fp-d", "fp-user"])
+        let routes = try ipJSON("route", "show", "10.90.0.0/16")
+        XCTAssertEqual(routes.map { "\($0["protocol"] as? String ?? "boot") \($0["metric"] as? Int ?? 0)" }.sorted(), ["86 0", "boot 50"], "\(routes)")
         _ = try Applier.down(name: "fp", topology: b)
         let left = try machineDump(sysctls: [])
         XCTAssertEqual(left["netns"], "fp-user")
         XCTAssertEqual(try ipJSON("link", "show", "fpu0").count, 1, "the user's link in the group")
-        XCTAssertEqual(try ipJSON("route", "show", "10.90.0.0/16").count, 1, "the user's route of the same destination")
     }
 
     func testSecondUpWaitsForTheLock() throws {

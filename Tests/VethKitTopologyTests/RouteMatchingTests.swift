@@ -6,10 +6,10 @@ import XCTest
 /// and `down`'s "ours to delete", and the kernel routes `up` sends.
 final class RouteMatchingTests: XCTestCase {
     func route(_ to: String, via: String, dev: String? = nil, metric: Int? = nil) throws -> Topology.Route {
-        Topology.Route(to: try IPNetwork(to), via: try IPAddress(via), dev: dev, metric: metric)
+        Topology.Route(to: try IPNetwork(to), via: IPAddress(via)!, dev: dev, metric: metric)
     }
     func live(_ to: String, via: String?, dev: String? = nil, metric: Int? = nil) throws -> LiveState.RouteEntry {
-        LiveState.RouteEntry(to: try IPNetwork(to), via: try via.map { try IPAddress($0) }, dev: dev, metric: metric)
+        LiveState.RouteEntry(to: try IPNetwork(to), via: via.map { IPAddress($0)! }, dev: dev, metric: metric)
     }
 
     func testDestinationIsComparedMaskedAndGatewayExactly() throws {
@@ -71,7 +71,7 @@ final class RouteMatchingTests: XCTestCase {
             XCTAssertEqual(back.proto, Ownership.routeProtocol)
             XCTAssertEqual(declared.filter { $0.matches(back) }, [d], "\(back)")
         }
-        let other = LiveState.RouteEntry(VethKit.Route(destination: try IPNetwork("10.1.0.0/16"), gateway: try IPAddress("192.168.1.1"),
+        let other = LiveState.RouteEntry(VethKit.Route(destination: try IPNetwork("10.1.0.0/16"), gateway: IPAddress("192.168.1.1")!,
                                                        device: .index(8), metric: 20), names: names)
         XCTAssertEqual(other.dev, nil, "an index of no known link")
         XCTAssertFalse(declared[1].matches(other), "the file's dev is not known to be the route's")

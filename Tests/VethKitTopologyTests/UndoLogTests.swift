@@ -13,7 +13,7 @@ final class UndoLogTests: XCTestCase {
         [.removeNamespace("t-a"), .removeHostLink("veth1"), .restoreSysctl(node: "r1", key: "net.ipv4.ip_forward", value: "0"),
          .removeLink(node: "r1", name: "br9"), .restoreLinkEdit(node: "r1", name: "eth0", old: Plan.LinkEdit(mtu: 1500)),
          .removeAddress(node: "r1", interface: "eth0", address: try net("10.0.0.9/24")),
-         .removeRoute(node: "r1", route: Topology.Route(to: try net("10.9.0.0/16"), via: try IPAddress("10.0.0.1"))),
+         .removeRoute(node: "r1", route: Topology.Route(to: try net("10.9.0.0/16"), via: IPAddress("10.0.0.1")!)),
          .removeMasquerade(node: "host", source: try net("10.0.0.0/24"))]
     }
 
