@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "CLinuxUAPI"),
         .target(name: "Netlink", dependencies: ["CLinuxUAPI", .product(name: "SystemPackage", package: "swift-system")]),
         .target(name: "VethKit", dependencies: ["Netlink", "CLinuxUAPI", .product(name: "SystemPackage", package: "swift-system")]),
-        .target(name: "VethKitTopology", dependencies: ["VethKit", "CLinuxUAPI", "Yams"]),
+        .target(name: "VethKitTopology", dependencies: ["VethKit", "Yams"]),
         .target(name: "VethKitCNI", dependencies: ["VethKit"]),
         .executableTarget(name: "vethctl", dependencies: [
             "VethKit",
