@@ -37,8 +37,8 @@ let package = Package(
         .executableTarget(name: "vethkit-topo", dependencies: ["VethKitTopology"]),
         // Shared by the test targets only: kernel-test gating, running binaries, `ip -j` cross-checks.
         .target(name: "VethKitTestSupport", dependencies: ["VethKit"], path: "Tests/Support"),
-        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CLinuxUAPI"]),
-        .testTarget(name: "VethKitTests", dependencies: ["VethKit", "CLinuxUAPI", "VethKitTestSupport"],
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CLinuxUAPI", .product(name: "SystemPackage", package: "swift-system")]),
+        .testTarget(name: "VethKitTests", dependencies: ["VethKit", "Netlink", "CLinuxUAPI", "VethKitTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "VethKitTopologyTests", dependencies: ["VethKitTopology", "VethKitTestSupport"]),
         .testTarget(name: "VethKitCNITests", dependencies: ["VethKitCNI", "VethKitTestSupport"]),

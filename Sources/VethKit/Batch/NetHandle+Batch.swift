@@ -11,20 +11,7 @@ extension NetHandle {
         guard !batch.isEmpty else { return [] }
         for op in batch.operations { try op.validate() }
         let ops = try resolvingNames(batch.operations)
-        var results = try socket.requestBatch(count: ops.count, perSend: perSend) { i, m in
-            switch ops[i] {
-            case .addLink(let spec): try spec.encode(into: &m)
-            case .setLink(let link, let change): change.encode(index: link.resolvedIndex, into: &m)
-            case .deleteLink(let link): Self.encodeDelete(link, into: &m)
-            case .addAddress(let a, let link, let noDAD, let p):
-                Address.encode(Int32(RTM_NEWADDR), a, linkIndex: link.resolvedIndex, noDAD: noDAD, protocol: p, into: &m)
-            case .deleteAddress(let a, let link):
-                Address.encode(Int32(RTM_DELADDR), a, linkIndex: link.resolvedIndex, into: &m)
-            case .addRoute(let r): r.encode(Int32(RTM_NEWROUTE), deviceIndex: r.device?.resolvedIndex, into: &m)
-            case .deleteRoute(let r, let matching):
-                r.encode(Int32(RTM_DELROUTE), deviceIndex: r.device?.resolvedIndex, matchingProtocol: matching, into: &m)
-            }
-        }
+        var results = try socket.requestBatch(count: ops.count, perSend: perSend) { i, m in try ops[i].encode(into: &m) }
         for (i, op) in batch.operations.enumerated() {
             guard case .addLink(let spec) = op, case .success = results[i] else { continue }
             do { try finishCreation(spec) } catch {
@@ -83,6 +70,25 @@ extension NetHandle {
                 return .deleteRoute(r, matchingProtocol: matching)
             case .deleteLink: return op
             }
+        }
+    }
+}
+
+extension NetworkBatch.Operation {
+    /// Writes the operation's request as the next message of `m`, straight into the datagram
+    /// (every link named by name, except in a delete, resolved to its index first).
+    func encode(into m: inout MessageWriter) throws {
+        switch self {
+        case .addLink(let spec): try spec.encode(into: &m)
+        case .setLink(let link, let change): change.encode(index: link.resolvedIndex, into: &m)
+        case .deleteLink(let link): NetHandle.encodeDelete(link, into: &m)
+        case .addAddress(let a, let link, let noDAD, let p):
+            Address.encode(Int32(RTM_NEWADDR), a, linkIndex: link.resolvedIndex, noDAD: noDAD, protocol: p, into: &m)
+        case .deleteAddress(let a, let link):
+            Address.encode(Int32(RTM_DELADDR), a, linkIndex: link.resolvedIndex, into: &m)
+        case .addRoute(let r): r.encode(Int32(RTM_NEWROUTE), deviceIndex: r.device?.resolvedIndex, into: &m)
+        case .deleteRoute(let r, let matching):
+            r.encode(Int32(RTM_DELROUTE), deviceIndex: r.device?.resolvedIndex, matchingProtocol: matching, into: &m)
         }
     }
 }
