@@ -22,15 +22,16 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         .target(name: "CLinuxUAPI"),
-        .target(name: "Netlink", dependencies: ["CLinuxUAPI"]),
-        .target(name: "VethKit", dependencies: ["Netlink", "CLinuxUAPI"]),
+        .target(name: "Netlink", dependencies: ["CLinuxUAPI", .product(name: "SystemPackage", package: "swift-system")]),
+        .target(name: "VethKit", dependencies: ["Netlink", "CLinuxUAPI", .product(name: "SystemPackage", package: "swift-system")]),
         // JSON values, an ordered writer and a strict parser: one module for vethctl, the topology
         // engine and the CNI plugin (no Foundation, nothing at start-up).
         .target(name: "VethKitJSON"),
-        .target(name: "VethKitTopology", dependencies: ["VethKit", "VethKitJSON", "CLinuxUAPI", "Yams"]),
+        .target(name: "VethKitTopology", dependencies: ["VethKit", "VethKitJSON", "Yams"]),
         .target(name: "VethKitCNI", dependencies: ["VethKit", "VethKitJSON"]),
         .executableTarget(name: "vethctl", dependencies: [
             "VethKit", "VethKitJSON",
@@ -42,8 +43,8 @@ let package = Package(
         // Shared by the test targets only: kernel-test gating, running binaries, `ip -j` cross-checks.
         .target(name: "VethKitTestSupport", dependencies: ["VethKit"], path: "Tests/Support"),
         .testTarget(name: "VethKitJSONTests", dependencies: ["VethKitJSON"]),
-        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CLinuxUAPI"]),
-        .testTarget(name: "VethKitTests", dependencies: ["VethKit", "CLinuxUAPI", "VethKitTestSupport"],
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CLinuxUAPI", .product(name: "SystemPackage", package: "swift-system")]),
+        .testTarget(name: "VethKitTests", dependencies: ["VethKit", "Netlink", "CLinuxUAPI", "VethKitTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "VethKitTopologyTests", dependencies: ["VethKitTopology", "VethKitTestSupport"]),
         .testTarget(name: "VethKitCNITests", dependencies: ["VethKitCNI", "VethKitJSON", "VethKitTestSupport"]),

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import VethKit
 
 /// A failure of `up`: the first error, the step it happened in, and how the rollback went.
@@ -9,6 +9,8 @@ public struct ApplyError: Error, CustomStringConvertible {
     public var underlying: Error
     /// Problems while undoing (empty when the machine is as it was).
     public var rollbackErrors: [String]
+    /// The undo log that was replayed, oldest first (for tests).
+    var undone: [UndoStep] = []
 
     public var description: String {
         var s = "up \(topology): \(step.drop(while: { "+~- ".contains($0) })): \(underlying)"
@@ -47,7 +49,9 @@ public enum Applier {
         public var lockTimeout: Double = 30
         /// Progress lines ("namespaces 120/200"); nil for none.
         public var progress: ((String) -> Void)?
-        /// Test hook: called with each phase name before it runs; throwing aborts `up` there.
+        /// Test hook: called with each phase's name before it runs (`remove`, `namespaces`,
+        /// `sysctls`, `bridges`, `veths`, `configure`, `masquerade`) and with `done` after the
+        /// last; throwing aborts `up` there (and rolls it back).
         public var faultInjection: ((String) throws -> Void)?
         public init() {}
     }
@@ -57,6 +61,8 @@ public enum Applier {
         public var seconds: Double
         /// `seed: 6 created, 0 changed, 0 removed in 0.012 s (1 namespaces, 1 links)` or `seed: no changes`.
         public var summary: String
+        /// How long each part took: lock, read+plan, then each phase of each pass.
+        public var timings: [Timing] = []
     }
 
     // MARK: up
@@ -71,9 +77,7 @@ public enum Applier {
         let tRead = monotonicSeconds()
         let live = try LiveReader.read(topo)
         let plan = Planner.plan(topo, live: live)
-        if Run.timingsOn {
-            FileHandle.standardError.write(Data("timings: lock \(String(format: "%.1f", (tRead - t0) * 1000)) ms, read+plan \(String(format: "%.1f", (monotonicSeconds() - tRead) * 1000)) ms\n".utf8))
-        }
+        var timings = [Timing("lock", seconds: tRead - t0), Timing("read+plan", seconds: monotonicSeconds() - tRead)]
         if !plan.conflicts.isEmpty && options.preflight {
             throw ConflictError(topology: topo.name, conflicts: plan.conflicts)
         }
@@ -81,9 +85,9 @@ public enum Applier {
         for s in live.staleNamespaces { try? NetworkNamespace.delete(NamespaceName(s)) }
         if !live.staleLinks.isEmpty { try HostLinks.deleteTemporary(topology: topo.name, host: NetHandle()) }
         if plan.isEmpty {
-            return UpResult(plan: plan, seconds: monotonicSeconds() - t0, summary: "\(topo.name): no changes")
+            return UpResult(plan: plan, seconds: monotonicSeconds() - t0, summary: "\(topo.name): no changes", timings: timings)
         }
-        try apply(plan, live: live, options: options)
+        timings += try apply(plan, live: live, options: options)
         // Removals have side effects the plan cannot foresee (deleting the last address of a
         // subnet takes the routes via it): converge again, from a fresh look, until stable.
         var pass = 1
@@ -92,7 +96,7 @@ public enum Applier {
             let again = try LiveReader.read(topo)
             let next = Planner.plan(topo, live: again)
             if next.isEmpty || !next.conflicts.isEmpty { break }
-            try apply(next, live: again, options: options)
+            timings += try apply(next, live: again, options: options)
             last = next
             pass += 1
         }
@@ -101,17 +105,20 @@ public enum Applier {
         let nns = plan.steps.filter { if case .createNamespace = $0 { return true } else { return false } }.count
         let nveth = plan.steps.filter { if case .createVeth = $0 { return true } else { return false } }.count
         return UpResult(plan: plan, seconds: dt,
-                        summary: "\(topo.name): \(c.create) created, \(c.change) changed, \(c.remove) removed in \(String(format: "%.3f", dt)) s (\(nns) namespaces, \(nveth) veth pairs new)")
+                        summary: "\(topo.name): \(c.create) created, \(c.change) changed, \(c.remove) removed in \(FixedPoint.text(dt, places: 3)) s (\(nns) namespaces, \(nveth) veth pairs new)",
+                        timings: timings)
     }
 
-    static func apply(_ plan: Plan, live: LiveState, options: Options) throws {
+    /// Executes `plan`; on failure rolls back (``ApplyError``). Returns the phases' timings.
+    static func apply(_ plan: Plan, live: LiveState, options: Options) throws -> [Timing] {
         let run = try Run(topo: plan.topology, plan: plan, live: live, options: options)
         do {
             try run.execute()
+            return run.clock.timings
         } catch {
             let failure = run.failedStep.value ?? "apply"
             let problems = run.rollback()
-            throw ApplyError(topology: plan.topology.name, step: failure, underlying: error, rollbackErrors: problems)
+            throw ApplyError(topology: plan.topology.name, step: failure, underlying: error, rollbackErrors: problems, undone: run.undo.steps)
         }
     }
 
@@ -132,6 +139,8 @@ public enum Applier {
         public var hostLinks: Int
         public var seconds: Double
         public var summary: String
+        /// How long each part took: lock, finding the namespaces, deleting, waiting.
+        public var timings: [Timing] = []
     }
 
     /// Removes everything topology `name` created: its namespaces (their veths go with them) and
@@ -146,19 +155,9 @@ public enum Applier {
         defer { withExtendedLifetime(lock) {} }
         let alias = Ownership.alias(for: name)
         let group = Ownership.group(for: name)
-        var marks: [(String, Double)] = [("lock", monotonicSeconds() - t0)]
-        var last = monotonicSeconds()
-        func mark(_ what: String) {
-            guard Run.timingsOn else { return }
-            let now = monotonicSeconds()
-            marks.append((what, now - last))
-            last = now
-        }
-        defer {
-            if Run.timingsOn {
-                FileHandle.standardError.write(Data(("timings: " + marks.map { "\($0.0) \(String(format: "%.1f", $0.1 * 1000)) ms" }.joined(separator: ", ") + "\n").utf8))
-            }
-        }
+        var clock = PhaseClock(since: t0)
+        clock.mark("lock")
+        func mark(_ what: String) { clock.mark(what) }
         let host = try NetHandle()
         let links = try host.linksWithoutStatistics()
         let (owned, stale, knownIDs, entered) = try LiveReader.ownedNamespacesWithIDs(of: name, hostLinks: links)
@@ -196,13 +195,13 @@ public enum Applier {
             }
             // Ours outside the group, or a group shared with someone else's links: one by one.
             for l in ours where !(wholeGroupOurs && l.group == group) {
-                do { try host.deleteLink(index: l.index) } catch let e as KernelError where e.errno == .noSuchDevice {} catch { firstError = firstError ?? error }
+                do { try host.deleteLink(.index(l.index)) } catch is NotFound {} catch let e as KernelError where e.errno == .operationNotSupportedByDevice {} catch { firstError = firstError ?? error }
             }
             mark("host links")
         }
         // Host links first, in one RTM_DELLINK by group: the kernel destroys every pair (and so
         // empties the namespaces) in one pass; the namespaces, deleted next, then go quickly.
-        if ProcessInfo.processInfo.environment["VETHKIT_DOWN_ORDER"] == "namespaces-first" {
+        if let order = getenv("VETHKIT_DOWN_ORDER"), String(cString: order) == "namespaces-first" {
             deleteNamespaces()
             deleteHostLinks()
         } else {
@@ -212,11 +211,12 @@ public enum Applier {
         // Host routes vethkit added (protocol 0x56; the kernel checks it again on delete) for this
         // topology (routes through our links went with them).
         if let topology, let hn = topology.node(Topology.hostNode), !hn.routes.isEmpty {
-            let hostRoutes = (try? host.routes().filter { $0.protocolID == Ownership.routeProtocol }) ?? []
-            for r in hn.routes {
-                for lr in hostRoutes where lr.gateway == r.via && (lr.destination?.masked ?? nil) == (r.to.prefixLength == 0 ? nil : r.to.masked) || (lr.gateway == r.via && r.to.prefixLength == 0 && lr.isDefault) {
-                    try? host.deleteRoute(lr, matchingProtocol: true)
-                }
+            var names: [Int32: String] = [:]
+            for l in links { names[l.index] = l.name }
+            let hostRoutes = (try? host.routes().filter { $0.protocol.rawValue == Ownership.routeProtocol }) ?? []
+            for lr in hostRoutes {
+                guard hn.routes.contains(where: { $0.matches(LiveState.RouteEntry(lr, names: names)) }) else { continue }
+                try? host.deleteRoute(lr, matchingProtocol: true)
             }
         }
         do { try TopologyMasquerade.removeAll(name) } catch { firstError = firstError ?? error }
@@ -239,7 +239,8 @@ public enum Applier {
         if let firstError { throw firstError }
         let dt = monotonicSeconds() - t0
         return DownResult(namespaces: owned.count + stale.count, hostLinks: ours.count, seconds: dt,
-                          summary: "\(name): removed \(owned.count + stale.count) namespaces and \(ours.count) host links in \(String(format: "%.3f", dt)) s")
+                          summary: "\(name): removed \(owned.count + stale.count) namespaces and \(ours.count) host links in \(FixedPoint.text(dt, places: 3)) s",
+                          timings: clock.timings)
     }
 
     // MARK: list

@@ -55,6 +55,7 @@ public enum TopologyCommands {
                 o.progress = { line in FileHandle.standardError.write(Data("\r\u{1b}[K\(t.name): \(line)".utf8)) }
             }
             let r = try Applier.up(t, options: o)
+            printTimings(r.timings)
             if progress { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }
             let lines = quiet || r.plan.isEmpty ? [] : r.plan.steps.map(r.plan.describe)
             return Outcome(stdout: (lines + [r.summary]).joined(separator: "\n").terminalEscaped(keepingNewlines: true))
@@ -71,14 +72,18 @@ public enum TopologyCommands {
         } catch { return failure("plan \(file)", error) }
     }
 
+    /// VETHKIT_TIMINGS=1: the parts' timings on standard error.
+    static func printTimings(_ timings: [Timing]) {
+        if Timing.requested { FileHandle.standardError.write(Data((Timing.line(timings) + "\n").utf8)) }
+    }
+
     /// `vethctl down FILE|NAME`: removes what the topology created; prints a summary.
     public static func down(_ fileOrName: String) -> Outcome {
         do {
-            if isFile(fileOrName) {
-                let t = try Topology.load(fileOrName)
-                return Outcome(stdout: try Applier.down(name: t.name, topology: t).summary)
-            }
-            return Outcome(stdout: try Applier.down(name: fileOrName).summary)
+            let t = isFile(fileOrName) ? try Topology.load(fileOrName) : nil
+            let r = try Applier.down(name: t?.name ?? fileOrName, topology: t)
+            printTimings(r.timings)
+            return Outcome(stdout: r.summary)
         } catch { return failure("down \(fileOrName)", error) }
     }
 

@@ -1,57 +1,35 @@
-import Foundation
 import VethKit
 
-/// Step 4 of `up`: per node, one batch of link settings, addresses and routes.
+/// Phase 6 of `up`: per node outside the pipeline, one batch (``NodeBatch``) of masters and
+/// state of the ends made earlier, link edits, addresses and routes. Namespaces on worker
+/// threads (each with a handle opened inside), the host first, on this thread.
 extension Run {
-    /// One request of a node's configuration batch, with the plan line it stands for.
-    struct Item {
-        var line: String
-        var message: MessageWriter
-        var undo: (() -> Void)?
-        /// A host link this request gave its final name (journaled once the kernel took it).
-        var renamed: String? = nil
-    }
-
-    /// Per node: masters of peer ends, link edits, addresses, routes. Namespaces on worker
-    /// threads (each with a socket opened inside), the host on this thread.
     func configureNodes() throws {
         try phase("configure")
-        var byNode: [String: [Plan.Step]] = [:]
-        for s in plan.steps {
-            switch s {
-            case .setLink(let n, _, _, _), .addAddress(let n, _, _), .addRoute(let n, _): byNode[n, default: []].append(s)
-            default: continue
-            }
-        }
-        for b in plan.steps { if case .createBridge(let n, _) = b { byNode[n, default: []] += [] } }
-        for n in pipelineNodes { byNode[n] = nil }
-        if !pipelineHostEnds.value.isEmpty { byNode[Topology.hostNode, default: []] += [] }
-        for (n, _) in pendingPeers.value { byNode[n, default: []] += [] }
-        if !pendingAliases.value.isEmpty { byNode[Topology.hostNode, default: []] += [] }
-        let work = byNode
-        let nodes = work.keys.sorted()
-        let hostFirst = nodes.filter { $0 == Topology.hostNode }
-        let others = nodes.filter { $0 != Topology.hostNode }
-        for n in hostFirst { try configure(node: n, steps: work[n]!, handle: host) }
+        var nodes = Set(stepsOf.keys)
+        for b in plan.steps { if case .createBridge(let n, _) = b { nodes.insert(n) } }
+        for (n, _) in pendingPeers.value { nodes.insert(n) }
+        nodes.subtract(pipelineNodes)
+        if !pipelineHostEnds.value.isEmpty || !pendingAliases.value.isEmpty { nodes.insert(Topology.hostNode) }
+        let others = nodes.filter { $0 != Topology.hostNode }.sorted()
+        if nodes.contains(Topology.hostNode) { try configure(node: Topology.hostNode, handle: host) }
         let failures = parallelFor(others.count, stopOnError: true) { [self] i in
             let n = others[i]
             try NetworkNamespace.open(nsName(n)).run {
-                try configure(node: n, steps: work[n]!, handle: NetHandle())
+                try configure(node: n, handle: NetHandle())
             }
         }
         if let f = failures.first { throw f.1 }
     }
 
-    func configure(node: String, steps: [Plan.Step], handle h: NetHandle) throws {
-        let existing = !newNodes.contains(node)
+    func configure(node: String, handle h: NetHandle) throws {
         let links = try h.linksWithoutStatistics()
         var index: [String: Int32] = [:]
         for l in links { index[l.name] = l.index }
-        func idx(_ name: String, _ line: String) throws -> Int32 {
-            guard let i = index[name] else { throw fail(line, NotFound.link(name, in: topo.namespaceName(of: node))) }
-            return i
+        var batch = NodeBatch(node: node, namespace: topo.namespaceName(of: node), index: index)
+        func add(_ line: String, _ body: (inout NodeBatch) throws -> Void) throws {
+            do { try body(&batch) } catch { throw fail(line, error) }
         }
-        var items: [Item] = []
         // Bridges created by this run come up now; peer ends join their bridges.
         if node == Topology.hostNode {
             for (name, master) in pipelineHostEnds.value {
@@ -60,65 +38,34 @@ extension Run {
                 // the bridge (with N ports, N² deliveries). Our own interface's sysctl only.
                 if master != nil { try? Sysctl.write("net.ipv6.conf.\(name).disable_ipv6", "1") }
                 let line = "~ link host/\(name): up" + (master.map { ", master \($0)" } ?? "")
-                items.append(Item(line: line, message: LinkChange(up: true, alias: alias, masterIndex: try master.map { try idx($0, line) }).request(index: try idx(name, line))))
+                try add(line) { b in try b.setLink(name, LinkChange(up: true, alias: alias, master: try master.map { .set(.index(try b.link($0))) }), line: line) }
             }
         }
         for s in plan.steps {
-            if case .createBridge(let n, let b) = s, n == node {
-                // After the ports joined: a bridge's MTU set now sticks (see pipeline).
-                items.append(Item(line: plan.describe(s), message: LinkChange(up: true, mtu: b.mtu.map(UInt32.init)).request(index: try idx(b.name, plan.describe(s)))))
-            }
+            guard case .createBridge(let n, let br) = s, n == node else { continue }
+            // After the ports joined: a bridge's MTU set now sticks (see pipeline).
+            let line = plan.describe(s)
+            try add(line) { b in try b.setLink(br.name, LinkChange(up: true, mtu: br.mtu.map(UInt32.init)), line: line) }
         }
         if node == Topology.hostNode {
             // Renames first: a link must be down to be renamed.
             for (current, final) in pendingAliases.value {
                 let line = "~ link host/\(final): alias"
-                let rename = current == final ? nil : try InterfaceName(final)
-                items.append(Item(line: line, message: LinkChange(name: rename, alias: alias, group: rename == nil ? nil : group).request(index: try idx(current, line)),
-                                  renamed: rename == nil ? nil : final))
-                index[final] = index[current]
+                try add(line) { b in
+                    let rename = current == final ? nil : try InterfaceName(final)
+                    try b.setLink(current, LinkChange(name: rename, alias: alias, group: rename == nil ? nil : group), line: line,
+                                  undo: rename == nil ? [] : [.removeHostLink(final)])
+                    b.index[final] = b.index[current]
+                }
             }
         }
         for (name, master) in pendingPeers.value[node] ?? [] {
             let line = "~ link \(node)/\(name): up" + (master.map { ", master \($0)" } ?? "")
-            items.append(Item(line: line, message: LinkChange(up: true, masterIndex: try master.map { try idx($0, line) }).request(index: try idx(name, line))))
+            try add(line) { b in try b.setLink(name, LinkChange(up: true, master: try master.map { .set(.index(try b.link($0))) }), line: line) }
         }
-        for s in steps {
-            let line = plan.describe(s)
-            switch s {
-            case .setLink(_, let name, let e, let old):
-                var c = LinkChange()
-                c.up = e.up
-                c.mtu = e.mtu.map(UInt32.init)
-                c.address = e.mac
-                if let m = e.master { c.masterIndex = try m.map { try idx($0, line) } ?? 0 }
-                items.append(Item(line: line, message: c.request(index: try idx(name, line))))
-                oldEdits.with { $0.append((node, name, old)) }
-            case .addAddress(_, let i, let a):
-                items.append(Item(line: line, message: Address.request(Int32(20) /* RTM_NEWADDR */, a, linkIndex: try idx(i, line), noDAD: !a.isIPv4,
-                                                                       protocolID: addressProtocol)))
-                if existing && live.nodes[node]?.interface(i) != nil { addedAddresses.with { $0.append((node, i, a)) } }
-            default: continue
-            }
-        }
-        // Routes last: their gateways need the addresses above.
-        for s in steps {
-            guard case .addRoute(_, let r) = s else { continue }
-            let line = plan.describe(s)
-            var vr = VethKit.Route(destination: r.to.prefixLength == 0 ? nil : r.to, family: r.via.family, gateway: r.via,
-                                   outputIndex: try r.dev.map { try idx($0, line) }, metric: r.metric.map(UInt32.init))
-            vr.protocolID = Ownership.routeProtocol
-            items.append(Item(line: line, message: vr.request(Int32(24) /* RTM_NEWROUTE */)))
-            if existing { addedRoutes.with { $0.append((node, r)) } }
-        }
-        guard !items.isEmpty else { return }
-        let results = try h.socket.requestBatch(items.map(\.message))
-        for (k, r) in results.enumerated() {
-            if case .success = r, let n = items[k].renamed { createdHostLinks.with { $0.append(n) } }
-        }
-        for (k, r) in results.enumerated() {
-            if case .failure(let e) = r { throw fail(items[k].line, e) }
-        }
+        try addConfiguration(stepsOf[node] ?? [], to: &batch)
+        guard !batch.isEmpty else { return }
+        try perform(batch, on: h)
         // The kernel treats a carrier change as urgent only when a device's index differs from
         // its link's (a veth's peer index); when they happen to be equal, the new operstate, and
         // with it a bridge port's forwarding, waits for the next link-watch run (up to 1 s). A

@@ -1,7 +1,6 @@
-import CLinuxUAPI
-import Foundation
-import Glibc
 import VethKit
+
+// The namespace pipeline: the fast path of `up` for namespaces built whole from inside.
 
 /// Thread-level namespace steps for the hot paths, on VethKit's calling-thread primitives. They run
 /// only on the fresh worker pthreads of ``parallelFor(_:workers:stopOnError:callerWorks:_:)`` with
@@ -45,128 +44,53 @@ extension Run {
 
     /// The whole life of a fresh namespace on one worker thread, without spawning a thread per
     /// namespace: create it (the thread stays inside), sysctls, then ONE batch (a single sendmsg)
-    /// with lo marked and up, its bridges, its veths created from inside with the host end placed
-    /// in the host (IFLA_NET_NS_FD), addresses and routes. In a namespace this thread has just
-    /// made, it chooses the interface indexes itself (ifi_index in the creating request: the kernel
-    /// takes it or refuses), so no lookup is needed between the steps. The host ends are brought up,
-    /// enslaved and aliased afterwards in one host batch.
+    /// with its bridges, its veths created from inside with the host end placed in the host
+    /// (IFLA_NET_NS_FD), addresses and routes. In a namespace this thread has just made, it
+    /// chooses the interface indexes itself (ifi_index in the creating request: the kernel takes
+    /// it or refuses), so no lookup is needed between the steps. The host ends are brought up,
+    /// enslaved and aliased afterwards in one host batch (Configure).
     func pipeline(node: String, hostNamespace: NetworkNamespace) throws {
         let ns = topo.namespaceName(of: node)!
-        let line = "+ namespace \(ns) (node \(node))"
         let decl = nodeOf[node]!
-        let ifaces = ifacesOf[node] ?? []
         // A namespace without a name (it dies with this process), sysctls and lo's mark from
         // inside, and only then its name (NamespacePublisher): before any veth has an end in the
         // host, so a kill at any moment leaves either nothing or a marked namespace whose veths
         // go with it.
-        let sock: NetlinkSocket
-        do {
-            try NamespacePublisher.unshareCallingThread()
-            try prepareInside(node: node)
-            sock = try NetlinkSocket()
-            _ = try sock.request(LinkChange(up: true, alias: alias).request(index: 1))
-            try NamespacePublisher.publishCallingThread(topology: topo.name, node: node, name: ns)
-        } catch { throw fail(line, error) }
-        createdNamespaces.with { $0.append(ns) }
+        let h: NetHandle
+        do { h = try publishMarked(node: node, namespace: ns) } catch { throw fail("+ namespace \(ns) (node \(node))", error) }
 
-        var items: [Item] = []
-        /// For each item that creates a veth: its host end (name, bridge).
-        var hostEndOf: [Int: (String, String?)] = [:]
-        var index: [String: Int32] = [:]
+        var batch = NodeBatch(node: node, namespace: ns)
         var next: Int32 = 2   // lo is 1 in a new namespace
+        func nextIndex() -> Int32 { defer { next += 1 }; return next }
         for b in decl.bridges {
-            index[b.name] = next
-            next += 1
-            let attrs = LinkAttributes(name: try InterfaceName(b.name), mtu: b.mtu.map(UInt32.init), address: b.mac, up: true)
-            items.append(Item(line: plan.describe(.createBridge(node: node, bridge: b)),
-                              message: try Self.newLink(index: index[b.name]!, attrs, kind: VethKit.Bridge())))
+            let line = plan.describe(.createBridge(node: node, bridge: b))
+            do {
+                let attrs = LinkAttributes(name: try InterfaceName(b.name), mtu: b.mtu.map(UInt32.init), address: b.mac, up: true)
+                try batch.addLink(at: nextIndex(), attrs, kind: VethKit.Bridge(), line: line)
+            } catch { throw fail(line, error) }
         }
         for i in linksOf[node] ?? [] where pipelineLinks.contains(i) {
             let l = topo.links[i]
             let (mine, host): (Topology.Endpoint, Topology.Endpoint)
             if l.a.node == node { (mine, host) = (l.a, l.b) } else if l.b.node == node { (mine, host) = (l.b, l.a) } else { continue }
-            index[mine.name] = next
-            next += 1
-            let pa = LinkAttributes(name: try InterfaceName(mine.name), mtu: (mine.mtu ?? l.mtu).map(UInt32.init), address: mine.mac,
-                                    masterIndex: mine.master.flatMap { index[$0] }, up: true)
-            let qa = LinkAttributes(name: try InterfaceName(host.name), namespace: hostNamespace, mtu: (host.mtu ?? l.mtu).map(UInt32.init),
-                                    address: host.mac, group: group, up: false)
-            hostEndOf[items.count] = (host.name, host.master)
-            items.append(Item(line: plan.describe(.createVeth(link: i)), message: try Self.newLink(index: index[mine.name]!, pa, kind: Veth(peer: qa))))
+            let line = plan.describe(.createVeth(link: i))
+            do {
+                let pa = LinkAttributes(name: try InterfaceName(mine.name), mtu: (mine.mtu ?? l.mtu).map(UInt32.init), address: mine.mac,
+                                        master: mine.master.flatMap { batch.index[$0] }.map(LinkReference.index), up: true)
+                let qa = LinkAttributes(name: try InterfaceName(host.name), namespace: hostNamespace, mtu: (host.mtu ?? l.mtu).map(UInt32.init),
+                                        address: host.mac, group: group, up: false)
+                try batch.addLink(at: nextIndex(), pa, kind: Veth(peer: qa), line: line, hostEnd: (host.name, host.master))
+            } catch { throw fail(line, error) }
         }
         // A bridge's MTU given at creation is overridden by its ports' (auto MTU); set after them,
         // it sticks (the kernel then treats it as set by the user).
         for b in decl.bridges {
-            if let mtu = b.mtu {
-                items.append(Item(line: "~ link \(node)/\(b.name): mtu \(mtu)", message: LinkChange(mtu: UInt32(mtu)).request(index: index[b.name]!)))
-            }
+            guard let mtu = b.mtu else { continue }
+            let line = "~ link \(node)/\(b.name): mtu \(mtu)"
+            do { try batch.setLink(b.name, LinkChange(mtu: UInt32(mtu)), line: line) } catch { throw fail(line, error) }
         }
-        for i in ifaces {
-            for a in i.addresses {
-                let lineA = plan.describe(.addAddress(node: node, interface: i.name, address: a))
-                guard let ix = index[i.name] else { throw fail(lineA, NotFound.link(i.name, in: ns)) }
-                items.append(Item(line: lineA, message: Address.request(Int32(20) /* RTM_NEWADDR */, a, linkIndex: ix, noDAD: !a.isIPv4,
-                                                                        protocolID: addressProtocol)))
-            }
-        }
-        for r in decl.routes {
-            let lineR = plan.describe(.addRoute(node: node, route: r))
-            var vr = VethKit.Route(destination: r.to.prefixLength == 0 ? nil : r.to, family: r.via.family, gateway: r.via,
-                                   outputIndex: r.dev.flatMap { index[$0] }, metric: r.metric.map(UInt32.init))
-            vr.protocolID = Ownership.routeProtocol
-            items.append(Item(line: lineR, message: vr.request(Int32(24) /* RTM_NEWROUTE */)))
-        }
-
-        let results = try sock.requestBatch(items.map(\.message))
-        var firstFailure: (Int, KernelError)?
-        for (k, r) in results.enumerated() {
-            switch r {
-            case .success:
-                if let (name, master) = hostEndOf[k] {
-                    createdHostLinks.with { $0.append(name) }
-                    pipelineHostEnds.with { $0.append((name, master)) }
-                }
-            case .failure(let e):
-                if firstFailure == nil { firstFailure = (k, e) }
-            }
-        }
-        if let (k, e) = firstFailure {
-            if let (name, _) = hostEndOf[k] {
-                // A veth refused: name the host end, where collisions happen.
-                throw fail(items[k].line, LinkFailure(node: Topology.hostNode, name: name, error: e))
-            }
-            throw fail(items[k].line, e)
-        }
-    }
-
-    /// RTM_NEWLINK creating `attrs` of `kind` with the interface index chosen by the caller.
-    static func newLink(index: Int32, _ attrs: LinkAttributes, kind: any LinkKind) throws -> MessageWriter {
-        var a = attrs
-        a.index = index
-        let spec = LinkSpec(a, kind: kind)
-        try spec.validate()
-        return try spec.request()
+        try addConfiguration(stepsOf[node] ?? [], to: &batch)
+        try perform(batch, on: h)
     }
 }
 
-extension MessageWriter {
-    /// This message with a fixed header appended.
-    func with<T>(_ header: T) -> MessageWriter {
-        var m = self
-        m.append(header: header)
-        return m
-    }
-}
-
-extension NetHandle {
-    /// Every link, without counters (IFLA_EXT_MASK = RTEXT_FILTER_SKIP_STATS): a smaller dump,
-    /// for decisions that need names, groups, aliases and peers only.
-    func linksWithoutStatistics() throws -> [VethKit.Link] {
-        var m = MessageWriter(type: UInt16(RTM_GETLINK))
-        var info = ifinfomsg()
-        info.ifi_family = UInt8(AF_UNSPEC)
-        m.append(header: info)
-        m.attribute(UInt16(IFLA_EXT_MASK), uint32: UInt32(RTEXT_FILTER_SKIP_STATS))
-        return try socket.dump(m).compactMap { $0.type == UInt16(RTM_NEWLINK) ? try VethKit.Link(message: $0) : nil }
-    }
-}

@@ -1,5 +1,3 @@
-import CLinuxUAPI
-import Foundation
 import Glibc
 import VethKit
 
@@ -25,7 +23,7 @@ import VethKit
 enum NamespacePublisher {
     /// Moves the calling worker thread into a new network namespace that has no name yet.
     static func unshareCallingThread() throws {
-        if vk_unshare(Int32(CLONE_NEWNET)) != 0 { throw SystemCallError("unshare(CLONE_NEWNET)") }
+        try NetworkNamespace.unshareCallingThread()
     }
 
     /// The temporary file name of node `node`'s placeholder.
@@ -40,7 +38,7 @@ enum NamespacePublisher {
         let tmp = "\(dir)/\(temporaryName(topology: topology, node: node))"
         let final = "\(dir)/\(name)"
         let content = Array(Ownership.placeholderContent(for: topology).utf8)
-        let fd = vk_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0)
+        let fd = Glibc.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0)
         guard fd >= 0 else { throw SystemCallError("create \(tmp)") }
         let n = content.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         close(fd)
@@ -48,14 +46,13 @@ enum NamespacePublisher {
         if link(tmp, final) != 0 {
             let e = Errno.current
             unlink(tmp)
-            if e == .exists { throw AlreadyExists.namespace(name) }
+            if e == .fileExists { throw AlreadyExists.namespace(name) }
             throw SystemCallError("link \(tmp) \(final)", e)
         }
         unlink(tmp)
-        if mount("/proc/thread-self/ns/net", final, "none", UInt(MS_BIND), nil) != 0 {
-            let e = Errno.current
+        do { try NetworkNamespace.bindCallingThread(onto: final) } catch {
             unlink(final)
-            throw SystemCallError("mount --bind /proc/thread-self/ns/net \(final)", e)
+            throw error
         }
     }
 
@@ -63,7 +60,7 @@ enum NamespacePublisher {
     /// namespace, whose whole content is the placeholder mark). Never follows a symlink.
     static func isPlaceholder(_ path: String, topology: String) -> Bool {
         let want = Array(Ownership.placeholderContent(for: topology).utf8)
-        let fd = vk_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0)
+        let fd = Glibc.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var st = stat()

@@ -124,23 +124,6 @@ public struct Plan: Sendable, Equatable {
 
 /// Compares a topology with the live state. Pure: no kernel access.
 public enum Planner {
-    /// Whether a live route is the declared one. An unset metric matches the kernel's defaults
-    /// (0 for IPv4, 1024 for IPv6); an unset dev matches any.
-    static func matches(_ d: Topology.Route, _ l: LiveState.RouteEntry) -> Bool {
-        guard d.to.masked == l.to.masked, d.via == l.via else { return false }
-        if let dev = d.dev, dev != l.dev { return false }
-        if let m = d.metric { return l.metric == m }
-        return l.metric == nil || l.metric == 0 || l.metric == 1024
-    }
-
-    /// Whether a live route has the declared one's kernel key (destination, metric): adding the
-    /// declared one would collide with it.
-    static func sameKey(_ d: Topology.Route, _ l: LiveState.RouteEntry) -> Bool {
-        guard d.to.masked == l.to.masked else { return false }
-        let dflt = d.to.isIPv4 ? 0 : 1024
-        return (d.metric ?? dflt) == (l.metric ?? dflt) || (d.metric == nil && (l.metric == nil || l.metric == 0 || l.metric == 1024))
-    }
-
     public static func plan(_ topo: Topology, live: LiveState) -> Plan {
         var removals: [Plan.Step] = []
         var namespaces: [Plan.Step] = []
@@ -320,9 +303,9 @@ public enum Planner {
             liveRoutes.removeAll { r in r.dev.map { gone.contains(key(n.name, $0)) } ?? false }
             var matched = Set<Int>()
             for r in n.routes {
-                if let i = liveRoutes.indices.first(where: { !matched.contains($0) && matches(r, liveRoutes[$0]) }) {
+                if let i = liveRoutes.indices.first(where: { !matched.contains($0) && r.matches(liveRoutes[$0]) }) {
                     matched.insert(i)
-                } else if let u = users.first(where: { sameKey(r, $0) }) {
+                } else if let u = users.first(where: { r.collides(with: $0) }) {
                     conflicts.append("route \(n.name): \(u) exists and was not added by vethkit (protocol \(u.proto)); the file wants \(r)")
                 } else {
                     routes.append(.addRoute(node: n.name, route: r))

@@ -1,60 +1,69 @@
-import Foundation
 import VethKit
 
+/// Undoing a failed run: the ``UndoLog`` replayed newest first. Something already gone (a link
+/// taken by its namespace, an address by its link) is fine; anything else is a problem reported
+/// in ``ApplyError/rollbackErrors``.
 extension Run {
-    // MARK: rollback
-
-    /// Undoes what this run created or changed, newest first. Returns problems (empty: all undone).
+    /// Undoes what this run created or changed. Returns problems (empty: all undone).
     func rollback() -> [String] {
-        var problems: [String] = []
-        func attempt(_ what: String, _ body: () throws -> Void) {
-            do { try body() } catch is NotFound {} catch let e as KernelError where e.errno == .noSuchDevice {} catch {
-                problems.append("\(what): \(error)")
+        var removedHostLinks = Set<String>()
+        var problems = undo.replay { group in
+            if group.count == 1, !group[0].isBulkRemoval {
+                try tolerateGone { try undoStep(group[0]) }
+                return
             }
-        }
-        for (node, source) in addedMasquerade.value.reversed() {
-            attempt("masquerade \(source) in \(node)") { try TopologyMasquerade.remove(topo.name, node, node == Topology.hostNode ? nil : NetworkNamespace.open(nsName(node)), source) }
-        }
-        for (node, r) in addedRoutes.value.reversed() {
-            attempt("route \(node): \(r)") {
-                let h = try handle(node)
-                var vr = VethKit.Route(destination: r.to.prefixLength == 0 ? nil : r.to, family: r.via.family, gateway: r.via, metric: r.metric.map(UInt32.init))
-                if let dev = r.dev { vr.outputIndex = try h.link(named: dev).index }
-                vr.protocolID = Ownership.routeProtocol
-                try h.deleteRoute(vr, matchingProtocol: true)
+            // Namespaces first: their veths (and the host ends of those) go with them.
+            var firstError: Error?
+            var hostLinks = Set<String>()
+            for step in group {
+                switch step {
+                case .removeNamespace(let ns):
+                    do { try tolerateGone { try NetworkNamespace.delete(NamespaceName(ns)) } } catch { firstError = firstError ?? error }
+                case .removeHostLink(let name): hostLinks.insert(name)
+                default: continue
+                }
             }
-        }
-        for (node, i, a) in addedAddresses.value.reversed() {
-            attempt("address \(a) on \(node)/\(i)") { try handle(node).deleteAddress(a, link: i) }
-        }
-        for (node, name, old) in oldEdits.value.reversed() {
-            attempt("link \(node)/\(name)") {
-                let h = try handle(node)
-                var c = LinkChange()
-                c.mtu = old.mtu.map(UInt32.init)
-                c.address = old.mac
-                if let m = old.master { c.masterIndex = try m.map { try h.link(named: $0).index } ?? 0 }
-                if !c.isEmpty { try h.setLink(name, c) }
+            if !hostLinks.isEmpty {
+                removedHostLinks.formUnion(hostLinks)
+                do { try tolerateGone { try HostLinks.delete(names: hostLinks, topology: topo.name, host: host) } } catch { firstError = firstError ?? error }
             }
-        }
-        for (node, name) in createdLinksInExisting.value.reversed() {
-            attempt("link \(node)/\(name)") { try handle(node).deleteLink(named: name) }
-        }
-        // Namespaces first: their veths (and the host ends of those) go with them.
-        for ns in createdNamespaces.value.reversed() {
-            attempt("namespace \(ns)") { try NetworkNamespace.delete(NamespaceName(ns)) }
-        }
-        let hostLinks = createdHostLinks.value
-        if !hostLinks.isEmpty {
-            attempt("host links") { try HostLinks.delete(names: Set(hostLinks), topology: topo.name, host: host) }
-        }
-        for (node, key, old) in oldSysctls.value.reversed() {
-            attempt("sysctl \(node): \(key)") {
-                if node == Topology.hostNode { try Sysctl.write(key, old) } else { try NetworkNamespace.open(nsName(node)).run { try Sysctl.write(key, old) } }
-            }
+            if let firstError { throw firstError }
         }
         // Veth host ends of deleted namespaces vanish asynchronously: wait, so the machine is as it was.
-        attempt("waiting for links to go") { try waitGone(Set(hostLinks), timeout: 10) }
+        do { try waitGone(removedHostLinks, timeout: 10) } catch { problems.append("waiting for links to go: \(error)") }
         return problems
+    }
+
+    /// Runs `body`; an object already gone (NotFound, ENODEV) is no error.
+    func tolerateGone(_ body: () throws -> Void) throws {
+        do { try body() } catch is NotFound {} catch let e as KernelError where e.errno == .operationNotSupportedByDevice {}
+    }
+
+    /// Undoes one step (bulk removals one at a time too).
+    func undoStep(_ step: UndoStep) throws {
+        switch step {
+        case .removeNamespace(let ns):
+            try NetworkNamespace.delete(NamespaceName(ns))
+        case .removeHostLink(let name):
+            try HostLinks.delete(names: [name], topology: topo.name, host: host)
+        case .removeLink(let node, let name):
+            try handle(node).deleteLink(.named(name))
+        case .removeAddress(let node, let i, let a):
+            try handle(node).deleteAddress(a, from: .named(i))
+        case .removeRoute(let node, let r):
+            let h = try handle(node)
+            try h.deleteRoute(r.kernelRoute(device: try r.dev.map { .index(try h.link(.named($0)).index) }), matchingProtocol: true)
+        case .restoreSysctl(let node, let key, let value):
+            if let ns = try space(node) { try ns.run { try Sysctl.write(key, value) } } else { try Sysctl.write(key, value) }
+        case .restoreLinkEdit(let node, let name, let old):
+            let h = try handle(node)
+            var c = LinkChange()
+            c.mtu = old.mtu.map(UInt32.init)
+            c.address = old.mac
+            if let m = old.master { c.master = try m.map { .set(try .named($0)) } ?? .nomaster }
+            if !c.isEmpty { try h.setLink(.named(name), c) }
+        case .removeMasquerade(let node, let source):
+            try TopologyMasquerade.remove(topo.name, node, space(node), source)
+        }
     }
 }

@@ -12,7 +12,7 @@ final class TopologyKernelTests: XCTestCase {
         try requireKernel()
         // Runs even when the test fails, so one failure does not cascade into the next tests.
         addTeardownBlock {
-            for name in ["seed", "routers", "star", "rb", "kt", "kp", "kc", "cc", "masq", "sw"] { _ = try? Applier.down(name: name) }
+            for name in ["seed", "routers", "star", "rb", "kt", "kp", "kc", "cc", "masq", "sw", "fp"] { _ = try? Applier.down(name: name) }
             for l in ["uveth0", "ubr0", "rbh5", "ktgrp0", "ktgrp1"] { _ = try? runProcess("/usr/sbin/ip", ["link", "del", l]) }
             _ = try? runProcess("/usr/sbin/ip", ["netns", "del", "kt-user"])
         }
@@ -185,18 +185,146 @@ final class TopologyKernelTests: XCTestCase {
         XCTAssertEqual(try namespaces(of: "rb"), [])
         XCTAssertEqual(try hostLinks(of: "rb"), [])
         XCTAssertEqual(Set(try ipJSON("link", "show").compactMap { $0["ifname"] as? String }), before)
-        // A failure injected late (after addresses and routes) also leaves nothing.
+        // A failure injected before each phase, and after the last (addresses and routes made),
+        // also leaves nothing.
         try ip("link", "del", "rbh5")
-        o.faultInjection = { phase in if phase == "masquerade" { throw InvalidInput("test", phase, "injected failure") } }
-        XCTAssertThrowsError(try Applier.up(t, options: o)) { e in
-            guard let a = e as? ApplyError else { return XCTFail("not an ApplyError: \(e)") }
-            XCTAssertEqual(a.step, "apply", "the injected failure is in no step")
-            XCTAssertTrue("\(a.underlying)".contains("injected failure"), "\(a)")
-            XCTAssertEqual(a.rollbackErrors, [])
+        for phase in Run.phases + [Run.finished] {
+            o.faultInjection = { if $0 == phase { throw InvalidInput("test", $0, "injected failure") } }
+            XCTAssertThrowsError(try Applier.up(t, options: o)) { e in
+                guard let a = e as? ApplyError else { return XCTFail("\(phase): not an ApplyError: \(e)") }
+                XCTAssertEqual(a.step, "apply", "\(phase): the injected failure is in no step")
+                XCTAssertTrue("\(a.underlying)".contains("injected failure"), "\(phase): \(a)")
+                XCTAssertEqual(a.rollbackErrors, [], phase)
+            }
+            XCTAssertEqual(try namespaces(of: "rb"), [], phase)
+            XCTAssertEqual(try hostLinks(of: "rb"), [], phase)
+            XCTAssertEqual(Set(try ipJSON("link", "show").compactMap { $0["ifname"] as? String }), before.subtracting(["rbh5"]), phase)
         }
-        XCTAssertEqual(try namespaces(of: "rb"), [])
-        XCTAssertEqual(try hostLinks(of: "rb"), [])
-        XCTAssertEqual(Set(try ipJSON("link", "show").compactMap { $0["ifname"] as? String }), before.subtracting(["rbh5"]))
+    }
+
+    /// What a rolled-back `up` must leave as it found: `ip -j` dumps (links with details, IPv4
+    /// addresses and routes of every table) of the host and of every namespace under /run/netns,
+    /// the names there, `sysctls` (namespace, key) and whether topology `fp` has masquerade rules.
+    func machineDump(sysctls: [(String, String)]) throws -> [String: String] {
+        func clean(_ x: Any) -> Any {
+            if let d = x as? [String: Any] {
+                var o: [String: Any] = [:]
+                for (k, v) in d where !k.hasSuffix("_timer") { o[k] = clean(v) }
+                return o
+            }
+            if let a = x as? [Any] { return a.map(clean) }
+            return x
+        }
+        func json(_ args: [String]) throws -> String {
+            let r = try runProcess("/usr/sbin/ip", args)
+            XCTAssertEqual(r.status, 0, "ip \(args.joined(separator: " ")): \(r.stderr)")
+            let v = try JSONSerialization.jsonObject(with: Data((r.stdout.isEmpty ? "[]" : r.stdout).utf8))
+            return String(decoding: try JSONSerialization.data(withJSONObject: clean(v), options: [.sortedKeys]), as: UTF8.self)
+        }
+        let names = try NetworkNamespace.list().map(\.rawValue)
+        var out: [String: String] = ["netns": names.joined(separator: " "), "masquerade": "\(TopologyMasquerade.hasAny("fp"))"]
+        for ns in [nil] + names.map(Optional.some) {
+            let n = ns.map { ["-n", $0] } ?? []
+            out["\(ns ?? "host") link"] = try json(n + ["-j", "-d", "link", "show"])
+            out["\(ns ?? "host") addr"] = try json(n + ["-j", "-4", "addr", "show"])
+            out["\(ns ?? "host") route"] = try json(n + ["-j", "-4", "route", "show", "table", "all"])
+        }
+        for (ns, key) in sysctls where names.contains(ns) {
+            out["\(ns) \(key)"] = try NetworkNamespace.open(NamespaceName(ns)).run { try Sysctl.read(key) }
+        }
+        return out
+    }
+
+    /// The kind of an undo step (its case name).
+    func kind(_ step: UndoStep) -> String { Mirror(reflecting: step).children.first?.label ?? "\(step)" }
+
+    /// A converging `up` that adds one of everything the undo log knows — a namespace through the
+    /// pipeline and one outside it, host links, a bridge and a veth in namespaces that exist, an
+    /// address to a link that exists, routes in the host and in a namespace, a namespace sysctl,
+    /// a link edit, masquerade — fails at each phase in turn (a fault injected before it, and
+    /// after the last): every time, the machine is exactly as before (`ip -j` dumps), with the
+    /// user's own objects made with `ip` first (a namespace under the prefix, links in the
+    /// topology's group, an address on the topology's bridge, a route in its namespace, a route
+    /// to the destination the file adds with another metric) untouched.
+    func testFaultInEveryPhaseLeavesTheMachineAsItWas() throws {
+        let nft = (try? requireNFTables()) != nil
+        let a = try Topology.parse("""
+        name: fp
+        nodes:
+          host: {bridges: {fpbr0: {addresses: [10.81.0.1/24]}}}
+          a: {}
+          b: {}
+        links:
+          - endpoints: [{node: a, name: eth0, addresses: [10.81.0.2/24]}, {node: host, name: fpa0, master: fpbr0}]
+          - endpoints: [{node: a, name: eth1, addresses: [10.82.0.1/24]}, {node: b, name: eth1, addresses: [10.82.0.2/24]}]
+        """)
+        let b = try Topology.parse("""
+        name: fp
+        nodes:
+          host:
+            bridges: {fpbr0: {addresses: [10.81.0.1/24]}, fpbr1: {addresses: [10.83.0.1/24]}}
+            routes: [{to: 10.90.0.0/16, via: 10.81.0.2}]
+            \(nft ? "masquerade: [10.81.0.0/24]" : "")
+          a:
+            sysctls: {net.ipv4.ip_forward: "1"}
+            bridges: {abr1: {}}
+            routes: [{to: 10.91.0.0/16, via: 10.82.0.2}]
+          b: {}
+          c: {}
+          d: {}
+        links:
+          - endpoints: [{node: a, name: eth0, addresses: [10.81.0.2/24, 10.81.0.3/24]}, {node: host, name: fpa0, master: fpbr0}]
+          - endpoints: [{node: a, name: eth1, addresses: [10.82.0.1/24], mtu: 1400}, {node: b, name: eth1, addresses: [10.82.0.2/24]}]
+          - endpoints: [{node: a, name: eth2, addresses: [10.84.0.1/24]}, {node: b, name: eth2, addresses: [10.84.0.2/24]}]
+          - endpoints: [{node: c, name: eth0, addresses: [10.81.0.5/24]}, {node: host, name: fpc0, master: fpbr0}]
+          - endpoints: [{node: d, name: eth0, addresses: [10.85.0.1/24]}, {node: b, name: eth3, addresses: [10.85.0.2/24]}]
+        """)
+        try ip("netns", "add", "fp-user")
+        try ip("link", "add", "fpu0", "group", String(Ownership.group(for: "fp")), "type", "veth", "peer", "name", "fpu1")
+        addTeardownBlock {
+            _ = try? runProcess("/usr/sbin/ip", ["netns", "del", "fp-user"])
+            _ = try? runProcess("/usr/sbin/ip", ["link", "del", "fpu0"])
+            _ = try? runProcess("/usr/sbin/ip", ["route", "del", "10.90.0.0/16", "metric", "50"])
+        }
+        _ = try Applier.up(a)
+        try ip("addr", "add", "10.81.0.77/24", "dev", "fpbr0")
+        try ip("-n", "fp-a", "route", "add", "10.77.0.0/16", "via", "10.82.0.2")
+        try ip("route", "add", "10.90.0.0/16", "via", "10.81.0.2", "metric", "50")
+        let plan = Planner.plan(b, live: try LiveReader.read(b))
+        XCTAssertEqual(plan.conflicts, [])
+        XCTAssertFalse(plan.steps.contains { $0.symbol == "-" }, "additions and changes only:\n\(plan.text)")
+        let sysctls = [("fp-a", "net.ipv4.ip_forward")]
+        let before = try machineDump(sysctls: sysctls)
+        XCTAssertEqual(before["fp-a net.ipv4.ip_forward"], "0")
+        for phase in Run.phases + [Run.finished] {
+            var o = Applier.Options()
+            o.faultInjection = { if $0 == phase { throw InvalidInput("test", $0, "injected failure") } }
+            XCTAssertThrowsError(try Applier.up(b, options: o)) { e in
+                guard let f = e as? ApplyError else { return XCTFail("\(phase): not an ApplyError: \(e)") }
+                XCTAssertTrue("\(f.underlying)".contains("injected failure"), "\(phase): \(f)")
+                XCTAssertEqual(f.rollbackErrors, [], phase)
+                if phase == Run.finished {
+                    let kinds = Set(f.undone.map(kind))
+                    let all: Set = ["removeNamespace", "removeHostLink", "removeLink", "removeAddress", "removeRoute", "restoreSysctl",
+                                    "restoreLinkEdit", "removeMasquerade"]
+                    XCTAssertEqual(kinds, nft ? all : all.subtracting(["removeMasquerade"]), "every kind of step was made and undone")
+                }
+            }
+            let after = try machineDump(sysctls: sysctls)
+            for k in Set(before.keys).union(after.keys).sorted() {
+                XCTAssertEqual(after[k], before[k], "fault before \(phase): \(k)")
+            }
+        }
+        // And without a fault: all of it next to the user's route of the same destination, then
+        // down; the user's namespace and links stay.
+        _ = try Applier.up(b)
+        XCTAssertEqual(Set(try namespaces(of: "fp")), ["fp-a", "fp-b", "fp-c", "fp-d", "fp-user"])
+        let routes = try ipJSON("route", "show", "10.90.0.0/16")
+        XCTAssertEqual(routes.map { "\($0["protocol"] as? String ?? "boot") \($0["metric"] as? Int ?? 0)" }.sorted(), ["86 0", "boot 50"], "\(routes)")
+        _ = try Applier.down(name: "fp", topology: b)
+        let left = try machineDump(sysctls: [])
+        XCTAssertEqual(left["netns"], "fp-user")
+        XCTAssertEqual(try ipJSON("link", "show", "fpu0").count, 1, "the user's link in the group")
     }
 
     func testSecondUpWaitsForTheLock() throws {
