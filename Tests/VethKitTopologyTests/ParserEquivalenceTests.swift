@@ -7,6 +7,12 @@ import XCTest
 /// generated files and many broken inputs, compared with fixtures written by the Yams-based
 /// parser before it was replaced by the libyaml one (Tests/Fixtures/parsed-topologies/).
 /// `VETHKIT_WRITE_FIXTURES=1` rewrites the fixtures from the code under test.
+///
+/// Deliberate differences from the Yams-based loader, in edge-cases.txt (cases 102-108): a
+/// character YAML forbids (NUL, C0/C1 controls, DEL, U+FFFE) is one line at its own line:column
+/// ("YAML syntax: control characters are not allowed (U+001B)") instead of Yams' multi-line
+/// reader message at 1:1; a sysctl value with a carriage return is refused like one with a
+/// line feed (it was written to /proc/sys as is).
 final class ParserEquivalenceTests: XCTestCase {
     static let fixtures = repoRoot + "/Tests/Fixtures/parsed-topologies"
 
