@@ -19,13 +19,14 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .target(name: "CLinuxUAPI"),
         .target(name: "Netlink", dependencies: ["CLinuxUAPI"]),
         .target(name: "VethKit", dependencies: ["Netlink", "CLinuxUAPI"]),
-        .target(name: "VethKitTopology", dependencies: ["VethKit", "CLinuxUAPI", "Yams"]),
+        // Debian's libyaml (apt-get install libyaml-dev): the topology loader reads YAML through it.
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .target(name: "VethKitTopology", dependencies: ["VethKit", "CLinuxUAPI", "CYAML"]),
         .target(name: "VethKitCNI", dependencies: ["VethKit"]),
         .executableTarget(name: "vethctl", dependencies: [
             "VethKit",
