@@ -35,7 +35,9 @@ enum YAMLEvents {
             throw YAMLProblem(line: 1, column: 1, message: "YAML: libyaml could not allocate its parser")
         }
         defer { yaml_parser_delete(parser) }
-        yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
+        // No yaml_parser_set_encoding: libyaml then finds the encoding itself and skips a leading
+        // byte-order mark (with UTF-8 forced it reads the mark as a character of line 1). The bytes
+        // are valid UTF-8 here, so a UTF-16 mark cannot occur.
         // libyaml reads nothing from an empty buffer, but wants a pointer.
         let empty: [UInt8] = [0]
         try empty.withUnsafeBufferPointer { dummy in

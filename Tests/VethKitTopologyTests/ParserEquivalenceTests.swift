@@ -8,10 +8,11 @@ import XCTest
 /// parser before it was replaced by the libyaml one (Tests/Fixtures/parsed-topologies/).
 /// `VETHKIT_WRITE_FIXTURES=1` rewrites the fixtures from the code under test.
 ///
-/// Deliberate differences from the Yams-based loader, in edge-cases.txt (cases 102-108): a
-/// character YAML forbids (NUL, C0/C1 controls, DEL, U+FFFE) is one line at its own line:column
+/// Deliberate differences from the Yams-based loader, in edge-cases.txt: a leading byte-order
+/// mark is skipped (case 63; it was refused with "did not find expected <document start>"); a
+/// character YAML forbids (cases 102-107: NUL, C0/C1 controls, DEL, U+FFFE) is one line at its own line:column
 /// ("YAML syntax: control characters are not allowed (U+001B)") instead of Yams' multi-line
-/// reader message at 1:1; a sysctl value with a carriage return is refused like one with a
+/// reader message at 1:1; a sysctl value with a carriage return (case 108) is refused like one with a
 /// line feed (it was written to /proc/sys as is).
 final class ParserEquivalenceTests: XCTestCase {
     static let fixtures = repoRoot + "/Tests/Fixtures/parsed-topologies"
