@@ -4,38 +4,41 @@ enum YAMLText {
     /// C0 controls but tab, CR and LF; DEL; C1 controls but NEL; surrogates; U+FFFE and U+FFFF),
     /// with its 1-based line and column (in characters, as libyaml counts them).
     static func firstForbiddenCharacter(_ bytes: UnsafeBufferPointer<UInt8>) -> (line: Int, column: Int, scalar: UInt32)? {
-        var line = 1, column = 1, i = 0
-        var afterCR = false
-        // A byte-order mark at the start is no character of the document.
+        var position = Position()
+        var i = 0
+        // A byte-order mark at the start is no character of the document (libyaml skips it).
         if bytes.count >= 3, bytes[0] == 0xef, bytes[1] == 0xbb, bytes[2] == 0xbf { i = 3 }
         while i < bytes.count {
             let (value, length) = decode(bytes, at: i)
             i += length
             let allowed = value == 0x09 || value == 0x0a || value == 0x0d || (0x20...0x7e).contains(value) || value == 0x85
                 || (0xa0...0xd7ff).contains(value) || (0xe000...0xfffd).contains(value) || (0x10000...0x10ffff).contains(value)
-            if !allowed { return (line, column, value) }
-            switch value {
-            case 0x0a:
-                if !afterCR { line += 1 }
-                column = 1
-            case 0x0d, 0x85, 0x2028, 0x2029:
-                line += 1
-                column = 1
-            default:
-                column += 1
-            }
-            afterCR = value == 0x0d
+            if !allowed { return (position.line, position.column, value) }
+            position.advance(over: value)
         }
         return nil
     }
 
     /// The 1-based line and column of the character starting at byte `offset`.
     static func position(ofByte offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (line: Int, column: Int) {
-        var line = 1, column = 1, i = 0
-        var afterCR = false
+        var position = Position()
+        var i = 0
         while i < min(offset, bytes.count) {
             let (value, length) = decode(bytes, at: i)
             i += length
+            position.advance(over: value)
+        }
+        return (position.line, position.column)
+    }
+
+    /// Line and column as libyaml counts them: CR LF is one line break, and so are CR, LF, NEL,
+    /// U+2028 and U+2029 alone; a column is a character.
+    struct Position {
+        var line = 1
+        var column = 1
+        var afterCR = false
+
+        mutating func advance(over value: UInt32) {
             switch value {
             case 0x0a:
                 if !afterCR { line += 1 }
@@ -48,7 +51,6 @@ enum YAMLText {
             }
             afterCR = value == 0x0d
         }
-        return (line, column)
     }
 
     /// The scalar value at `i` of valid UTF-8, and its length in bytes.
