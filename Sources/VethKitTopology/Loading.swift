@@ -20,19 +20,30 @@ public struct SchemaError: Error, Sendable, Equatable, CustomStringConvertible {
     static func readable(_ message: String) -> String {
         let limit = TopologyLimits.quotedValueLength
         let parts = message.split(separator: "\"", omittingEmptySubsequences: false)
-        guard parts.count > 2 || message.count > 4 * limit else { return message.terminalEscaped() }
+        guard parts.count > 2 || longer(message, than: 4 * limit) else { return message.terminalEscaped() }
         var out: [String] = []
         for (i, part) in parts.enumerated() {
             // Odd parts sit between quotes (an unbalanced last one too).
-            if i % 2 == 1, part.count > limit {
-                out.append("\(part.prefix(limit / 2))… (\(part.count) characters)")
+            if i % 2 == 1, longer(part, than: limit) {
+                out.append("\(part.prefix(limit / 2))… (\(characters(part)) characters)")
             } else {
                 out.append(String(part))
             }
         }
         var text = out.joined(separator: "\"")
-        if text.count > 8 * limit { text = "\(text.prefix(8 * limit))… (\(text.count) characters)" }
+        if longer(text, than: 8 * limit) { text = "\(text.prefix(8 * limit))… (\(characters(text)) characters)" }
         return text.terminalEscaped()
+    }
+
+    /// `s.count > n`, without counting the characters of a short text (never more than its bytes).
+    static func longer<S: StringProtocol>(_ s: S, than n: Int) -> Bool {
+        s.utf8.count > n && characters(s) > n
+    }
+
+    /// `s.count`; for ASCII (each byte one character) without Unicode's grapheme rules, which cost
+    /// seconds on a value of megabytes.
+    static func characters<S: StringProtocol>(_ s: S) -> Int {
+        s.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0d }) ? s.utf8.count : s.count
     }
 }
 
