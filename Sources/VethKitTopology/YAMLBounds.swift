@@ -1,5 +1,6 @@
 /// The size of a YAML document as the loader receives it, counted on libyaml's events: the
-/// nesting depth and the number of nodes with every alias expanded (without expanding anything).
+/// nesting depth and the number of nodes, both with every alias expanded (without expanding
+/// anything: an alias counts its anchor's size and height).
 /// The loader stops at the first event past a limit, before building more: a deep document
 /// would otherwise cost one frame per level to everything that walks the tree, and a few
 /// kilobytes of nested aliases stand for billions of nodes.
@@ -13,10 +14,12 @@ struct YAMLBounds {
 
     let maxDepth: Int
     let maxNodes: Int
-    /// Per open collection: the expanded count when it started, and its anchor.
-    private var open: [(start: Int, anchor: String?)] = []
-    /// An anchor's size with its own aliases expanded.
-    private var anchors: [String: Int] = [:]
+    /// Per open collection: the expanded count when it started, its anchor, its depth and the
+    /// deepest level reached inside it so far.
+    private var open: [(start: Int, anchor: String?, depth: Int, deepest: Int)] = []
+    /// An anchor's size (nodes) and height (levels of collections: 0 for a scalar), its own
+    /// aliases expanded.
+    private var anchors: [String: (size: Int, height: Int)] = [:]
     private(set) var expanded = 0
 
     init(maxDepth: Int = TopologyLimits.maxDepth, maxNodes: Int = TopologyLimits.maxNodes) {
@@ -29,21 +32,24 @@ struct YAMLBounds {
         switch event.kind {
         case let .scalar(_, _, anchor):
             expanded += 1
-            if let anchor { anchors[anchor] = 1 }
+            if let anchor { anchors[anchor] = (1, 0) }
         case let .alias(name):
             // An undefined alias is the loader's error to report; it counts as one node.
-            let size = anchors[name] ?? 1
+            let (size, height) = anchors[name] ?? (1, 0)
             expanded = expanded > maxNodes - size ? maxNodes + 1 : expanded + size
+            // An alias of a collection nests it here: a chain of them must not make the tree
+            // deeper than the limit either.
+            let reach = open.count + height
+            if reach > maxDepth { throw tooDeep(event) }
+            if !open.isEmpty { open[open.count - 1].deepest = max(open[open.count - 1].deepest, reach) }
         case let .sequenceStart(anchor), let .mappingStart(anchor):
-            open.append((expanded, anchor))
+            open.append((expanded, anchor, open.count + 1, open.count + 1))
             expanded += 1
-            if open.count > maxDepth {
-                throw Exceeded(line: event.line, column: event.column,
-                                  message: "nested deeper than \(maxDepth) levels (the limit for a topology file)")
-            }
+            if open.count > maxDepth { throw tooDeep(event) }
         case .sequenceEnd, .mappingEnd:
-            guard let (start, anchor) = open.popLast() else { break }
-            if let anchor { anchors[anchor] = expanded - start }
+            guard let f = open.popLast() else { break }
+            if let anchor = f.anchor { anchors[anchor] = (expanded - f.start, f.deepest - f.depth + 1) }
+            if !open.isEmpty { open[open.count - 1].deepest = max(open[open.count - 1].deepest, f.deepest) }
         default:
             break
         }
@@ -51,6 +57,10 @@ struct YAMLBounds {
             throw Exceeded(line: event.line, column: event.column,
                               message: "more than \(maxNodes) YAML nodes with aliases expanded (the limit for a topology file)")
         }
+    }
+
+    func tooDeep(_ event: YAMLEvent) -> Exceeded {
+        Exceeded(line: event.line, column: event.column, message: "nested deeper than \(maxDepth) levels (the limit for a topology file)")
     }
 
     /// Counts every event of `bytes` (nothing is built); throws ``Exceeded`` at the first

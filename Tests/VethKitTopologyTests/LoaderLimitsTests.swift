@@ -252,6 +252,24 @@ final class LoaderLimitsTests: XCTestCase {
                        "t.yaml:2:9: invalid node name \"<<\": must be 1-64 characters of letters, digits, '_', '-', '.' (not starting with '.')")
     }
 
+    /// Aliases nest their anchor's tree where they stand: 40 levels inside 40 levels is 80, past
+    /// the limit, refused at the alias (a chain of such aliases made trees thousands of levels deep
+    /// from a few kilobytes, under the node cap).
+    func testDepthThroughAliasesIsBounded() throws {
+        let yaml = "name: x\nnodes: {}\na: &a " + String(repeating: "[", count: 40) + "x" + String(repeating: "]", count: 40)
+            + "\nb: " + String(repeating: "[", count: 40) + "*a" + String(repeating: "]", count: 40) + "\n"
+        XCTAssertEqual(onlyError(yaml), "t.yaml:4:44: nested deeper than 64 levels (the limit for a topology file)")
+        // Exactly at the limit through an alias is accepted by the bound; one more level is not.
+        func check(_ outer: Int) throws {
+            var text = Array(("[&a [[x]], " + String(repeating: "[", count: outer) + "*a" + String(repeating: "]", count: outer) + "]").utf8)
+            try text.withUnsafeMutableBufferPointer { try YAMLBounds.check(UnsafeBufferPointer($0), maxDepth: 64) }
+        }
+        XCTAssertNoThrow(try check(61))   // 1 + 61 + the anchor's 2 = 64
+        XCTAssertThrowsError(try check(62))
+        // Legitimate sharing (a node body used twice) is untouched.
+        XCTAssertNoThrow(try Topology.parse("name: x\nnodes:\n  a: &n {sysctls: {net.ipv4.ip_forward: \"1\"}}\n  b: *n\n"))
+    }
+
     /// An alias of a node inside itself is undefined (an anchor names its node once complete):
     /// no cycle can be built.
     func testRecursiveAndUndefinedAliasesAreOneError() {
