@@ -21,7 +21,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
@@ -31,7 +30,9 @@ let package = Package(
         // JSON values, an ordered writer and a strict parser: one module for vethctl, the topology
         // engine and the CNI plugin (no Foundation, nothing at start-up).
         .target(name: "VethKitJSON"),
-        .target(name: "VethKitTopology", dependencies: ["VethKit", "VethKitJSON", "Yams"]),
+        // Debian's libyaml (apt-get install libyaml-dev): the topology loader reads YAML through it.
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .target(name: "VethKitTopology", dependencies: ["VethKit", "VethKitJSON", "CYAML"]),
         .target(name: "VethKitCNI", dependencies: ["VethKit", "VethKitJSON"]),
         .executableTarget(name: "vethctl", dependencies: [
             "VethKit", "VethKitJSON",

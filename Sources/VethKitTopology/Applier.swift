@@ -160,7 +160,9 @@ public enum Applier {
         func mark(_ what: String) { clock.mark(what) }
         let host = try NetHandle()
         let links = try host.linksWithoutStatistics()
-        let (owned, stale, knownIDs, entered) = try LiveReader.ownedNamespacesWithIDs(of: name, hostLinks: links)
+        let search = try LiveReader.ownedNamespacesWithIDs(of: name, hostLinks: links)
+        if Run.timingsOn { FileHandle.standardError.write(Data((search.timing + "\n").utf8)) }
+        let (owned, stale, knownIDs, entered) = (search.owned, search.stale, search.ids, search.entered)
         mark("find \(owned.count + stale.count) namespaces")
         var firstError: Error?
         // Ours: our alias, or a temporary name of ours. A group alone is no mark.

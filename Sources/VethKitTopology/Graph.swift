@@ -1,22 +1,9 @@
-import Foundation
 import VethKit
 
 /// `graph`: a picture of a topology from its file (nodes, bridges, links with interface names
 /// and addresses). DOT and Mermaid are text; SVG is DOT rendered by Graphviz's `dot`.
 public enum GraphFormat: String, CaseIterable, Sendable {
     case dot, mermaid, svg
-}
-
-public struct GraphvizMissing: Error, CustomStringConvertible {
-    public var description: String {
-        "graph --format svg needs Graphviz's `dot` program, which is not on PATH (Debian/Ubuntu: apt-get install graphviz); --format dot and --format mermaid need nothing"
-    }
-}
-
-public struct GraphvizFailed: Error, CustomStringConvertible {
-    public var status: Int32
-    public var message: String
-    public var description: String { "dot -Tsvg failed (exit \(status)): \(message)" }
 }
 
 extension Topology {
@@ -34,7 +21,7 @@ extension Topology {
     }
 
     public func dot() -> String {
-        func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        func q(_ s: String) -> String { "\"" + Self.replacing("\"", in: s, with: "\\\"") + "\"" }
         var out = ["graph \(q(name)) {", "  graph [rankdir=LR, fontname=\"Helvetica\", label=\(q("topology \(name)")), labelloc=t];",
                    "  node [fontname=\"Helvetica\"]; edge [fontname=\"Helvetica\", fontsize=9];"]
         for n in nodes {
@@ -61,9 +48,9 @@ extension Topology {
 
     public func mermaid() -> String {
         func id(_ s: String) -> String {
-            "n_" + String(s.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) ? Character($0) : "_" })
+            "n_" + String(s.unicodeScalars.map { isAlphanumeric($0) ? Character($0) : "_" })
         }
-        func text(_ s: String) -> String { s.replacingOccurrences(of: "\"", with: "#quot;") }
+        func text(_ s: String) -> String { Self.replacing("\"", in: s, with: "#quot;") }
         var out = ["graph LR"]
         for n in nodes {
             let label = n.isHost ? "host" : "\(n.name)<br/>(\(namespaceName(of: n.name)!))"
@@ -82,30 +69,24 @@ extension Topology {
         return out.joined(separator: "\n") + "\n"
     }
 
-    /// Runs `dot -Tsvg` (an output renderer, not kernel work).
-    static func renderSVG(_ dot: String) throws -> String {
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-            .map { "\($0)/dot" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let path else { throw GraphvizMissing() }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = ["-Tsvg"]
-        let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
-        p.standardInput = inPipe
-        p.standardOutput = outPipe
-        p.standardError = errPipe
-        try p.run()
-        let writer = Thread {
-            inPipe.fileHandleForWriting.write(Data(dot.utf8))
-            try? inPipe.fileHandleForWriting.close()
+    /// `s` with every `target` scalar replaced (by scalar, not by Character: a quote followed by a
+    /// combining mark is still a quote to Graphviz and Mermaid).
+    static func replacing(_ target: Unicode.Scalar, in s: String, with replacement: String) -> String {
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars {
+            if u == target { out.append(contentsOf: replacement.unicodeScalars) } else { out.append(u) }
         }
-        writer.start()
-        let out = outPipe.fileHandleForReading.readDataToEndOfFile()
-        let err = errPipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw GraphvizFailed(status: p.terminationStatus, message: String(decoding: err, as: UTF8.self))
+        return String(out)
+    }
+
+    /// Letters, marks and digits of any script (what Foundation's `CharacterSet.alphanumerics` holds).
+    func isAlphanumeric(_ u: Unicode.Scalar) -> Bool {
+        switch u.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+             .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .letterNumber, .otherNumber:
+            return true
+        default:
+            return false
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

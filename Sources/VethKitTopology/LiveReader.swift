@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import VethKit
 
 /// Reads a topology's live state from the kernel: the host (the namespace vethctl runs in) and
@@ -64,7 +64,22 @@ public enum LiveReader {
         return (r.owned, r.stale)
     }
 
-    static func ownedNamespacesWithIDs(of topology: String, hostLinks: [VethKit.Link]?) throws -> (owned: [(node: String, namespace: String)], stale: [String], ids: Set<Int32>, entered: [String]) {
+    /// What ``ownedNamespacesWithIDs(of:hostLinks:)`` found, and how.
+    struct NamespaceSearch {
+        var owned: [(node: String, namespace: String)]
+        var stale: [String]
+        /// The namespace ids (seen from here) of the owned ones found by their peers.
+        var ids: Set<Int32>
+        /// The owned namespaces found by entering them.
+        var entered: [String]
+        /// How many were known by their peers, and how many candidates had to be entered.
+        var knownByPeers: Int
+        var candidatesEntered: Int
+        /// The line `VETHKIT_TIMINGS=1` prints (the caller prints it).
+        var timing: String { "timings: \(knownByPeers) namespaces known by their peers, \(candidatesEntered) entered" }
+    }
+
+    static func ownedNamespacesWithIDs(of topology: String, hostLinks: [VethKit.Link]?) throws -> NamespaceSearch {
         var cands = try candidateNamespaces(of: topology)
         let alias = Ownership.alias(for: topology)
         var owned: [(String, String)] = []
@@ -82,7 +97,7 @@ public enum LiveReader {
                 }
             }
         }
-        if Run.timingsOn { FileHandle.standardError.write(Data("timings: \(owned.count) namespaces known by their peers, \(cands.count) entered\n".utf8)) }
+        let knownByPeers = owned.count, candidatesEntered = cands.count
         let marks = marks(of: cands.map(\.namespace))
         var unenterable: [String] = []
         var entered: [String] = []
@@ -91,7 +106,8 @@ public enum LiveReader {
             guard let a = m else { unenterable.append(c.namespace); continue }
             if a == alias { owned.append(c); entered.append(c.namespace) }
         }
-        return (owned, try NamespacePublisher.leftovers(of: topology, unenterable: unenterable), ids, entered)
+        return NamespaceSearch(owned: owned, stale: try NamespacePublisher.leftovers(of: topology, unenterable: unenterable), ids: ids,
+                               entered: entered, knownByPeers: knownByPeers, candidatesEntered: candidatesEntered)
     }
 
     /// Reads everything the planner and `show` need.

@@ -1,6 +1,5 @@
-import Foundation
+import Glibc
 import VethKit
-import Yams
 
 /// One problem in a topology file, at a line and column (1-based). Long quoted values in the
 /// message are shortened and control characters escaped, so one error is one readable line.
@@ -21,19 +20,30 @@ public struct SchemaError: Error, Sendable, Equatable, CustomStringConvertible {
     static func readable(_ message: String) -> String {
         let limit = TopologyLimits.quotedValueLength
         let parts = message.split(separator: "\"", omittingEmptySubsequences: false)
-        guard parts.count > 2 || message.count > 4 * limit else { return message.terminalEscaped() }
+        guard parts.count > 2 || longer(message, than: 4 * limit) else { return message.terminalEscaped() }
         var out: [String] = []
         for (i, part) in parts.enumerated() {
             // Odd parts sit between quotes (an unbalanced last one too).
-            if i % 2 == 1, part.count > limit {
-                out.append("\(part.prefix(limit / 2))… (\(part.count) characters)")
+            if i % 2 == 1, longer(part, than: limit) {
+                out.append("\(part.prefix(limit / 2))… (\(characters(part)) characters)")
             } else {
                 out.append(String(part))
             }
         }
         var text = out.joined(separator: "\"")
-        if text.count > 8 * limit { text = "\(text.prefix(8 * limit))… (\(text.count) characters)" }
+        if longer(text, than: 8 * limit) { text = "\(text.prefix(8 * limit))… (\(characters(text)) characters)" }
         return text.terminalEscaped()
+    }
+
+    /// `s.count > n`, without counting the characters of a short text (never more than its bytes).
+    static func longer<S: StringProtocol>(_ s: S, than n: Int) -> Bool {
+        s.utf8.count > n && characters(s) > n
+    }
+
+    /// `s.count`; for ASCII (each byte one character) without Unicode's grapheme rules, which cost
+    /// seconds on a value of megabytes.
+    static func characters<S: StringProtocol>(_ s: S) -> Int {
+        s.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0d }) ? s.utf8.count : s.count
     }
 }
 
@@ -87,31 +97,37 @@ extension Topology {
     /// Parses and validates YAML text. `file` names it in error messages.
     public static func parse(_ text: String, file: String = "<string>") throws -> Topology {
         var text = text
-        var p = TopologyParser(file: file)
         guard text.utf8.count <= TopologyLimits.maxFileBytes else {
             throw InvalidInput("topology file", file, "is larger than \(TopologyLimits.maxFileBytes) bytes (the limit for a topology file)")
         }
-        do {
-            try text.withUTF8 { try YAMLBounds.check($0) }
-        } catch let e as YAMLBounds.Exceeded {
-            throw SchemaErrors([SchemaError(SourceLocation(file: file, line: e.line, column: e.column), e.message)])
+        func at(_ line: Int, _ column: Int, _ message: String) -> SchemaErrors {
+            SchemaErrors([SchemaError(SourceLocation(file: file, line: line, column: column), message)])
         }
-        let root: Yams.Node?
-        do {
-            // Every scalar stays text (the schema parses numbers and addresses itself): skipping
-            // Yams' regular-expression tag resolution makes big files parse several times faster.
-            root = try Yams.compose(yaml: text, Resolver.basic)
-        } catch let e as YamlError {
-            throw SchemaErrors([p.yamlError(e)])
+        let root: YAMLNode? = try text.withUTF8 { bytes in
+            if let bad = YAMLText.firstForbiddenCharacter(bytes) {
+                throw at(bad.line, bad.column, "YAML syntax: control characters are not allowed (\(unicodeName(bad.scalar)))")
+            }
+            do {
+                return try YAMLLoader.load(bytes)
+            } catch let p as YAMLProblem {
+                throw at(p.line, p.column, p.message)
+            }
         }
         guard let root else {
-            throw SchemaErrors([SchemaError(SourceLocation(file: file, line: 1, column: 1), "empty file: expected a mapping with name, nodes and links")])
+            throw at(1, 1, "empty file: expected a mapping with name, nodes and links")
         }
+        var p = TopologyParser(file: file)
         let topo = p.parseRoot(root)
         if !p.errors.isEmpty || topo == nil {
             throw SchemaErrors(p.errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) }, omitted: p.omitted)
         }
         return topo!
+    }
+
+    /// `U+001B`: four hex digits at least, as Unicode writes code points.
+    static func unicodeName(_ scalar: UInt32) -> String {
+        let hex = String(scalar, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 
     /// The file's bytes, at most ``TopologyLimits/maxFileBytes`` (a FIFO or /dev/zero is refused

@@ -140,7 +140,7 @@ extension Topology {
         public var value: String
         public init(_ key: String, _ value: String) { self.key = key; self.value = value }
         /// The file under /proc/sys.
-        public var path: String { "/proc/sys/" + key.replacingOccurrences(of: ".", with: "/") }
+        public var path: String { "/proc/sys/" + String(String.UnicodeScalarView(key.unicodeScalars.map { $0 == "." ? "/" : $0 })) }
     }
 
     /// A bridge inside a node.

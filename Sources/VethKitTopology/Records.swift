@@ -1,4 +1,3 @@
-import Foundation
 import Glibc
 import VethKit
 
@@ -128,7 +127,7 @@ enum AddressMarking: Sendable, Equatable {
     /// The test hook: `VETHKIT_ADDRESS_MARK=records` forces the records path on any kernel (and
     /// sends no IFA_PROTO, as a kernel before 6.3 would drop it), so the fallback can be tested here.
     static var forced: AddressMarking? {
-        ProcessInfo.processInfo.environment["VETHKIT_ADDRESS_MARK"] == "records" ? .records : nil
+        getenv("VETHKIT_ADDRESS_MARK").map { String(cString: $0) } == "records" ? .records : nil
     }
 
     /// Detected from a dump: a kernel that keeps IFA_PROTO reports the protocol it sets itself on

@@ -1,4 +1,5 @@
 import Foundation
+import VethKit
 import VethKitTestSupport
 @testable import VethKitTopology
 import XCTest
@@ -34,6 +35,65 @@ final class GraphTests: XCTestCase {
         XCTAssertThrowsError(try t.graph(format: .svg)) { e in
             XCTAssertTrue("\(e)".contains("needs Graphviz's `dot`"), "\(e)")
         }
+    }
+
+    /// A directory holding a fake `dot` (a shell script), put first on PATH for the test.
+    func fakeDot(_ script: String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vethkit-fakedot-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try ("#!/bin/sh\n" + script + "\n").write(toFile: dir + "/dot", atomically: true, encoding: .utf8)
+        XCTAssertEqual(chmod(dir + "/dot", 0o755), 0)
+        let saved = ProcessInfo.processInfo.environment["PATH"]
+        setenv("PATH", dir + ":" + (saved ?? "/usr/bin:/bin"), 1)
+        addTeardownBlock {
+            if let saved { setenv("PATH", saved, 1) }
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        return dir
+    }
+
+    /// No zombie is left: every child of this process is reaped (waitpid finds none).
+    func assertNoChildLeft(file: StaticString = #filePath, line: UInt = #line) {
+        var status: Int32 = 0
+        XCTAssertEqual(waitpid(-1, &status, WNOHANG), -1, "a child was left unreaped", file: file, line: line)
+        XCTAssertEqual(errno, ECHILD, file: file, line: line)
+    }
+
+    /// dot's standard input is the DOT text, its standard output the result.
+    func testSVGIsDotsOutputForTheDotText() throws {
+        _ = try fakeDot("cat; echo '<!-- the end -->'")
+        let t = try Topology.load(repoRoot + "/examples/seed.yaml")
+        XCTAssertEqual(try t.graph(format: .svg), t.dot() + "<!-- the end -->\n")
+        assertNoChildLeft()
+    }
+
+    /// A failing dot: its exit status and its standard error, in one error.
+    func testDotFailureReportsItsStandardError() throws {
+        _ = try fakeDot("cat >/dev/null; echo 'Error: <stdin>: syntax error in line 3' >&2; exit 3")
+        let t = try Topology.load(repoRoot + "/examples/seed.yaml")
+        XCTAssertThrowsError(try t.graph(format: .svg)) { e in
+            XCTAssertEqual("\(e)", "dot -Tsvg failed (exit 3): Error: <stdin>: syntax error in line 3\n")
+        }
+        assertNoChildLeft()
+    }
+
+    func testDotKilledByASignalIsReported() throws {
+        _ = try fakeDot("kill -SEGV $$")
+        XCTAssertThrowsError(try Topology.renderSVG("graph x {}")) { e in
+            XCTAssertEqual("\(e)", "dot -Tsvg failed (exit -1): killed by signal 11")
+        }
+        assertNoChildLeft()
+    }
+
+    /// A dot that never ends is killed at the deadline and reaped.
+    func testHungDotIsKilledAtTheDeadline() throws {
+        _ = try fakeDot("exec sleep 30")
+        let t0 = monotonicSeconds()
+        XCTAssertThrowsError(try Topology.renderSVG("graph x {}", deadline: 0.5)) { e in
+            XCTAssertEqual("\(e)", "dot -Tsvg failed (exit -1): did not finish within 0.5 s (killed)")
+        }
+        XCTAssertLessThan(monotonicSeconds() - t0, 5)
+        assertNoChildLeft()
     }
 
     func testDefaultCheckClaimsAreLinear() throws {

@@ -1,7 +1,8 @@
 import VethKitTopology
 
 /// libFuzzer entry: the bytes as a topology file, through the same path as `vethctl up FILE`
-/// after reading (size and UTF-8 checks, depth and alias-expansion bounds, Yams, the schema).
+/// after reading (size, UTF-8 and forbidden-character checks, libyaml with the depth and
+/// alias-expansion bounds, the schema).
 /// Every outcome must be a Topology or SchemaErrors/InvalidInput; the printed errors stay within
 /// their bound (at most 100 lines and the "… and N more" line).
 @_cdecl("LLVMFuzzerTestOneInput")
