@@ -161,9 +161,8 @@ public enum Applier {
         let host = try NetHandle()
         let links = try host.linksWithoutStatistics()
         let search = try LiveReader.ownedNamespacesWithIDs(of: name, hostLinks: links)
-        if Run.timingsOn { FileHandle.standardError.write(Data((search.timing + "\n").utf8)) }
         let (owned, stale, knownIDs, entered) = (search.owned, search.stale, search.ids, search.entered)
-        mark("find \(owned.count + stale.count) namespaces")
+        mark("find \(owned.count + stale.count) namespaces (\(search.knownByPeers) known by their peers, \(search.candidatesEntered) entered)")
         var firstError: Error?
         // Ours: our alias, or a temporary name of ours. A group alone is no mark.
         let ours = links.filter { Ownership.owns(alias: $0.alias, topology: name) }

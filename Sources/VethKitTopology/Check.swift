@@ -38,10 +38,10 @@ public enum Checker {
             var rows = [["FROM", "TO", "RESULT", "RTT", "WHY"]]
             for o in outcomes {
                 rows.append([o.claim.from, o.claim.to.description, o.ok ? "ok" : "FAIL",
-                             o.rtt.map { TextFormat.fixed($0 * 1000, 3) + " ms" } ?? (o.error ?? "timeout"), o.claim.reason])
+                             o.rtt.map { FixedPoint.text($0 * 1000, places: 3) + " ms" } ?? (o.error ?? "timeout"), o.claim.reason])
             }
             var out = TextFormat.table(rows)
-            out.append("\(topology): \(outcomes.count - failures)/\(outcomes.count) reachable in \(TextFormat.fixed(seconds, 3)) s")
+            out.append("\(topology): \(outcomes.count - failures)/\(outcomes.count) reachable in \(FixedPoint.text(seconds, places: 3)) s")
             return out.joined(separator: "\n")
         }
 

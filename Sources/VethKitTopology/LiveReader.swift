@@ -75,8 +75,6 @@ public enum LiveReader {
         /// How many were known by their peers, and how many candidates had to be entered.
         var knownByPeers: Int
         var candidatesEntered: Int
-        /// The line `VETHKIT_TIMINGS=1` prints (the caller prints it).
-        var timing: String { "timings: \(knownByPeers) namespaces known by their peers, \(candidatesEntered) entered" }
     }
 
     static func ownedNamespacesWithIDs(of topology: String, hostLinks: [VethKit.Link]?) throws -> NamespaceSearch {
