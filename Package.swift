@@ -41,6 +41,9 @@ let package = Package(
         .executableTarget(name: "vethkit-cni", dependencies: ["VethKitCNI"]),
         // The topology engine: vethctl execs it for up/plan/down/show/check/graph/list/gen.
         .executableTarget(name: "vethkit-topo", dependencies: ["VethKitTopology"]),
+        // The seed's six steps with the public API only (docs/library.md); built by `swift build`,
+        // run by VethKitTests' SixStepsExampleTests.
+        .executableTarget(name: "SixSteps", dependencies: ["VethKit"], path: "Examples/SixSteps"),
         // Shared by the test targets only: kernel-test gating, running binaries, `ip -j` cross-checks.
         .target(name: "VethKitTestSupport", dependencies: ["VethKit"], path: "Tests/Support"),
         .testTarget(name: "VethKitJSONTests", dependencies: ["VethKitJSON"]),

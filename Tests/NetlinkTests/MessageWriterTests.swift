@@ -66,4 +66,33 @@ func bytes(_ hex: String) -> [UInt8] {
         i = j
     }
     return out
+
+    /// Several messages in one writer (a batch's datagram): each with its own length, at an
+    /// aligned offset; stamping sets the current one's sequence number and ACK flag only.
+    func testMessagesBackToBackInOneWriter() throws {
+        var w = MessageWriter(capacity: 0)
+        w.begin(type: UInt16(RTM_DELLINK))
+        w.append(header: ifinfomsg())
+        w.attribute(UInt16(IFLA_IFNAME), string: "veth1")
+        w.stamp(sequence: 5, addingFlags: UInt16(NLM_F_ACK))
+        XCTAssertEqual(w.messageStart, 0)
+        w.begin(type: UInt16(RTM_GETLINK), flags: NLM_F_DUMP)
+        w.append(header: ifinfomsg())
+        XCTAssertEqual(w.messageStart, 44)
+        XCTAssertEqual(w.type, UInt16(RTM_GETLINK), "the current message's type")
+        XCTAssertTrue(w.hasAttributes)
+        w.stamp(sequence: 6, addingFlags: UInt16(NLM_F_ACK))
+        XCTAssertEqual(w.bytes, bytes("""
+            2c000000 1100 0500 05000000 00000000
+            00000000 00000000 00000000 00000000
+            0a00 0300 76657468 3100 0000
+            20000000 1200 0503 06000000 00000000
+            00 00 0000 00000000 00000000 00000000
+            """))
+        let parsed = try NetlinkMessage.parse(w.bytes)
+        XCTAssertEqual(parsed.map(\.sequence), [5, 6])
+        w.removeAll()
+        XCTAssertEqual(w.bytes, [])
+        XCTAssertEqual(w.messageStart, 0)
+    }
 }

@@ -91,9 +91,19 @@ final class RequestEncodingTests: XCTestCase {
             """))
     }
 
+    func testLinkDumpWithoutStatistics() throws {
+        // What NetHandle.linksWithoutStatistics() sends: RTM_GETLINK, IFLA_EXT_MASK (29) =
+        // RTEXT_FILTER_SKIP_STATS (8). The socket adds NLM_F_DUMP.
+        XCTAssertEqual(NetHandle.leanLinkDumpRequest().encoded(sequence: 1), hex("""
+            28000000 1200 0100 01000000 00000000
+            00000000 00000000 00000000 00000000
+            0800 1d00 08000000
+            """))
+    }
+
     func testDeleteByName() throws {
         // What NetHandle.deleteLink(named:) sends: RTM_DELLINK, index 0, IFLA_IFNAME.
-        XCTAssertEqual(NetHandle.deleteNamedRequest("veth1").encoded(sequence: 1), hex("""
+        XCTAssertEqual(NetHandle.deleteNamedRequest(try InterfaceName("veth1")).encoded(sequence: 1), hex("""
             2c000000 1100 0100 01000000 00000000
             00000000 00000000 00000000 00000000
             0a00 0300 76657468 3100 0000

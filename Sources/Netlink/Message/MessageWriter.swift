@@ -35,12 +35,6 @@ public struct MessageWriter: Sendable {
         setLength()
     }
 
-    /// Appends a finished message as the next one.
-    public mutating func append(message: MessageWriter) {
-        messageStart = bytes.count
-        bytes.append(contentsOf: message.bytes)
-    }
-
     /// Forgets every message, keeping the buffer's capacity.
     public mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)

@@ -133,14 +133,6 @@ public final class NetlinkSocket: Sendable {
         throw KernelError(errno: .interrupted, message: "dump interrupted \(dumpRetries) times by concurrent changes")
     }
 
-    /// Sends many requests, `perSend` per `sendmsg`, each with NLM_F_ACK, and returns one result
-    /// per request in order. A refusal of one request does not stop the others.
-    public func requestBatch(_ messages: [MessageWriter], perSend: Int = 64) throws -> [Result<Void, KernelError>] {
-        try requestBatch(count: messages.count, perSend: perSend) { i, w in
-            w.append(message: messages[i])
-        }
-    }
-
     /// Sends `count` requests, `perSend` per `sendmsg`, each with NLM_F_ACK, and returns one
     /// result per request in order. `encode(i, &writer)` writes request `i` (starting it with
     /// ``MessageWriter/begin(type:flags:)``) straight into the datagram being built, so a batch

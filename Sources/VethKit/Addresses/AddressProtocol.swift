@@ -3,7 +3,9 @@ import CLinuxUAPI
 /// Who added an address (IFA_PROTO, kernel ≥ 6.3; IFAPROT_* in if_addr.h). Kernels before 6.3
 /// drop the attribute silently, so there every address reads ``unspecified``.
 public struct AddressProtocol: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The kernel\'s number.
     public let rawValue: UInt8
+    /// The value the kernel numbers `rawValue` (named or not).
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     public static let unspecified = AddressProtocol(rawValue: UInt8(IFAPROT_UNSPEC))

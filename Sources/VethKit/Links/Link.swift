@@ -54,7 +54,13 @@ public struct Link: Sendable, Hashable {
     public var isVeth: Bool { kind == "veth" }
 
     /// Decodes an RTM_NEWLINK message.
-    init(message: NetlinkMessage) throws {
+    /// For the fuzzer of the decoders (fuzz/): `@_spi(Decoding) import VethKit`.
+    @_spi(Decoding) public init(message: NetlinkMessage) throws {
+        try self.init(message: message, statistics: true)
+    }
+
+    /// Decodes an RTM_NEWLINK message; without `statistics`, IFLA_STATS64 is skipped (left nil).
+    init(message: NetlinkMessage, statistics decodeStatistics: Bool) throws {
         let info = try message.header(ifinfomsg.self)
         index = info.ifi_index
         flags = LinkFlags(rawValue: info.ifi_flags)
@@ -79,7 +85,7 @@ public struct Link: Sendable, Hashable {
             case Int(IFLA_IFALIAS): alias = a.string
             case Int(IFLA_TXQLEN): txQueueLength = a.uint32
             case Int(IFLA_QDISC): qdisc = a.string
-            case Int(IFLA_STATS64): statistics = LinkStatistics(a.structure(rtnl_link_stats64.self))
+            case Int(IFLA_STATS64) where decodeStatistics: statistics = LinkStatistics(a.structure(rtnl_link_stats64.self))
             case Int(IFLA_LINKINFO):
                 try AttributeList.scan(a.value) { i in
                     if i.type == UInt16(IFLA_INFO_KIND) { kind = i.string }

@@ -4,10 +4,13 @@ import Netlink
 /// The settable attributes of a device at creation: name, placement, MTU, address, group, alias,
 /// master, state. Used for the link being created and for a veth's peer.
 public struct LinkAttributes: Sendable {
+    /// The device's name (IFLA_IFNAME).
     public var name: InterfaceName
     /// Create the device straight in this namespace (IFLA_NET_NS_FD); nil: the handle's namespace.
     public var namespace: NetworkNamespace?
+    /// IFLA_MTU; nil: the kind's default.
     public var mtu: UInt32?
+    /// The hardware address (IFLA_ADDRESS); nil: a random one.
     public var address: MACAddress?
     /// Link group (IFLA_GROUP), used for bulk deletion.
     public var group: UInt32?
@@ -24,6 +27,7 @@ public struct LinkAttributes: Sendable {
     /// choose. Knowing it up front saves a lookup before the next request about the device.
     public var index: Int32?
 
+    /// The attributes of a device called `name`; everything else is optional.
     public init(name: InterfaceName, namespace: NetworkNamespace? = nil, mtu: UInt32? = nil,
                 address: MACAddress? = nil, group: UInt32? = nil, alias: String? = nil,
                 master: LinkReference? = nil, up: Bool = false, txQueueLength: UInt32? = nil, index: Int32? = nil) {

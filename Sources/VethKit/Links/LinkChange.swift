@@ -6,11 +6,15 @@ import Netlink
 public struct LinkChange: Sendable {
     /// Administrative state: true = up, false = down, nil = unchanged.
     public var up: Bool?
+    /// A new MTU (IFLA_MTU).
     public var mtu: UInt32?
+    /// A new hardware address (IFLA_ADDRESS).
     public var address: MACAddress?
     /// A new name.
     public var name: InterfaceName?
+    /// A new alias (IFLA_IFALIAS, up to 255 bytes).
     public var alias: String?
+    /// A new link group (IFLA_GROUP).
     public var group: UInt32?
     /// A new master, or none.
     public enum Master: Hashable, Sendable {
@@ -28,6 +32,7 @@ public struct LinkChange: Sendable {
     /// Promiscuous mode.
     public var promiscuous: Bool?
 
+    /// A change of the given fields; nil fields stay as they are.
     public init(up: Bool? = nil, mtu: UInt32? = nil, address: MACAddress? = nil, name: InterfaceName? = nil,
                 alias: String? = nil, group: UInt32? = nil, master: Master? = nil,
                 namespace: NetworkNamespace? = nil, promiscuous: Bool? = nil) {

@@ -4,9 +4,12 @@ import Netlink
 
 /// A link to create: its kind (``Veth``, ``Bridge``, ``Dummy``…) and its attributes.
 public struct LinkSpec: Sendable {
+    /// Name, placement, MTU, address, group, alias, master, state, index.
     public var attributes: LinkAttributes
+    /// The driver and its options.
     public var kind: any LinkKind
 
+    /// A link of `kind` with `attributes`.
     public init(_ attributes: LinkAttributes, kind: any LinkKind) {
         self.attributes = attributes
         self.kind = kind

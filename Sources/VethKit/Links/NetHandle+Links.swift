@@ -10,13 +10,22 @@ extension NetHandle {
         }
     }
 
-    /// Every link, without counters (IFLA_EXT_MASK = RTEXT_FILTER_SKIP_STATS): a smaller dump for
-    /// decisions that need names, indexes, groups, aliases, masters and peers only.
-    /// ``Link/statistics`` is nil in every result.
+    /// Every link, without counters, for decisions that need names, indexes, groups, aliases,
+    /// masters and peers only: ``Link/statistics`` is nil in every result. The request carries
+    /// IFLA_EXT_MASK = RTEXT_FILTER_SKIP_STATS (the kernel then leaves out the VF counters, as for
+    /// `ip link`); IFLA_STATS64 itself the kernel sends regardless (rtnl_fill_ifinfo fills it
+    /// unconditionally, seen on 6.18), so it is skipped while decoding.
     public func linksWithoutStatistics() throws -> [Link] {
-        var m = Self.getLinkRequest()
+        try socket.dump(Self.leanLinkDumpRequest()).compactMap {
+            $0.type == UInt16(RTM_NEWLINK) ? try Link(message: $0, statistics: false) : nil
+        }
+    }
+
+    /// The request ``linksWithoutStatistics()`` sends: RTM_GETLINK with IFLA_EXT_MASK.
+    static func leanLinkDumpRequest() -> MessageWriter {
+        var m = getLinkRequest()
         m.attribute(UInt16(IFLA_EXT_MASK), uint32: UInt32(RTEXT_FILTER_SKIP_STATS))
-        return try socket.dump(m).compactMap { $0.type == UInt16(RTM_NEWLINK) ? try Link(message: $0) : nil }
+        return m
     }
 
     /// The link called `name` (a single RTM_GETLINK, not a dump); throws ``NotFound``.

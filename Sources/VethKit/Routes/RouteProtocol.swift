@@ -3,7 +3,9 @@ import CLinuxUAPI
 /// Who installed a route (`rtm_protocol`, RTPROT_*): the kernel, the boot scripts, a daemon, VethKit.
 /// Names are iproute2's (`/usr/share/iproute2/rt_protos`); an unknown number prints as the number.
 public struct RouteProtocol: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The kernel\'s number.
     public let rawValue: UInt8
+    /// The value the kernel numbers `rawValue` (named or not).
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     public static let unspecified = RouteProtocol(rawValue: UInt8(RTPROT_UNSPEC))

@@ -3,7 +3,9 @@ import CLinuxUAPI
 /// How far a route or an address reaches (`rtm_scope`, `ifa_scope`, RT_SCOPE_*). Names are
 /// iproute2's (`global` for universe); an unknown number prints as the number.
 public struct RouteScope: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The kernel\'s number.
     public let rawValue: UInt8
+    /// The value the kernel numbers `rawValue` (named or not).
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     /// Everywhere (`global`): a route through a gateway.

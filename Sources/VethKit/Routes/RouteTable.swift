@@ -3,7 +3,9 @@ import CLinuxUAPI
 /// A routing table (RT_TABLE_*, or any number up to 2³²−1: RTA_TABLE carries those above 255).
 /// Names are iproute2's (`main`, `local`, `default`); others print as the number.
 public struct RouteTable: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The kernel\'s number.
     public let rawValue: UInt32
+    /// The value the kernel numbers `rawValue` (named or not).
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     public static let unspecified = RouteTable(rawValue: RT_TABLE_UNSPEC.rawValue)

@@ -3,7 +3,9 @@ import CLinuxUAPI
 /// What a route does with a packet (`rtm_type`, RTN_*): deliver it (unicast), keep it (local),
 /// drop it (blackhole)… Names are iproute2's; an unknown number prints as the number.
 public struct RouteType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The kernel\'s number.
     public let rawValue: UInt8
+    /// The value the kernel numbers `rawValue` (named or not).
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     public static let unspecified = RouteType(rawValue: UInt8(RTN_UNSPEC))
