@@ -29,11 +29,10 @@ let package = Package(
         .target(name: "VethKitCNI", dependencies: ["VethKit"]),
         .executableTarget(name: "vethctl", dependencies: [
             "VethKit",
+            "VethKitTopology",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vethkit-cni", dependencies: ["VethKitCNI"]),
-        // The topology engine: vethctl execs it for up/plan/down/show/check/graph/list/gen.
-        .executableTarget(name: "vethkit-topo", dependencies: ["VethKitTopology"]),
         // Shared by the test targets only: kernel-test gating, running binaries, `ip -j` cross-checks.
         .target(name: "VethKitTestSupport", dependencies: ["VethKit"], path: "Tests/Support"),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CLinuxUAPI"]),
