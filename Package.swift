@@ -40,6 +40,6 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "VethKitTopologyTests", dependencies: ["VethKitTopology", "VethKitTestSupport"]),
         .testTarget(name: "VethKitCNITests", dependencies: ["VethKitCNI", "VethKitTestSupport"]),
-        .testTarget(name: "vethctlTests", dependencies: ["VethKit", "VethKitTestSupport"]),
+        .testTarget(name: "vethctlTests", dependencies: ["VethKit", "VethKitTopology", "VethKitTestSupport"]),
     ]
 )
