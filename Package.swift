@@ -7,6 +7,11 @@ import PackageDescription
 //   VethKit                        typed kernel objects (links, addresses, routes, namespaces)
 //   Netlink                        wire format and the socket
 //   CLinuxUAPI                     the kernel's own constants and struct layouts (C, header only)
+//
+// Release executables are stripped by the linker (`swift build -c release` itself; debug builds
+// keep their symbols for the debugger and for test failures' backtraces).
+let stripRelease: [LinkerSetting] = [.unsafeFlags(["-Xlinker", "-s"], .when(configuration: .release))]
+
 let package = Package(
     name: "VethKit",
     platforms: [.macOS(.v13)],
@@ -31,8 +36,8 @@ let package = Package(
             "VethKit",
             "VethKitTopology",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .executableTarget(name: "vethkit-cni", dependencies: ["VethKitCNI"]),
+        ], linkerSettings: stripRelease),
+        .executableTarget(name: "vethkit-cni", dependencies: ["VethKitCNI"], linkerSettings: stripRelease),
         // Shared by the test targets only: kernel-test gating, running binaries, `ip -j` cross-checks.
         .target(name: "VethKitTestSupport", dependencies: ["VethKit"], path: "Tests/Support"),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CLinuxUAPI"]),
