@@ -25,11 +25,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         .target(name: "CLinuxUAPI"),
-        .target(name: "Netlink", dependencies: ["CLinuxUAPI"]),
-        .target(name: "VethKit", dependencies: ["Netlink", "CLinuxUAPI"]),
+        .target(name: "Netlink", dependencies: ["CLinuxUAPI", .product(name: "SystemPackage", package: "swift-system")]),
+        .target(name: "VethKit", dependencies: ["Netlink", "CLinuxUAPI", .product(name: "SystemPackage", package: "swift-system")]),
         .target(name: "VethKitTopology", dependencies: ["VethKit", "CLinuxUAPI", "Yams"]),
         .target(name: "VethKitCNI", dependencies: ["VethKit"]),
         .executableTarget(name: "vethctl", dependencies: [
@@ -40,8 +41,8 @@ let package = Package(
         .executableTarget(name: "vethkit-cni", dependencies: ["VethKitCNI"], linkerSettings: stripRelease),
         // Shared by the test targets only: kernel-test gating, running binaries, `ip -j` cross-checks.
         .target(name: "VethKitTestSupport", dependencies: ["VethKit"], path: "Tests/Support"),
-        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CLinuxUAPI"]),
-        .testTarget(name: "VethKitTests", dependencies: ["VethKit", "CLinuxUAPI", "VethKitTestSupport"],
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CLinuxUAPI", .product(name: "SystemPackage", package: "swift-system")]),
+        .testTarget(name: "VethKitTests", dependencies: ["VethKit", "Netlink", "CLinuxUAPI", "VethKitTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "VethKitTopologyTests", dependencies: ["VethKitTopology", "VethKitTestSupport"]),
         .testTarget(name: "VethKitCNITests", dependencies: ["VethKitCNI", "VethKitTestSupport"]),

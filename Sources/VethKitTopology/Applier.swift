@@ -196,7 +196,7 @@ public enum Applier {
             }
             // Ours outside the group, or a group shared with someone else's links: one by one.
             for l in ours where !(wholeGroupOurs && l.group == group) {
-                do { try host.deleteLink(index: l.index) } catch let e as KernelError where e.errno == .noSuchDevice {} catch { firstError = firstError ?? error }
+                do { try host.deleteLink(.index(l.index)) } catch let e as KernelError where e.errno == .operationNotSupportedByDevice {} catch { firstError = firstError ?? error }
             }
             mark("host links")
         }
@@ -212,9 +212,9 @@ public enum Applier {
         // Host routes vethkit added (protocol 0x56; the kernel checks it again on delete) for this
         // topology (routes through our links went with them).
         if let topology, let hn = topology.node(Topology.hostNode), !hn.routes.isEmpty {
-            let hostRoutes = (try? host.routes().filter { $0.protocolID == Ownership.routeProtocol }) ?? []
+            let hostRoutes = (try? host.routes().filter { $0.protocol.rawValue == Ownership.routeProtocol }) ?? []
             for r in hn.routes {
-                for lr in hostRoutes where lr.gateway == r.via && (lr.destination?.masked ?? nil) == (r.to.prefixLength == 0 ? nil : r.to.masked) || (lr.gateway == r.via && r.to.prefixLength == 0 && lr.isDefault) {
+                for lr in hostRoutes where lr.gateway == r.via && lr.destination == r.to.masked {
                     try? host.deleteRoute(lr, matchingProtocol: true)
                 }
             }

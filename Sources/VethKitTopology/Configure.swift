@@ -3,10 +3,10 @@ import VethKit
 
 /// Step 4 of `up`: per node, one batch of link settings, addresses and routes.
 extension Run {
-    /// One request of a node's configuration batch, with the plan line it stands for.
+    /// One operation of a node's configuration batch (in a ``NetworkBatch`` alongside), with the
+    /// plan line it stands for.
     struct Item {
         var line: String
-        var message: MessageWriter
         var undo: (() -> Void)?
         /// A host link this request gave its final name (journaled once the kernel took it).
         var renamed: String? = nil
@@ -52,6 +52,7 @@ extension Run {
             return i
         }
         var items: [Item] = []
+        var batch = NetworkBatch()
         // Bridges created by this run come up now; peer ends join their bridges.
         if node == Topology.hostNode {
             for (name, master) in pipelineHostEnds.value {
@@ -60,13 +61,15 @@ extension Run {
                 // the bridge (with N ports, N² deliveries). Our own interface's sysctl only.
                 if master != nil { try? Sysctl.write("net.ipv6.conf.\(name).disable_ipv6", "1") }
                 let line = "~ link host/\(name): up" + (master.map { ", master \($0)" } ?? "")
-                items.append(Item(line: line, message: LinkChange(up: true, alias: alias, masterIndex: try master.map { try idx($0, line) }).request(index: try idx(name, line))))
+                batch.setLink(.index(try idx(name, line)), LinkChange(up: true, alias: alias, master: try master.map { .set(.index(try idx($0, line))) }))
+                items.append(Item(line: line))
             }
         }
         for s in plan.steps {
             if case .createBridge(let n, let b) = s, n == node {
                 // After the ports joined: a bridge's MTU set now sticks (see pipeline).
-                items.append(Item(line: plan.describe(s), message: LinkChange(up: true, mtu: b.mtu.map(UInt32.init)).request(index: try idx(b.name, plan.describe(s)))))
+                batch.setLink(.index(try idx(b.name, plan.describe(s))), LinkChange(up: true, mtu: b.mtu.map(UInt32.init)))
+                items.append(Item(line: plan.describe(s)))
             }
         }
         if node == Topology.hostNode {
@@ -74,14 +77,15 @@ extension Run {
             for (current, final) in pendingAliases.value {
                 let line = "~ link host/\(final): alias"
                 let rename = current == final ? nil : try InterfaceName(final)
-                items.append(Item(line: line, message: LinkChange(name: rename, alias: alias, group: rename == nil ? nil : group).request(index: try idx(current, line)),
-                                  renamed: rename == nil ? nil : final))
+                batch.setLink(.index(try idx(current, line)), LinkChange(name: rename, alias: alias, group: rename == nil ? nil : group))
+                items.append(Item(line: line, renamed: rename == nil ? nil : final))
                 index[final] = index[current]
             }
         }
         for (name, master) in pendingPeers.value[node] ?? [] {
             let line = "~ link \(node)/\(name): up" + (master.map { ", master \($0)" } ?? "")
-            items.append(Item(line: line, message: LinkChange(up: true, masterIndex: try master.map { try idx($0, line) }).request(index: try idx(name, line))))
+            batch.setLink(.index(try idx(name, line)), LinkChange(up: true, master: try master.map { .set(.index(try idx($0, line))) }))
+            items.append(Item(line: line))
         }
         for s in steps {
             let line = plan.describe(s)
@@ -91,12 +95,13 @@ extension Run {
                 c.up = e.up
                 c.mtu = e.mtu.map(UInt32.init)
                 c.address = e.mac
-                if let m = e.master { c.masterIndex = try m.map { try idx($0, line) } ?? 0 }
-                items.append(Item(line: line, message: c.request(index: try idx(name, line))))
+                if let m = e.master { c.master = try m.map { .set(.index(try idx($0, line))) } ?? .nomaster }
+                batch.setLink(.index(try idx(name, line)), c)
+                items.append(Item(line: line))
                 oldEdits.with { $0.append((node, name, old)) }
             case .addAddress(_, let i, let a):
-                items.append(Item(line: line, message: Address.request(Int32(20) /* RTM_NEWADDR */, a, linkIndex: try idx(i, line), noDAD: !a.isIPv4,
-                                                                       protocolID: addressProtocol)))
+                batch.addAddress(a, to: .index(try idx(i, line)), noDAD: !a.isIPv4, protocol: addressProtocol.map { AddressProtocol(rawValue: $0) })
+                items.append(Item(line: line))
                 if existing && live.nodes[node]?.interface(i) != nil { addedAddresses.with { $0.append((node, i, a)) } }
             default: continue
             }
@@ -105,14 +110,13 @@ extension Run {
         for s in steps {
             guard case .addRoute(_, let r) = s else { continue }
             let line = plan.describe(s)
-            var vr = VethKit.Route(destination: r.to.prefixLength == 0 ? nil : r.to, family: r.via.family, gateway: r.via,
-                                   outputIndex: try r.dev.map { try idx($0, line) }, metric: r.metric.map(UInt32.init))
-            vr.protocolID = Ownership.routeProtocol
-            items.append(Item(line: line, message: vr.request(Int32(24) /* RTM_NEWROUTE */)))
+            batch.addRoute(VethKit.Route(destination: r.to, gateway: r.via, device: try r.dev.map { .index(try idx($0, line)) },
+                                         metric: r.metric.map(UInt32.init), protocol: .vethkit))
+            items.append(Item(line: line))
             if existing { addedRoutes.with { $0.append((node, r)) } }
         }
         guard !items.isEmpty else { return }
-        let results = try h.socket.requestBatch(items.map(\.message))
+        let results = try h.perform(batch)
         for (k, r) in results.enumerated() {
             if case .success = r, let n = items[k].renamed { createdHostLinks.with { $0.append(n) } }
         }

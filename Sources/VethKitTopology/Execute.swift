@@ -132,17 +132,15 @@ final class Run: @unchecked Sendable {
                     do { try NetworkNamespace.delete(NamespaceName(ns)) } catch is NotFound {}
                     deletedNodes.insert(node)
                 case .deleteLink(let node, let name):
-                    do { try handle(node).deleteLink(named: name) } catch is NotFound {}
+                    do { try handle(node).deleteLink(.name(InterfaceName(name))) } catch is NotFound {}
                 case .deleteRoute(let node, let r):
                     let h = try handle(node)
-                    var vr = VethKit.Route(destination: r.to.prefixLength == 0 ? nil : r.to, family: r.to.address.family, gateway: r.via,
-                                           metric: r.metric.map(UInt32.init))
-                    if let dev = r.dev, let l = try? h.link(named: dev) { vr.outputIndex = l.index }
                     // The kernel deletes only a route of our protocol: never the user's.
-                    vr.protocolID = Ownership.routeProtocol
+                    var vr = VethKit.Route(destination: r.to, gateway: r.via, metric: r.metric.map(UInt32.init), protocol: .vethkit)
+                    if let dev = r.dev, let n = try? InterfaceName(dev), let l = try? h.link(named: n) { vr.device = .index(l.index) }
                     do { try h.deleteRoute(vr, matchingProtocol: true) } catch is NotFound {}
                 case .deleteAddress(let node, let i, let a):
-                    do { try handle(node).deleteAddress(a, link: i) } catch is NotFound {}
+                    do { try handle(node).deleteAddress(a, from: .name(InterfaceName(i))) } catch is NotFound {}
                     deletedAddresses.with { $0.append(.init(node: node, interface: i, address: a)) }
                 case .deleteMasquerade(let node, let source):
                     try TopologyMasquerade.remove(topo.name, node, node == Topology.hostNode ? nil : NetworkNamespace.open(nsName(node)), source)
@@ -199,7 +197,7 @@ final class Run: @unchecked Sendable {
             do {
                 try NamespacePublisher.unshareCallingThread()
                 try prepareInside(node: node)
-                try NetHandle().setLink(index: 1, LinkChange(up: true, alias: alias))
+                try NetHandle().setLink(.index(1), LinkChange(up: true, alias: alias))
                 try NamespacePublisher.publishCallingThread(topology: topo.name, node: node, name: ns)
                 createdNamespaces.with { $0.append(ns) }
             } catch { throw fail(line, error) }
@@ -274,9 +272,9 @@ final class Run: @unchecked Sendable {
                 if isHost, b.addresses.contains(where: { !$0.isIPv4 }) {
                     try? Sysctl.write("net.ipv6.conf.\(made).accept_dad", "0")
                 }
-                let l = try h.link(named: made)
+                let l = try h.link(named: InterfaceName(made))
                 if isHost {
-                    try h.setLink(index: l.index, LinkChange(name: try InterfaceName(b.name), alias: alias, group: group))
+                    try h.setLink(.index(l.index), LinkChange(name: try InterfaceName(b.name), alias: alias, group: group))
                     createdHostLinks.with { $0.append(b.name) }
                 }
                 bridgeIndex.with { $0[key(node, b.name)] = l.index }
@@ -287,7 +285,7 @@ final class Run: @unchecked Sendable {
     func bridgeIndexOf(_ node: String, _ name: String) throws -> Int32 {
         if let i = bridgeIndex.value[key(node, name)] { return i }
         if let li = live.nodes[node]?.interface(name), li.kind == "bridge", li.index != 0 { return li.index }
-        let i = try handle(node).link(named: name).index
+        let i = try handle(node).link(named: InterfaceName(name)).index
         bridgeIndex.with { $0[key(node, name)] = i }
         return i
     }
@@ -343,7 +341,7 @@ final class Run: @unchecked Sendable {
                     let hostGroup = pHost && qHost ? temporaryGroup : group
                     var pa = LinkAttributes(name: try InterfaceName(pName), namespace: try space(p.node), mtu: (p.mtu ?? l.mtu).map(UInt32.init),
                                             address: p.mac, group: pHost ? hostGroup : nil, alias: pHost ? alias : nil,
-                                            masterIndex: try p.master.map { try bridgeIndexOf(p.node, $0) }, up: !(pHost && qHost))
+                                            master: try p.master.map { .index(try bridgeIndexOf(p.node, $0)) }, up: !(pHost && qHost))
                     if pHost { pa.namespace = nil }
                     let qa = LinkAttributes(name: try InterfaceName(qName), namespace: try space(q.node), mtu: (q.mtu ?? l.mtu).map(UInt32.init),
                                             address: q.mac, group: qHost ? hostGroup : nil, up: false)
@@ -356,7 +354,9 @@ final class Run: @unchecked Sendable {
             for (k, (p, q)) in primaries.enumerated() where p.node == Topology.hostNode && q.node == Topology.hostNode {
                 createdHostLinks.with { $0 += [made[k].0, made[k].1] }
             }
-            let results = try host.addLinks(specs)
+            var batch = NetworkBatch()
+            for s in specs { batch.addLink(s) }
+            let results = try host.perform(batch)
             var firstFailure: (Int, Error)?
             for (k, r) in results.enumerated() {
                 let (p, q) = primaries[k]

@@ -1,4 +1,3 @@
-import CLinuxUAPI
 import Foundation
 import Glibc
 import VethKit
@@ -59,17 +58,18 @@ extension Run {
         // inside, and only then its name (NamespacePublisher): before any veth has an end in the
         // host, so a kill at any moment leaves either nothing or a marked namespace whose veths
         // go with it.
-        let sock: NetlinkSocket
+        let h: NetHandle
         do {
             try NamespacePublisher.unshareCallingThread()
             try prepareInside(node: node)
-            sock = try NetlinkSocket()
-            _ = try sock.request(LinkChange(up: true, alias: alias).request(index: 1))
+            h = try NetHandle()
+            try h.setLink(.index(1), LinkChange(up: true, alias: alias))
             try NamespacePublisher.publishCallingThread(topology: topo.name, node: node, name: ns)
         } catch { throw fail(line, error) }
         createdNamespaces.with { $0.append(ns) }
 
         var items: [Item] = []
+        var batch = NetworkBatch()
         /// For each item that creates a veth: its host end (name, bridge).
         var hostEndOf: [Int: (String, String?)] = [:]
         var index: [String: Int32] = [:]
@@ -78,8 +78,8 @@ extension Run {
             index[b.name] = next
             next += 1
             let attrs = LinkAttributes(name: try InterfaceName(b.name), mtu: b.mtu.map(UInt32.init), address: b.mac, up: true)
-            items.append(Item(line: plan.describe(.createBridge(node: node, bridge: b)),
-                              message: try Self.newLink(index: index[b.name]!, attrs, kind: VethKit.Bridge())))
+            batch.addLink(try Self.newLink(index: index[b.name]!, attrs, kind: VethKit.Bridge()))
+            items.append(Item(line: plan.describe(.createBridge(node: node, bridge: b))))
         }
         for i in linksOf[node] ?? [] where pipelineLinks.contains(i) {
             let l = topo.links[i]
@@ -88,36 +88,37 @@ extension Run {
             index[mine.name] = next
             next += 1
             let pa = LinkAttributes(name: try InterfaceName(mine.name), mtu: (mine.mtu ?? l.mtu).map(UInt32.init), address: mine.mac,
-                                    masterIndex: mine.master.flatMap { index[$0] }, up: true)
+                                    master: mine.master.flatMap { index[$0] }.map { .index($0) }, up: true)
             let qa = LinkAttributes(name: try InterfaceName(host.name), namespace: hostNamespace, mtu: (host.mtu ?? l.mtu).map(UInt32.init),
                                     address: host.mac, group: group, up: false)
             hostEndOf[items.count] = (host.name, host.master)
-            items.append(Item(line: plan.describe(.createVeth(link: i)), message: try Self.newLink(index: index[mine.name]!, pa, kind: Veth(peer: qa))))
+            batch.addLink(try Self.newLink(index: index[mine.name]!, pa, kind: Veth(peer: qa)))
+            items.append(Item(line: plan.describe(.createVeth(link: i))))
         }
         // A bridge's MTU given at creation is overridden by its ports' (auto MTU); set after them,
         // it sticks (the kernel then treats it as set by the user).
         for b in decl.bridges {
             if let mtu = b.mtu {
-                items.append(Item(line: "~ link \(node)/\(b.name): mtu \(mtu)", message: LinkChange(mtu: UInt32(mtu)).request(index: index[b.name]!)))
+                batch.setLink(.index(index[b.name]!), LinkChange(mtu: UInt32(mtu)))
+                items.append(Item(line: "~ link \(node)/\(b.name): mtu \(mtu)"))
             }
         }
         for i in ifaces {
             for a in i.addresses {
                 let lineA = plan.describe(.addAddress(node: node, interface: i.name, address: a))
                 guard let ix = index[i.name] else { throw fail(lineA, NotFound.link(i.name, in: ns)) }
-                items.append(Item(line: lineA, message: Address.request(Int32(20) /* RTM_NEWADDR */, a, linkIndex: ix, noDAD: !a.isIPv4,
-                                                                        protocolID: addressProtocol)))
+                batch.addAddress(a, to: .index(ix), noDAD: !a.isIPv4, protocol: addressProtocol.map { AddressProtocol(rawValue: $0) })
+                items.append(Item(line: lineA))
             }
         }
         for r in decl.routes {
             let lineR = plan.describe(.addRoute(node: node, route: r))
-            var vr = VethKit.Route(destination: r.to.prefixLength == 0 ? nil : r.to, family: r.via.family, gateway: r.via,
-                                   outputIndex: r.dev.flatMap { index[$0] }, metric: r.metric.map(UInt32.init))
-            vr.protocolID = Ownership.routeProtocol
-            items.append(Item(line: lineR, message: vr.request(Int32(24) /* RTM_NEWROUTE */)))
+            batch.addRoute(VethKit.Route(destination: r.to, gateway: r.via, device: r.dev.flatMap { index[$0] }.map { .index($0) },
+                                         metric: r.metric.map(UInt32.init), protocol: .vethkit))
+            items.append(Item(line: lineR))
         }
 
-        let results = try sock.requestBatch(items.map(\.message))
+        let results = try h.perform(batch)
         var firstFailure: (Int, KernelError)?
         for (k, r) in results.enumerated() {
             switch r {
@@ -139,34 +140,12 @@ extension Run {
         }
     }
 
-    /// RTM_NEWLINK creating `attrs` of `kind` with the interface index chosen by the caller.
-    static func newLink(index: Int32, _ attrs: LinkAttributes, kind: any LinkKind) throws -> MessageWriter {
+    /// The spec creating `attrs` of `kind` with the interface index chosen by the caller.
+    static func newLink(index: Int32, _ attrs: LinkAttributes, kind: any LinkKind) throws -> LinkSpec {
         var a = attrs
         a.index = index
         let spec = LinkSpec(a, kind: kind)
         try spec.validate()
-        return try spec.request()
-    }
-}
-
-extension MessageWriter {
-    /// This message with a fixed header appended.
-    func with<T>(_ header: T) -> MessageWriter {
-        var m = self
-        m.append(header: header)
-        return m
-    }
-}
-
-extension NetHandle {
-    /// Every link, without counters (IFLA_EXT_MASK = RTEXT_FILTER_SKIP_STATS): a smaller dump,
-    /// for decisions that need names, groups, aliases and peers only.
-    func linksWithoutStatistics() throws -> [VethKit.Link] {
-        var m = MessageWriter(type: UInt16(RTM_GETLINK))
-        var info = ifinfomsg()
-        info.ifi_family = UInt8(AF_UNSPEC)
-        m.append(header: info)
-        m.attribute(UInt16(IFLA_EXT_MASK), uint32: UInt32(RTEXT_FILTER_SKIP_STATS))
-        return try socket.dump(m).compactMap { $0.type == UInt16(RTM_NEWLINK) ? try VethKit.Link(message: $0) : nil }
+        return spec
     }
 }

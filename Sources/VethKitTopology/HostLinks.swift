@@ -22,7 +22,7 @@ enum HostLinks {
             return
         }
         for l in mine {
-            do { try host.deleteLink(index: l.index) } catch let e as KernelError where e.errno == .noSuchDevice {} catch is NotFound {}
+            do { try host.deleteLink(.index(l.index)) } catch let e as KernelError where e.errno == .operationNotSupportedByDevice {} catch is NotFound {}
         }
     }
 
@@ -40,7 +40,7 @@ enum HostLinks {
             try host.deleteLinks(group: tg)
         } else {
             for l in temps {
-                do { try host.deleteLink(index: l.index) } catch let e as KernelError where e.errno == .noSuchDevice {} catch is NotFound {}
+                do { try host.deleteLink(.index(l.index)) } catch let e as KernelError where e.errno == .operationNotSupportedByDevice {} catch is NotFound {}
             }
         }
         return true

@@ -109,8 +109,7 @@ public enum LiveReader {
         let hostAddrs = try host.addresses()
         let declaredHostRoutes = Set((hostNode?.routes ?? []).map { $0.to.masked })
         let hostRoutes = try host.routes().filter { r in
-            r.protocolID == Ownership.routeProtocol
-                || declaredHostRoutes.contains(r.destination?.masked ?? (try! IPNetwork(address: r.family == AF_INET6 ? .v6(0, 0) : .v4(0), prefixLength: 0)))
+            r.protocol.rawValue == Ownership.routeProtocol || declaredHostRoutes.contains(r.destination)
         }
         let records = TopologyRecords(topo.name)
         let recordedSysctls = (try? records.sysctls()) ?? [:]
@@ -146,7 +145,7 @@ public enum LiveReader {
                 var sysctls: [String: String] = [:]
                 for s in declaredSysctls { sysctls[s.key] = try? Sysctl.read(s.key) }
                 raw = RawNode(node: c.node, namespace: c.namespace, links: links, addresses: try h.addresses(),
-                              routes: try h.routes().filter { $0.protocolID != rtprotKernel && $0.protocolID != rtprotRA },
+                              routes: try h.routes().filter { $0.protocol != .kernel && $0.protocol != .ra },
                               sysctls: sysctls, owned: true, loAlias: loAlias)
             } else {
                 // Not marked (empty or not) or marked by someone else: the user's.
@@ -225,7 +224,7 @@ public enum LiveReader {
                                             addresses: addrs.map(\.network),
                                             statistics: withStatistics ? l.statistics : nil)
                 i.foreignAddresses = addrs.filter { a in
-                    a.protocolID != Ownership.addressProtocol
+                    a.protocol.rawValue != Ownership.addressProtocol
                         && !addressRecords.contains(.init(node: r.node, interface: l.name, address: a.network))
                 }.map(\.network)
                 if l.isVeth { i.peer = peer(of: End(node: ni, link: l)) }
@@ -239,11 +238,11 @@ public enum LiveReader {
                 ns.interfaces.append(i)
             }
             ns.routes = r.routes.compactMap { rt in
-                guard rt.type == 1 else { return nil }
-                let to = rt.destination ?? (try! IPNetwork(address: rt.family == AF_INET6 ? .v6(0, 0) : .v4(0), prefixLength: 0))
+                guard rt.type == .unicast else { return nil }
+                let to = rt.destination
                 if to.address.isIPv6LinkLocal { return nil }
-                return LiveState.RouteEntry(to: to, via: rt.gateway, dev: rt.outputIndex.flatMap { names[$0] },
-                                            metric: rt.metric.map(Int.init), proto: rt.protocolID)
+                return LiveState.RouteEntry(to: to, via: rt.gateway, dev: rt.device.flatMap { if case .index(let i) = $0 { names[i] } else { nil } },
+                                            metric: rt.metric.map(Int.init), proto: rt.protocol.rawValue)
             }
             state.nodes[r.node] = ns
         }

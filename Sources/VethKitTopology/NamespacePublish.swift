@@ -48,7 +48,7 @@ enum NamespacePublisher {
         if link(tmp, final) != 0 {
             let e = Errno.current
             unlink(tmp)
-            if e == .exists { throw AlreadyExists.namespace(name) }
+            if e == .fileExists { throw AlreadyExists.namespace(name) }
             throw SystemCallError("link \(tmp) \(final)", e)
         }
         unlink(tmp)

@@ -29,9 +29,9 @@ public enum Ownership {
 
     /// The route protocol number (rtm_protocol) marking routes vethkit added: only such routes
     /// are ever replaced or removed.
-    public static let routeProtocol: UInt8 = Route.vethkitProtocol
+    public static let routeProtocol: UInt8 = RouteProtocol.vethkit.rawValue
     /// The address protocol (IFA_PROTO) marking addresses vethkit added (kernel ≥ 6.3).
-    public static let addressProtocol: UInt8 = Address.vethkitProtocol
+    public static let addressProtocol: UInt8 = AddressProtocol.vethkit.rawValue
 
     // MARK: temporary names (what only an interrupted `up` leaves)
 

@@ -136,6 +136,6 @@ enum AddressMarking: Sendable, Equatable {
     /// address of the dump carries one (IPv6 off), records are used: they work on every kernel.
     static func detect(from addresses: [Address]) -> AddressMarking {
         if let forced { return forced }
-        return addresses.contains { $0.protocolID != 0 } ? .kernel : .records
+        return addresses.contains { $0.protocol != .unspecified } ? .kernel : .records
     }
 }

@@ -8,7 +8,7 @@ extension Run {
     func rollback() -> [String] {
         var problems: [String] = []
         func attempt(_ what: String, _ body: () throws -> Void) {
-            do { try body() } catch is NotFound {} catch let e as KernelError where e.errno == .noSuchDevice {} catch {
+            do { try body() } catch is NotFound {} catch let e as KernelError where e.errno == .operationNotSupportedByDevice {} catch {
                 problems.append("\(what): \(error)")
             }
         }
@@ -18,14 +18,13 @@ extension Run {
         for (node, r) in addedRoutes.value.reversed() {
             attempt("route \(node): \(r)") {
                 let h = try handle(node)
-                var vr = VethKit.Route(destination: r.to.prefixLength == 0 ? nil : r.to, family: r.via.family, gateway: r.via, metric: r.metric.map(UInt32.init))
-                if let dev = r.dev { vr.outputIndex = try h.link(named: dev).index }
-                vr.protocolID = Ownership.routeProtocol
+                let vr = VethKit.Route(destination: r.to, gateway: r.via, device: try r.dev.map { .name(try InterfaceName($0)) },
+                                       metric: r.metric.map(UInt32.init), protocol: .vethkit)
                 try h.deleteRoute(vr, matchingProtocol: true)
             }
         }
         for (node, i, a) in addedAddresses.value.reversed() {
-            attempt("address \(a) on \(node)/\(i)") { try handle(node).deleteAddress(a, link: i) }
+            attempt("address \(a) on \(node)/\(i)") { try handle(node).deleteAddress(a, from: .name(InterfaceName(i))) }
         }
         for (node, name, old) in oldEdits.value.reversed() {
             attempt("link \(node)/\(name)") {
@@ -33,12 +32,12 @@ extension Run {
                 var c = LinkChange()
                 c.mtu = old.mtu.map(UInt32.init)
                 c.address = old.mac
-                if let m = old.master { c.masterIndex = try m.map { try h.link(named: $0).index } ?? 0 }
-                if !c.isEmpty { try h.setLink(name, c) }
+                if let m = old.master { c.master = try m.map { .set(.name(try InterfaceName($0))) } ?? .nomaster }
+                if !c.isEmpty { try h.setLink(.name(InterfaceName(name)), c) }
             }
         }
         for (node, name) in createdLinksInExisting.value.reversed() {
-            attempt("link \(node)/\(name)") { try handle(node).deleteLink(named: name) }
+            attempt("link \(node)/\(name)") { try handle(node).deleteLink(.name(InterfaceName(name))) }
         }
         // Namespaces first: their veths (and the host ends of those) go with them.
         for ns in createdNamespaces.value.reversed() {

@@ -29,7 +29,7 @@ final class ErrorCodeTests: XCTestCase {
 
     func testNegatedErrno() throws {
         let e = try XCTUnwrap(NetlinkSocket.kernelError(errorMessage(code: -EEXIST)))
-        XCTAssertEqual(e.errno, .exists)
+        XCTAssertEqual(e.errno, .fileExists)
         XCTAssertEqual(e.errno.name, "EEXIST")
     }
 
@@ -70,7 +70,7 @@ final class ErrorCodeTests: XCTestCase {
             // Misaligned TLVs (17) are malformed; every other length decodes the errno.
             do {
                 let e = try NetlinkSocket.kernelError(m)
-                XCTAssertEqual(e?.errno, .noSuchEntry, "inner length \(inner)")
+                XCTAssertEqual(e?.errno, .noSuchFileOrDirectory, "inner length \(inner)")
             } catch let e as MalformedMessage {
                 XCTAssertEqual(inner, 17, "inner length \(inner): \(e)")
             }

@@ -1,5 +1,6 @@
 import CLinuxUAPI
 @testable import Netlink
+import SystemPackage
 import XCTest
 
 final class MessageParsingTests: XCTestCase {
@@ -66,7 +67,7 @@ final class MessageParsingTests: XCTestCase {
         let m = NetlinkMessage(type: UInt16(NLMSG_ERROR), flags: UInt16(NLM_F_CAPPED | NLM_F_ACK_TLVS),
                                sequence: 9, payload: payload[...])
         let e = try XCTUnwrap(NetlinkSocket.kernelError(m))
-        XCTAssertEqual(e.errno, .exists)
+        XCTAssertEqual(e.errno, .fileExists)
         XCTAssertEqual(e.message, "Link exists")
         XCTAssertEqual(e.attributeOffset, 32)
         XCTAssertEqual(e.description, "File exists (EEXIST): Link exists")
@@ -78,7 +79,7 @@ final class MessageParsingTests: XCTestCase {
     }
 
     func testErrnoNames() {
-        XCTAssertEqual(Errno(rawValue: EEXIST).description, "File exists (EEXIST)")
+        XCTAssertEqual(Errno(rawValue: EEXIST).messageAndName, "File exists (EEXIST)")
         XCTAssertEqual(Errno(rawValue: ENODEV).name, "ENODEV")
         XCTAssertEqual(Errno(rawValue: EPERM).name, "EPERM")
     }

@@ -48,7 +48,7 @@ final class GatewayAndCheckKernelTests: CNIKernelTestCase {
         let inside = try NetHandle(namespace: NetworkNamespace.open(path: ns))
         let eth0 = try inside.link(named: "eth0")
         let hostName = try XCTUnwrap(r["interfaces"]?.arrayValue?[1]["name"]?.stringValue, "host veth in the result")
-        let hv = try host.link(named: hostName)
+        let hv = try host.link(named: InterfaceName(hostName))
         let br = try host.link(named: "cnidrift")
 
         func expect(_ code: Int64, _ words: String, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
@@ -61,46 +61,46 @@ final class GatewayAndCheckKernelTests: CNIKernelTestCase {
             XCTAssertEqual(e, .null, "after repairing \(what) CHECK passes", file: file, line: line)
         }
 
-        try inside.setLink(index: eth0.index, LinkChange(up: false))
+        try inside.setLink(.index(eth0.index), LinkChange(up: false))
         expect(100, "is down", "container interface down")
-        try inside.setLink(index: eth0.index, LinkChange(up: true))
+        try inside.setLink(.index(eth0.index), LinkChange(up: true))
         // The kernel flushes a downed link's gateway routes: put the default route back if it went.
-        try? inside.addRoute(Route(destination: try IPNetwork("0.0.0.0/0"), gateway: IPAddress("10.79.0.1"), outputIndex: eth0.index))
+        try? inside.addRoute(Route(destination: try IPNetwork("0.0.0.0/0"), gateway: IPAddress("10.79.0.1"), device: .index(eth0.index)))
         repaired("the link state")
 
-        try inside.setLink(index: eth0.index, LinkChange(mtu: 1300))
+        try inside.setLink(.index(eth0.index), LinkChange(mtu: 1300))
         expect(100, "MTU", "MTU changed")
-        try inside.setLink(index: eth0.index, LinkChange(mtu: 1400))
+        try inside.setLink(.index(eth0.index), LinkChange(mtu: 1400))
         repaired("the MTU")
 
         let mac = try XCTUnwrap(eth0.address)
-        try inside.setLink(index: eth0.index, LinkChange(address: try MACAddress("02:00:00:00:00:77")))
+        try inside.setLink(.index(eth0.index), LinkChange(address: try MACAddress("02:00:00:00:00:77")))
         expect(100, "MAC", "MAC changed")
-        try inside.setLink(index: eth0.index, LinkChange(address: mac))
+        try inside.setLink(.index(eth0.index), LinkChange(address: mac))
         repaired("the MAC")
 
-        try host.setLink(index: hv.index, LinkChange(masterIndex: 0))
+        try host.setLink(.index(hv.index), LinkChange(master: .nomaster))
         expect(100, "not attached to bridge", "host end detached from the bridge")
-        try host.setLink(index: hv.index, LinkChange(masterIndex: br.index))
+        try host.setLink(.index(hv.index), LinkChange(master: .set(.index(br.index))))
         repaired("the bridge port")
 
-        let route = Route(destination: try IPNetwork("0.0.0.0/0"), gateway: IPAddress("10.79.0.1"), outputIndex: eth0.index)
+        let route = Route(destination: try IPNetwork("0.0.0.0/0"), gateway: IPAddress("10.79.0.1"), device: .index(eth0.index))
         try inside.deleteRoute(route)
         expect(102, "route 0.0.0.0/0 via 10.79.0.1", "default route removed")
         try inside.addRoute(route)
         repaired("the route")
 
         let addr = try IPNetwork("10.79.0.2/24")
-        try inside.deleteAddress(addr, link: "eth0")
+        try inside.deleteAddress(addr, from: "eth0")
         expect(101, "address 10.79.0.2/24", "container address removed")
-        try inside.addAddress(addr, linkIndex: eth0.index)
+        try inside.addAddress(addr, to: .index(eth0.index))
         try? inside.addRoute(route)   // the kernel drops it with the subnet's last address
         repaired("the address")
 
         let gw = try IPNetwork("10.79.0.1/24")
-        try host.deleteAddress(gw, link: "cnidrift")
+        try host.deleteAddress(gw, from: "cnidrift")
         expect(101, "gateway address 10.79.0.1/24", "gateway address removed from the bridge")
-        try host.addAddress(gw, linkIndex: br.index, noDAD: true)
+        try host.addAddress(gw, to: .index(br.index), noDAD: true)
         repaired("the gateway address")
 
         let reservation = "\(dataDir)/kdrift/10.79.0.2"
@@ -110,7 +110,7 @@ final class GatewayAndCheckKernelTests: CNIKernelTestCase {
         try content.write(toFile: reservation, atomically: true, encoding: .utf8)
         repaired("the reservation")
 
-        try host.deleteLink(index: hv.index)   // the container end goes with it
+        try host.deleteLink(.index(hv.index))   // the container end goes with it
         expect(100, "eth0 is missing", "the veth pair deleted")
         plugin(env("DEL", "drift", netns: ns), cfg)
 

@@ -28,7 +28,7 @@ final class CNIKernelTests: CNIKernelTestCase {
         let host = try NetHandle()
         let br = try host.link(named: "cnik1")
         XCTAssertTrue(br.flags.contains(.promiscuous))
-        let hv = try host.link(named: try XCTUnwrap(itfs[1]["name"]?.stringValue, "host veth name"))
+        let hv = try host.link(named: InterfaceName(XCTUnwrap(itfs[1]["name"]?.stringValue, "host veth name")))
         XCTAssertEqual(hv.masterIndex, br.index)
         XCTAssertEqual(hv.mtu, 1400)
         XCTAssertTrue(tool("/usr/sbin/bridge", ["-d", "link", "show", "dev", hv.name]).contains("hairpin on"), "hairpin mode on")
@@ -44,20 +44,20 @@ final class CNIKernelTests: CNIKernelTestCase {
         func checkConf(_ prev: JSON) throws -> String { try with(cfg, "prevResult", prev) }
         plugin(env("CHECK", "ctr1", netns: c1), try checkConf(r1))
         // Break the route: 102.
-        try ch.deleteRoute(Route(destination: try IPNetwork("0.0.0.0/0"), gateway: IPAddress("10.91.0.1"), outputIndex: eth0.index))
+        try ch.deleteRoute(Route(destination: try IPNetwork("0.0.0.0/0"), gateway: IPAddress("10.91.0.1"), device: .index(eth0.index)))
         XCTAssertEqual(plugin(env("CHECK", "ctr1", netns: c1), try checkConf(r1), expect: 1)["code"], 102)
         // Break the address: 101.
-        try ch.deleteAddress(try IPNetwork("10.91.0.2/24"), link: "eth0")
+        try ch.deleteAddress(try IPNetwork("10.91.0.2/24"), from: "eth0")
         XCTAssertEqual(plugin(env("CHECK", "ctr1", netns: c1), try checkConf(r1), expect: 1)["code"], 101)
         // Change the MAC: 100.
-        try ch.setLink(index: eth0.index, LinkChange(address: try MACAddress("02:00:00:00:00:99")))
+        try ch.setLink(.index(eth0.index), LinkChange(address: try MACAddress("02:00:00:00:00:99")))
         XCTAssertEqual(plugin(env("CHECK", "ctr1", netns: c1), try checkConf(r1), expect: 1)["code"], 100)
         // CHECK of the healthy one still passes; its reservation gone: 103.
         plugin(env("CHECK", "ctr2", netns: c2), try checkConf(r2))
         try FileManager.default.removeItem(atPath: "\(dataDir)/knet1/10.91.0.3")
         XCTAssertEqual(plugin(env("CHECK", "ctr2", netns: c2), try checkConf(r2), expect: 1)["code"], 103)
         // The gateway address gone from the bridge: 101.
-        try host.deleteAddress(try IPNetwork("10.91.0.1/24"), link: "cnik1")
+        try host.deleteAddress(try IPNetwork("10.91.0.1/24"), from: "cnik1")
         XCTAssertEqual(plugin(env("CHECK", "ctr2", netns: c2), try checkConf(r2), expect: 1)["code"], 101)
         // Namespace gone: 3.
         XCTAssertEqual(plugin(env("CHECK", "ctr1", netns: "/run/netns/no-such-ns"), try checkConf(r1), expect: 1)["code"], 3)
@@ -243,8 +243,8 @@ final class CNIKernelTests: CNIKernelTestCase {
         XCTAssertEqual(failure(env("ADD", "taken", netns: ns), cfg), 110)
         XCTAssertEqual(try reservations("knet8"), [], "reservation undone")
         plugin(env("DEL", "taken", netns: ns), cfg)
-        XCTAssertEqual(try host.link(named: name.rawValue).kind, "bridge", "DEL leaves a foreign device alone")
-        try host.deleteLink(named: name.rawValue)
+        XCTAssertEqual(try host.link(named: name).kind, "bridge", "DEL leaves a foreign device alone")
+        try host.deleteLink(.name(name))
         // A leftover veth of this attachment (same name, the network's group): replaced by ADD.
         try host.addLink(LinkSpec(LinkAttributes(name: name, group: Naming.linkGroup(network: "knet8")),
                                   kind: Veth(peerName: try InterfaceName("stale-peer"))))
@@ -253,7 +253,7 @@ final class CNIKernelTests: CNIKernelTestCase {
         XCTAssertNil(try host.linkIfPresent(named: "stale-peer"), "the stale pair is gone")
         assertReaches("cni-taken", "10.88.8.1", "the replaced attachment works")
         plugin(env("DEL", "taken", netns: ns), cfg)
-        XCTAssertNil(try host.linkIfPresent(named: name.rawValue))
+        XCTAssertNil(try host.linkIfPresent(named: name))
     }
 
     /// Chained: an ADD with prevResult passes the earlier interfaces through and indexes its own.

@@ -1,5 +1,6 @@
 import CLinuxUAPI
 import Foundation
+import Netlink
 import VethKitTestSupport
 @testable import VethKit
 import XCTest
@@ -55,11 +56,14 @@ final class DecodingTests: XCTestCase {
 
     func testRouteDump() throws {
         let routes = try fixture("dumproute4").filter { $0.type == UInt16(RTM_NEWROUTE) }.map(Route.init(message:))
-        let r = try XCTUnwrap(routes.first { $0.destination?.description == "10.9.0.0/16" })
+        let r = try XCTUnwrap(routes.first { $0.destination.description == "10.9.0.0/16" })
         XCTAssertEqual(r.gateway, IPAddress("192.168.1.2"))
         XCTAssertEqual(r.metric, 7)
-        XCTAssertEqual(r.table, Route.mainTable)
-        XCTAssertTrue(routes.contains { $0.destinationText == "192.168.1.0/24" && $0.protocolID == UInt8(RTPROT_KERNEL) })
+        XCTAssertEqual(r.table, .main)
+        XCTAssertEqual(r.family, .inet)
+        XCTAssertEqual(r.type, .unicast)
+        XCTAssertEqual(r.scope, .universe, "a route via a gateway")
+        XCTAssertTrue(routes.contains { $0.destinationText == "192.168.1.0/24" && $0.protocol == .kernel && $0.scope == .link })
     }
 
     /// The typed decoder for a message of this type (nil: not one VethKit decodes).
@@ -84,7 +88,7 @@ final class DecodingTests: XCTestCase {
             try LinkSpec.bridge(InterfaceName("br0")).request().encoded(sequence: 2),
             Address.request(Int32(RTM_NEWADDR), try IPNetwork("192.168.1.200/24"), linkIndex: 2).encoded(sequence: 3),
             Address.request(Int32(RTM_NEWADDR), try IPNetwork("fd00::1/64"), linkIndex: 2, noDAD: true).encoded(sequence: 4),
-            Route(destination: try IPNetwork("10.9.0.0/16"), gateway: IPAddress("192.168.1.2"), metric: 7, table: 1000)
+            Route(destination: try IPNetwork("10.9.0.0/16"), gateway: IPAddress("192.168.1.2"), metric: 7, table: RouteTable(rawValue: 1000))
                 .request(Int32(RTM_NEWROUTE)).encoded(sequence: 5),
         ]
     }
@@ -171,15 +175,21 @@ final class DecodingTests: XCTestCase {
             XCTAssertEqual(a.network, net, ctx)
             XCTAssertEqual(a.linkIndex, index, ctx)
 
-            let table = Bool.random(using: &rng) ? Route.mainTable : UInt32.random(in: 1...100_000, using: &rng)
+            let table = Bool.random(using: &rng) ? RouteTable.main : RouteTable(rawValue: UInt32.random(in: 1...100_000, using: &rng))
             let metric = UInt32.random(in: 0...10_000, using: &rng)
-            let r = Route(destination: net, gateway: ip, outputIndex: index, metric: metric, table: table)
+            let proto = RouteProtocol(rawValue: UInt8.random(in: 0...255, using: &rng))
+            let r = Route(destination: net, gateway: ip, device: .index(index), metric: metric, table: table, protocol: proto)
             let back = try Route(message: first(r.request(Int32(RTM_NEWROUTE))))
-            XCTAssertEqual(back.destination, net.prefixLength == 0 ? nil : net.masked, ctx)
+            XCTAssertEqual(back.destination, net.masked, ctx)
+            XCTAssertEqual(back.isDefault, net.prefixLength == 0, ctx)
+            XCTAssertEqual(back.family, net.family, ctx)
             XCTAssertEqual(back.gateway, ip, ctx)
-            XCTAssertEqual(back.outputIndex, index, ctx)
+            XCTAssertEqual(back.device, .index(index), ctx)
             XCTAssertEqual(back.metric, metric, ctx)
             XCTAssertEqual(back.table, table, ctx)
+            XCTAssertEqual(back.protocol, proto, ctx)
+            XCTAssertEqual(back.scope, .universe, ctx)
+            XCTAssertTrue(back.matches(r), ctx)
         }
     }
 }

@@ -7,7 +7,7 @@ import XCTest
 /// Links on the real kernel, each read back through VethKit and cross-checked with `ip -j`.
 final class LinkKernelTests: XCTestCase {
     var here: NetHandle!
-    var created: [String] = []
+    var created: [InterfaceName] = []
     var namespaces: [NamespaceName] = []
 
     override func setUpWithError() throws {
@@ -16,15 +16,15 @@ final class LinkKernelTests: XCTestCase {
     }
 
     override func tearDownWithError() throws {
-        for n in created { try? here?.deleteLink(named: n) }
+        for n in created { try? here?.deleteLink(.name(n)) }
         for n in namespaces { try? NetworkNamespace.delete(n) }
         // Host ends whose peers were in a deleted namespace vanish asynchronously: wait for them,
         // so the next test starts from a settled host.
-        if here != nil { try waitUntilLinksGone(created) }
+        if here != nil { try waitUntilLinksGone(created.map(\.rawValue)) }
     }
 
-    func name(_ prefix: String) -> String {
-        let n = String((prefix + uniqueSuffix()).prefix(15))
+    func name(_ prefix: String) -> InterfaceName {
+        let n = try! InterfaceName(String((prefix + uniqueSuffix()).prefix(15)))
         created.append(n)
         return n
     }
@@ -37,32 +37,32 @@ final class LinkKernelTests: XCTestCase {
 
     func testVethPairIsLinkedBothWays() throws {
         let a = name("va"), b = name("vb")
-        try here.addLink(.veth(InterfaceName(a), peer: InterfaceName(b)))
+        try here.addLink(.veth(a, peer: b))
         let la = try here.link(named: a), lb = try here.link(named: b)
         XCTAssertEqual(la.kind, "veth")
         XCTAssertEqual(la.linkIndex, lb.index, "\(a)'s peer index")
         XCTAssertEqual(lb.linkIndex, la.index, "\(b)'s peer index")
-        let j = try ipJSON("-d", "link", "show", a)
+        let j = try ipJSON("-d", "link", "show", a.rawValue)
         XCTAssertEqual(j.first?["ifindex"] as? Int, Int(la.index))
-        XCTAssertEqual(j.first?["link"] as? String, b)
+        XCTAssertEqual(j.first?["link"] as? String, b.rawValue)
         XCTAssertEqual((j.first?["linkinfo"] as? [String: Any])?["info_kind"] as? String, "veth")
         // Deleting either end removes both.
-        try here.deleteLink(named: b)
+        try here.deleteLink(.name(b))
         XCTAssertNil(try here.linkIfPresent(named: a))
-        XCTAssertTrue(try ipJSON("link", "show", "type", "veth").filter { ($0["ifname"] as? String) == a }.isEmpty)
+        XCTAssertTrue(try ipJSON("link", "show", "type", "veth").filter { ($0["ifname"] as? String) == a.rawValue }.isEmpty)
     }
 
     func testPeerCreatedStraightInANamespaceInOneRequest() throws {
         let ns = try newNamespace()
         let a = name("vh"), b = name("vc")
-        try here.addLink(.veth(InterfaceName(a), peer: InterfaceName(b), peerNamespace: ns))
+        try here.addLink(.veth(a, peer: b, peerNamespace: ns))
         XCTAssertNil(try here.linkIfPresent(named: b), "the peer \(b) was created in the host, not in the namespace")
         let inside = try NetHandle(namespace: ns).link(named: b)
         let outside = try here.link(named: a)
         XCTAssertEqual(outside.linkIndex, inside.index)
         XCTAssertNotNil(outside.linkNetnsID)
         XCTAssertEqual(try here.namespaceID(of: ns), outside.linkNetnsID)
-        let j = try ipJSON("-n", ns.name!.rawValue, "link", "show", b)
+        let j = try ipJSON("-n", ns.name!.rawValue, "link", "show", b.rawValue)
         XCTAssertEqual(j.count, 1)
     }
 
@@ -87,13 +87,13 @@ final class LinkKernelTests: XCTestCase {
 
     func testSetEveryAttributeAndReadItBack() throws {
         let a = name("vs"), b = name("vp"), br = name("br")
-        try here.addLink(.veth(InterfaceName(a), peer: InterfaceName(b)))
-        try here.addLink(.bridge(InterfaceName(br)))
+        try here.addLink(.veth(a, peer: b))
+        try here.addLink(.bridge(br))
         let mac = try MACAddress("02:11:22:33:44:55")
         let renamed = name("vr")
-        try here.setLink(a, LinkChange(up: true, mtu: 1280, address: mac, alias: "seed end", group: 77,
-                                       masterIndex: here.link(named: br).index))
-        try here.setLink(a, LinkChange(name: InterfaceName(renamed)))
+        try here.setLink(.name(a), LinkChange(up: true, mtu: 1280, address: mac, alias: "seed end", group: 77,
+                                              master: .set(.name(br))))
+        try here.setLink(.name(a), LinkChange(name: renamed))
         let l = try here.link(named: renamed)
         XCTAssertEqual(l.mtu, 1280)
         XCTAssertEqual(l.address, mac)
@@ -101,13 +101,13 @@ final class LinkKernelTests: XCTestCase {
         XCTAssertEqual(l.group, 77)
         XCTAssertEqual(l.masterIndex, try here.link(named: br).index)
         XCTAssertTrue(l.isUp)
-        let j = try XCTUnwrap(ipJSON("link", "show", renamed).first)
+        let j = try XCTUnwrap(ipJSON("link", "show", renamed.rawValue).first)
         XCTAssertEqual(j["mtu"] as? Int, 1280)
         XCTAssertEqual(j["address"] as? String, "02:11:22:33:44:55")
         XCTAssertEqual(j["ifalias"] as? String, "seed end")
         XCTAssertEqual(j["group"] as? String, "77")
-        XCTAssertEqual(j["master"] as? String, br)
-        try here.setLink(renamed, LinkChange(up: false, masterIndex: 0))
+        XCTAssertEqual(j["master"] as? String, br.rawValue)
+        try here.setLink(.name(renamed), LinkChange(up: false, master: .nomaster))
         let after = try here.link(named: renamed)
         XCTAssertNil(after.masterIndex)
         XCTAssertFalse(after.isUp)
@@ -116,23 +116,26 @@ final class LinkKernelTests: XCTestCase {
     func testMoveToNamespace() throws {
         let ns = try newNamespace()
         let a = name("vm"), b = name("vn")
-        try here.addLink(.veth(InterfaceName(a), peer: InterfaceName(b)))
-        try here.setLink(b, LinkChange(namespace: ns))
+        try here.addLink(.veth(a, peer: b))
+        try here.setLink(.name(b), LinkChange(namespace: ns))
         XCTAssertNil(try here.linkIfPresent(named: b))
         XCTAssertNotNil(try NetHandle(namespace: ns).linkIfPresent(named: b))
     }
 
     func testGroupDeleteRemovesTheWholeGroupOnly() throws {
         let keep = name("keep")
-        created += (0..<20).map { "g\($0)a" }
-        try here.addLink(.bridge(InterfaceName(keep)))
+        created += (0..<20).map { try! InterfaceName("g\($0)a") }
+        try here.addLink(.bridge(keep))
         var specs: [LinkSpec] = []
         for i in 0..<20 {
             var s = LinkSpec.veth(try InterfaceName("g\(i)a"), peer: try InterfaceName("g\(i)b"))
             s.attributes.group = 4242
             specs.append(s)
         }
-        let results = try here.addLinks(specs)
+        var batch = NetworkBatch()
+        for s in specs { batch.addLink(s) }
+        let results = try here.perform(batch)
+        XCTAssertEqual(results.count, 20)
         XCTAssertTrue(results.allSatisfy { if case .success = $0 { true } else { false } }, "\(results)")
         XCTAssertEqual(try here.links().filter { $0.group == 4242 }.count, 20)  // the peers stay in group 0
         try here.deleteLinks(group: 4242)
@@ -143,19 +146,21 @@ final class LinkKernelTests: XCTestCase {
 
     func testBatchReportsEachRefusalInOrder() throws {
         let a = name("vb")
-        let specs = [LinkSpec.bridge(try InterfaceName(a)), .bridge(try InterfaceName(a))]
-        let results = try here.addLinks(specs)
+        var batch = NetworkBatch()
+        batch.addLink(.bridge(a))
+        batch.addLink(.bridge(a))
+        let results = try here.perform(batch)
         guard case .success = results[0], case .failure(let e) = results[1] else {
             return XCTFail("expected success then EEXIST: \(results)")
         }
-        XCTAssertEqual(e.errno, .exists)
+        XCTAssertEqual(e.errno, .fileExists)
     }
 
     func testKernelRefusalCarriesErrnoNameAndExtendedAck() throws {
         let a = name("vk")
-        try here.addLink(.bridge(InterfaceName(a)))
-        XCTAssertThrowsError(try here.addLink(.bridge(InterfaceName(a)))) { e in
-            XCTAssertEqual((e as? KernelError)?.errno, .exists)
+        try here.addLink(.bridge(a))
+        XCTAssertThrowsError(try here.addLink(.bridge(a))) { e in
+            XCTAssertEqual((e as? KernelError)?.errno, .fileExists)
             XCTAssertTrue("\(e)".hasPrefix("File exists (EEXIST)"), "\(e)")
         }
         // A route to an unreachable gateway: the kernel explains in its extended ACK.
@@ -167,15 +172,15 @@ final class LinkKernelTests: XCTestCase {
     }
 
     func testUnknownLinkIsNotFound() throws {
-        XCTAssertThrowsError(try here.link(named: "nope\(uniqueSuffix())")) { XCTAssertTrue($0 is NotFound, "\($0)") }
-        XCTAssertThrowsError(try here.deleteLink(named: "nope\(uniqueSuffix())")) { XCTAssertTrue($0 is NotFound, "\($0)") }
+        XCTAssertThrowsError(try here.link(named: InterfaceName("nope\(uniqueSuffix())"))) { XCTAssertEqual(($0 as? NotFound)?.kind, .link, "\($0)") }
+        XCTAssertThrowsError(try here.deleteLink(.name(InterfaceName("nope\(uniqueSuffix())")))) { XCTAssertEqual(($0 as? NotFound)?.kind, .link, "\($0)") }
     }
 
     func testEventsAnnounceNewAndDeletedLinks() throws {
         let monitor = try EventMonitor()
         let a = name("ve")
-        try here.addLink(.bridge(InterfaceName(a)))
-        try here.deleteLink(named: a)
+        try here.addLink(.bridge(a))
+        try here.deleteLink(.name(a))
         var sawNew = false, sawDel = false
         let deadline = monotonicSeconds() + 5
         while !(sawNew && sawDel) {
@@ -183,8 +188,8 @@ final class LinkKernelTests: XCTestCase {
                 return XCTFail("no \(sawNew ? "RTM_DELLINK" : "RTM_NEWLINK") event for \(a) within 5 s")
             }
             for e in events {
-                if case .newLink(let l) = e, l.name == a { sawNew = true }
-                if case .deletedLink(let l) = e, l.name == a { sawDel = true }
+                if case .newLink(let l) = e, l.name == a.rawValue { sawNew = true }
+                if case .deletedLink(let l) = e, l.name == a.rawValue { sawDel = true }
             }
         }
     }
@@ -206,15 +211,15 @@ final class LinkKernelTests: XCTestCase {
 
     func testWaitUntilRunningSeesCarrierOnBothEnds() throws {
         let a = name("wr"), b = name("ws")
-        var spec = LinkSpec.veth(try InterfaceName(a), peer: try InterfaceName(b))
+        var spec = LinkSpec.veth(a, peer: b)
         spec.attributes.up = true
-        spec.kind = Veth(peer: LinkAttributes(name: try InterfaceName(b), up: true))
+        spec.kind = Veth(peer: LinkAttributes(name: b, up: true))
         try here.addLink(spec)
         XCTAssertEqual(try here.waitUntilRunning([a, b]), [])
         XCTAssertTrue(try here.link(named: a).flags.contains(.running))
-        XCTAssertEqual(try ipJSON("link", "show", b).first?["operstate"] as? String, "UP")
+        XCTAssertEqual(try ipJSON("link", "show", b.rawValue).first?["operstate"] as? String, "UP")
         // A down end never runs: the wait gives up and names it.
-        try here.setLink(b, LinkChange(up: false))
+        try here.setLink(.name(b), LinkChange(up: false))
         XCTAssertEqual(try here.waitUntilRunning([b], timeout: 0.2), [b])
     }
 
@@ -231,16 +236,16 @@ final class LinkKernelTests: XCTestCase {
 
     func testBridgePortSettings() throws {
         let a = name("bp"), b = name("bq"), br = name("bb")
-        try here.addLink(.bridge(InterfaceName(br)))
-        try here.addLink(.veth(InterfaceName(a), peer: InterfaceName(b)))
-        try here.setLink(a, LinkChange(masterIndex: here.link(named: br).index))
+        try here.addLink(.bridge(br))
+        try here.addLink(.veth(a, peer: b))
+        try here.setLink(.name(a), LinkChange(master: .set(.index(here.link(named: br).index))))
         try here.setBridgePort(index: here.link(named: a).index, BridgePortChange(hairpin: true, learning: false, cost: 42))
-        let data = try XCTUnwrap((ipJSON("-d", "link", "show", a).first?["linkinfo"] as? [String: Any])?["info_slave_data"] as? [String: Any])
+        let data = try XCTUnwrap((ipJSON("-d", "link", "show", a.rawValue).first?["linkinfo"] as? [String: Any])?["info_slave_data"] as? [String: Any])
         XCTAssertEqual(data["hairpin"] as? Bool, true)
         XCTAssertEqual(data["learning"] as? Bool, false)
         XCTAssertEqual(data["cost"] as? Int, 42)
         try here.setBridgePort(index: here.link(named: a).index, BridgePortChange(hairpin: false))
-        let after = try XCTUnwrap((ipJSON("-d", "link", "show", a).first?["linkinfo"] as? [String: Any])?["info_slave_data"] as? [String: Any])
+        let after = try XCTUnwrap((ipJSON("-d", "link", "show", a.rawValue).first?["linkinfo"] as? [String: Any])?["info_slave_data"] as? [String: Any])
         XCTAssertEqual(after["hairpin"] as? Bool, false)
     }
 }

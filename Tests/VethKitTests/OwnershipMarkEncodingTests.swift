@@ -14,24 +14,24 @@ final class OwnershipMarkEncodingTests: XCTestCase {
 
     func testAddressProtocolIsSentAndDecoded() throws {
         let a = try IPNetwork("10.0.0.1/24")
-        let m = Address.request(Int32(RTM_NEWADDR), a, linkIndex: 3, protocolID: Address.vethkitProtocol)
+        let m = Address.request(Int32(RTM_NEWADDR), a, linkIndex: 3, protocol: .vethkit)
         // ifaddrmsg (8), IFA_LOCAL (8), IFA_ADDRESS (8), IFA_PROTO (5, padded to 8).
         XCTAssertEqual(Array(m.bytes.suffix(8)), [5, 0, UInt8(IFA_PROTO), 0, 0x56, 0, 0, 0])
         let decoded = try Address(message: message(m))
-        XCTAssertEqual(decoded.protocolID, 0x56)
+        XCTAssertEqual(decoded.protocol, .vethkit)
+        XCTAssertEqual(decoded.protocol.rawValue, 0x56)
         XCTAssertEqual(decoded.network, a)
         // Without a protocol: no IFA_PROTO, decoded as 0 (what a kernel before 6.3 reports).
         let plain = Address.request(Int32(RTM_NEWADDR), a, linkIndex: 3)
         XCTAssertEqual(plain.bytes.count, m.bytes.count - 8)
-        XCTAssertEqual(try Address(message: message(plain)).protocolID, 0)
+        XCTAssertEqual(try Address(message: message(plain)).protocol, .unspecified)
         // Never on a delete.
-        let del = Address.request(Int32(RTM_DELADDR), a, linkIndex: 3, protocolID: 0x56)
+        let del = Address.request(Int32(RTM_DELADDR), a, linkIndex: 3, protocol: .vethkit)
         XCTAssertEqual(del.bytes.count, plain.bytes.count)
     }
 
     func testRouteDeleteMatchingProtocolCarriesIt() throws {
-        var r = Route(destination: try IPNetwork("10.77.0.0/16"), gateway: try IPAddress("192.168.1.1"))
-        r.protocolID = Route.vethkitProtocol
+        let r = Route(destination: try IPNetwork("10.77.0.0/16"), gateway: try IPAddress("192.168.1.1"), protocol: .vethkit)
         let offset = MemoryLayout<nlmsghdr>.size + 4   // rtm_family, dst_len, src_len, tos, then table, protocol
         let strict = r.request(Int32(RTM_DELROUTE), matchingProtocol: true)
         XCTAssertEqual(strict.bytes[offset + 1], 0x56, "rtm_protocol of a matching delete")

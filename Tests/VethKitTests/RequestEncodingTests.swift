@@ -31,7 +31,7 @@ final class RequestEncodingTests: XCTestCase {
     }
 
     func testLinkChangeRequest() throws {
-        let m = LinkChange(up: true, mtu: 1400, masterIndex: 4).request(index: 3)
+        let m = LinkChange(up: true, mtu: 1400, master: .set(.index(4))).request(index: 3)
         XCTAssertEqual(m.encoded(sequence: 1), hex("""
             30000000 1000 0100 01000000 00000000
             00 00 0000 03000000 01000000 01000000
@@ -61,7 +61,7 @@ final class RequestEncodingTests: XCTestCase {
     }
 
     func testDefaultRouteViaGateway() throws {
-        let r = Route(destination: nil, gateway: IPAddress("192.168.1.1"))
+        let r = Route.defaultRoute(via: try IPAddress(parsing: "192.168.1.1"))
         XCTAssertEqual(r.request(Int32(RTM_NEWROUTE)).encoded(sequence: 1), hex("""
             24000000 1800 0106 01000000 00000000
             02 00 00 00 fe 03 00 01 00000000
@@ -70,7 +70,7 @@ final class RequestEncodingTests: XCTestCase {
     }
 
     func testRouteWithDeviceMetricAndLargeTable() throws {
-        let r = Route(destination: try IPNetwork("10.9.0.0/16"), outputIndex: 5, metric: 7, table: 1000)
+        let r = Route(destination: try IPNetwork("10.9.0.0/16"), device: .index(5), metric: 7, table: RouteTable(rawValue: 1000))
         XCTAssertEqual(r.request(Int32(RTM_NEWROUTE)).encoded(sequence: 1), hex("""
             3c000000 1800 0106 01000000 00000000
             02 10 00 00 00 03 fd 01 00000000

@@ -211,9 +211,9 @@ final class OwnershipKernelTests: XCTestCase {
         let locals = Set((t1.first?["addr_info"] as? [[String: Any]] ?? []).compactMap { $0["local"] as? String })
         XCTAssertEqual(locals.intersection(["192.168.1.200", "192.168.1.201", "10.99.0.5"]), ["192.168.1.201", "10.99.0.5"], "ours replaced, the user's kept")
         // How ours are marked: IFA_PROTO 0x56, or (records) no IFA_PROTO and a record.
-        let ours = try NetworkNamespace.open(NamespaceName("seed-t1")).run { try NetHandle().addresses(link: "veth2") }
-        let p201 = ours.first { $0.network.description == "192.168.1.201/24" }?.protocolID
-        let p99 = ours.first { $0.network.description == "10.99.0.5/24" }?.protocolID
+        let ours = try NetworkNamespace.open(NamespaceName("seed-t1")).run { try NetHandle().addresses(link: .named("veth2")) }
+        let p201 = ours.first { $0.network.description == "192.168.1.201/24" }?.protocol.rawValue
+        let p99 = ours.first { $0.network.description == "10.99.0.5/24" }?.protocol.rawValue
         XCTAssertEqual(p201, records ? 0 : Ownership.addressProtocol)
         XCTAssertEqual(p99, 0)
         let recorded = try TopologyRecords("seed").addresses()

@@ -1,15 +1,12 @@
 import CLinuxUAPI
 import Glibc
+import SystemPackage
 
-/// An errno value with its symbolic name and libc's text: `File exists (EEXIST)`.
-public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
-    /// The positive errno number.
-    public let rawValue: Int32
-
-    public init(rawValue: Int32) { self.rawValue = rawValue }
-
+/// errno values are swift-system's `Errno`; these add the symbolic name and the rendering VethKit
+/// prints everywhere: `File exists (EEXIST)`.
+extension Errno {
     /// The calling thread's current `errno`.
-    public static var current: Errno { Errno(rawValue: errno) }
+    public static var current: Errno { Errno(rawValue: Glibc.errno) }
 
     /// The symbolic name, e.g. `EEXIST` (from glibc's `strerrorname_np`).
     public var name: String {
@@ -20,15 +17,8 @@ public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
     /// libc's message, e.g. `File exists`.
     public var message: String { String(cString: strerror(rawValue)) }
 
-    public var description: String { "\(message) (\(name))" }
-
-    public static let exists = Errno(rawValue: EEXIST)
-    public static let noSuchDevice = Errno(rawValue: ENODEV)
-    public static let noSuchEntry = Errno(rawValue: ENOENT)
-    public static let notPermitted = Errno(rawValue: EPERM)
-    public static let interrupted = Errno(rawValue: EINTR)
-    public static let busy = Errno(rawValue: EBUSY)
-    public static let invalid = Errno(rawValue: EINVAL)
+    /// `File exists (EEXIST)`: libc's message and the symbolic name.
+    public var messageAndName: String { "\(message) (\(name))" }
 }
 
 /// A failed system call: which call (and on what), and the errno.
@@ -43,7 +33,8 @@ public struct SystemCallError: Error, Sendable, CustomStringConvertible {
         self.errno = errno
     }
 
-    public var description: String { "\(call): \(errno)" }
+    /// `mount /run/netns/t1: Operation not permitted (EPERM)`.
+    public var description: String { "\(call): \(errno.messageAndName)" }
 }
 
 /// Runs a libc call that returns -1 and sets errno on failure; retries on EINTR.

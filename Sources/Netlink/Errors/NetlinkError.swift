@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// A refusal from the kernel (an NLMSG_ERROR with a non-zero code), with the kernel's
 /// extended-ACK text and offending-attribute offset when it sent them.
 public struct KernelError: Error, Sendable, CustomStringConvertible {
@@ -16,8 +18,8 @@ public struct KernelError: Error, Sendable, CustomStringConvertible {
 
     /// `File exists (EEXIST)`, followed by `: <kernel text>` when the kernel explained.
     public var description: String {
-        if let message, !message.isEmpty { return "\(errno): \(message)" }
-        return "\(errno)"
+        if let message, !message.isEmpty { return "\(errno.messageAndName): \(message)" }
+        return errno.messageAndName
     }
 }
 

@@ -1,16 +1,33 @@
 import CLinuxUAPI
 import Glibc
 
-/// Builds one request: the `nlmsghdr`, a fixed header struct, then attributes and nests.
+/// Builds requests: the `nlmsghdr`, a fixed header struct, then attributes and nests.
 /// The socket fills in the length, sequence number and port id when it sends.
+///
+/// One writer may hold several messages back to back (``begin(type:flags:)`` starts the next):
+/// a batch is encoded straight into the buffer that is sent.
 public struct MessageWriter: Sendable {
-    /// The encoded bytes so far, starting with the `nlmsghdr`.
+    /// The encoded bytes so far, starting with the first message's `nlmsghdr`.
     public private(set) var bytes: [UInt8]
+    /// Where the message being written starts in ``bytes``.
+    public private(set) var messageStart = 0
 
     /// Starts a message of `type` with `flags` (NLM_F_REQUEST is always added).
     public init(type: UInt16, flags: Int32 = 0) {
         bytes = []
         bytes.reserveCapacity(256)
+        begin(type: type, flags: flags)
+    }
+
+    /// An empty writer, for ``begin(type:flags:)``; `capacity` bytes are reserved.
+    public init(capacity: Int) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Starts the next message after those already written.
+    public mutating func begin(type: UInt16, flags: Int32 = 0) {
+        messageStart = bytes.count
         var h = nlmsghdr()
         h.nlmsg_type = type
         h.nlmsg_flags = UInt16(truncatingIfNeeded: flags | NLM_F_REQUEST)
@@ -18,13 +35,31 @@ public struct MessageWriter: Sendable {
         setLength()
     }
 
-    /// True when anything follows the `nlmsghdr` (a header or attributes).
-    public var hasAttributes: Bool { bytes.count > MemoryLayout<nlmsghdr>.size }
+    /// Appends a finished message as the next one.
+    public mutating func append(message: MessageWriter) {
+        messageStart = bytes.count
+        bytes.append(contentsOf: message.bytes)
+    }
 
-    /// The message type.
-    public var type: UInt16 { bytes.loadLE(UInt16.self, at: 4) }
-    /// The flags.
-    public var flags: UInt16 { bytes.loadLE(UInt16.self, at: 6) }
+    /// Forgets every message, keeping the buffer's capacity.
+    public mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        messageStart = 0
+    }
+
+    /// Sets the current message's sequence number and adds `flags` to its flags.
+    mutating func stamp(sequence: UInt32, addingFlags extra: UInt16) {
+        bytes.storeLE(sequence, at: messageStart + 8)
+        bytes.storeLE(flags | extra, at: messageStart + 6)
+    }
+
+    /// True when anything follows the current message's `nlmsghdr` (a header or attributes).
+    public var hasAttributes: Bool { bytes.count > messageStart + MemoryLayout<nlmsghdr>.size }
+
+    /// The current message's type.
+    public var type: UInt16 { bytes.loadLE(UInt16.self, at: messageStart + 4) }
+    /// The current message's flags.
+    public var flags: UInt16 { bytes.loadLE(UInt16.self, at: messageStart + 6) }
 
     /// Appends a fixed header (e.g. `ifinfomsg`), padded to 4 bytes.
     public mutating func append<T>(header value: T) {
@@ -92,7 +127,7 @@ public struct MessageWriter: Sendable {
     }
 
     private mutating func setLength() {
-        bytes.storeLE(UInt32(bytes.count), at: 0)
+        bytes.storeLE(UInt32(bytes.count - messageStart), at: messageStart)
     }
 }
 

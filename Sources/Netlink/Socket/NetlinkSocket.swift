@@ -1,5 +1,6 @@
 import CLinuxUAPI
 import Glibc
+import SystemPackage
 import Synchronization
 
 /// A netlink socket (NETLINK_ROUTE by default) that sends requests and reads their answers:
@@ -135,19 +136,31 @@ public final class NetlinkSocket: Sendable {
     /// Sends many requests, `perSend` per `sendmsg`, each with NLM_F_ACK, and returns one result
     /// per request in order. A refusal of one request does not stop the others.
     public func requestBatch(_ messages: [MessageWriter], perSend: Int = 64) throws -> [Result<Void, KernelError>] {
-        try state.withLock { state in
-            var results = [Result<Void, KernelError>](repeating: .success(()), count: messages.count)
+        try requestBatch(count: messages.count, perSend: perSend) { i, w in
+            w.append(message: messages[i])
+        }
+    }
+
+    /// Sends `count` requests, `perSend` per `sendmsg`, each with NLM_F_ACK, and returns one
+    /// result per request in order. `encode(i, &writer)` writes request `i` (starting it with
+    /// ``MessageWriter/begin(type:flags:)``) straight into the datagram being built, so a batch
+    /// costs one buffer, reused for every chunk. A refusal of one request does not stop the others.
+    public func requestBatch(count: Int, perSend: Int = 64,
+                             encode: (Int, inout MessageWriter) throws -> Void) throws -> [Result<Void, KernelError>] {
+        precondition(perSend > 0, "perSend must be positive")
+        return try state.withLock { state in
+            var results = [Result<Void, KernelError>](repeating: .success(()), count: count)
+            var datagram = MessageWriter(capacity: min(count, perSend) * 160)
             var start = 0
-            while start < messages.count {
-                let end = min(start + perSend, messages.count)
-                var datagram: [UInt8] = []
+            while start < count {
+                let end = min(start + perSend, count)
+                datagram.removeAll()
                 let firstSeq = state.sequence &+ 1
-                for m in messages[start..<end] {
-                    var bytes = m.encoded(sequence: state.nextSequence())
-                    bytes.storeLE(m.flags | UInt16(NLM_F_ACK), at: 6)
-                    datagram += bytes
+                for i in start..<end {
+                    try encode(i, &datagram)
+                    datagram.stamp(sequence: state.nextSequence(), addingFlags: UInt16(NLM_F_ACK))
                 }
-                try send(datagram)
+                try send(datagram.bytes)
                 var pending = end - start
                 while pending > 0 {
                     for m in try receive(&state) where m.type == UInt16(NLMSG_ERROR) {
@@ -180,7 +193,7 @@ public final class NetlinkSocket: Sendable {
                 }
             }
         }
-        guard sent == bytes.count else { throw SystemCallError("sendto(netlink): short write", .invalid) }
+        guard sent == bytes.count else { throw SystemCallError("sendto(netlink): short write", .invalidArgument) }
     }
 
     /// Receives one datagram, growing the buffer first when the datagram is larger than it.

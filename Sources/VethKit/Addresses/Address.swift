@@ -13,39 +13,25 @@ public struct Address: Sendable, Hashable {
     public var broadcast: IPAddress?
     /// IFA_LABEL (IPv4).
     public var label: String?
-    /// RT_SCOPE_* (0 global, 253 link, 254 host).
-    public var scope: UInt8
+    /// How far the address reaches (global, link, host).
+    public var scope: RouteScope
     /// IFA_F_* flags (IFA_FLAGS when present, else `ifa_flags`).
     public var flags: UInt32
-    /// Who added the address (IFA_PROTO, kernel ≥ 6.3): 0 unspecified, IFAPROT_KERNEL_LO/RA/LL,
-    /// or a value of the adder's choosing such as ``vethkitProtocol``. Kernels before 6.3 drop
-    /// the attribute silently, so there it always reads 0.
-    public var protocolID: UInt8 = 0
-
-    /// The address protocol VethKit's topology engine marks its addresses with (0x56, 'V', the
-    /// same number as its routes' rtm_protocol). Not a kernel constant: if_addr.h defines 0–3 only.
-    public static let vethkitProtocol: UInt8 = 0x56
+    /// Who added the address (IFA_PROTO, kernel ≥ 6.3); ``AddressProtocol/unspecified`` on older kernels.
+    public var `protocol`: AddressProtocol = .unspecified
 
     /// True while IPv6 duplicate address detection is still running.
     public var isTentative: Bool { flags & UInt32(IFA_F_TENTATIVE) != 0 }
 
-    /// The scope as iproute2 prints it.
-    public var scopeName: String {
-        switch Int(scope) {
-        case Int(RT_SCOPE_UNIVERSE.rawValue): "global"
-        case Int(RT_SCOPE_LINK.rawValue): "link"
-        case Int(RT_SCOPE_HOST.rawValue): "host"
-        case Int(RT_SCOPE_SITE.rawValue): "site"
-        default: String(scope)
-        }
-    }
+    /// The scope as iproute2 prints it (`global`, `link`, `host`, or the number).
+    public var scopeName: String { scope.name }
 
     /// Decodes an RTM_NEWADDR message.
-    public init(message: NetlinkMessage) throws {
+    init(message: NetlinkMessage) throws {
         let h = try message.header(ifaddrmsg.self)
         let attrs = try message.attributes(after: ifaddrmsg.self)
         linkIndex = Int32(bitPattern: h.ifa_index)
-        scope = h.ifa_scope
+        scope = RouteScope(rawValue: h.ifa_scope)
         flags = UInt32(h.ifa_flags)
         let local = attrs[UInt16(IFA_LOCAL)].flatMap { IPAddress(bytes: $0.value) }
         let addr = attrs[UInt16(IFA_ADDRESS)].flatMap { IPAddress(bytes: $0.value) }
@@ -55,16 +41,16 @@ public struct Address: Sendable, Hashable {
         broadcast = attrs[UInt16(IFA_BROADCAST)].flatMap { IPAddress(bytes: $0.value) }
         label = attrs[UInt16(IFA_LABEL)]?.string
         if let f = attrs[UInt16(IFA_FLAGS)]?.uint32 { flags = f }
-        if let p = attrs[UInt16(IFA_PROTO)]?.value.first { protocolID = p }
+        if let p = attrs[UInt16(IFA_PROTO)]?.value.first { self.protocol = AddressProtocol(rawValue: p) }
     }
 
-    /// The RTM_NEWADDR / RTM_DELADDR request for `network` on the link with `index`. `protocolID`
-    /// (RTM_NEWADDR only) is sent as IFA_PROTO, recording who added the address.
-    public static func request(_ type: Int32, _ network: IPNetwork, linkIndex: Int32, noDAD: Bool = false,
-                               protocolID: UInt8? = nil) -> MessageWriter {
-        var m = MessageWriter(type: UInt16(type), flags: type == Int32(RTM_NEWADDR) ? NLM_F_CREATE | NLM_F_EXCL : 0)
+    /// Writes the RTM_NEWADDR / RTM_DELADDR request for `network` on the link with `index` as the
+    /// next message of `m`. `protocol` (RTM_NEWADDR only) is sent as IFA_PROTO, recording who added it.
+    static func encode(_ type: Int32, _ network: IPNetwork, linkIndex: Int32, noDAD: Bool = false,
+                       protocol: AddressProtocol? = nil, into m: inout MessageWriter) {
+        m.begin(type: UInt16(type), flags: type == Int32(RTM_NEWADDR) ? NLM_F_CREATE | NLM_F_EXCL : 0)
         var h = ifaddrmsg()
-        h.ifa_family = UInt8(network.address.family)
+        h.ifa_family = network.family.rawValue
         h.ifa_prefixlen = UInt8(network.prefixLength)
         h.ifa_index = UInt32(bitPattern: linkIndex)
         m.append(header: h)
@@ -72,7 +58,14 @@ public struct Address: Sendable, Hashable {
         if network.isIPv4 { m.attribute(UInt16(IFA_LOCAL), bytes) }
         m.attribute(UInt16(IFA_ADDRESS), bytes)
         if noDAD, type == Int32(RTM_NEWADDR) { m.attribute(UInt16(IFA_FLAGS), uint32: UInt32(IFA_F_NODAD)) }
-        if let protocolID, type == Int32(RTM_NEWADDR) { m.attribute(UInt16(IFA_PROTO), [protocolID]) }
+        if let p = `protocol`, type == Int32(RTM_NEWADDR) { m.attribute(UInt16(IFA_PROTO), CollectionOfOne(p.rawValue)) }
+    }
+
+    /// The request as a message of its own (tests compare its bytes).
+    static func request(_ type: Int32, _ network: IPNetwork, linkIndex: Int32, noDAD: Bool = false,
+                        protocol: AddressProtocol? = nil) -> MessageWriter {
+        var m = MessageWriter(capacity: 64)
+        encode(type, network, linkIndex: linkIndex, noDAD: noDAD, protocol: `protocol`, into: &m)
         return m
     }
 }

@@ -4,9 +4,8 @@ import Netlink
 
 extension NetHandle {
     /// Every address in the namespace, or those of one link (`ip addr show [dev NAME]`).
-    public func addresses(link name: String? = nil) throws -> [Address] {
-        var index: Int32?
-        if let name { index = try link(named: name).index }
+    public func addresses(link: LinkReference? = nil) throws -> [Address] {
+        let index = try link.map { try self.index(of: $0) }
         var m = MessageWriter(type: UInt16(RTM_GETADDR))
         var h = ifaddrmsg()
         h.ifa_family = UInt8(AF_UNSPEC)
@@ -19,33 +18,34 @@ extension NetHandle {
         }
     }
 
-    /// Adds `network` to the link called `name` (`ip addr add CIDR dev NAME`). `noDAD` skips IPv6
-    /// duplicate address detection, so the address is usable at once.
-    public func addAddress(_ network: IPNetwork, link name: String, noDAD: Bool = false) throws {
-        try addAddress(network, linkIndex: link(named: name).index, noDAD: noDAD)
+    /// Adds `address` to `link` (`ip addr add CIDR dev NAME`). `noDAD` skips IPv6 duplicate address
+    /// detection, so the address is usable at once; `protocol` records who added it (IFA_PROTO).
+    public func addAddress(_ address: IPNetwork, to link: LinkReference, noDAD: Bool = false,
+                           protocol: AddressProtocol? = nil) throws {
+        let index = try self.index(of: link)
+        var m = MessageWriter(capacity: 64)
+        Address.encode(Int32(RTM_NEWADDR), address, linkIndex: index, noDAD: noDAD, protocol: `protocol`, into: &m)
+        try socket.request(m)
     }
 
-    /// Adds `network` to the link with `linkIndex`.
-    public func addAddress(_ network: IPNetwork, linkIndex: Int32, noDAD: Bool = false) throws {
-        try socket.request(Address.request(Int32(RTM_NEWADDR), network, linkIndex: linkIndex, noDAD: noDAD))
-    }
-
-    /// Removes `network` from the link called `name`.
-    public func deleteAddress(_ network: IPNetwork, link name: String) throws {
-        let index = try link(named: name).index
+    /// Removes `address` from `link`; throws ``NotFound`` when the link does not carry it.
+    public func deleteAddress(_ address: IPNetwork, from link: LinkReference) throws {
+        let index = try self.index(of: link)
+        var m = MessageWriter(capacity: 64)
+        Address.encode(Int32(RTM_DELADDR), address, linkIndex: index, into: &m)
         do {
-            try socket.request(Address.request(Int32(RTM_DELADDR), network, linkIndex: index))
-        } catch let e as KernelError where e.errno.rawValue == EADDRNOTAVAIL {
-            throw NotFound("address", "\(network) on \(name)", in: placeName)
+            try socket.request(m)
+        } catch let e as KernelError where e.errno == .addressNotAvailable {
+            throw NotFound(.address, "\(address) on \(link)", in: placeName)
         }
     }
 
     /// Waits until no IPv6 address of the link is tentative (duplicate address detection over),
     /// polling every 20 ms up to `timeout` seconds. Returns false on time-out.
-    public func waitForAddresses(link name: String, timeout: Double = 5) throws -> Bool {
+    public func waitForAddresses(link: LinkReference, timeout: Double = 5) throws -> Bool {
         let deadline = monotonicSeconds() + timeout
         while true {
-            if try !addresses(link: name).contains(where: \.isTentative) { return true }
+            if try !addresses(link: link).contains(where: \.isTentative) { return true }
             if monotonicSeconds() > deadline { return false }
             usleep(20_000)
         }

@@ -137,7 +137,7 @@ public enum ICMPEcho {
             let seq = UInt16(truncatingIfNeeded: bySource[p.source]!.firstIndex(of: i)!)
             let fd = p.target.isIPv4 ? s.v4 : s.v6
             let e = send(fd, request(v4: p.target.isIPv4, identifier: s.identifier, sequence: seq), to: p.target)
-            if e != 0 && e != EAGAIN { results[i].error = String(describing: Errno(rawValue: e)) }
+            if e != 0 && e != EAGAIN { results[i].error = Errno(rawValue: e).messageAndName }
             if firstSent[i] == 0 { firstSent[i] = now }
             sentAt[i] = now
         }

@@ -12,7 +12,7 @@ public enum Event: Sendable {
     case deletedRoute(Route)
 
     /// Decodes a notification; nil for message types VethKit does not follow.
-    public init?(message m: NetlinkMessage) throws {
+    init?(message m: NetlinkMessage) throws {
         switch Int32(m.type) {
         case Int32(RTM_NEWLINK): self = .newLink(try Link(message: m))
         case Int32(RTM_DELLINK): self = .deletedLink(try Link(message: m))

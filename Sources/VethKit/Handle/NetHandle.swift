@@ -1,5 +1,6 @@
 import CLinuxUAPI
 import Glibc
+import Netlink
 import Synchronization
 
 /// A handle on one network namespace: an rtnetlink socket opened inside it, once. Every
@@ -7,7 +8,7 @@ import Synchronization
 /// is never changed. A handle is safe to share between threads (requests are serialised).
 public final class NetHandle: Sendable {
     /// The netlink socket, bound to the handle's namespace.
-    public let socket: NetlinkSocket
+    let socket: NetlinkSocket
     /// The namespace the handle works in (kept open for namespace-relative operations).
     public let namespace: NetworkNamespace
     /// Handles on other namespaces this one needed (veth ends created there), by namespace inode.

@@ -18,6 +18,8 @@ public struct Bridge: LinkKind {
 
     public var kindName: String { "bridge" }
 
+    public var hasInfoData: Bool { stp != nil || forwardDelay != nil || vlanFiltering != nil }
+
     public func encodeInfoData(into m: inout MessageWriter) throws {
         if let stp { m.attribute(UInt16(IFLA_BR_STP_STATE), uint32: stp ? 1 : 0) }
         if let forwardDelay { m.attribute(UInt16(IFLA_BR_FORWARD_DELAY), uint32: forwardDelay) }

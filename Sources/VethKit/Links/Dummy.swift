@@ -4,5 +4,6 @@ import Netlink
 public struct Dummy: LinkKind {
     public init() {}
     public var kindName: String { "dummy" }
+    public var hasInfoData: Bool { false }
     public func encodeInfoData(into message: inout MessageWriter) throws {}
 }

@@ -54,7 +54,7 @@ public struct Link: Sendable, Hashable {
     public var isVeth: Bool { kind == "veth" }
 
     /// Decodes an RTM_NEWLINK message.
-    public init(message: NetlinkMessage) throws {
+    init(message: NetlinkMessage) throws {
         let info = try message.header(ifinfomsg.self)
         index = info.ifi_index
         flags = LinkFlags(rawValue: info.ifi_flags)

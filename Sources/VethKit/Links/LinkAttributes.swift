@@ -13,8 +13,9 @@ public struct LinkAttributes: Sendable {
     public var group: UInt32?
     /// IFLA_IFALIAS, free text up to 255 bytes.
     public var alias: String?
-    /// The master (bridge) by index, in the namespace where the device is created.
-    public var masterIndex: Int32?
+    /// The master (bridge), in the namespace where the device is created. A name is resolved
+    /// (in that namespace) before the request is sent.
+    public var master: LinkReference?
     /// Bring the device up at creation.
     public var up: Bool
     /// The transmit queue length.
@@ -25,14 +26,14 @@ public struct LinkAttributes: Sendable {
 
     public init(name: InterfaceName, namespace: NetworkNamespace? = nil, mtu: UInt32? = nil,
                 address: MACAddress? = nil, group: UInt32? = nil, alias: String? = nil,
-                masterIndex: Int32? = nil, up: Bool = false, txQueueLength: UInt32? = nil, index: Int32? = nil) {
+                master: LinkReference? = nil, up: Bool = false, txQueueLength: UInt32? = nil, index: Int32? = nil) {
         self.name = name
         self.namespace = namespace
         self.mtu = mtu
         self.address = address
         self.group = group
         self.alias = alias
-        self.masterIndex = masterIndex
+        self.master = master
         self.up = up
         self.txQueueLength = txQueueLength
         self.index = index
@@ -40,6 +41,7 @@ public struct LinkAttributes: Sendable {
 
     /// Checks what can be checked before any syscall.
     public func validate() throws {
+        if case .index(let i)? = master, i <= 0 { throw InvalidInput("master", "#\(i)", "an interface index is positive") }
         if let mtu, mtu < 68 || mtu > 65535 {
             throw InvalidInput("MTU", String(mtu), "must be 68...65535 for a veth, bridge or dummy")
         }
@@ -59,8 +61,11 @@ public struct LinkAttributes: Sendable {
         return info
     }
 
+    /// The master's index once resolved (a master named by name is resolved by ``NetHandle`` first).
+    var masterIndex: Int32? { if case .index(let i)? = master { i } else { nil } }
+
     /// Writes the IFLA_* attributes (not the `ifinfomsg`).
-    public func encode(into m: inout MessageWriter) throws {
+    func encode(into m: inout MessageWriter) throws {
         m.linkAttributes(namespace: namespace, name: name, mtu: mtu, address: address, alias: alias, group: group,
                          masterIndex: masterIndex)
         if let txQueueLength { m.attribute(UInt16(IFLA_TXQLEN), uint32: txQueueLength) }

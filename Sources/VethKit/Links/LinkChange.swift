@@ -12,15 +12,24 @@ public struct LinkChange: Sendable {
     public var name: InterfaceName?
     public var alias: String?
     public var group: UInt32?
-    /// Enslave to the bridge with this index; 0 releases (nomaster).
-    public var masterIndex: Int32?
+    /// A new master, or none.
+    public enum Master: Hashable, Sendable {
+        /// Enslave to this bridge (`ip link set … master BR`).
+        case set(LinkReference)
+        /// Release from its master (`ip link set … nomaster`). Not called `none`, which
+        /// `change.master = .none` would read as Optional's (no change at all).
+        case nomaster
+    }
+
+    /// Enslave (``Master/set(_:)``) or release (``Master/nomaster``); nil leaves it alone.
+    public var master: Master?
     /// Move the link into this namespace.
     public var namespace: NetworkNamespace?
     /// Promiscuous mode.
     public var promiscuous: Bool?
 
     public init(up: Bool? = nil, mtu: UInt32? = nil, address: MACAddress? = nil, name: InterfaceName? = nil,
-                alias: String? = nil, group: UInt32? = nil, masterIndex: Int32? = nil,
+                alias: String? = nil, group: UInt32? = nil, master: Master? = nil,
                 namespace: NetworkNamespace? = nil, promiscuous: Bool? = nil) {
         self.up = up
         self.mtu = mtu
@@ -28,7 +37,7 @@ public struct LinkChange: Sendable {
         self.name = name
         self.alias = alias
         self.group = group
-        self.masterIndex = masterIndex
+        self.master = master
         self.namespace = namespace
         self.promiscuous = promiscuous
     }
@@ -36,7 +45,7 @@ public struct LinkChange: Sendable {
     /// True when nothing would change.
     public var isEmpty: Bool {
         up == nil && mtu == nil && address == nil && name == nil && alias == nil && group == nil
-            && masterIndex == nil && namespace == nil && promiscuous == nil
+            && master == nil && namespace == nil && promiscuous == nil
     }
 
     /// Checks what can be checked before any syscall.
@@ -45,11 +54,29 @@ public struct LinkChange: Sendable {
         // more); only what no device accepts is refused here (the kernel's MTU is an int).
         if let mtu, mtu > UInt32(Int32.max) { throw InvalidInput("MTU", String(mtu), "must be at most \(Int32.max)") }
         if let alias, alias.utf8.count > 255 { throw InvalidInput("alias", alias, "longer than 255 bytes") }
+        if case .set(.index(let i))? = master, i <= 0 { throw InvalidInput("master", "#\(i)", "an interface index is positive") }
     }
 
-    /// The RTM_NEWLINK request for the link with `index`.
-    public func request(index: Int32) -> MessageWriter {
-        var m = MessageWriter(type: UInt16(RTM_NEWLINK))
+    /// The master's index once resolved: 0 for nomaster, nil for no change or a name not resolved.
+    var masterIndex: Int32? {
+        switch master {
+        case .set(.index(let i))?: i
+        case .nomaster?: 0
+        default: nil
+        }
+    }
+
+    /// The RTM_NEWLINK request for the link with `index` (tests compare its bytes).
+    func request(index: Int32) -> MessageWriter {
+        var m = MessageWriter(capacity: 64)
+        encode(index: index, into: &m)
+        return m
+    }
+
+    /// Writes the RTM_NEWLINK request for the link with `index` as the next message of `m`
+    /// (a master named by name is resolved by ``NetHandle`` first).
+    func encode(index: Int32, into m: inout MessageWriter) {
+        m.begin(type: UInt16(RTM_NEWLINK))
         var info = ifinfomsg()
         info.ifi_family = UInt8(AF_UNSPEC)
         info.ifi_index = index
@@ -64,6 +91,5 @@ public struct LinkChange: Sendable {
         m.append(header: info)
         m.linkAttributes(namespace: namespace, name: name, mtu: mtu, address: address, alias: alias, group: group,
                          masterIndex: masterIndex)
-        return m
     }
 }

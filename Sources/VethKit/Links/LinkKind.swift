@@ -10,8 +10,17 @@ public protocol LinkKind: Sendable {
     func validate() throws
     /// Writes the contents of IFLA_INFO_DATA (nothing for kinds without options).
     func encodeInfoData(into message: inout MessageWriter) throws
+    /// True when ``encodeInfoData(into:)`` writes anything (IFLA_INFO_DATA is sent only then, as
+    /// iproute2 does). The default encodes once to find out; kinds override it to skip that.
+    var hasInfoData: Bool { get }
 }
 
 extension LinkKind {
     public func validate() throws {}
+
+    public var hasInfoData: Bool {
+        var data = MessageWriter(type: 0)
+        try? encodeInfoData(into: &data)
+        return data.hasAttributes
+    }
 }

@@ -37,9 +37,17 @@ public struct LinkSpec: Sendable {
         }
     }
 
-    /// The RTM_NEWLINK request (NLM_F_CREATE | NLM_F_EXCL).
-    public func request() throws -> MessageWriter {
-        var m = MessageWriter(type: UInt16(RTM_NEWLINK), flags: NLM_F_CREATE | NLM_F_EXCL)
+    /// The RTM_NEWLINK request as a message of its own (tests compare its bytes).
+    func request() throws -> MessageWriter {
+        var m = MessageWriter(capacity: 256)
+        try encode(into: &m)
+        return m
+    }
+
+    /// Writes the RTM_NEWLINK request (NLM_F_CREATE | NLM_F_EXCL) as the next message of `m`
+    /// (masters named by name are resolved by ``NetHandle`` first).
+    func encode(into m: inout MessageWriter) throws {
+        m.begin(type: UInt16(RTM_NEWLINK), flags: NLM_F_CREATE | NLM_F_EXCL)
         // Up in the same request. (For a veth this works for this end only: the kernel opens the
         // device after pairing it, but the peer before; see NetHandle.addLink.)
         m.append(header: attributes.creationHeader(up: attributes.up))
@@ -47,12 +55,9 @@ public struct LinkSpec: Sendable {
         try m.nested(UInt16(IFLA_LINKINFO)) { m in
             m.attribute(UInt16(IFLA_INFO_KIND), string: kind.kindName)
             // IFLA_INFO_DATA only for kinds with options (as iproute2 sends it).
-            var data = MessageWriter(type: 0)
-            try kind.encodeInfoData(into: &data)
-            if data.hasAttributes {
+            if kind.hasInfoData {
                 try m.nested(UInt16(IFLA_INFO_DATA)) { m in try kind.encodeInfoData(into: &m) }
             }
         }
-        return m
     }
 }

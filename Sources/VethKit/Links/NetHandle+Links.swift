@@ -3,19 +3,27 @@ import Glibc
 import Netlink
 
 extension NetHandle {
-    /// Every link in the namespace (one RTM_GETLINK dump).
+    /// Every link in the namespace, with counters (one RTM_GETLINK dump).
     public func links() throws -> [Link] {
         try socket.dump(Self.getLinkRequest()).compactMap { m in
             m.type == UInt16(RTM_NEWLINK) ? try Link(message: m) : nil
         }
     }
 
-    /// The link called `name` (a single RTM_GETLINK, not a dump); throws ``NotFound``.
-    public func link(named name: String) throws -> Link {
-        try InterfaceName.validate(name)
+    /// Every link, without counters (IFLA_EXT_MASK = RTEXT_FILTER_SKIP_STATS): a smaller dump for
+    /// decisions that need names, indexes, groups, aliases, masters and peers only.
+    /// ``Link/statistics`` is nil in every result.
+    public func linksWithoutStatistics() throws -> [Link] {
         var m = Self.getLinkRequest()
-        m.attribute(UInt16(IFLA_IFNAME), string: name)
-        return try getLink(m, describing: name)
+        m.attribute(UInt16(IFLA_EXT_MASK), uint32: UInt32(RTEXT_FILTER_SKIP_STATS))
+        return try socket.dump(m).compactMap { $0.type == UInt16(RTM_NEWLINK) ? try Link(message: $0) : nil }
+    }
+
+    /// The link called `name` (a single RTM_GETLINK, not a dump); throws ``NotFound``.
+    public func link(named name: InterfaceName) throws -> Link {
+        var m = Self.getLinkRequest()
+        m.attribute(UInt16(IFLA_IFNAME), string: name.rawValue)
+        return try getLink(m, describing: name.rawValue)
     }
 
     /// The link with ifindex `index`; throws ``NotFound``.
@@ -27,12 +35,29 @@ extension NetHandle {
         return try getLink(m, describing: "#\(index)")
     }
 
+    /// The link `reference` names; throws ``NotFound``.
+    public func link(_ reference: LinkReference) throws -> Link {
+        switch reference {
+        case .name(let n): try link(named: n)
+        case .index(let i): try link(index: i)
+        }
+    }
+
     /// The link called `name`, or nil when there is none.
-    public func linkIfPresent(named name: String) throws -> Link? {
+    public func linkIfPresent(named name: InterfaceName) throws -> Link? {
         do { return try link(named: name) } catch is NotFound { return nil }
     }
 
-    /// Creates a link (`ip link add`). The spec is validated before anything is sent.
+    /// The interface index of the link `reference` names (a lookup for a name; none for an index).
+    public func index(of reference: LinkReference) throws -> Int32 {
+        switch reference {
+        case .index(let i): i
+        case .name(let n): try link(named: n).index
+        }
+    }
+
+    /// Creates a link (`ip link add`). The spec is validated before anything is sent; a master
+    /// named by name is looked up first.
     ///
     /// A veth's peer cannot be brought up in the creating request (the kernel opens the peer before
     /// pairing it and refuses with ENOTCONN; the device itself is opened after pairing, so its IFF_UP
@@ -41,13 +66,37 @@ extension NetHandle {
     /// If that second step fails, the new pair is deleted again: nothing is left half-built.
     public func addLink(_ spec: LinkSpec) throws {
         try spec.validate()
-        try socket.request(spec.request())
+        let resolved = try resolvingMasters(spec)
+        var m = MessageWriter(capacity: 256)
+        try resolved.encode(into: &m)
+        try socket.request(m)
+        try finishCreation(spec)
+    }
+
+    /// After a link was created: brings a veth's peer up when its spec says so, or deletes the
+    /// new pair again when that fails.
+    func finishCreation(_ spec: LinkSpec) throws {
         do {
             try bringUpVethEnds(spec)
         } catch {
-            try? handle(for: spec.attributes.namespace).deleteLink(named: spec.attributes.name.rawValue)
+            try? handle(for: spec.attributes.namespace).deleteLink(.name(spec.attributes.name))
             throw error
         }
+    }
+
+    /// `spec` with its masters (and a veth peer's, in the peer's namespace) given by index.
+    func resolvingMasters(_ spec: LinkSpec, known: [InterfaceName: Int32] = [:]) throws -> LinkSpec {
+        var s = spec
+        if case .name(let n)? = s.attributes.master {
+            let h = try handle(for: s.attributes.namespace)
+            s.attributes.master = .index(h === self ? try known[n] ?? index(of: .name(n)) : try h.index(of: .name(n)))
+        }
+        if var veth = s.kind as? Veth, case .name(let n)? = veth.peer.master {
+            let h = try handle(for: veth.peer.namespace ?? s.attributes.namespace)
+            veth.peer.master = .index(h === self ? try known[n] ?? index(of: .name(n)) : try h.index(of: .name(n)))
+            s.kind = veth
+        }
+        return s
     }
 
     /// Brings up the peer of a freshly created veth when its spec marks it `up`.
@@ -59,60 +108,34 @@ extension NetHandle {
     /// Sets the link called `name` up, in `namespace` (nil: this handle's).
     public func bringUp(_ name: InterfaceName, in namespace: NetworkNamespace? = nil) throws {
         let handle = try self.handle(for: namespace)
-        try handle.setLink(index: handle.link(named: name.rawValue).index, LinkChange(up: true))
+        try handle.setLink(.index(handle.link(named: name).index), LinkChange(up: true))
     }
 
-    /// Creates many links, `perSend` requests per sendmsg; one result per spec, in order.
-    public func addLinks(_ specs: [LinkSpec], perSend: Int = 64) throws -> [Result<Void, KernelError>] {
-        for s in specs { try s.validate() }
-        var results = try socket.requestBatch(specs.map { try $0.request() }, perSend: perSend)
-        for (i, s) in specs.enumerated() {
-            guard case .success = results[i] else { continue }
-            do {
-                try bringUpVethEnds(s)
-            } catch {
-                try? handle(for: s.attributes.namespace).deleteLink(named: s.attributes.name.rawValue)
-                results[i] = .failure(error as? KernelError ?? KernelError(errno: .invalid, message: "\(error)"))
-            }
-        }
-        return results
-    }
-
-    /// Applies `change` to the link called `name` (`ip link set`).
-    public func setLink(_ name: String, _ change: LinkChange) throws {
+    /// Applies `change` to `link` (`ip link set`). A link or master named by name is looked up first.
+    public func setLink(_ link: LinkReference, _ change: LinkChange) throws {
         try change.validate()
-        let index = try link(named: name).index
-        try setLink(index: index, change)
-    }
-
-    /// Applies `change` to the link with `index`.
-    public func setLink(index: Int32, _ change: LinkChange) throws {
-        try change.validate()
-        try socket.request(change.request(index: index))
-    }
-
-    /// Deletes the link called `name` (for a veth, both ends go).
-    public func deleteLink(named name: String) throws {
-        try InterfaceName.validate(name)
-        do { try socket.request(Self.deleteNamedRequest(name)) } catch let e as KernelError where e.errno == .noSuchDevice {
-            throw NotFound.link(name, in: placeName)
-        }
-    }
-
-    /// Deletes the link with `index`.
-    public func deleteLink(index: Int32) throws {
-        var m = MessageWriter(type: UInt16(RTM_DELLINK))
-        var info = ifinfomsg()
-        info.ifi_index = index
-        m.append(header: info)
+        var c = change
+        if case .set(.name(let n))? = c.master { c.master = .set(.index(try index(of: .name(n)))) }
+        let index = try self.index(of: link)
+        var m = MessageWriter(capacity: 64)
+        c.encode(index: index, into: &m)
         try socket.request(m)
+    }
+
+    /// Deletes `link` (for a veth, both ends go); throws ``NotFound`` when there is none.
+    public func deleteLink(_ link: LinkReference) throws {
+        var m = MessageWriter(capacity: 64)
+        Self.encodeDelete(link, into: &m)
+        do { try socket.request(m) } catch let e as KernelError where e.errno == .operationNotSupportedByDevice {
+            throw NotFound.link(link.description, in: placeName)
+        }
     }
 
     /// Deletes every link in `group` (≠ 0) in one request: the kernel's bulk path, one RCU
     /// grace period for all of them instead of one per link. No link in the group is not an error.
     public func deleteLinks(group: UInt32) throws {
         guard group != 0 else { throw InvalidInput("link group", "0", "the default group cannot be deleted in bulk") }
-        do { try socket.request(Self.deleteGroupRequest(group)) } catch let e as KernelError where e.errno == .noSuchDevice {}
+        do { try socket.request(Self.deleteGroupRequest(group)) } catch let e as KernelError where e.errno == .operationNotSupportedByDevice {}
     }
 
     /// The request ``deleteLinks(group:)`` sends: RTM_DELLINK, ifindex 0, IFLA_GROUP.
@@ -123,12 +146,25 @@ extension NetHandle {
         return m
     }
 
-    /// The request ``deleteLink(named:)`` sends: RTM_DELLINK, ifindex 0, IFLA_IFNAME.
-    static func deleteNamedRequest(_ name: String) -> MessageWriter {
-        var m = MessageWriter(type: UInt16(RTM_DELLINK))
-        m.append(header: ifinfomsg())
-        m.attribute(UInt16(IFLA_IFNAME), string: name)
+    /// The request ``deleteLink(_:)`` sends for a name: RTM_DELLINK, ifindex 0, IFLA_IFNAME.
+    static func deleteNamedRequest(_ name: InterfaceName) -> MessageWriter {
+        var m = MessageWriter(capacity: 64)
+        encodeDelete(.name(name), into: &m)
         return m
+    }
+
+    /// RTM_DELLINK by index, or by name (ifindex 0, IFLA_IFNAME), as the next message of `m`.
+    static func encodeDelete(_ link: LinkReference, into m: inout MessageWriter) {
+        m.begin(type: UInt16(RTM_DELLINK))
+        var info = ifinfomsg()
+        switch link {
+        case .index(let i):
+            info.ifi_index = i
+            m.append(header: info)
+        case .name(let n):
+            m.append(header: info)
+            m.attribute(UInt16(IFLA_IFNAME), string: n.rawValue)
+        }
     }
 
     static func getLinkRequest() -> MessageWriter {
@@ -141,7 +177,7 @@ extension NetHandle {
 
     private func getLink(_ m: MessageWriter, describing what: String) throws -> Link {
         let replies: [NetlinkMessage]
-        do { replies = try socket.request(m) } catch let e as KernelError where e.errno == .noSuchDevice {
+        do { replies = try socket.request(m) } catch let e as KernelError where e.errno == .operationNotSupportedByDevice {
             throw NotFound.link(what, in: placeName)
         }
         guard let reply = replies.first(where: { $0.type == UInt16(RTM_NEWLINK) }) else {
@@ -156,14 +192,14 @@ extension NetHandle {
     /// changes for up to a second, so a veth pair brought up just now may drop its first packets.
     /// Returns the names still not running at the deadline (empty on success).
     @discardableResult
-    public func waitUntilRunning(_ names: [String], timeout: Double = 3) throws -> [String] {
+    public func waitUntilRunning(_ names: [InterfaceName], timeout: Double = 3) throws -> [InterfaceName] {
         let deadline = monotonicSeconds() + timeout
         var pending = Swift.Set(names)
         while true {
             // A few names: one RTM_GETLINK each; many: one dump.
-            let current = pending.count <= 16 ? try pending.compactMap { try linkIfPresent(named: $0) } : try links()
-            for l in current where pending.contains(l.name) && l.flags.contains(.running) {
-                pending.remove(l.name)
+            let current = pending.count <= 16 ? try pending.compactMap { try linkIfPresent(named: $0) } : try linksWithoutStatistics()
+            for l in current {
+                if let n = try? InterfaceName(l.name), pending.contains(n), l.flags.contains(.running) { pending.remove(n) }
             }
             if pending.isEmpty || monotonicSeconds() > deadline { return pending.sorted() }
             usleep(10_000)

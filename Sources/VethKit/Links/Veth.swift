@@ -20,6 +20,7 @@ public struct Veth: LinkKind {
     }
 
     public var kindName: String { "veth" }
+    public var hasInfoData: Bool { true }
 
     public func validate() throws {
         try peer.validate()

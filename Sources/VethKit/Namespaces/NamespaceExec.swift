@@ -14,7 +14,7 @@ public enum NamespaceExec {
         try syscall("unshare(CLONE_NEWNS)") { vk_unshare(Int32(CLONE_NEWNS)) }
         // Do not let our /sys remount propagate back to the parent's mount namespace.
         _ = mount("", "/", "none", UInt(MS_SLAVE | MS_REC), nil)
-        if umount2("/sys", Int32(MNT_DETACH)) == 0 || Errno.current == .invalid {
+        if umount2("/sys", Int32(MNT_DETACH)) == 0 || Errno.current == .invalidArgument {
             _ = mount(name?.rawValue ?? "sysfs", "/sys", "sysfs", 0, nil)
         }
         var cargs = argv.map { strdup($0) }

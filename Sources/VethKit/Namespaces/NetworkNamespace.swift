@@ -44,7 +44,7 @@ public final class NetworkNamespace: Sendable, CustomStringConvertible {
         let fd = Glibc.open(p, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             let e = Errno.current
-            if e == .noSuchEntry { throw NotFound.namespace(name.rawValue) }
+            if e == .noSuchFileOrDirectory { throw NotFound.namespace(name.rawValue) }
             throw SystemCallError("open \(p)", e)
         }
         return NetworkNamespace(fileDescriptor: fd, name: name, path: p)
@@ -55,7 +55,7 @@ public final class NetworkNamespace: Sendable, CustomStringConvertible {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             let e = Errno.current
-            if e == .noSuchEntry { throw NotFound.namespace(path) }
+            if e == .noSuchFileOrDirectory { throw NotFound.namespace(path) }
             throw SystemCallError("open \(path)", e)
         }
         return NetworkNamespace(fileDescriptor: fd, name: nil, path: path)
@@ -64,7 +64,7 @@ public final class NetworkNamespace: Sendable, CustomStringConvertible {
     /// The names under /run/netns, sorted.
     public static func list() throws -> [NamespaceName] {
         guard let dir = opendir(runDirectory) else {
-            if Errno.current == .noSuchEntry { return [] }
+            if Errno.current == .noSuchFileOrDirectory { return [] }
             throw SystemCallError("opendir \(runDirectory)")
         }
         defer { closedir(dir) }
@@ -100,13 +100,13 @@ public final class NetworkNamespace: Sendable, CustomStringConvertible {
         let p = path(of: name)
         if umount2(p, Int32(MNT_DETACH)) != 0 {
             let e = Errno.current
-            if e == .noSuchEntry { throw NotFound.namespace(name.rawValue) }
-            if e != .invalid { throw SystemCallError("umount \(p)", e) }
+            if e == .noSuchFileOrDirectory { throw NotFound.namespace(name.rawValue) }
+            if e != .invalidArgument { throw SystemCallError("umount \(p)", e) }
             // EINVAL: not a mount point (a stale file); remove it all the same.
         }
         if unlink(p) != 0 {
             let e = Errno.current
-            if e == .noSuchEntry { throw NotFound.namespace(name.rawValue) }
+            if e == .noSuchFileOrDirectory { throw NotFound.namespace(name.rawValue) }
             throw SystemCallError("unlink \(p)", e)
         }
     }
@@ -115,11 +115,11 @@ public final class NetworkNamespace: Sendable, CustomStringConvertible {
     /// other mount namespaces (e.g. `ip netns exec`) see the same names. ``create(_:)`` calls it;
     /// callers of ``createEnteringCallingThread(_:)`` call it once first.
     public static func prepareRunDirectory() throws {
-        if mkdir(runDirectory, 0o755) != 0, Errno.current != .exists {
+        if mkdir(runDirectory, 0o755) != 0, Errno.current != .fileExists {
             throw SystemCallError("mkdir \(runDirectory)")
         }
         if mount("", runDirectory, "none", UInt(MS_SHARED | MS_REC), nil) == 0 { return }
-        guard Errno.current == .invalid else { throw SystemCallError("mount --make-rshared \(runDirectory)") }
+        guard Errno.current == .invalidArgument else { throw SystemCallError("mount --make-rshared \(runDirectory)") }
         try syscall("mount --bind \(runDirectory)") { mount(runDirectory, runDirectory, "none", UInt(MS_BIND | MS_REC), nil) }
         try syscall("mount --make-rshared \(runDirectory)") { mount("", runDirectory, "none", UInt(MS_SHARED | MS_REC), nil) }
     }
@@ -133,7 +133,7 @@ public final class NetworkNamespace: Sendable, CustomStringConvertible {
         let fd = vk_open(p, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0)
         if fd < 0 {
             let e = Errno.current
-            throw e == .exists ? AlreadyExists.namespace(name.rawValue) : SystemCallError("create \(p)", e)
+            throw e == .fileExists ? AlreadyExists.namespace(name.rawValue) : SystemCallError("create \(p)", e)
         }
         close(fd)
         do {

@@ -21,7 +21,7 @@ public enum Sysctl {
         let fd = Glibc.open(p, O_WRONLY | O_CLOEXEC)
         if fd < 0 {
             let e = Errno.current
-            if e == .noSuchEntry { throw InvalidInput("sysctl", key, "no such sysctl") }
+            if e == .noSuchFileOrDirectory { throw InvalidInput("sysctl", key, "no such sysctl") }
             throw SystemCallError("open \(p)", e)
         }
         defer { close(fd) }

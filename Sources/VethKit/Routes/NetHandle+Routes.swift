@@ -3,35 +3,43 @@ import Glibc
 import Netlink
 
 extension NetHandle {
-    /// The unicast routes of `table` (main by default), IPv4 and IPv6 (`ip route show` and
-    /// `ip -6 route show`). Pass nil for every table.
-    public func routes(table: UInt32? = Route.mainTable, family: Int32 = AF_UNSPEC) throws -> [Route] {
+    /// The unicast routes of `table` (main by default) of `family` (IPv4 and IPv6 by default):
+    /// `ip route show` and `ip -6 route show`. Pass nil for every table.
+    public func routes(table: RouteTable? = .main, family: AddressFamily = .unspecified) throws -> [Route] {
         var m = MessageWriter(type: UInt16(RTM_GETROUTE))
         var h = rtmsg()
-        h.rtm_family = UInt8(family)
+        h.rtm_family = family.rawValue
         m.append(header: h)
         return try socket.dump(m).compactMap { m in
             guard m.type == UInt16(RTM_NEWROUTE) else { return nil }
+            // Other families (MPLS, bridge) have no IP destination.
+            guard let f = m.payload.first, f == AddressFamily.inet.rawValue || f == AddressFamily.inet6.rawValue else { return nil }
             let r = try Route(message: m)
             if let table, r.table != table { return nil }
-            if r.type != UInt8(RTN_UNICAST) { return nil }
+            if r.type != .unicast { return nil }
             return r
         }
     }
 
-    /// Adds a route (`ip route add`). Validated before anything is sent.
+    /// Adds a route (`ip route add`). Validated before anything is sent; a device named by name is
+    /// looked up first.
     public func addRoute(_ route: Route) throws {
         try route.validate()
-        try socket.request(route.request(Int32(RTM_NEWROUTE)))
+        var m = MessageWriter(capacity: 128)
+        route.encode(Int32(RTM_NEWROUTE), deviceIndex: try route.device.map { try index(of: $0) }, into: &m)
+        try socket.request(m)
     }
 
     /// Deletes a route (`ip route del`); throws ``NotFound`` when there is no such route.
-    /// `matchingProtocol`: only a route whose protocol is `route.protocolID` (the kernel checks).
+    /// `matchingProtocol`: only a route whose protocol is `route.protocol` (the kernel checks).
     public func deleteRoute(_ route: Route, matchingProtocol: Bool = false) throws {
+        var m = MessageWriter(capacity: 128)
+        route.encode(Int32(RTM_DELROUTE), deviceIndex: try route.device.map { try index(of: $0) },
+                     matchingProtocol: matchingProtocol, into: &m)
         do {
-            try socket.request(route.request(Int32(RTM_DELROUTE), matchingProtocol: matchingProtocol))
-        } catch let e as KernelError where e.errno.rawValue == ESRCH {
-            throw NotFound("route", route.destinationText, in: placeName)
+            try socket.request(m)
+        } catch let e as KernelError where e.errno == .noSuchProcess {
+            throw NotFound(.route, route.destinationText, in: placeName)
         }
     }
 }

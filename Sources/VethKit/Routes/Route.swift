@@ -4,107 +4,143 @@ import Netlink
 
 /// A route (RTM_NEWROUTE): destination, gateway, output device, metric, table.
 public struct Route: Sendable, Hashable {
-    /// The destination prefix; nil for the default route of ``family``.
-    public var destination: IPNetwork?
-    /// AF_INET or AF_INET6.
-    public var family: Int32
+    /// The destination prefix, host bits cleared; a default route's is 0.0.0.0/0 or ::/0.
+    public var destination: IPNetwork
+    /// The destination's family (``AddressFamily/inet`` or ``AddressFamily/inet6``).
+    public var family: AddressFamily
     /// The next hop (RTA_GATEWAY).
     public var gateway: IPAddress?
-    /// The output interface's index (RTA_OIF).
-    public var outputIndex: Int32?
-    /// RTA_PRIORITY.
+    /// The output interface (RTA_OIF). Decoded routes carry ``LinkReference/index(_:)``; a name is
+    /// resolved in the handle's namespace before anything is sent.
+    public var device: LinkReference?
+    /// RTA_PRIORITY. Nil sends none (the kernel then uses 0 for IPv4, 1024 for IPv6).
     public var metric: UInt32?
-    /// The routing table (RT_TABLE_MAIN = 254 by default).
-    public var table: UInt32
-    /// RTPROT_* (kernel, boot, static…).
-    public var protocolID: UInt8
-    /// RT_SCOPE_*.
-    public var scope: UInt8
-    /// RTN_* (unicast, local, broadcast…).
-    public var type: UInt8
+    /// The routing table (main by default).
+    public var table: RouteTable
+    /// Who installed it (``RouteProtocol/boot`` by default, as `ip route add`).
+    public var `protocol`: RouteProtocol
+    /// How far it reaches: link for a route without a gateway, universe (global) with one.
+    public var scope: RouteScope
+    /// What it does with packets (unicast by default).
+    public var type: RouteType
     /// The preferred source address (RTA_PREFSRC).
     public var preferredSource: IPAddress?
 
-    /// The main table.
-    public static let mainTable = UInt32(RT_TABLE_MAIN.rawValue)
-
-    /// The rtm_protocol VethKit's topology engine marks its routes with (0x56, 'V'). Not a kernel
-    /// constant: rtnetlink.h reserves 0–4 for the kernel and names daemons' numbers above; 0x56
-    /// is unassigned there (iproute2 prints it as 86, `vethctl route show` as `vethkit`).
-    public static let vethkitProtocol: UInt8 = 0x56
-
-    /// A route to add or delete.
-    public init(destination: IPNetwork?, family: Int32? = nil, gateway: IPAddress? = nil, outputIndex: Int32? = nil,
-                metric: UInt32? = nil, table: UInt32 = Route.mainTable) {
-        self.destination = destination?.masked
-        self.family = family ?? destination?.address.family ?? gateway?.family ?? AF_INET
+    /// A route to add or delete. The scope defaults to ``RouteScope/link`` without a gateway and
+    /// ``RouteScope/universe`` with one.
+    public init(destination: IPNetwork, gateway: IPAddress? = nil, device: LinkReference? = nil, metric: UInt32? = nil,
+                table: RouteTable = .main, protocol: RouteProtocol = .boot, scope: RouteScope? = nil,
+                type: RouteType = .unicast, preferredSource: IPAddress? = nil) {
+        self.destination = destination.masked
+        family = destination.family
         self.gateway = gateway
-        self.outputIndex = outputIndex
+        self.device = device
         self.metric = metric
         self.table = table
-        protocolID = UInt8(RTPROT_BOOT)
-        scope = UInt8(gateway == nil ? RT_SCOPE_LINK.rawValue : RT_SCOPE_UNIVERSE.rawValue)
-        type = UInt8(RTN_UNICAST)
+        self.protocol = `protocol`
+        self.scope = scope ?? (gateway == nil ? .link : .universe)
+        self.type = type
+        self.preferredSource = preferredSource
+    }
+
+    /// The default route of `gateway`'s family through `gateway` (`ip route add default via GW`).
+    public static func defaultRoute(via gateway: IPAddress, device: LinkReference? = nil, metric: UInt32? = nil) -> Route {
+        Route(destination: .all(gateway.family), gateway: gateway, device: device, metric: metric)
     }
 
     /// True for a default route (0.0.0.0/0 or ::/0).
-    public var isDefault: Bool { destination == nil || destination?.prefixLength == 0 }
+    public var isDefault: Bool { destination.prefixLength == 0 }
 
     /// The destination as iproute2 prints it: `default` or `192.168.1.0/24` (host routes without /32).
     public var destinationText: String {
-        guard let d = destination, d.prefixLength > 0 else { return "default" }
+        let d = destination
+        if d.prefixLength == 0 { return "default" }
         return d.prefixLength == d.address.bitWidth ? "\(d.address)" : "\(d)"
     }
 
-    /// Checks the route before any syscall: gateway and destination of one family.
+    /// The metric the kernel gives a route sent without one: 0 for IPv4, 1024 for IPv6.
+    public var effectiveMetric: UInt32 { metric ?? (family == .inet6 ? 1024 : 0) }
+
+    /// THE route identity, as the kernel keys a route: same family, destination (host bits
+    /// cleared), table (unspecified counts as main), metric (an absent one as the kernel's
+    /// default), gateway; and the device when both name one the same way (both by index or both
+    /// by name). Protocol, scope and type are attributes of the route, not part of its identity.
+    public func matches(_ other: Route) -> Bool {
+        func normal(_ t: RouteTable) -> RouteTable { t == .unspecified ? .main : t }
+        guard family == other.family, destination.masked == other.destination.masked,
+              normal(table) == normal(other.table), effectiveMetric == other.effectiveMetric,
+              gateway == other.gateway else { return false }
+        switch (device, other.device) {
+        case (.index(let a)?, .index(let b)?): return a == b
+        case (.name(let a)?, .name(let b)?): return a == b
+        default: return true
+        }
+    }
+
+    /// Checks the route before any syscall: gateway and destination of one family, a way out.
     public func validate() throws {
         if let gateway, gateway.family != family {
-            throw InvalidInput("gateway", "\(gateway)", "is not of the destination's address family (\(family == AF_INET ? "IPv4" : "IPv6"))")
+            throw InvalidInput("gateway", "\(gateway)", "is not of the destination's address family (\(family == .inet ? "IPv4" : "IPv6"))")
         }
-        if gateway == nil && outputIndex == nil {
+        if gateway == nil && device == nil && type == .unicast {
             throw InvalidInput("route", destinationText, "needs a gateway (--via) or a device (--dev)")
         }
     }
 
-    /// Decodes an RTM_NEWROUTE message.
-    public init(message: NetlinkMessage) throws {
+    /// Decodes an RTM_NEWROUTE message (inet and inet6 only: ``MalformedMessage`` otherwise).
+    init(message: NetlinkMessage) throws {
         let h = try message.header(rtmsg.self)
         let attrs = try message.attributes(after: rtmsg.self)
-        family = Int32(h.rtm_family)
-        table = UInt32(h.rtm_table)
-        protocolID = h.rtm_protocol
-        scope = h.rtm_scope
-        type = h.rtm_type
+        family = AddressFamily(rawValue: h.rtm_family)
+        table = RouteTable(rawValue: UInt32(h.rtm_table))
+        self.protocol = RouteProtocol(rawValue: h.rtm_protocol)
+        scope = RouteScope(rawValue: h.rtm_scope)
+        type = RouteType(rawValue: h.rtm_type)
         if let d = attrs[UInt16(RTA_DST.rawValue)], let a = IPAddress(bytes: d.value) {
-            destination = try IPNetwork(address: a, prefixLength: Int(h.rtm_dst_len))
+            guard a.family == family else { throw MalformedMessage("route of family \(family) with a destination of \(a.family)") }
+            destination = try IPNetwork(address: a, prefixLength: Int(h.rtm_dst_len)).masked
         } else if h.rtm_dst_len > 0 {
             throw MalformedMessage("route with a prefix length but no RTA_DST")
+        } else if family == .inet || family == .inet6 {
+            destination = .all(family)
+        } else {
+            throw MalformedMessage("route of family \(family): only inet and inet6 are decoded")
         }
         gateway = attrs[UInt16(RTA_GATEWAY.rawValue)].flatMap { IPAddress(bytes: $0.value) }
-        outputIndex = attrs[UInt16(RTA_OIF.rawValue)]?.int32
+        device = attrs[UInt16(RTA_OIF.rawValue)]?.int32.map { .index($0) }
         metric = attrs[UInt16(RTA_PRIORITY.rawValue)]?.uint32
         preferredSource = attrs[UInt16(RTA_PREFSRC.rawValue)].flatMap { IPAddress(bytes: $0.value) }
-        if let t = attrs[UInt16(RTA_TABLE.rawValue)]?.uint32 { table = t }
+        if let t = attrs[UInt16(RTA_TABLE.rawValue)]?.uint32 { table = RouteTable(rawValue: t) }
     }
 
-    /// The RTM_NEWROUTE / RTM_DELROUTE request. With `matchingProtocol`, an RTM_DELROUTE carries
-    /// ``protocolID`` and the kernel deletes only a route of that protocol (ESRCH otherwise).
-    public func request(_ messageType: Int32, matchingProtocol: Bool = false) -> MessageWriter {
+    /// Writes the RTM_NEWROUTE / RTM_DELROUTE request as the next message of `m`, with the output
+    /// device's index resolved (`deviceIndex`). With `matchingProtocol`, an RTM_DELROUTE carries
+    /// ``protocol`` and the kernel deletes only a route of that protocol (ESRCH otherwise).
+    func encode(_ messageType: Int32, deviceIndex: Int32?, matchingProtocol: Bool = false, into m: inout MessageWriter) {
         let isNew = messageType == Int32(RTM_NEWROUTE)
-        var m = MessageWriter(type: UInt16(messageType), flags: isNew ? NLM_F_CREATE | NLM_F_EXCL : 0)
+        m.begin(type: UInt16(messageType), flags: isNew ? NLM_F_CREATE | NLM_F_EXCL : 0)
         var h = rtmsg()
-        h.rtm_family = UInt8(family)
-        h.rtm_dst_len = UInt8(destination?.prefixLength ?? 0)
-        h.rtm_table = table < 256 ? UInt8(table) : UInt8(RT_TABLE_UNSPEC.rawValue)
-        h.rtm_protocol = isNew || matchingProtocol ? protocolID : 0
-        h.rtm_scope = isNew ? scope : UInt8(RT_SCOPE_NOWHERE.rawValue)
-        h.rtm_type = isNew ? type : 0
+        h.rtm_family = family.rawValue
+        h.rtm_dst_len = UInt8(destination.prefixLength)
+        h.rtm_table = table.rawValue < 256 ? UInt8(table.rawValue) : UInt8(RT_TABLE_UNSPEC.rawValue)
+        h.rtm_protocol = isNew || matchingProtocol ? self.protocol.rawValue : 0
+        h.rtm_scope = isNew ? scope.rawValue : RouteScope.nowhere.rawValue
+        h.rtm_type = isNew ? type.rawValue : 0
         m.append(header: h)
-        if let d = destination, d.prefixLength > 0 { m.attribute(UInt16(RTA_DST.rawValue), d.network.bytes) }
+        if destination.prefixLength > 0 { m.attribute(UInt16(RTA_DST.rawValue), destination.network.bytes) }
         if let gateway { m.attribute(UInt16(RTA_GATEWAY.rawValue), gateway.bytes) }
-        if let outputIndex { m.attribute(UInt16(RTA_OIF.rawValue), uint32: UInt32(bitPattern: outputIndex)) }
+        if let deviceIndex { m.attribute(UInt16(RTA_OIF.rawValue), uint32: UInt32(bitPattern: deviceIndex)) }
         if let metric { m.attribute(UInt16(RTA_PRIORITY.rawValue), uint32: metric) }
-        if table >= 256 { m.attribute(UInt16(RTA_TABLE.rawValue), uint32: table) }
+        if let preferredSource, isNew { m.attribute(UInt16(RTA_PREFSRC.rawValue), preferredSource.bytes) }
+        if table.rawValue >= 256 { m.attribute(UInt16(RTA_TABLE.rawValue), uint32: table.rawValue) }
+    }
+
+    /// The request as a message of its own (tests compare its bytes).
+    func request(_ messageType: Int32, deviceIndex: Int32? = nil, matchingProtocol: Bool = false) -> MessageWriter {
+        var m = MessageWriter(capacity: 128)
+        var index = deviceIndex
+        if index == nil, case .index(let i)? = device { index = i }
+        encode(messageType, deviceIndex: index, matchingProtocol: matchingProtocol, into: &m)
         return m
     }
 }

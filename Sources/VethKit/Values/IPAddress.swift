@@ -52,8 +52,17 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
         }
     }
 
-    /// The address family: `AF_INET` or `AF_INET6`.
-    public var family: Int32 { isIPv4 ? AF_INET : AF_INET6 }
+    /// The address family: ``AddressFamily/inet`` or ``AddressFamily/inet6``.
+    public var family: AddressFamily { isIPv4 ? .inet : .inet6 }
+
+    /// The all-zero address of `family` (0.0.0.0 or ::); nil for a family other than inet/inet6.
+    public static func zero(_ family: AddressFamily) -> IPAddress? {
+        switch family {
+        case .inet: .v4(0)
+        case .inet6: .v6(0, 0)
+        default: nil
+        }
+    }
     /// True for IPv4.
     public var isIPv4: Bool { if case .v4 = self { return true } else { return false } }
     /// The number of bits: 32 or 128.
@@ -103,7 +112,7 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var description: String {
         var b = bytes
         var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        _ = inet_ntop(family, &b, &buf, socklen_t(buf.count))
+        _ = inet_ntop(Int32(family.rawValue), &b, &buf, socklen_t(buf.count))
         return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 

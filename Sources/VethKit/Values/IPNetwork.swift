@@ -38,6 +38,13 @@ public struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
     public var masked: IPNetwork { try! IPNetwork(address: network, prefixLength: prefixLength) }
     /// True for IPv4.
     public var isIPv4: Bool { address.isIPv4 }
+    /// The address family.
+    public var family: AddressFamily { address.family }
+
+    /// The prefix of every address of `family`, 0.0.0.0/0 or ::/0: a default route's destination.
+    public static func all(_ family: AddressFamily) -> IPNetwork {
+        try! IPNetwork(address: family == .inet6 ? .v6(0, 0) : .v4(0), prefixLength: 0)
+    }
 
     /// True when `other` lies inside this prefix (same family).
     public func contains(_ other: IPAddress) -> Bool {

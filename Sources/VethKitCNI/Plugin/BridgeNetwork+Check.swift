@@ -1,5 +1,3 @@
-import CLinuxUAPI
-import Glibc
 import VethKit
 
 extension BridgeNetwork {
@@ -20,7 +18,8 @@ extension BridgeNetwork {
             throw CNIError(.interfaceDrift, "prevResult has no interface \(a.ifname) in a sandbox")
         }
         let want = prev.interfaces[ci]
-        guard let cl = try step("look up \(a.ifname)", { try container.linkIfPresent(named: a.ifname) }) else {
+        let ifname = try InterfaceName(a.ifname)
+        guard let cl = try step("look up \(a.ifname)", { try container.linkIfPresent(named: ifname) }) else {
             throw CNIError(.interfaceDrift, "interface \(a.ifname) is missing from CNI_NETNS \(netnsPath.cniEscaped)")
         }
         guard cl.isVeth else { throw CNIError(.interfaceDrift, "interface \(a.ifname) is not a veth", details: "kind: \(cl.kind ?? "none")") }
@@ -30,10 +29,10 @@ extension BridgeNetwork {
         if let mtu, cl.mtu != mtu {
             throw CNIError(.interfaceDrift, "interface \(a.ifname) has MTU \(cl.mtu ?? 0), expected \(mtu)")
         }
-        guard let br = try step("look up bridge", { try host.linkIfPresent(named: config.bridge.rawValue) }), br.kind == "bridge" else {
+        guard let br = try step("look up bridge", { try host.linkIfPresent(named: config.bridge) }), br.kind == "bridge" else {
             throw CNIError(.interfaceDrift, "bridge \(config.bridge) is missing")
         }
-        guard let hl = try step("look up host veth", { try host.linkIfPresent(named: hostVethName.rawValue) }) else {
+        guard let hl = try step("look up host veth", { try host.linkIfPresent(named: hostVethName) }) else {
             throw CNIError(.interfaceDrift, "host veth \(hostVethName) is missing")
         }
         if hl.masterIndex != br.index {
@@ -44,7 +43,7 @@ extension BridgeNetwork {
         }
         if !cl.isUp { throw CNIError(.interfaceDrift, "interface \(a.ifname) is down") }
 
-        let have = try step("list addresses of \(a.ifname)") { try container.addresses(link: a.ifname) }
+        let have = try step("list addresses of \(a.ifname)") { try container.addresses(link: .index(cl.index)) }
         let ips = prev.ips.filter { $0.interface == nil || $0.interface == ci }
         for ip in ips where !have.contains(where: { $0.network == ip.address }) {
             throw CNIError(.addressDrift, "address \(ip.address) is missing from \(a.ifname)",
@@ -53,16 +52,14 @@ extension BridgeNetwork {
         let routes = try step("list routes in CNI_NETNS") { try container.routes() }
         for r in prev.routes {
             let found = routes.contains { k in
-                guard k.family == r.dst.address.family else { return false }
-                let kdst = k.destination ?? (try! IPNetwork(address: r.dst.address.masked(to: 0), prefixLength: 0))
-                return kdst.masked == r.dst.masked && (r.gw == nil || k.gateway == r.gw)
+                k.family == r.dst.family && k.destination == r.dst.masked && (r.gw == nil || k.gateway == r.gw)
             }
             if !found {
                 throw CNIError(.routeDrift, "route \(r.dst)\(r.gw.map { " via \($0)" } ?? "") is missing in CNI_NETNS")
             }
         }
         if config.isGateway {
-            let onBridge = try step("list addresses of \(config.bridge)") { try host.addresses(link: config.bridge.rawValue) }
+            let onBridge = try step("list addresses of \(config.bridge)") { try host.addresses(link: .index(br.index)) }
             for ip in ips {
                 guard let gw = ip.gateway, let want = try? IPNetwork(address: gw, prefixLength: ip.address.prefixLength) else { continue }
                 if !onBridge.contains(where: { $0.network == want }) {

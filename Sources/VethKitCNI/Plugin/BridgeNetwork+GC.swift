@@ -1,5 +1,3 @@
-import CLinuxUAPI
-import Glibc
 import VethKit
 
 extension BridgeNetwork {
@@ -18,8 +16,8 @@ extension BridgeNetwork {
         let host = try step("open rtnetlink") { try NetHandle() }
         let keepNames = Set(keep.map { Naming.hostVeth(network: config.name, $0).rawValue })
         let group = Naming.linkGroup(network: config.name)
-        for l in try step("list links", { try host.links() }) where l.isVeth && l.group == group && !keepNames.contains(l.name) {
-            do { try host.deleteLink(index: l.index) } catch where error.isNotFound {
+        for l in try step("list links", { try host.linksWithoutStatistics() }) where l.isVeth && l.group == group && !keepNames.contains(l.name) {
+            do { try host.deleteLink(.index(l.index)) } catch where error.isNotFound {
             } catch { firstError = firstError ?? cniError(error, "delete stale veth \(l.name)") }
         }
         if NFTables.isAvailable {

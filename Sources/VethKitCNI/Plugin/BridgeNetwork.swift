@@ -1,4 +1,3 @@
-import CLinuxUAPI
 import Glibc
 import VethKit
 
@@ -27,17 +26,16 @@ public struct BridgeNetwork {
         do { ns = try NetworkNamespace.open(path: path) } catch {
             throw CNIError(.unknownContainer, "cannot open CNI_NETNS \(path.cniEscaped)", details: "\(error)")
         }
-        // NS_GET_NSTYPE (_IO(0xb7, 0x3)) answers CLONE_NEWNET only for a network namespace file.
-        guard ioctl(ns.fileDescriptor, UInt(0xb703)) == Int32(CLONE_NEWNET) else {
+        guard ns.isNetworkNamespace else {
             throw CNIError(.invalidEnvironment, "invalid CNI_NETNS \(path.cniEscaped): not a network namespace file")
         }
         // The plugin's own namespace (the host's, e.g. /proc/self/ns/net or a bind mount of it):
-        // the "container" end would land next to the host end. Same nsfs inode = same namespace.
-        var mine = stat(), theirs = stat()
-        guard stat("/proc/self/ns/net", &mine) == 0, fstat(ns.fileDescriptor, &theirs) == 0 else {
-            throw CNIError(.ioFailure, "cannot stat network namespaces", details: String(cString: strerror(errno)))
+        // the "container" end would land next to the host end.
+        let same: Bool
+        do { same = try ns.isSame(as: NetworkNamespace.current()) } catch {
+            throw CNIError(.ioFailure, "cannot stat network namespaces", details: "\(error)")
         }
-        if mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino {
+        if same {
             throw CNIError(.invalidEnvironment, "invalid CNI_NETNS \(path.cniEscaped): it is the plugin's own network namespace",
                            details: "a container needs a network namespace of its own")
         }
@@ -62,7 +60,7 @@ public struct BridgeNetwork {
             let ifname = try InterfaceName(a.ifname)
             let spec = LinkSpec(
                 LinkAttributes(name: hostName, mtu: mtu, address: hostMAC, group: Naming.linkGroup(network: config.name),
-                               masterIndex: bridge.index, up: true),
+                               master: .index(bridge.index), up: true),
                 // The peer cannot be brought up in the same request (veth_open: no peer yet, ENOTCONN).
                 kind: Veth(peer: LinkAttributes(name: ifname, namespace: netns, mtu: mtu, address: containerMAC)))
             do {
@@ -70,52 +68,58 @@ public struct BridgeNetwork {
             } catch where error.isExists {
                 // A host end of this very attachment left by an interrupted ADD (a veth of this
                 // network's group with this attachment's name): replace it. Anything else: refuse.
-                guard let stale = (try? host.linkIfPresent(named: hostName.rawValue)) ?? nil else {
+                guard let stale = (try? host.linkIfPresent(named: hostName)) ?? nil else {
                     throw CNIError(.kernelRefused, "interface \(a.ifname) already exists in CNI_NETNS \(netnsPath.cniEscaped)")
                 }
                 guard stale.isVeth, stale.group == Naming.linkGroup(network: config.name) else {
                     throw CNIError(.kernelRefused, "host interface name \(hostName) is taken by a device that is not ours")
                 }
-                try step("delete stale \(hostName)") { try host.deleteLink(index: stale.index) }
+                try step("delete stale \(hostName)") { try host.deleteLink(.index(stale.index)) }
                 try step("create veth \(hostName) / \(a.ifname)") { try host.addLink(spec) }
             } catch {
                 throw cniError(error, "create veth \(hostName) / \(a.ifname)")
             }
             vethCreated = true
             if config.hairpinMode {
-                let idx = try step("find \(hostName)") { try host.link(named: hostName.rawValue).index }
+                let idx = try step("find \(hostName)") { try host.link(named: hostName).index }
                 try step("set hairpin mode on \(hostName)") { try host.setBridgePort(index: idx, BridgePortChange(hairpin: true)) }
             }
             let container = try step("open rtnetlink in CNI_NETNS") { try NetHandle(namespace: netns) }
-            let cl = try step("find \(a.ifname) in CNI_NETNS") { try container.link(named: a.ifname) }
-            try step("set \(a.ifname) up") { try container.setLink(index: cl.index, LinkChange(up: true)) }
+            let cl = try step("find \(a.ifname) in CNI_NETNS") { try container.link(named: ifname) }
+            // The container side in one batch (one sendmsg): up, addresses, then routes (their
+            // gateways need the addresses).
+            var batch = NetworkBatch()
+            var steps: [String] = []
+            batch.setLink(.index(cl.index), LinkChange(up: true))
+            steps.append("set \(a.ifname) up")
             for ip in ipamResult.ips {
-                try step("add address \(ip.address) to \(a.ifname)") {
-                    try container.addAddress(ip.address, linkIndex: cl.index, noDAD: !ip.address.isIPv4 && !config.enableDAD)
+                batch.addAddress(ip.address, to: .index(cl.index), noDAD: !ip.address.isIPv4 && !config.enableDAD)
+                steps.append("add address \(ip.address) to \(a.ifname)")
+            }
+            var routes = ipamResult.routes
+            for r in ipamResult.routes {
+                let gw = r.gw ?? ipamResult.ips.first { $0.address.isIPv4 == r.dst.isIPv4 && $0.gateway != nil }?.gateway
+                batch.addRoute(Route(destination: r.dst, gateway: gw, device: .index(cl.index)))
+                steps.append("add route \(r.dst) in CNI_NETNS")
+            }
+            if config.isDefaultGateway {
+                for ip in ipamResult.ips {
+                    guard let gw = ip.gateway, !routes.contains(where: { $0.dst.prefixLength == 0 && $0.dst.isIPv4 == gw.isIPv4 }) else { continue }
+                    let route = Route.defaultRoute(via: gw, device: .index(cl.index))
+                    batch.addRoute(route)
+                    steps.append("add default route via \(gw) in CNI_NETNS")
+                    routes.append(CNIResult.Route(dst: route.destination, gw: gw))
                 }
+            }
+            let results = try step("configure \(a.ifname) in CNI_NETNS") { try container.perform(batch) }
+            for (k, r) in results.enumerated() {
+                if case .failure(let e) = r { throw cniError(e, steps[k]) }
             }
             // IPv6: even `nodad` addresses stay tentative until the kernel's addrconf work (which
             // takes the RTNL lock) has run; on a busy host that can take seconds. Say "done" only
             // when they are usable, as the reference plugin does (link-local addresses excepted).
             let v6 = ipamResult.ips.map(\.address).filter { !$0.isIPv4 }
-            if !v6.isEmpty { waitUntilUsable(container, link: a.ifname, v6) }
-            var routes = ipamResult.routes
-            for r in ipamResult.routes {
-                let gw = r.gw ?? ipamResult.ips.first { $0.address.isIPv4 == r.dst.isIPv4 && $0.gateway != nil }?.gateway
-                try step("add route \(r.dst) in CNI_NETNS") {
-                    try container.addRoute(Route(destination: r.dst, gateway: gw, outputIndex: cl.index))
-                }
-            }
-            if config.isDefaultGateway {
-                for ip in ipamResult.ips {
-                    guard let gw = ip.gateway, !routes.contains(where: { $0.dst.prefixLength == 0 && $0.dst.isIPv4 == gw.isIPv4 }) else { continue }
-                    let dst = try IPNetwork(address: gw.masked(to: 0), prefixLength: 0)
-                    try step("add default route via \(gw) in CNI_NETNS") {
-                        try container.addRoute(Route(destination: dst, gateway: gw, outputIndex: cl.index))
-                    }
-                    routes.append(CNIResult.Route(dst: dst, gw: gw))
-                }
-            }
+            if !v6.isEmpty { waitUntilUsable(container, link: .index(cl.index), v6) }
             if config.isGateway {
                 try addGatewayAddresses(host, bridge: bridge, ips: ipamResult.ips)
             }
@@ -135,7 +139,7 @@ public struct BridgeNetwork {
             // up to a second: the first container would lose its first packets. Wait for it
             // (one RTM_GETLINK when it is already running, as for every later container).
             try step("wait for \(bridge.name) and \(hostName) to run") {
-                try host.waitUntilRunning([bridge.name, hostName.rawValue], timeout: 3)
+                try host.waitUntilRunning([config.bridge, hostName], timeout: 3)
             }
 
             var result = CNIResult()
@@ -157,7 +161,7 @@ public struct BridgeNetwork {
         } catch {
             // Undo in reverse: masquerade, veth (the container end goes with it), reservation.
             if masqueraded { try? Masquerade.remove(owner: Naming.masqueradeOwner(network: config.name, a)) }
-            if vethCreated { try? host.deleteLink(named: hostVethName.rawValue) }
+            if vethCreated { try? host.deleteLink(.name(hostVethName)) }
             try? ipam.del(a)
             throw cniError(error, "ADD")
         }
@@ -166,7 +170,7 @@ public struct BridgeNetwork {
     /// The bridge, created (up, with a fixed random MAC so it does not follow its ports) when missing.
     func ensureBridge(_ host: NetHandle) throws -> Link {
         let name = config.bridge.rawValue
-        var link = try step("look up bridge \(name)") { try host.linkIfPresent(named: name) }
+        var link = try step("look up bridge \(name)") { try host.linkIfPresent(named: config.bridge) }
         if link == nil {
             do {
                 try host.addLink(LinkSpec(LinkAttributes(name: config.bridge, mtu: mtu, address: .random(), up: true), kind: Bridge()))
@@ -175,7 +179,7 @@ public struct BridgeNetwork {
             } catch {
                 throw cniError(error, "create bridge \(name)")
             }
-            link = try step("look up bridge \(name)") { try host.link(named: name) }
+            link = try step("look up bridge \(name)") { try host.link(named: config.bridge) }
         }
         guard let br = link else { throw CNIError(.ioFailure, "bridge \(name) vanished") }
         guard br.kind == "bridge" else {
@@ -185,7 +189,7 @@ public struct BridgeNetwork {
         if !br.isUp { change.up = true }
         if config.promiscMode && !br.flags.contains(.promiscuous) { change.promiscuous = true }
         if !change.isEmpty {
-            try step("set bridge \(name) up") { try host.setLink(index: br.index, change) }
+            try step("set bridge \(name) up") { try host.setLink(.index(br.index), change) }
         }
         return br
     }
@@ -196,7 +200,7 @@ public struct BridgeNetwork {
             guard let gw = ip.gateway else { continue }
             let net = try IPNetwork(address: gw, prefixLength: ip.address.prefixLength)
             do {
-                try host.addAddress(net, linkIndex: bridge.index, noDAD: true)
+                try host.addAddress(net, to: .index(bridge.index), noDAD: true)
             } catch where error.isExists {
             } catch {
                 throw cniError(error, "add gateway address \(net) to bridge \(bridge.name)")
@@ -204,14 +208,14 @@ public struct BridgeNetwork {
             if gw.isIPv4 { v4 = true } else { v6 = true }
         }
         let gateways6 = ips.compactMap { ip in ip.gateway.flatMap { $0.isIPv4 ? nil : try? IPNetwork(address: $0, prefixLength: ip.address.prefixLength) } }
-        if !gateways6.isEmpty { waitUntilUsable(host, link: bridge.name, gateways6) }
+        if !gateways6.isEmpty { waitUntilUsable(host, link: .index(bridge.index), gateways6) }
         if v4 { try enableSysctl("net/ipv4/ip_forward") }
         if v6 { try enableSysctl("net/ipv6/conf/all/forwarding") }
     }
 
     /// Polls (1 ms, then 10 ms steps, up to 10 s) until none of `addresses` on the link is tentative.
     /// On time-out ADD still succeeds: the addresses are in place and become usable by themselves.
-    func waitUntilUsable(_ h: NetHandle, link: String, _ addresses: [IPNetwork]) {
+    func waitUntilUsable(_ h: NetHandle, link: LinkReference, _ addresses: [IPNetwork]) {
         let deadline = monotonicSeconds() + 10
         var pause: UInt32 = 1000
         while let have = try? h.addresses(link: link) {
@@ -235,10 +239,10 @@ public struct BridgeNetwork {
         try ipam.del(a)
         let host = try step("open rtnetlink") { try NetHandle() }
         // Only a veth of this network's group with this attachment's name is ours to delete.
-        if let l = try step("look up \(hostVethName)", { try host.linkIfPresent(named: hostVethName.rawValue) }),
+        if let l = try step("look up \(hostVethName)", { try host.linkIfPresent(named: hostVethName) }),
            l.isVeth, l.group == Naming.linkGroup(network: config.name) {
             do {
-                try host.deleteLink(index: l.index)
+                try host.deleteLink(.index(l.index))
             } catch where error.isNotFound {
             } catch {
                 throw cniError(error, "delete veth \(hostVethName)")

@@ -5,7 +5,7 @@ import VethKit
 func cniError(_ error: Error, _ step: String) -> CNIError {
     switch error {
     case let e as CNIError: return e
-    case let e as KernelError: return CNIError(.kernelRefused, "\(step): \(e.errno)", details: e.message)
+    case let e as KernelError: return CNIError(.kernelRefused, "\(step): \(e.errno.messageAndName)", details: e.message)
     case let e as NotFound: return CNIError(.unknownContainer, "\(step): \(e)")
     case let e as InvalidInput: return CNIError(.invalidNetworkConfig, "\(step): \(e)")
     case let e as SystemCallError: return CNIError(.ioFailure, "\(step): \(e)")
@@ -21,10 +21,8 @@ func step<T>(_ what: @autoclosure () -> String, _ body: () throws -> T) throws -
 }
 
 extension Error {
-    var isExists: Bool { (self as? KernelError)?.errno == .exists }
-    var isNotFound: Bool {
-        if self is NotFound { return true }
-        if let k = self as? KernelError { return k.errno == .noSuchDevice || k.errno == .noSuchEntry }
-        return false
-    }
+    /// The object exists already (EEXIST from the kernel, or AlreadyExists).
+    var isExists: Bool { ErrorCategory.of(self) == .exists }
+    /// The object is not there (NotFound, or ENODEV/ENOENT/ESRCH/EADDRNOTAVAIL from the kernel).
+    var isNotFound: Bool { ErrorCategory.of(self) == .notFound }
 }

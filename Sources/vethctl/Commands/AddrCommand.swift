@@ -23,7 +23,7 @@ struct AddrCommand: ParsableCommand {
         @Argument var cidr: String
         @Option var dev: String
         @Flag(help: "IPv6: skip duplicate address detection.") var nodad = false
-        func apply(_ network: IPNetwork, on handle: NetHandle) throws { try handle.addAddress(network, link: dev, noDAD: nodad) }
+        func apply(_ network: IPNetwork, on handle: NetHandle) throws { try handle.addAddress(network, to: .name(InterfaceName(dev)), noDAD: nodad) }
     }
 
     struct Del: AddrEdit {
@@ -33,7 +33,7 @@ struct AddrCommand: ParsableCommand {
         @OptionGroup var ns: NamespaceOption
         @Argument var cidr: String
         @Option var dev: String
-        func apply(_ network: IPNetwork, on handle: NetHandle) throws { try handle.deleteAddress(network, link: dev) }
+        func apply(_ network: IPNetwork, on handle: NetHandle) throws { try handle.deleteAddress(network, from: .name(InterfaceName(dev))) }
     }
 
     struct Show: VethCommand {
@@ -48,7 +48,7 @@ struct AddrCommand: ParsableCommand {
         func execute(_ context: Context) throws {
             try step("addr show") {
                 let h = try context.handle(ns.name)
-                let links = try dev.map { [try h.link(named: $0)] } ?? h.links()
+                let links = try dev.map { [try h.link(named: InterfaceName($0))] } ?? h.linksWithoutStatistics()
                 let addrs = try h.addresses()
                 var byLink: [Int32: [Address]] = [:]
                 for a in addrs { byLink[a.linkIndex, default: []].append(a) }
@@ -68,7 +68,7 @@ struct AddrCommand: ParsableCommand {
                     var t = Table("DEV", "FAMILY", "ADDRESS", "SCOPE", "FLAGS")
                     for l in links {
                         for a in byLink[l.index] ?? [] {
-                            t.add([l.name, a.network.isIPv4 ? "inet" : "inet6", "\(a.network)", a.scopeName,
+                            t.add([l.name, a.network.family.name, "\(a.network)", a.scopeName,
                                    a.isTentative ? "tentative" : "-"])
                         }
                     }
@@ -79,7 +79,7 @@ struct AddrCommand: ParsableCommand {
 
         static func json(_ a: Address) -> JSON {
             var o = JSONObject()
-            o.set("family", a.network.isIPv4 ? "inet" : "inet6")
+            o.set("family", a.network.family.name)
             o.set("local", "\(a.network.address)")
             if let p = a.peer { o.set("address", "\(p)") }
             o.set("prefixlen", a.network.prefixLength)

@@ -60,17 +60,17 @@ struct LinkCommand: ParsableCommand {
         func execute(_ context: Context) throws {
             try step("link set \(name)") {
                 let h = try context.handle(ns.name)
-                let link = try h.link(named: name)
+                let link = try h.link(named: InterfaceName(name))
                 let index = link.index
                 let mtu = try MTUOption.parse(mtu)
                 if let mtu { try MTUOption.check(mtu, for: link) }
                 var change = LinkChange(up: up ? true : down ? false : nil, mtu: mtu,
                                         address: try address.map(MACAddress.init), name: try newName.map(InterfaceName.init),
                                         alias: alias, group: group)
-                if let master { change.masterIndex = try h.link(named: master).index }
-                if nomaster { change.masterIndex = 0 }
+                if let master { change.master = .set(.name(try InterfaceName(master))) }
+                if nomaster { change.master = .nomaster }
                 if let toNetns { change.namespace = try context.namespace(toNetns) }
-                try h.setLink(index: index, change)
+                try h.setLink(.index(index), change)
             }
         }
     }
@@ -98,7 +98,7 @@ struct LinkCommand: ParsableCommand {
             if let group {
                 try step("link del --group \(group)") { try context.handle(ns.name).deleteLinks(group: group) }
             } else if let name {
-                try step("link del \(name)") { try context.handle(ns.name).deleteLink(named: name) }
+                try step("link del \(name)") { try context.handle(ns.name).deleteLink(.name(InterfaceName(name))) }
             }
         }
     }
@@ -123,13 +123,13 @@ struct LinkCommand: ParsableCommand {
                 var names: [Int32: String] = [:]
                 if let name {
                     // One RTM_GETLINK, plus one per related index (master, same-namespace peer).
-                    let l = try h.link(named: name)
+                    let l = try h.link(named: InterfaceName(name))
                     links = [l]
                     for index in [l.masterIndex, l.linkNetnsID == nil ? l.linkIndex : nil].compactMap({ $0 }) {
                         names[index] = try? h.link(index: index).name
                     }
                 } else {
-                    links = try h.links()
+                    links = try stats ? h.links() : h.linksWithoutStatistics()
                     for l in links { names[l.index] = l.name }
                 }
                 let out = LinkOutput(names: names, namespaceNames: LinkOutput.namespaceNames(for: links, handle: h), withStatistics: stats)
@@ -152,7 +152,7 @@ struct LinkCommand: ParsableCommand {
         func execute(_ context: Context) throws {
             try step(name.map { "link stats \($0)" } ?? "link stats") {
                 let h = try context.handle(ns.name)
-                let links = try name.map { [try h.link(named: $0)] } ?? h.links()
+                let links = try name.map { [try h.link(named: InterfaceName($0))] } ?? h.links()
                 if json {
                     emit(JSON.array(links.map { l in
                         .object([JSONField("ifindex", .int(Int64(l.index))), JSONField("ifname", .string(l.name)),

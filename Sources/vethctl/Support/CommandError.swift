@@ -24,7 +24,7 @@ struct CommandError: Error, CustomStringConvertible {
         case let e as CommandError: return e.status
         case let e as BatchFailed: return e.status
         case is InvalidInput, is ValidationError: return .badInput
-        case let e as NotFound where e.what == "network namespace": return .badInput
+        case let e as NotFound where e.kind == .namespace: return .badInput
         case is UsageError: return .badInput
         default: return .refused
         }
