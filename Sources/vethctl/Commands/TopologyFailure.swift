@@ -22,13 +22,13 @@ struct TopologyFailure: Error {
         case let e as SchemaErrors:
             // One line per problem, each `vethctl: FILE:LINE:COLUMN: message`.
             return TopologyFailure(stderr: e.lines(prefix: "vethctl: ").joined(separator: "\n"), status: .badInput)
-        case is InvalidInput:
-            return TopologyFailure(stderr: "vethctl: \(command): \(error)", status: .badInput)
         case is ApplyError, is ConflictError, is GraphvizMissing:
             // These name the topology (or the program) themselves.
             return TopologyFailure(stderr: "vethctl: \(error)", status: .refused)
         default:
-            return TopologyFailure(stderr: "vethctl: \(command): \(error)", status: .refused)
+            // By category (VethKit's ErrorCategory): invalid input (InvalidInput: a bad name, an
+            // unreadable or oversized file) is 2, everything else 1.
+            return TopologyFailure(stderr: "vethctl: \(command): \(error)", status: ErrorCategory.of(error) == .invalidInput ? .badInput : .refused)
         }
     }
 }
