@@ -196,7 +196,7 @@ public enum Applier {
             }
             // Ours outside the group, or a group shared with someone else's links: one by one.
             for l in ours where !(wholeGroupOurs && l.group == group) {
-                do { try host.deleteLink(.index(l.index)) } catch let e as KernelError where e.errno == .operationNotSupportedByDevice {} catch { firstError = firstError ?? error }
+                do { try host.deleteLink(.index(l.index)) } catch is NotFound {} catch { firstError = firstError ?? error }
             }
             mark("host links")
         }

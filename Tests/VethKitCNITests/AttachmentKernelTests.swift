@@ -100,7 +100,7 @@ final class AttachmentKernelTests: CNIKernelTestCase {
         }
         XCTAssertEqual(try ownLinks(network: "kself", bridge: "cniself"), [], "no bridge, no veth")
         XCTAssertFalse(storeExists("kself"), "no IPAM state")
-        XCTAssertNil(try NetHandle().linkIfPresent(named: "eth0"), "no container interface next to the host's")
+        XCTAssertNil(try NetHandle().linkIfPresent(named: InterfaceName("eth0")), "no container interface next to the host's")
     }
 
     /// An existing device of the bridge's name that is not a bridge (a user's veth made with

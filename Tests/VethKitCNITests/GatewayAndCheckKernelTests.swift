@@ -19,8 +19,8 @@ final class GatewayAndCheckKernelTests: CNIKernelTestCase {
         let ra = plugin(env("ADD", "fa", netns: a), conf(name: "kfwa", bridge: "cnifwa", subnet: "10.78.1.0/24"))
         let rb = plugin(env("ADD", "fb", netns: b), conf(name: "kfwb", bridge: "cnifwb", subnet: "10.78.2.0/24"))
         XCTAssertEqual(try Sysctl.read("net/ipv4/ip_forward"), "1", "isGateway switched forwarding on")
-        XCTAssertEqual(try NetHandle().addresses(link: "cnifwa").filter { $0.network.isIPv4 }.map(\.network.description), ["10.78.1.1/24"])
-        XCTAssertEqual(try NetHandle().addresses(link: "cnifwb").filter { $0.network.isIPv4 }.map(\.network.description), ["10.78.2.1/24"])
+        XCTAssertEqual(try NetHandle().addresses(link: .name(InterfaceName("cnifwa"))).filter { $0.network.isIPv4 }.map(\.network.description), ["10.78.1.1/24"])
+        XCTAssertEqual(try NetHandle().addresses(link: .name(InterfaceName("cnifwb"))).filter { $0.network.isIPv4 }.map(\.network.description), ["10.78.2.1/24"])
         assertReaches("cni-fwa", address(rb), "across networks, forwarded by the host")
         assertReaches("cni-fwb", address(ra), "and back")
         try Sysctl.write("net/ipv4/ip_forward", "0")
@@ -31,7 +31,7 @@ final class GatewayAndCheckKernelTests: CNIKernelTestCase {
         var l2 = try with(conf(name: "kfwc", bridge: "cnifwc", subnet: "10.78.3.0/24"), "isGateway", false)
         l2 = try with(l2, "isDefaultGateway", false)
         let rc = plugin(env("ADD", "fc", netns: c), l2)
-        XCTAssertEqual(try NetHandle().addresses(link: "cnifwc").filter { $0.network.isIPv4 }.map(\.network.description), [], "no isGateway: no gateway address")
+        XCTAssertEqual(try NetHandle().addresses(link: .name(InterfaceName("cnifwc"))).filter { $0.network.isIPv4 }.map(\.network.description), [], "no isGateway: no gateway address")
         XCTAssertEqual(rc["routes"]?.arrayValue?.count ?? 0, 0, "no isDefaultGateway: no default route")
     }
 
@@ -46,10 +46,10 @@ final class GatewayAndCheckKernelTests: CNIKernelTestCase {
         plugin(ce, check)
         let host = try NetHandle()
         let inside = try NetHandle(namespace: NetworkNamespace.open(path: ns))
-        let eth0 = try inside.link(named: "eth0")
+        let eth0 = try inside.link(named: InterfaceName("eth0"))
         let hostName = try XCTUnwrap(r["interfaces"]?.arrayValue?[1]["name"]?.stringValue, "host veth in the result")
         let hv = try host.link(named: InterfaceName(hostName))
-        let br = try host.link(named: "cnidrift")
+        let br = try host.link(named: InterfaceName("cnidrift"))
 
         func expect(_ code: Int64, _ words: String, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
             let e = plugin(ce, check, expect: 1, file: file, line: line)
@@ -91,14 +91,14 @@ final class GatewayAndCheckKernelTests: CNIKernelTestCase {
         repaired("the route")
 
         let addr = try IPNetwork("10.79.0.2/24")
-        try inside.deleteAddress(addr, from: "eth0")
+        try inside.deleteAddress(addr, from: .name(InterfaceName("eth0")))
         expect(101, "address 10.79.0.2/24", "container address removed")
         try inside.addAddress(addr, to: .index(eth0.index))
         try? inside.addRoute(route)   // the kernel drops it with the subnet's last address
         repaired("the address")
 
         let gw = try IPNetwork("10.79.0.1/24")
-        try host.deleteAddress(gw, from: "cnidrift")
+        try host.deleteAddress(gw, from: .name(InterfaceName("cnidrift")))
         expect(101, "gateway address 10.79.0.1/24", "gateway address removed from the bridge")
         try host.addAddress(gw, to: .index(br.index), noDAD: true)
         repaired("the gateway address")

@@ -26,14 +26,14 @@ final class CNIKernelTests: CNIKernelTestCase {
 
         // The kernel agrees: MTU on both ends, bridge port, promisc bridge, hairpin on.
         let host = try NetHandle()
-        let br = try host.link(named: "cnik1")
+        let br = try host.link(named: InterfaceName("cnik1"))
         XCTAssertTrue(br.flags.contains(.promiscuous))
         let hv = try host.link(named: InterfaceName(XCTUnwrap(itfs[1]["name"]?.stringValue, "host veth name")))
         XCTAssertEqual(hv.masterIndex, br.index)
         XCTAssertEqual(hv.mtu, 1400)
         XCTAssertTrue(tool("/usr/sbin/bridge", ["-d", "link", "show", "dev", hv.name]).contains("hairpin on"), "hairpin mode on")
         let ch = try NetHandle(namespace: NetworkNamespace.open(path: c1))
-        let eth0 = try ch.link(named: "eth0")
+        let eth0 = try ch.link(named: InterfaceName("eth0"))
         XCTAssertEqual(eth0.mtu, 1400)
         XCTAssertEqual(eth0.address?.description, itfs[2]["mac"]?.stringValue)
 
@@ -47,7 +47,7 @@ final class CNIKernelTests: CNIKernelTestCase {
         try ch.deleteRoute(Route(destination: try IPNetwork("0.0.0.0/0"), gateway: IPAddress("10.91.0.1"), device: .index(eth0.index)))
         XCTAssertEqual(plugin(env("CHECK", "ctr1", netns: c1), try checkConf(r1), expect: 1)["code"], 102)
         // Break the address: 101.
-        try ch.deleteAddress(try IPNetwork("10.91.0.2/24"), from: "eth0")
+        try ch.deleteAddress(try IPNetwork("10.91.0.2/24"), from: .name(InterfaceName("eth0")))
         XCTAssertEqual(plugin(env("CHECK", "ctr1", netns: c1), try checkConf(r1), expect: 1)["code"], 101)
         // Change the MAC: 100.
         try ch.setLink(.index(eth0.index), LinkChange(address: try MACAddress("02:00:00:00:00:99")))
@@ -57,7 +57,7 @@ final class CNIKernelTests: CNIKernelTestCase {
         try FileManager.default.removeItem(atPath: "\(dataDir)/knet1/10.91.0.3")
         XCTAssertEqual(plugin(env("CHECK", "ctr2", netns: c2), try checkConf(r2), expect: 1)["code"], 103)
         // The gateway address gone from the bridge: 101.
-        try host.deleteAddress(try IPNetwork("10.91.0.1/24"), from: "cnik1")
+        try host.deleteAddress(try IPNetwork("10.91.0.1/24"), from: .name(InterfaceName("cnik1")))
         XCTAssertEqual(plugin(env("CHECK", "ctr2", netns: c2), try checkConf(r2), expect: 1)["code"], 101)
         // Namespace gone: 3.
         XCTAssertEqual(plugin(env("CHECK", "ctr1", netns: "/run/netns/no-such-ns"), try checkConf(r1), expect: 1)["code"], 3)
@@ -68,7 +68,7 @@ final class CNIKernelTests: CNIKernelTestCase {
         plugin(env("DEL", "never-added", netns: c1), cfg)           // unknown container
         try deleteNamespaces([NamespaceName("cni-k2")])          // waits until its host veth is gone
         plugin(env("DEL", "ctr2", netns: c2), cfg)                   // namespace already gone
-        XCTAssertEqual(try ch.linkIfPresent(named: "eth0")?.name, nil, "container end gone")
+        XCTAssertEqual(try ch.linkIfPresent(named: InterfaceName("eth0"))?.name, nil, "container end gone")
         XCTAssertEqual(try reservations("knet1"), [], "both reservations released")
         XCTAssertEqual(try hostVeths(group: "knet1").map(\.name), [], "no host veth left")
     }
@@ -213,9 +213,9 @@ final class CNIKernelTests: CNIKernelTestCase {
         XCTAssertEqual(r["routes"]?.arrayValue?.count, 2, "a default route per family")
         XCTAssertNotNil(r["interfaces"]?.arrayValue?[2]["mtu"], "1.1.0 results carry the interface MTU")
         // ADD returns only once the IPv6 addresses are usable (not tentative), link-local excepted.
-        let inside = try NetHandle(namespace: NetworkNamespace.open(path: ns)).addresses(link: "eth0")
+        let inside = try NetHandle(namespace: NetworkNamespace.open(path: ns)).addresses(link: .name(InterfaceName("eth0")))
         XCTAssertFalse(inside.contains { $0.isTentative && !$0.network.address.isIPv6LinkLocal }, "\(inside)")
-        XCTAssertFalse(try NetHandle().addresses(link: "cnik6").contains { $0.isTentative && !$0.network.address.isIPv6LinkLocal })
+        XCTAssertFalse(try NetHandle().addresses(link: .name(InterfaceName("cnik6"))).contains { $0.isTentative && !$0.network.address.isIPv6LinkLocal })
         XCTAssertEqual(try Sysctl.read("net/ipv6/conf/all/forwarding"), "1", "isGateway (implied) switches IPv6 forwarding on")
         assertReaches("cni-v6", "10.96.0.1", "IPv4 gateway")
         // Global addresses are nodad; neighbour discovery on a just-created bridge port can still
@@ -250,7 +250,7 @@ final class CNIKernelTests: CNIKernelTestCase {
                                   kind: Veth(peerName: try InterfaceName("stale-peer"))))
         let r = plugin(env("ADD", "taken", netns: ns), cfg)
         XCTAssertEqual(r["interfaces"]?.arrayValue?[1]["name"]?.stringValue, name.rawValue)
-        XCTAssertNil(try host.linkIfPresent(named: "stale-peer"), "the stale pair is gone")
+        XCTAssertNil(try host.linkIfPresent(named: InterfaceName("stale-peer")), "the stale pair is gone")
         assertReaches("cni-taken", "10.88.8.1", "the replaced attachment works")
         plugin(env("DEL", "taken", netns: ns), cfg)
         XCTAssertNil(try host.linkIfPresent(named: name))

@@ -43,13 +43,13 @@ final class MasqueradeKernelTests: CNIKernelTestCase {
         let out = try NetworkNamespace.open(NamespaceName("cni-masq-out"))
         let host = try NetHandle()
         try host.addLink(LinkSpec(LinkAttributes(name: try InterfaceName("masq-up")), kind: Veth(peer: LinkAttributes(name: try InterfaceName("masq-o"), namespace: out))))
-        addTeardownBlock { try? NetHandle().deleteLink("masq-up") }
-        try host.addAddress(try IPNetwork("10.250.0.1/30"), to: "masq-up")
-        try host.setLink("masq-up", LinkChange(up: true))
+        addTeardownBlock { try? NetHandle().deleteLink(.name(InterfaceName("masq-up"))) }
+        try host.addAddress(try IPNetwork("10.250.0.1/30"), to: .name(InterfaceName("masq-up")))
+        try host.setLink(.name(InterfaceName("masq-up")), LinkChange(up: true))
         let oh = try NetHandle(namespace: out)
-        try oh.addAddress(try IPNetwork("10.250.0.2/30"), to: "masq-o")
-        try oh.setLink("masq-o", LinkChange(up: true))
-        try oh.setLink("lo", LinkChange(up: true))
+        try oh.addAddress(try IPNetwork("10.250.0.2/30"), to: .name(InterfaceName("masq-o")))
+        try oh.setLink(.name(InterfaceName("masq-o")), LinkChange(up: true))
+        try oh.setLink(.name(InterfaceName("lo")), LinkChange(up: true))
 
         let noMasq = conf(name: "kmasq", bridge: "cnim0", subnet: "10.99.0.0/24")
         plugin(env("ADD", "m1", netns: cpath), noMasq)

@@ -49,7 +49,7 @@ final class SideBySideTests: CNIKernelTestCase {
         plugin(e2, cfg, binary: binary)
         XCTAssertEqual(try reservations("sbs"), [], "\(tag): reservations released")
         // Only this test's bridge is looked at: other tests' namespaces may still be going away.
-        let br = try NetHandle().link(named: "cni-sbs0")
+        let br = try NetHandle().link(named: InterfaceName("cni-sbs0"))
         XCTAssertEqual(try NetHandle().links().filter { $0.masterIndex == br.index }.map(\.name), [], "\(tag): no port left on the bridge")
         return (r1, r2)
     }

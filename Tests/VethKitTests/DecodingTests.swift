@@ -2,7 +2,7 @@ import CLinuxUAPI
 import Foundation
 import Netlink
 import VethKitTestSupport
-@testable import VethKit
+@_spi(Decoding) @testable import VethKit
 import XCTest
 
 /// Decoding of replies captured from a real kernel (Fixtures/, made with

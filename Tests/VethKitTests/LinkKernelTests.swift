@@ -73,9 +73,9 @@ final class LinkKernelTests: XCTestCase {
         var peer = LinkAttributes(name: try InterfaceName("right0"), namespace: ns2, up: true)
         peer.mtu = 1400
         try here.addLink(LinkSpec(attrs, kind: Veth(peer: peer)))
-        XCTAssertNil(try here.linkIfPresent(named: "left0"), "left0 was created in the host")
-        let l = try NetHandle(namespace: ns1).link(named: "left0")
-        let r = try NetHandle(namespace: ns2).link(named: "right0")
+        XCTAssertNil(try here.linkIfPresent(named: InterfaceName("left0")), "left0 was created in the host")
+        let l = try NetHandle(namespace: ns1).link(named: InterfaceName("left0"))
+        let r = try NetHandle(namespace: ns2).link(named: InterfaceName("right0"))
         XCTAssertEqual(l.mtu, 1400)
         XCTAssertEqual(r.mtu, 1400)
         XCTAssertEqual(l.linkIndex, r.index)

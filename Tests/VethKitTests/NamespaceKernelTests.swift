@@ -24,7 +24,7 @@ final class NamespaceKernelTests: XCTestCase {
         XCTAssertTrue(try ip("netns", "list").contains(name.rawValue), "iproute2 does not see it")
         // iproute2 can work inside it.
         try ip("-n", name.rawValue, "link", "add", "d0", "type", "bridge")
-        XCTAssertEqual(try NetHandle(named: name).link(named: "d0").kind, "bridge")
+        XCTAssertEqual(try NetHandle(named: name).link(named: InterfaceName("d0")).kind, "bridge")
         XCTAssertThrowsError(try NetworkNamespace.create(name)) { XCTAssertTrue("\($0)".contains("EEXIST"), "\($0)") }
         try NetworkNamespace.delete(name)
         XCTAssertFalse(try NetworkNamespace.list().contains(name))
@@ -77,6 +77,6 @@ final class NamespaceKernelTests: XCTestCase {
         let h = try NetHandle(namespace: ns)
         try h.addLink(.bridge(InterfaceName("dx")))
         XCTAssertEqual(currentNamespaceInode(), before)
-        XCTAssertNil(try NetHandle().linkIfPresent(named: "dx"), "the link landed in the caller's namespace")
+        XCTAssertNil(try NetHandle().linkIfPresent(named: InterfaceName("dx")), "the link landed in the caller's namespace")
     }
 }

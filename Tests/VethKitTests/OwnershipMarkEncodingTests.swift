@@ -1,7 +1,7 @@
 import CLinuxUAPI
 import Glibc
 import Netlink
-@testable import VethKit
+@_spi(Decoding) @testable import VethKit
 import XCTest
 
 /// The marks the topology engine relies on, as VethKit encodes and decodes them: IFA_PROTO on

@@ -93,7 +93,7 @@ final class RequestEncodingTests: XCTestCase {
 
     func testDeleteByName() throws {
         // What NetHandle.deleteLink(named:) sends: RTM_DELLINK, index 0, IFLA_IFNAME.
-        XCTAssertEqual(NetHandle.deleteNamedRequest("veth1").encoded(sequence: 1), hex("""
+        XCTAssertEqual(NetHandle.deleteNamedRequest(try InterfaceName("veth1")).encoded(sequence: 1), hex("""
             2c000000 1100 0100 01000000 00000000
             00000000 00000000 00000000 00000000
             0a00 0300 76657468 3100 0000

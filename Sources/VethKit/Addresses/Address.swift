@@ -27,7 +27,8 @@ public struct Address: Sendable, Hashable {
     public var scopeName: String { scope.name }
 
     /// Decodes an RTM_NEWADDR message.
-    init(message: NetlinkMessage) throws {
+    /// For the fuzzer of the decoders (fuzz/): `@_spi(Decoding) import VethKit`.
+    @_spi(Decoding) public init(message: NetlinkMessage) throws {
         let h = try message.header(ifaddrmsg.self)
         let attrs = try message.attributes(after: ifaddrmsg.self)
         linkIndex = Int32(bitPattern: h.ifa_index)

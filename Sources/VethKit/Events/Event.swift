@@ -12,7 +12,8 @@ public enum Event: Sendable {
     case deletedRoute(Route)
 
     /// Decodes a notification; nil for message types VethKit does not follow.
-    init?(message m: NetlinkMessage) throws {
+    /// For the fuzzer of the decoders (fuzz/): `@_spi(Decoding) import VethKit`.
+    @_spi(Decoding) public init?(message m: NetlinkMessage) throws {
         switch Int32(m.type) {
         case Int32(RTM_NEWLINK): self = .newLink(try Link(message: m))
         case Int32(RTM_DELLINK): self = .deletedLink(try Link(message: m))

@@ -54,7 +54,8 @@ public struct Link: Sendable, Hashable {
     public var isVeth: Bool { kind == "veth" }
 
     /// Decodes an RTM_NEWLINK message.
-    init(message: NetlinkMessage) throws {
+    /// For the fuzzer of the decoders (fuzz/): `@_spi(Decoding) import VethKit`.
+    @_spi(Decoding) public init(message: NetlinkMessage) throws {
         let info = try message.header(ifinfomsg.self)
         index = info.ifi_index
         flags = LinkFlags(rawValue: info.ifi_flags)

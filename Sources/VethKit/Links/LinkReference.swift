@@ -15,9 +15,3 @@ public enum LinkReference: Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
-
-extension LinkReference: ExpressibleByStringLiteral {
-    /// The link called by a name written in the source (`"veth0"`); an invalid literal traps,
-    /// as for ``InterfaceName``.
-    public init(stringLiteral value: String) { self = .name(InterfaceName(stringLiteral: value)) }
-}

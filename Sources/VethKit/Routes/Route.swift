@@ -88,7 +88,8 @@ public struct Route: Sendable, Hashable {
     }
 
     /// Decodes an RTM_NEWROUTE message (inet and inet6 only: ``MalformedMessage`` otherwise).
-    init(message: NetlinkMessage) throws {
+    /// For the fuzzer of the decoders (fuzz/): `@_spi(Decoding) import VethKit`.
+    @_spi(Decoding) public init(message: NetlinkMessage) throws {
         let h = try message.header(rtmsg.self)
         let attrs = try message.attributes(after: rtmsg.self)
         family = AddressFamily(rawValue: h.rtm_family)

@@ -37,12 +37,3 @@ public struct InterfaceName: Hashable, Sendable, Comparable, CustomStringConvert
     public var description: String { rawValue }
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
-
-extension InterfaceName: ExpressibleByStringLiteral {
-    /// A name written in the source (`"veth0"`), as swift-system's `FilePath` takes literals. A
-    /// literal the kernel would refuse is a programming error and traps; names from input go
-    /// through ``init(_:)``, which throws.
-    public init(stringLiteral value: String) {
-        do { try self.init(value) } catch { preconditionFailure("\(error)") }
-    }
-}

@@ -1,5 +1,6 @@
 import CLinuxUAPI
-import VethKit
+import Netlink
+@_spi(Decoding) import VethKit
 
 /// libFuzzer entry: the bytes as a datagram from the kernel (split into messages, each decoded as
 /// a link, address, route, event and error), and the same bytes as the payload of one message of
