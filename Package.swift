@@ -3,11 +3,16 @@ import PackageDescription
 
 // Layers (imports point down only):
 //   vethctl, vethkit-cni           executables
-//   VethKitTopology, VethKitCNI    YAML topologies; CNI spec + IPAM
-//   VethKitJSON                    JSON values, writer, parser (no dependencies)
+//   VethKitTopology, VethKitCNI    YAML topologies (through Debian's libyaml, CYAML); CNI spec + IPAM
+//   VethKitJSON                    JSON values, ordered writer, strict parser (no dependencies)
 //   VethKit                        typed kernel objects (links, addresses, routes, namespaces)
 //   Netlink                        wire format and the socket
 //   CLinuxUAPI                     the kernel's own constants and struct layouts (C, header only)
+//
+// Release executables are stripped by the linker (`swift build -c release` itself; debug builds
+// keep their symbols for the debugger and for test failures' backtraces).
+let stripRelease: [LinkerSetting] = [.unsafeFlags(["-Xlinker", "-s"], .when(configuration: .release))]
+
 let package = Package(
     name: "VethKit",
     platforms: [.macOS(.v13)],
@@ -35,12 +40,10 @@ let package = Package(
         .target(name: "VethKitTopology", dependencies: ["VethKit", "VethKitJSON", "CYAML"]),
         .target(name: "VethKitCNI", dependencies: ["VethKit", "VethKitJSON"]),
         .executableTarget(name: "vethctl", dependencies: [
-            "VethKit", "VethKitJSON",
+            "VethKit", "VethKitJSON", "VethKitTopology",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .executableTarget(name: "vethkit-cni", dependencies: ["VethKitCNI"]),
-        // The topology engine: vethctl execs it for up/plan/down/show/check/graph/list/gen.
-        .executableTarget(name: "vethkit-topo", dependencies: ["VethKitTopology"]),
+        ], linkerSettings: stripRelease),
+        .executableTarget(name: "vethkit-cni", dependencies: ["VethKitCNI"], linkerSettings: stripRelease),
         // The seed's six steps with the public API only (docs/library.md); built by `swift build`,
         // run by VethKitTests' SixStepsExampleTests.
         .executableTarget(name: "SixSteps", dependencies: ["VethKit"], path: "Examples/SixSteps"),
@@ -52,6 +55,6 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "VethKitTopologyTests", dependencies: ["VethKitTopology", "VethKitTestSupport"]),
         .testTarget(name: "VethKitCNITests", dependencies: ["VethKitCNI", "VethKitJSON", "VethKitTestSupport"]),
-        .testTarget(name: "vethctlTests", dependencies: ["VethKit", "VethKitTestSupport"]),
+        .testTarget(name: "vethctlTests", dependencies: ["VethKit", "VethKitTopology", "VethKitTestSupport"]),
     ]
 )

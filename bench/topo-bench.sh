@@ -5,8 +5,9 @@
 #
 # Cases (every rep runs all of them, interleaved, so that VethKit and the anchors see the same
 # machine load; the table gives medians):
-#   star-50, star-200   `vethkit-topo up FILE` / `down NAME` (whole process, release build, static
-#                       stdlib; down returns once the links are really gone) against ../shared/bench:
+#   star-50, star-200   `vethctl up FILE` / `down NAME` (whole process, the release binary of
+#                       scripts/build-release: fully static, stripped; down returns once the links
+#                       are really gone) against ../shared/bench:
 #                       nlstar (raw-C floor, single-threaded), star_ip.sh loop and batch,
 #                       star_pyroute2.py setns (when pyroute2 is importable; PYTHON=... to choose)
 #   1000 pairs          `down` of a 1000-veth-pair topology (both ends in the host) against
@@ -24,8 +25,8 @@ REPS=${REPS:-5}
 PYTHON=${PYTHON:-python3}
 [ "$(id -u)" = 0 ] || { echo "topo-bench: needs root (sandboxes)" >&2; exit 77; }
 
-swift build -c release --product vethkit-topo --static-swift-stdlib >&2
-BIN=$ROOT/.build/release/vethkit-topo
+scripts/build-release >&2
+BIN=$ROOT/dist/bin/vethctl
 
 A=$(mktemp -d /tmp/topo-anchors.XXXXXX)
 W=$(mktemp -d /tmp/topo-bench.XXXXXX)
@@ -144,7 +145,7 @@ kernel = subprocess.run(['uname', '-r'], capture_output=True, text=True).stdout.
 load = open('/proc/loadavg').read().split()[:3]
 L = [f'# Topology benchmarks (bench/topo-bench.sh)', '',
      f'{datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, kernel {kernel}, {reps} reps (medians), load average at the end {" ".join(load)}.',
-     'VethKit: `vethkit-topo` release build, static stdlib, whole process (start-up and YAML parsing included).',
+     'VethKit: `vethctl` (scripts/build-release: fully static, stripped), whole process (start-up and YAML parsing included).',
      'Anchors: ../shared/bench, same run, interleaved with VethKit. `down` returns once the links are really gone.', '',
      '## star-N up / down', '',
      '| case | up / create (s) | down until gone (s) | up vs C floor | down vs C floor |', '|---|---|---|---|---|']

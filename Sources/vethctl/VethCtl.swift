@@ -9,7 +9,7 @@ struct VethCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vethctl",
         abstract: "Linux virtual networking: veth pairs, bridges, namespaces, addresses and routes, over rtnetlink.",
-        discussion: "Global option: -n NS before or after the subcommand runs it inside the named network namespace.",
+        discussion: "Global option: -n NS before or after the subcommand runs it inside the named network namespace (for the topology verbs: NS is the topology's host node).",
         version: version,
         subcommands: [NetnsCommand.self, LinkCommand.self, AddrCommand.self, RouteCommand.self,
                       PeersCommand.self, MonitorCommand.self,
@@ -40,11 +40,6 @@ enum Main {
     static func invoke(_ arguments: [String]) -> Int32 {
         var args = arguments
         do {
-            // Topology verbs go straight to the engine (no argument-parser pass), unless help is asked.
-            if let verb = args.first, TopologyForwarding.verbs.contains(verb),
-               !args.contains("--help"), !args.contains("-h") {
-                try TopologyForwarding.exec(args)
-            }
             Context.shared.defaultNamespace = try takeLeadingNamespace(&args)
             var command = try VethCtl.parseAsRoot(args)
             try command.run()
@@ -71,6 +66,10 @@ enum Main {
     /// Prints an error the way vethctl does and returns its exit status.
     static func report(_ error: Error, prefix: String = "") -> Int32 {
         switch error {
+        case let e as TopologyFailure:
+            emitLine(e.stdout)
+            if !e.stderr.isEmpty { warn(e.stderr) }
+            return e.status.rawValue
         case is CommandError, is InvalidInput, is UsageError, is NotFound, is AlreadyExists, is KernelError,
              is SystemCallError, is MalformedMessage, is BatchFailed:
             warn("vethctl: \(prefix)\(error)")

@@ -384,7 +384,7 @@ final class TopologyKernelTests: XCTestCase {
     /// topology, while a user's namespace under its prefix and a user's veth pair in its link
     /// group are exactly as before.
     func killRounds(name: String, yaml: String, fractions extra: Int) throws {
-        let bin = productPath("vethkit-topo")
+        let bin = productPath("vethctl")
         guard FileManager.default.isExecutableFile(atPath: bin) else { throw XCTSkip("\(bin) not built") }
         let file = NSTemporaryDirectory() + "\(name)-\(uniqueSuffix()).yaml"
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
@@ -507,7 +507,7 @@ final class TopologyKernelTests: XCTestCase {
     /// `up` and `down` of one topology started at once (two processes): they never interleave, so
     /// the end state is all or nothing, and the topology is consistent either way.
     func testConcurrentUpAndDownNeverInterleave() throws {
-        let bin = productPath("vethkit-topo")
+        let bin = productPath("vethctl")
         guard FileManager.default.isExecutableFile(atPath: bin) else { throw XCTSkip("\(bin) not built") }
         let file = NSTemporaryDirectory() + "cc-\(uniqueSuffix()).yaml"
         try TopologyGenerator.star(60, name: "cc").write(toFile: file, atomically: true, encoding: .utf8)

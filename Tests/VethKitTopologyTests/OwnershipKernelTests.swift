@@ -64,7 +64,7 @@ final class OwnershipKernelTests: XCTestCase {
     }
 
     func cli(_ args: String..., env: [String: String]? = nil) throws -> ProcessResult {
-        let bin = productPath("vethkit-topo")
+        let bin = productPath("vethctl")
         guard FileManager.default.isExecutableFile(atPath: bin) else { throw XCTSkip("\(bin) not built") }
         var e = ProcessInfo.processInfo.environment
         for (k, v) in env ?? [:] { e[k] = v }

@@ -1,18 +1,18 @@
 import Foundation
 import VethKitTestSupport
+import VethKitTopology
 import XCTest
 
-/// The topology verbs through vethctl, as a user types them: vethctl hands them to vethkit-topo
-/// (installed beside it), and every verb's exit status and summary line is the documented one
+/// The topology verbs through vethctl, as a user types them (vethctl runs them itself, one
+/// executable), and every verb's exit status and summary line is the documented one
 /// (docs/topology.md: plan 1 on conflicts, 2 on schema errors; check 1 on a failed probe).
 /// Kernel tests use topologies of their own (unique names, a bridge and two namespaces).
 final class TopologyVerbTests: XCTestCase {
     let v = Vethctl()
-    let engine = productPath("vethkit-topo")
 
     /// A temporary file holding `text`, removed when the test ends.
     func file(_ text: String, ext: String = "yaml") throws -> String {
-        let path = NSTemporaryDirectory() + "vethkit-topo-\(uniqueSuffix()).\(ext)"
+        let path = NSTemporaryDirectory() + "vethctl-topo-\(uniqueSuffix()).\(ext)"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
         return path
@@ -69,29 +69,50 @@ final class TopologyVerbTests: XCTestCase {
 
     // MARK: no kernel needed
 
-    func testHandOffToTheEngineGivesTheSameOutputAndStatus() throws {
-        for args in [["gen", "star", "3", "--name", "x"], ["gen", "chain", "4"], ["gen", "pairs", "2"], ["gen", "pairs-ns", "2"],
-                     ["gen", "bogus", "2"], ["gen", "star"], ["graph", "/nonexistent/vk.yaml"]] {
-            let mine = try runUnprivileged(v.path, args), theirs = try runUnprivileged(engine, args)
-            XCTAssertEqual(mine.status, theirs.status, "vethctl \(args) → \(mine.status), vethkit-topo → \(theirs.status)")
-            XCTAssertEqual(mine.stdout, theirs.stdout, "vethctl \(args)")
-            XCTAssertEqual(mine.stderr, theirs.stderr, "vethctl \(args)")
+    /// `gen` prints exactly the library's generated file; bad kinds and sizes are bad input (2),
+    /// with the one usage line.
+    func testGenPrintsTheLibrarysFiles() throws {
+        let cases: [([String], String)] = [
+            (["gen", "star", "3", "--name", "x"], TopologyGenerator.star(3, name: "x")),
+            (["gen", "chain", "4"], TopologyGenerator.chain(4)),
+            (["gen", "pairs", "2"], TopologyGenerator.pairs(2)),
+            (["gen", "pairs-ns", "2"], TopologyGenerator.pairs(2, namespace: true)),
+        ]
+        for (args, expected) in cases {
+            let r = try runUnprivileged(v.path, args)
+            XCTAssertEqual(r.status, 0, "vethctl \(args): \(r.stderr)")
+            XCTAssertEqual(r.stdout, expected, "vethctl \(args)")
+            XCTAssertEqual(r.stderr, "", "vethctl \(args)")
         }
-        XCTAssertEqual(try v.run(["gen", "bogus", "2"]).status, 2)
-        XCTAssertEqual(try v.run(["gen", "chain", "1"]).status, 2, "chain needs 2 nodes")
+        let usage = "vethctl: gen: expected `star N` (1...65000), `chain N` (2...65000), `pairs N` or `pairs-ns N`\n"
+        for args in [["gen", "bogus", "2"], ["gen", "chain", "1"], ["gen", "star", "65001"]] {
+            let r = try runUnprivileged(v.path, args)
+            XCTAssertEqual(r.status, 2, "vethctl \(args): \(r.stderr)")
+            XCTAssertEqual(r.stdout, "", "vethctl \(args)")
+            XCTAssertEqual(r.stderr, usage, "vethctl \(args)")
+        }
+        let missing = try runUnprivileged(v.path, ["gen", "star"])
+        XCTAssertEqual(missing.status, 2, missing.stderr)
+        XCTAssertEqual(missing.stderr, "vethctl: Missing expected argument '<count>' (see vethctl --help)\n")
+        let badName = try runUnprivileged(v.path, ["gen", "star", "2", "--name", "a/b"])
+        XCTAssertEqual(badName.status, 2, badName.stderr)
+        XCTAssertTrue(badName.stderr.hasPrefix("vethctl: gen: "), badName.stderr)
     }
 
-    func testMissingEngineIsOneClearError() throws {
-        // vethctl alone in a directory: the hand-off fails with a message naming the engine.
+    /// One executable: vethctl copied alone into an empty directory runs the topology verbs
+    /// (nothing is exec'd beside it: the old vethctl failed here, naming the missing engine).
+    func testVethctlAloneRunsTheTopologyVerbs() throws {
         let dir = NSTemporaryDirectory() + "vethkit-lone-\(uniqueSuffix())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.copyItem(atPath: v.path, toPath: dir + "/vethctl")
-        let r = try runProcess(dir + "/vethctl", ["gen", "star", "2"])
-        XCTAssertEqual(r.status, 1, r.stderr)
-        XCTAssertEqual(r.stdout, "")
-        XCTAssertTrue(r.stderr.contains(dir + "/vethkit-topo") && r.stderr.contains("topology engine"), r.stderr)
-        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        let g = try runProcess(dir + "/vethctl", ["gen", "star", "2"])
+        XCTAssertEqual(g.status, 0, g.stderr)
+        XCTAssertEqual(g.stdout, TopologyGenerator.star(2))
+        let path = try file(g.stdout)
+        let dot = try runProcess(dir + "/vethctl", ["graph", path, "--format", "mermaid"])
+        XCTAssertEqual(dot.status, 0, dot.stderr)
+        XCTAssertEqual(dot.stdout, try Topology.load(path).graph(format: .mermaid))
     }
 
     func testSchemaErrorsExitTwoWithFileLineColumn() throws {
@@ -266,5 +287,77 @@ final class TopologyVerbTests: XCTestCase {
         XCTAssertFalse(try ip("netns", "list").contains(t.name), "up created namespaces although it refused")
         XCTAssertFalse(try hostLinkNames().contains(t.bridge), "up created the bridge although it refused")
         XCTAssertEqual(try dump(), before, "the user's veth changed")
+    }
+
+    // MARK: -n NS
+
+    /// `vethctl -n NS up FILE`: namespace NS is the topology's host node. The bridge and the host
+    /// ends are made in NS (with our marks), nothing in the namespace vethctl started in; the
+    /// host node (NS) reaches the leaves with real pings; `show`, `list` and `down` with `-n`
+    /// (before or after the verb) see and remove them, and NS is left as it was.
+    func testNamespaceOptionMakesItTheHostNode() throws {
+        try requireKernel()
+        let t = Star()
+        let lab = "lab\(t.s)"
+        try ip("netns", "add", lab)
+        addTeardownBlock { [v] in
+            _ = try? v.run(["-n", lab, "down", t.name])
+            _ = try? runProcess("/usr/sbin/ip", ["netns", "del", lab])
+        }
+        cleanUp(t)
+        let path = try file(t.yaml)
+        func labLinks() throws -> [String: [String: Any]] {
+            var out: [String: [String: Any]] = [:]
+            for l in try ipJSON("-n", lab, "-d", "link", "show") { if let n = l["ifname"] as? String { out[n] = l } }
+            return out
+        }
+        let labBefore = try labLinks()
+        let hereBefore = try hostLinkNames()
+        let up = try v.run(["-n", lab, "up", path])
+        XCTAssertEqual(up.status, 0, up.stderr)
+        assertMatches(lastLine(up.stdout), "\(t.name): 10 created, 0 changed, 0 removed in [0-9.]+ s \\(2 namespaces, 2 veth pairs new\\)")
+        let inLab = try labLinks()
+        for l in [t.bridge, t.hostEnd("a"), t.hostEnd("b")] {
+            let link = try XCTUnwrap(inLab[l], "\(l) is not in \(lab): \(inLab.keys.sorted())")
+            XCTAssertTrue((link["ifalias"] as? String ?? "").contains(t.name), "\(l) in \(lab) carries no mark of \(t.name): \(link)")
+        }
+        XCTAssertEqual(inLab[t.hostEnd("a")]?["master"] as? String, t.bridge)
+        let here = try hostLinkNames()
+        XCTAssertEqual(here, hereBefore, "up -n \(lab) changed the links of vethctl's own namespace")
+        XCTAssertTrue(try ip("netns", "list").contains(t.namespace("a")), "the leaf namespaces are named namespaces as without -n")
+        // The leaves' veths point into lab: the host node (lab) and a leaf reach each other.
+        let check = try v.run(["check", path, "-n", lab])
+        XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
+        assertMatches(lastLine(check.stdout), "\(t.name): 5/5 reachable in [0-9.]+ s")
+        XCTAssertEqual(try v.run(["-n", lab, "up", path, "-q"]).stdout, "\(t.name): no changes\n", "a second up -n converged to nothing")
+        XCTAssertTrue(try v.run(["-n", lab, "show", path]).stdout.hasPrefix("\(t.name): in sync with \(path)"))
+        let list = try parseJSONArray(v.run(["list", "-n", lab, "--json"]).stdout)
+        XCTAssertEqual(list.first { $0["name"] as? String == t.name }?["host_links"] as? Int, 3, "\(list)")
+        // down, -n after the verb: everything of it goes, from lab; lab is as before.
+        let down = try v.run(["down", t.name, "-n", lab])
+        XCTAssertEqual(down.status, 0, down.stderr)
+        assertMatches(lastLine(down.stdout), "\(t.name): removed 2 namespaces and 3 host links in [0-9.]+ s")
+        XCTAssertFalse(try ip("netns", "list").contains(t.namespace("a")), "namespaces left after down -n")
+        _ = try waitUntil("the host ends to leave \(lab)") { Set(try labLinks().keys) == Set(labBefore.keys) }
+        XCTAssertEqual(try hostLinkNames(), hereBefore)
+    }
+
+    /// `-n` naming no namespace (or an invalid name): exit 2, one line, nothing created.
+    func testNamespaceOptionMustNameANamespace() throws {
+        try requireKernel()
+        let t = Star()
+        cleanUp(t)
+        let path = try file(t.yaml)
+        let before = try hostLinkNames()
+        for (args, shown) in [(["-n", "nosuch\(t.s)", "up", path], "nosuch\(t.s)"), (["up", path, "-n", "../etc"], "../etc"),
+                              (["-n", "nosuch\(t.s)", "list"], "nosuch\(t.s)")] {
+            let r = try v.run(args)
+            XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
+            XCTAssertEqual(r.stdout, "", "\(args)")
+            XCTAssertTrue(r.stderr.hasPrefix("vethctl: ") && r.stderr.contains(shown), "\(args): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        }
+        XCTAssertFalse(try ip("netns", "list").contains(t.name), "up created namespaces with a bad -n")
+        XCTAssertEqual(try hostLinkNames(), before)
     }
 }

@@ -1,103 +1,162 @@
 import ArgumentParser
 import Glibc
 import VethKit
+import VethKitTopology
 
-/// The topology verbs (`up`, `plan`, `down`, `show`, `check`, `graph`, `list`, `gen`) run in the
-/// `vethkit-topo` executable installed beside vethctl: the topology engine reads YAML with Yams,
-/// which brings full Foundation, and linking that into vethctl would slow every other vethctl
-/// command's start-up by about a third. vethctl replaces itself with it (`execv`, no child
-/// process). These declarations give `vethctl --help` and `vethctl up --help` their text.
-enum TopologyForwarding {
-    static let verbs: Set<String> = ["up", "plan", "down", "show", "check", "graph", "list", "gen"]
-
-    /// The engine's path: `vethkit-topo` in the directory of the running vethctl.
-    static var enginePath: String {
-        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        let exe = n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
-        let dir = exe.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        return (dir.isEmpty ? "." : dir) + "/vethkit-topo"
-    }
-
-    /// Replaces the process with the engine running `arguments`; returns only by throwing.
-    static func exec(_ arguments: [String]) throws -> Never {
-        let path = enginePath
-        var argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) }
-        argv.append(nil)
-        execv(path, &argv)
-        throw CommandError(context: arguments.first ?? "topology",
-                           underlying: SystemCallError("exec \(path) (the topology engine, installed beside vethctl)"))
-    }
-}
-
-/// A topology verb: its `run()` hands the original arguments to the engine.
+/// The topology verbs (`up`, `plan`, `down`, `show`, `check`, `graph`, `list`, `gen`; see
+/// docs/topology.md). Each calls the topology library, which returns values or throws typed
+/// errors; vethctl prints them (TopologyOutput.swift) and maps errors to exit statuses
+/// (TopologyFailure.swift). `-n NS` (before or after the verb) makes namespace NS the topology's
+/// `host` node: the main thread enters it before any work (NamespaceEntry.swift).
 protocol TopologyVerb: ParsableCommand {
-    var forwarded: [String] { get }
+    var namespace: NamespaceOption { get }
+    /// What the verb prints on standard output; throws ``TopologyFailure`` for a non-zero exit.
+    func perform() throws -> String
 }
 
 extension TopologyVerb {
     mutating func run() throws {
-        try TopologyForwarding.exec([Self._commandName] + forwarded)
+        try MainThreadNamespace.enter(namespace.name, for: Self._commandName)
+        emitLine(try perform())
     }
 }
 
 struct UpCommand: TopologyVerb {
     static let configuration = CommandConfiguration(
-        commandName: "up", abstract: "Create a topology from a YAML file, or converge it to the file (see docs/topology.md).")
-    @Argument var file: String
+        commandName: "up", abstract: "Create a topology from a YAML file, or converge it to the file (see docs/topology.md).",
+        discussion: "Prints the plan's lines and a summary; progress on standard error when it is a terminal.")
+    @Argument(help: "The topology file.") var file: String
     @Flag(name: [.customShort("q"), .long], help: "Print only the summary.") var quiet = false
-    var forwarded: [String] { [file] + (quiet ? ["--quiet"] : []) }
+    @OptionGroup var namespace: NamespaceOption
+
+    func perform() throws -> String {
+        try TopologyFailure.wrap("up \(file)") {
+            let t = try Topology.load(file)
+            var options = Applier.Options()
+            let progress = isatty(2) == 1
+            if progress { options.progress = { TopologyOutput.progress(topology: t.name, $0) } }
+            defer { if progress { TopologyOutput.clearProgress() } }
+            let r = try Applier.up(t, options: options)
+            TopologyOutput.timings(r.timings)
+            return TopologyOutput.up(r, topology: t.name, quiet: quiet)
+        }
+    }
 }
 
 struct PlanCommand: TopologyVerb {
     static let configuration = CommandConfiguration(
-        commandName: "plan", abstract: "Show what `up` would do: + create, ~ change, - remove.")
-    @Argument var file: String
-    var forwarded: [String] { [file] }
+        commandName: "plan", abstract: "Show what `up` would do: + create, ~ change, - remove, ! conflict (exit 1).")
+    @Argument(help: "The topology file.") var file: String
+    @OptionGroup var namespace: NamespaceOption
+
+    func perform() throws -> String {
+        let p = try TopologyFailure.wrap("plan \(file)") { () -> Plan in
+            let t = try Topology.load(file)
+            return Planner.plan(t, live: try LiveReader.read(t))
+        }
+        let text = p.text.terminalEscaped(keepingNewlines: true)
+        guard p.conflicts.isEmpty else { throw TopologyFailure(stdout: text, status: .refused) }
+        return text
+    }
 }
 
 struct DownCommand: TopologyVerb {
     static let configuration = CommandConfiguration(
         commandName: "down", abstract: "Remove exactly what a topology created (by file or by name).")
     @Argument(help: "FILE or NAME") var topology: String
-    var forwarded: [String] { [topology] }
+    @OptionGroup var namespace: NamespaceOption
+
+    func perform() throws -> String {
+        try TopologyFailure.wrap("down \(topology)") {
+            if TopologyOutput.isFile(topology) {
+                let t = try Topology.load(topology)
+                let r = try Applier.down(name: t.name, topology: t)
+                TopologyOutput.timings(r.timings)
+                return TopologyOutput.down(r, topology: t.name)
+            }
+            let r = try Applier.down(name: topology)
+            TopologyOutput.timings(r.timings)
+            return TopologyOutput.down(r, topology: topology)
+        }
+    }
 }
 
 struct ShowCommand: TopologyVerb {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "The live state of a topology, marking what differs from its file.")
     @Argument(help: "FILE or NAME") var topology: String
-    @Flag var json = false
-    var forwarded: [String] { [topology] + (json ? ["--json"] : []) }
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var namespace: NamespaceOption
+
+    func perform() throws -> String {
+        let r = try TopologyFailure.wrap("show \(topology)") {
+            TopologyOutput.isFile(topology) ? try Shower.show(Topology.load(topology)) : try Shower.show(name: topology)
+        }
+        return json ? r.json : r.text.terminalEscaped(keepingNewlines: true)
+    }
 }
 
 struct CheckCommand: TopologyVerb {
     static let configuration = CommandConfiguration(
         commandName: "check", abstract: "Send real pings across the topology; exit 1 if any claim fails.")
-    @Argument var file: String
-    @Flag var json = false
-    var forwarded: [String] { [file] + (json ? ["--json"] : []) }
+    @Argument(help: "The topology file.") var file: String
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var namespace: NamespaceOption
+
+    func perform() throws -> String {
+        let r = try TopologyFailure.wrap("check \(file)") { try Checker.run(Topology.load(file)) }
+        TopologyOutput.timings([Timing("wait for bridge ports", seconds: r.bridgePortWait)])
+        let text = json ? r.json : r.table.terminalEscaped(keepingNewlines: true)
+        guard r.passed else { throw TopologyFailure(stdout: text, status: .refused) }
+        return text
+    }
 }
 
 struct GraphCommand: TopologyVerb {
     static let configuration = CommandConfiguration(
         commandName: "graph", abstract: "Draw a topology: dot, mermaid, or svg (through Graphviz's dot).")
-    @Argument var file: String
-    @Option var format = "dot"
-    var forwarded: [String] { [file, "--format", format] }
+    @Argument(help: "The topology file.") var file: String
+    @Option(help: "dot, svg or mermaid.") var format = "dot"
+    @OptionGroup var namespace: NamespaceOption
+
+    func perform() throws -> String {
+        guard let f = GraphFormat(rawValue: format) else {
+            throw TopologyFailure(stderr: "vethctl: graph: invalid format \"\(format)\": expected dot, svg or mermaid", status: .badInput)
+        }
+        return try TopologyFailure.wrap("graph \(file)") { try Topology.load(file).graph(format: f) }
+    }
 }
 
 struct ListCommand: TopologyVerb {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "Topologies that are up on this machine.")
-    @Flag var json = false
-    var forwarded: [String] { json ? ["--json"] : [] }
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var namespace: NamespaceOption
+
+    func perform() throws -> String {
+        let l = try TopologyFailure.wrap("list") { try Applier.list() }
+        return json ? TopologyOutput.listJSON(l) : TopologyOutput.listTable(l)
+    }
 }
 
 struct GenCommand: TopologyVerb {
     static let configuration = CommandConfiguration(
-        commandName: "gen", abstract: "Print a generated topology file: star N, chain N or pairs N.")
-    @Argument(help: "star, chain or pairs") var kind: String
-    @Argument var count: Int
-    @Option var name: String?
-    var forwarded: [String] { [kind, String(count)] + (name.map { ["--name", $0] } ?? []) }
+        commandName: "gen", abstract: "Print a generated topology file: star N, chain N, pairs N or pairs-ns N.")
+    @Argument(help: "star, chain, pairs or pairs-ns") var kind: String
+    @Argument(help: "How many leaves, nodes or pairs.") var count: Int
+    @Option(help: "The topology's name (default: the kind and N).") var name: String?
+    @OptionGroup var namespace: NamespaceOption
+
+    func perform() throws -> String {
+        if let name { try TopologyFailure.wrap("gen") { try validateTopologyName(name) } }
+        let n = count
+        switch kind {
+        case "star" where (1...65000).contains(n): return TopologyGenerator.star(n, name: name)
+        case "chain" where (2...65000).contains(n): return TopologyGenerator.chain(n, name: name)
+        case "pairs" where (1...65000).contains(n): return TopologyGenerator.pairs(n, name: name)
+        case "pairs-ns" where (1...65000).contains(n): return TopologyGenerator.pairs(n, name: name, namespace: true)
+        default:
+            throw TopologyFailure(stderr: "vethctl: gen: expected `star N` (1...65000), `chain N` (2...65000), `pairs N` or `pairs-ns N`",
+                                  status: .badInput)
+        }
+    }
 }

@@ -26,7 +26,7 @@ struct CommandError: Error, CustomStringConvertible {
         case is InvalidInput, is ValidationError: return .badInput
         case let e as NotFound where e.kind == .namespace: return .badInput
         case is UsageError: return .badInput
-        default: return .refused
+        default: return ErrorCategory.of(error) == .invalidInput ? .badInput : .refused
         }
     }
 }

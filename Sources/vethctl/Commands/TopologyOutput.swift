@@ -1,0 +1,81 @@
+import Glibc
+import VethKit
+import VethKitJSON
+import VethKitTopology
+
+/// How vethctl prints what the topology library returns: summaries, the list table and JSON,
+/// progress lines. (Plans, `show` and `check` reports come as text from their values.)
+enum TopologyOutput {
+    /// FILE or NAME: anything ending in .yaml/.yml, containing a slash, or an existing path is a file.
+    static func isFile(_ s: String) -> Bool {
+        s.hasSuffix(".yaml") || s.hasSuffix(".yml") || s.contains("/") || access(s, F_OK) == 0
+    }
+
+    /// The plan's lines (unless `quiet`) and the summary:
+    /// `seed: 6 created, 0 changed, 0 removed in 0.012 s (1 namespaces, 1 veth pairs new)` or
+    /// `seed: no changes`.
+    static func up(_ r: Applier.UpResult, topology: String, quiet: Bool) -> String {
+        let p = r.plan
+        if p.isEmpty { return "\(topology): no changes".terminalEscaped() }
+        let c = p.counts
+        var namespaces = 0, veths = 0
+        for s in p.steps {
+            if case .createNamespace = s { namespaces += 1 }
+            if case .createVeth = s { veths += 1 }
+        }
+        let summary = "\(topology): \(c.create) created, \(c.change) changed, \(c.remove) removed in \(fixed3(r.seconds)) s "
+            + "(\(namespaces) namespaces, \(veths) veth pairs new)"
+        let lines = quiet ? [] : p.steps.map(p.describe)
+        return (lines + [summary]).joined(separator: "\n").terminalEscaped(keepingNewlines: true)
+    }
+
+    /// `seed: removed 1 namespaces and 1 host links in 0.021 s`.
+    static func down(_ r: Applier.DownResult, topology: String) -> String {
+        "\(topology): removed \(r.namespaces) namespaces and \(r.hostLinks) host links in \(fixed3(r.seconds)) s".terminalEscaped()
+    }
+
+    /// NAME, NAMESPACES, HOST LINKS.
+    static func listTable(_ l: [Applier.ListedTopology]) -> String {
+        var t = Table("NAME", "NAMESPACES", "HOST LINKS")
+        for e in l { t.add([e.name, String(e.namespaces), String(e.hostLinks)]) }
+        return t.text
+    }
+
+    /// `[{"name":…,"namespaces":N,"host_links":N}, …]`
+    static func listJSON(_ l: [Applier.ListedTopology]) -> String {
+        JSON.array(l.map { ["name": .string($0.name), "namespaces": JSON($0.namespaces), "host_links": JSON($0.hostLinks)] }).serialized
+    }
+
+    /// With `VETHKIT_TIMINGS=1`: the phases' times on standard error (`timings: lock 0.1 ms, …`).
+    static func timings(_ t: [Timing]) {
+        guard Timing.requested, !t.isEmpty else { return }
+        writeStandardError(Timing.line(t) + "\n")
+    }
+
+    /// One progress line on standard error, overwriting the last (`\r`, erase to end of line).
+    static func progress(topology: String, _ line: String) {
+        writeStandardError("\r\u{1b}[K" + "\(topology): \(line)".terminalEscaped())
+    }
+
+    /// Erases the progress line.
+    static func clearProgress() { writeStandardError("\r\u{1b}[K") }
+
+    static func writeStandardError(_ s: String) {
+        var s = s
+        s.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    }
+
+    /// `x` with three decimals (`0.012`), as printf's `%.3f` for the durations vethctl prints.
+    static func fixed3(_ x: Double) -> String {
+        guard x.isFinite, x >= 0 else { return x.isFinite ? "-" + fixed3(-x) : "\(x)" }
+        let thousandths = UInt64((x * 1000).rounded())
+        let frac = String(thousandths % 1000)
+        return "\(thousandths / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
+    }
+}
+
+/// Writes `text` and a newline (unless it ends with one) to standard output; nothing when empty.
+func emitLine(_ text: String) {
+    guard !text.isEmpty else { return }
+    emit(text.hasSuffix("\n") ? text : text + "\n")
+}
