@@ -97,8 +97,8 @@ extension JSON: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, Express
 }
 
 extension JSON {
-    /// An integer of any width: `.int` when it fits, else `.uint`.
-    public init<I: BinaryInteger>(_ value: I) {
+    /// An integer of any width: `.int` when it fits, else `.uint` (inlinable: specialised in the caller).
+    @inlinable public init<I: BinaryInteger>(_ value: I) {
         if let i = Int64(exactly: value) { self = .int(i) } else { self = .uint(UInt64(truncatingIfNeeded: value)) }
     }
 }

@@ -3,8 +3,9 @@
 /// a list beats hashing at that size, in time and in start-up.
 public struct JSONObject: Sendable, Equatable, RandomAccessCollection, ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral {
     public typealias Element = JSONField
-    /// The fields in order.
-    public private(set) var fields: [JSONField]
+    /// The fields in order. Appending here directly skips the check for a key already present
+    /// (`set` and the subscript keep keys unique).
+    public var fields: [JSONField]
 
     public init() { fields = [] }
     public init(_ fields: [JSONField]) {
@@ -37,11 +38,18 @@ public struct JSONObject: Sendable, Equatable, RandomAccessCollection, Expressib
         }
     }
 
-    /// Appends `value` under `key` unless it is nil (builds output objects field by field).
-    public mutating func set(_ key: String, _ value: JSON?) { if let value { self[key] = value } }
-    public mutating func set(_ key: String, _ value: String?) { if let value { self[key] = .string(value) } }
-    public mutating func set(_ key: String, _ value: Bool?) { if let value { self[key] = .bool(value) } }
-    public mutating func set<I: BinaryInteger>(_ key: String, _ value: I?) { if let value { self[key] = JSON(value) } }
+    /// Appends `value` under `key` unless it is nil: for building output objects field by field,
+    /// each key once (not checked in release builds: output of thousands of links stays linear).
+    /// Inlinable, so callers in other modules get it specialised (an unspecialised generic
+    /// integer conversion costs more than the rest of a link's JSON).
+    @inlinable public mutating func set(_ key: String, _ value: JSON?) {
+        guard let value else { return }
+        assert(!fields.contains { $0.key == key }, "JSONObject.set: key \(key) set twice")
+        fields.append(JSONField(key, value))
+    }
+    @inlinable public mutating func set(_ key: String, _ value: String?) { if let value { set(key, JSON.string(value)) } }
+    @inlinable public mutating func set(_ key: String, _ value: Bool?) { if let value { set(key, JSON.bool(value)) } }
+    @inlinable public mutating func set<I: BinaryInteger>(_ key: String, _ value: I?) { if let value { set(key, JSON(value)) } }
 
     /// This object as a value.
     public var json: JSON { .object(self) }
@@ -56,7 +64,7 @@ public struct JSONObject: Sendable, Equatable, RandomAccessCollection, Expressib
 public struct JSONField: Sendable, Equatable {
     public var key: String
     public var value: JSON
-    public init(_ key: String, _ value: JSON) {
+    @inlinable public init(_ key: String, _ value: JSON) {
         self.key = key
         self.value = value
     }
