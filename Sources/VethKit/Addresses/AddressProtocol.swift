@@ -2,7 +2,7 @@ import CLinuxUAPI
 
 /// Who added an address (IFA_PROTO, kernel ≥ 6.3; IFAPROT_* in if_addr.h). Kernels before 6.3
 /// drop the attribute silently, so there every address reads ``unspecified``.
-public struct AddressProtocol: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct AddressProtocol: NamedKernelValue {
     /// The kernel\'s number.
     public let rawValue: UInt8
     /// The value the kernel numbers `rawValue` (named or not).
@@ -18,13 +18,8 @@ public struct AddressProtocol: RawRepresentable, Hashable, Sendable, CustomStrin
     /// VethKit's own mark (0x56, 'V', as for its routes). Not a kernel constant: if_addr.h defines 0–3 only.
     public static let vethkit = AddressProtocol(rawValue: 0x56)
 
-    static let names: [(AddressProtocol, String)] = [
+    public static let names: [(AddressProtocol, String)] = [
         (.unspecified, "unspec"), (.kernelLoopback, "kernel_lo"), (.kernelRouterAdvertisement, "kernel_ra"),
         (.kernelLinkLocal, "kernel_ll"), (.vethkit, "vethkit"),
     ]
-
-    /// The name (`kernel_lo`, `kernel_ra`, `kernel_ll`, `vethkit`, `unspec`), or the number.
-    public var name: String { Self.names.first { $0.0 == self }?.1 ?? String(rawValue) }
-
-    public var description: String { name }
 }

@@ -2,7 +2,7 @@ import CLinuxUAPI
 
 /// Who installed a route (`rtm_protocol`, RTPROT_*): the kernel, the boot scripts, a daemon, VethKit.
 /// Names are iproute2's (`/usr/share/iproute2/rt_protos`); an unknown number prints as the number.
-public struct RouteProtocol: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct RouteProtocol: NamedKernelValue {
     /// The kernel\'s number.
     public let rawValue: UInt8
     /// The value the kernel numbers `rawValue` (named or not).
@@ -36,23 +36,11 @@ public struct RouteProtocol: RawRepresentable, Hashable, Sendable, CustomStringC
     /// unassigned there (iproute2 prints it as 86).
     public static let vethkit = RouteProtocol(rawValue: 0x56)
 
-    static let names: [(RouteProtocol, String)] = [
+    public static let names: [(RouteProtocol, String)] = [
         (.unspecified, "unspec"), (.redirect, "redirect"), (.kernel, "kernel"), (.boot, "boot"), (.static, "static"),
         (.gated, "gated"), (.ra, "ra"), (.mrt, "mrt"), (.zebra, "zebra"), (.bird, "bird"), (.dnrouted, "dnrouted"),
         (.xorp, "xorp"), (.ntk, "ntk"), (.dhcp, "dhcp"), (.mrouted, "mrouted"), (.keepalived, "keepalived"),
         (.babel, "babel"), (.openr, "openr"), (.bgp, "bgp"), (.isis, "isis"), (.ospf, "ospf"), (.rip, "rip"),
         (.eigrp, "eigrp"), (.vethkit, "vethkit"),
     ]
-
-    /// The name (`kernel`, `boot`, `static`, `vethkit`…), or the number for one without a name.
-    public var name: String { Self.names.first { $0.0 == self }?.1 ?? String(rawValue) }
-
-    /// The protocol called `name` (or written as a number 0...255); nil for anything else.
-    public init?(name: String) {
-        if let p = Self.names.first(where: { $0.1 == name })?.0 { self = p; return }
-        guard let n = UInt8(name) else { return nil }
-        rawValue = n
-    }
-
-    public var description: String { name }
 }

@@ -2,7 +2,7 @@ import CLinuxUAPI
 
 /// How far a route or an address reaches (`rtm_scope`, `ifa_scope`, RT_SCOPE_*). Names are
 /// iproute2's (`global` for universe); an unknown number prints as the number.
-public struct RouteScope: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct RouteScope: NamedKernelValue {
     /// The kernel\'s number.
     public let rawValue: UInt8
     /// The value the kernel numbers `rawValue` (named or not).
@@ -18,20 +18,8 @@ public struct RouteScope: RawRepresentable, Hashable, Sendable, CustomStringConv
     /// Nowhere (the wildcard in a delete request).
     public static let nowhere = RouteScope(rawValue: UInt8(RT_SCOPE_NOWHERE.rawValue))
 
-    static let names: [(RouteScope, String)] = [
+    public static let names: [(RouteScope, String)] = [
         (.universe, "global"), (.site, "site"), (.link, "link"), (.host, "host"), (.nowhere, "nowhere"),
+        (.universe, "universe"),  // accepted when parsing; `global` is printed (the first name wins)
     ]
-
-    /// The name (`global`, `site`, `link`, `host`, `nowhere`), or the number.
-    public var name: String { Self.names.first { $0.0 == self }?.1 ?? String(rawValue) }
-
-    /// The scope called `name` (`universe` is accepted for `global`) or written as a number.
-    public init?(name: String) {
-        if name == "universe" { self = .universe; return }
-        if let s = Self.names.first(where: { $0.1 == name })?.0 { self = s; return }
-        guard let n = UInt8(name) else { return nil }
-        rawValue = n
-    }
-
-    public var description: String { name }
 }

@@ -2,7 +2,7 @@ import CLinuxUAPI
 
 /// What a route does with a packet (`rtm_type`, RTN_*): deliver it (unicast), keep it (local),
 /// drop it (blackhole)… Names are iproute2's; an unknown number prints as the number.
-public struct RouteType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct RouteType: NamedKernelValue {
     /// The kernel\'s number.
     public let rawValue: UInt8
     /// The value the kernel numbers `rawValue` (named or not).
@@ -21,21 +21,9 @@ public struct RouteType: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let nat = RouteType(rawValue: UInt8(RTN_NAT))
     public static let externalResolve = RouteType(rawValue: UInt8(RTN_XRESOLVE))
 
-    static let names: [(RouteType, String)] = [
+    public static let names: [(RouteType, String)] = [
         (.unspecified, "none"), (.unicast, "unicast"), (.local, "local"), (.broadcast, "broadcast"),
         (.anycast, "anycast"), (.multicast, "multicast"), (.blackhole, "blackhole"), (.unreachable, "unreachable"),
         (.prohibit, "prohibit"), (.throw, "throw"), (.nat, "nat"), (.externalResolve, "xresolve"),
     ]
-
-    /// The name (`unicast`, `local`, `blackhole`…), or the number.
-    public var name: String { Self.names.first { $0.0 == self }?.1 ?? String(rawValue) }
-
-    /// The type called `name` or written as a number.
-    public init?(name: String) {
-        if let t = Self.names.first(where: { $0.1 == name })?.0 { self = t; return }
-        guard let n = UInt8(name) else { return nil }
-        rawValue = n
-    }
-
-    public var description: String { name }
 }
