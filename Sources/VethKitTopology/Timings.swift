@@ -41,10 +41,11 @@ struct PhaseClock {
     }
 }
 
-/// Fixed-point text of a number, without Foundation's `String(format:)`.
-enum FixedPoint {
+/// Fixed-point text of a number, without Foundation's `String(format:)` (the engine's timings and
+/// tables, and vethctl's summaries).
+public enum FixedPoint {
     /// `x` rounded to `places` decimals: `text(1.23456, places: 3)` is `1.235`, `text(-0.05, places: 1)` `-0.1`.
-    static func text(_ x: Double, places: Int) -> String {
+    public static func text(_ x: Double, places: Int) -> String {
         guard x.isFinite else { return "\(x)" }
         var scale = 1.0
         for _ in 0..<places { scale *= 10 }

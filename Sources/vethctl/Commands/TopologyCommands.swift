@@ -38,7 +38,7 @@ struct UpCommand: TopologyVerb {
             defer { if progress { TopologyOutput.clearProgress() } }
             let r = try Applier.up(t, options: options)
             TopologyOutput.timings(r.timings)
-            return TopologyOutput.up(r, topology: t.name, quiet: quiet)
+            return TopologyOutput.up(r, quiet: quiet)
         }
     }
 }
@@ -72,11 +72,11 @@ struct DownCommand: TopologyVerb {
                 let t = try Topology.load(topology)
                 let r = try Applier.down(name: t.name, topology: t)
                 TopologyOutput.timings(r.timings)
-                return TopologyOutput.down(r, topology: t.name)
+                return TopologyOutput.down(r)
             }
             let r = try Applier.down(name: topology)
             TopologyOutput.timings(r.timings)
-            return TopologyOutput.down(r, topology: topology)
+            return TopologyOutput.down(r)
         }
     }
 }

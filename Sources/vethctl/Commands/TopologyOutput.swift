@@ -11,28 +11,16 @@ enum TopologyOutput {
         s.hasSuffix(".yaml") || s.hasSuffix(".yml") || s.contains("/") || access(s, F_OK) == 0
     }
 
-    /// The plan's lines (unless `quiet`) and the summary:
-    /// `seed: 6 created, 0 changed, 0 removed in 0.012 s (1 namespaces, 1 veth pairs new)` or
-    /// `seed: no changes`.
-    static func up(_ r: Applier.UpResult, topology: String, quiet: Bool) -> String {
-        let p = r.plan
-        if p.isEmpty { return "\(topology): no changes".terminalEscaped() }
-        let c = p.counts
-        var namespaces = 0, veths = 0
-        for s in p.steps {
-            if case .createNamespace = s { namespaces += 1 }
-            if case .createVeth = s { veths += 1 }
-        }
-        let summary = "\(topology): \(c.create) created, \(c.change) changed, \(c.remove) removed in \(fixed3(r.seconds)) s "
-            + "(\(namespaces) namespaces, \(veths) veth pairs new)"
-        let lines = quiet ? [] : p.steps.map(p.describe)
-        return (lines + [summary]).joined(separator: "\n").terminalEscaped(keepingNewlines: true)
+    /// The plan's lines (unless `quiet`) and the result's summary
+    /// (`seed: 6 created, 0 changed, 0 removed in 0.012 s (1 namespaces, 1 veth pairs new)` or
+    /// `seed: no changes`).
+    static func up(_ r: Applier.UpResult, quiet: Bool) -> String {
+        let lines = quiet || r.plan.isEmpty ? [] : r.plan.steps.map(r.plan.describe)
+        return (lines + [r.summary]).joined(separator: "\n").terminalEscaped(keepingNewlines: true)
     }
 
-    /// `seed: removed 1 namespaces and 1 host links in 0.021 s`.
-    static func down(_ r: Applier.DownResult, topology: String) -> String {
-        "\(topology): removed \(r.namespaces) namespaces and \(r.hostLinks) host links in \(fixed3(r.seconds)) s".terminalEscaped()
-    }
+    /// The result's summary: `seed: removed 1 namespaces and 1 host links in 0.021 s`.
+    static func down(_ r: Applier.DownResult) -> String { r.summary.terminalEscaped() }
 
     /// NAME, NAMESPACES, HOST LINKS.
     static func listTable(_ l: [Applier.ListedTopology]) -> String {
@@ -63,14 +51,6 @@ enum TopologyOutput {
     static func writeStandardError(_ s: String) {
         var s = s
         s.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-    }
-
-    /// `x` with three decimals (`0.012`), as printf's `%.3f` for the durations vethctl prints.
-    static func fixed3(_ x: Double) -> String {
-        guard x.isFinite, x >= 0 else { return x.isFinite ? "-" + fixed3(-x) : "\(x)" }
-        let thousandths = UInt64((x * 1000).rounded())
-        let frac = String(thousandths % 1000)
-        return "\(thousandths / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
     }
 }
 
