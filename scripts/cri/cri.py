@@ -125,14 +125,20 @@ def serve():
         print(json.dumps(reply), flush=True)
 
 def bench(reps, label, node):
-    """REPS cycles (+1 warm-up) of Run/Status/Stop/Remove; prints one JSON line of the raw times."""
+    """REPS cycles (+1 warm-up) of Run/Status/Stop/Remove; prints one JSON line of the raw times (ms)
+    and each call's start and end (epoch s, to line them up with an strace of containerd)."""
     rows = []
     for i in range(reps + 1):
+        t0 = time.time()
         pid, r = run(f"bench-{i}", node)
+        t1 = time.time()
         st = status(pid)
         assert node or st["ip"], "no pod IP"
-        p = stop(pid); d = remove(pid)
-        if i: rows.append({"run": r, "stop": p, "remove": d})
+        t2 = time.time()
+        p = stop(pid)
+        t3 = time.time()
+        d = remove(pid)
+        if i: rows.append({"run": r, "stop": p, "remove": d, "id": pid, "runAt": [t0, t1], "stopAt": [t2, t3]})
     print(json.dumps({"label": label, "rows": rows}), flush=True)
 
 if __name__ == "__main__":

@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+"""bench/cri-analyze.py OUT KERNEL LOAD: the tables of bench/cri-bench.sh from OUT/raw.jsonl (and the
+trace breakdown from OUT/trace.jsonl + OUT/trace-NET.txt). Markdown on stdout."""
+import json, os, re, sys
+from collections import defaultdict
+
+out, kernel, load = sys.argv[1:4]
+
+def med(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return float("nan") if n == 0 else xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+rows = defaultdict(list)
+for line in open(os.path.join(out, "raw.jsonl")):
+    d = json.loads(line)
+    rows[d["label"]] += d["rows"]
+
+print(f"## containerd CRI: the CNI part of the pod sandbox calls (bench/cri-bench.sh)\n")
+print(f"kernel {kernel}, load at the end {load}; median of {len(rows['host'])} cycles per network, "
+      "rounds alternating vethkit → bridge → hostNetwork. CNI part = the call's median minus the "
+      "hostNetwork pod's median for the same call in the same run (hostNetwork: no netns, no CNI).\n")
+print("| network | RunPodSandbox ms | CNI part of Run | StopPodSandbox ms | CNI part of Stop | RemovePodSandbox ms | CNI part of Run vs ref | CNI part of Stop vs ref |")
+print("|---|---|---|---|---|---|---|---|")
+h = {k: med([r[k] for r in rows["host"]]) for k in ("run", "stop", "remove")}
+part = {}
+for label in ("vethkit", "bridge"):
+    m = {k: med([r[k] for r in rows[label]]) for k in ("run", "stop", "remove")}
+    part[label] = (m["run"] - h["run"], m["stop"] - h["stop"], m)
+for label, name in (("vethkit", "**vethkit-cni** (static, built-in IPAM)"), ("bridge", "bridge + host-local (ref)")):
+    pr, ps, m = part[label]
+    print(f"| {name} | {m['run']:.1f} | {pr:.1f} | {m['stop']:.1f} | {ps:.1f} | {m['remove']:.1f} | "
+          f"{pr / part['bridge'][0]:.2f}× | {ps / part['bridge'][1]:.2f}× |")
+print(f"| hostNetwork (no CNI) | {h['run']:.1f} | – | {h['stop']:.1f} | – | {h['remove']:.1f} | | |")
+print()
+
+# ---- the trace: where the CNI part goes ----
+tpath = os.path.join(out, "trace.jsonl")
+if not os.path.exists(tpath):
+    sys.exit(0)
+cycles = {}
+for line in open(tpath):
+    d = json.loads(line)
+    cycles[d["label"].removeprefix("trace-")] = d["rows"]
+
+LINE = re.compile(r"^(\d+)\s+(\d+\.\d+)\s+(.*)$")
+EVENTS = []  # (t, pid, text) of containerd and everything it started
+for l in open(os.path.join(out, "trace.txt")):
+    m = LINE.match(l)
+    if m: EVENTS.append((float(m.group(2)), int(m.group(1)), m.group(3)))
+PLUGINS = ("loopback", "vethkit-cni", "bridge", "host-local")
+
+def breakdown(run_at):
+    """The phases of one RunPodSandbox (the client's [t0, t1]) from containerd's syscalls, in order."""
+    t0, t1 = run_at
+    w = [e for e in EVENTS if t0 <= e[0] <= t1]
+    execs, exits = {}, {}
+    for t, pid, text in w:
+        m = re.match(r'execve\("([^"]+)"', text)
+        if m and (text.rstrip().endswith("= 0") or text.endswith("<unfinished ...>")):
+            execs[pid] = (os.path.basename(m.group(1)), t)
+        if text.startswith("+++ exited"): exits[pid] = t
+    first = lambda pred: next((t for t, _, x in w if pred(x)), None)
+    last = lambda pred: next((t for t, _, x in reversed(w) if pred(x)), None)
+    netns = first(lambda x: x.startswith("openat(") and "/netns/cni-" in x and "O_CREAT" in x)
+    bound = first(lambda x: x.startswith("mount(") and "/netns/cni-" in x)
+    cache = last(lambda x: x.startswith("openat(") and "/var/lib/cni/results/" in x)
+    spans = {}
+    for pid, (name, start) in execs.items():
+        if name in PLUGINS and pid in exits: spans.setdefault(name, []).append(exits[pid] - start)
+    starts = [s for pid, (n, s) in execs.items() if n in PLUGINS]
+    ends = [exits[pid] for pid, (n, s) in execs.items() if n in PLUGINS and pid in exits]
+    shim = min((s for n, s in execs.values() if n.startswith("containerd-shim")), default=None)
+    if None in (netns, bound, cache, shim) or not starts or not ends: return None
+    r = {"RunPodSandbox total": t1 - t0,
+         "[containerd] request → netns file created": netns - t0,
+         "[containerd] netns: create file, unshare(CLONE_NEWNET), bind mount": bound - netns,
+         "[containerd/libcni] netns ready → first plugin exec": min(starts) - bound}
+    for name, xs in spans.items(): r[f"[plugin] {name}: exec → exit (each call)"] = sum(xs) / len(xs)
+    r["[plugins] first exec → last exit (in parallel: loopback ‖ network)"] = max(ends) - min(starts)
+    r["[containerd/libcni] last plugin exit → last result cached"] = cache - max(ends)
+    r["[containerd] result cached → shim exec (sandbox container)"] = shim - cache
+    r["[containerd] shim exec → RunPodSandbox returns"] = t1 - shim
+    r["= CNI window: netns created → last result cached"] = cache - netns
+    return {k: v * 1000 for k, v in r.items()}
+
+print("### Where the CNI part of RunPodSandbox goes (strace -f --seccomp-bpf -ttt of containerd, traced run)\n")
+print("Tracing (execve, unshare, mount, umount2, openat of containerd and its children) slows things; "
+      "read the phases for their shape. Median over the traced cycles, ms.\n")
+tables = {}
+for net in ("vknet", "brnet"):
+    per = [b for b in (breakdown(c["runAt"]) for c in cycles.get(net, [])) if b]
+    keys = []
+    for p in per:
+        keys += [k for k in p if k not in keys]
+    tables[net] = ({k: med([p[k] for p in per if k in p]) for k in keys}, len(per))
+keys = []
+for t, _ in tables.values(): keys += [k for k in t if k not in keys]
+print(f"| phase | vethkit-cni (n={tables['vknet'][1]}) | bridge + host-local (n={tables['brnet'][1]}) |")
+print("|---|---|---|")
+for k in keys:
+    cell = lambda net: f"{tables[net][0][k]:.2f}" if k in tables[net][0] else "–"
+    print(f"| {k} | {cell('vknet')} | {cell('brnet')} |")
+print()
+
+# ---- the plugins on their own (no containerd), untraced ----
+spath = os.path.join(out, "standalone.txt")
+if os.path.exists(spath):
+    runs = defaultdict(list)
+    for l in open(spath):
+        f = l.split()
+        if len(f) == 3: runs[(f[0], f[1])].append(float(f[2]))
+    print("### The same plugin calls without containerd (bench/cri-bench.sh, untraced, sandbox host namespace)\n")
+    print("One process per call from bash (fork + exec included), a fresh namespace per call, as libcni calls them; ms, median.\n")
+    print("| call | ADD | DEL | n |")
+    print("|---|---|---|---|")
+    for name in ("loopback", "vethkit-cni", "bridge"):
+        a, d = runs.get((name, "ADD"), []), runs.get((name, "DEL"), [])
+        title = {"bridge": "bridge (+ host-local it execs)", "vethkit-cni": "vethkit-cni (static)"}.get(name, name)
+        print(f"| {title} | {med(a):.2f} | {med(d):.2f} | {len(a)} |")
+    print()
