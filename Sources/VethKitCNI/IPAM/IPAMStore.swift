@@ -46,6 +46,11 @@ public final class IPAMStore {
         lockFD = fd
     }
 
+    /// The store if it exists (nil: nothing was ever reserved in it).
+    public static func existing(dataDir: String, network: String, bootIDFile: String = BootID.systemFile) throws -> IPAMStore? {
+        do { return try IPAMStore(dataDir: dataDir, network: network, create: false, bootIDFile: bootIDFile) } catch is Missing { return nil }
+    }
+
     deinit {
         close(lockFD)
         close(dirFD)

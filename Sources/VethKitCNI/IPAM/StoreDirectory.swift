@@ -43,9 +43,16 @@ enum StoreDirectory {
         return fd
     }
 
+    static let refusalPrefix = "IPAM store: refused: "
+
     /// The error for a path component that is a symbolic link (or not a directory).
     static func refused(_ display: String, _ e: Int32) -> CNIError {
-        CNIError(.ioFailure, "IPAM store: \(display.cniEscaped) is a symbolic link or not a directory: refused",
+        CNIError(.ioFailure, "\(refusalPrefix)\(display.cniEscaped) is a symbolic link or not a directory",
                  details: "the store never follows symbolic links (\(String(cString: strerror(e))))")
+    }
+
+    /// True for ``refused(_:_:)``'s error: the store's path was not followed (nothing was read or written).
+    static func isRefusal(_ error: Error) -> Bool {
+        (error as? CNIError).map { $0.code == .ioFailure && $0.msg.hasPrefix(refusalPrefix) } ?? false
     }
 }
