@@ -50,7 +50,7 @@ public struct BridgeNetwork {
         let host = try step("open rtnetlink") { try NetHandle() }
         let a = attachment
         // Addresses first: a refused ADD (bad IPAM, exhausted pool) leaves nothing behind, not even a bridge.
-        let ipamResult = try ipam.add(a)
+        let ipamResult = try ipam.add(a, netns: try NetnsRecord(attachment: a, path: netnsPath, namespace: netns))
         var masqueraded = false
         var vethCreated = false
         do {

@@ -49,7 +49,9 @@ public enum CNIPlugin {
             case .del: break
             case .check: try net.check()
             case .gc: try net.gc()
-            case .status: try net.status()
+            case .status:
+                let notes = try net.status()
+                return Outcome(stdout: "", status: 0, stderr: notes.map { "vethkit-cni: STATUS: \($0.cniEscaped(max: 1000))\n" }.joined())
             case .version: break
             }
             return Outcome(stdout: "", status: 0)
