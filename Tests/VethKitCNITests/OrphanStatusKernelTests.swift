@@ -55,9 +55,14 @@ final class OrphanStatusKernelTests: CNIKernelTestCase {
         try "old\r\neth0".write(toFile: "\(dataDir)/korph/10.74.0.200", atomically: false, encoding: .utf8)
         FileManager.default.createFile(atPath: "\(dataDir)/korph/" + IPAMStore.markerName(.init(containerID: "old", ifname: "eth0")), contents: Data())
         XCTAssertTrue(try status(cfg).contains("3 of 5 reservations"))
+        // A planted record naming another attachment (or a hash collision) is not trusted.
+        try "planted\r\neth0".write(toFile: "\(dataDir)/korph/10.74.0.201", atomically: false, encoding: .utf8)
+        let other = NetnsRecord(attachment: .init(containerID: "other", ifname: "eth0"), path: "/run/netns/none", device: 1, inode: 2)
+        FileManager.default.createFile(atPath: "\(dataDir)/korph/" + IPAMStore.markerName(.init(containerID: "planted", ifname: "eth0")), contents: Data(other.bytes))
+        XCTAssertTrue(try status(cfg).contains("3 of 6 reservations"), "the planted reservation is not judged")
         // DEL of an orphan: one fewer.
         plugin(env("DEL", "b", netns: nil), cfg)
-        XCTAssertTrue(try status(cfg).contains("2 of 4 reservations"))
+        XCTAssertTrue(try status(cfg).contains("2 of 5 reservations"))
     }
 
     /// Pool exhausted by orphans: STATUS is 50 as before, and the details say why.

@@ -101,7 +101,12 @@ public struct BuiltinIPAM {
 
     /// Releases exactly this attachment's reservations (none: fine).
     public func del(_ a: NetworkConfig.Attachment) throws {
-        guard let store = try existingStore() else { return }
+        try BuiltinIPAM.release(a, dataDir: config.dataDir, network: network)
+    }
+
+    /// DEL's release: only dataDir and the network are needed (``Deletion``); a missing store is fine.
+    public static func release(_ a: NetworkConfig.Attachment, dataDir: String, network: String) throws {
+        guard let store = try IPAMStore.existing(dataDir: dataDir, network: network) else { return }
         try store.withLock { _ = try store.release(a) }
     }
 

@@ -77,8 +77,7 @@ public struct Deletion {
         case .none: break
         case .builtin(let dataDir):
             do {
-                guard let store = try IPAMStore.existing(dataDir: dataDir, network: network) else { break }
-                try store.withLock { _ = try store.release(attachment) }
+                try BuiltinIPAM.release(attachment, dataDir: dataDir, network: network)
             } catch where StoreDirectory.isRefusal(error) {
                 // ADD refuses the same path, so a refused ADD reserved nothing there; never followed.
                 notes.append("\(Deletion.message(error)): not followed, nothing released there")
