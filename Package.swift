@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "VethKitTopology", dependencies: ["VethKit", "VethKitJSON", "CYAML"]),
         .target(name: "VethKitCNI", dependencies: ["VethKit", "VethKitJSON"]),
         .executableTarget(name: "vethctl", dependencies: [
-            "VethKit", "VethKitJSON", "VethKitTopology",
+            "VethKit", "VethKitJSON", "VethKitTopology", "VethKitCNI",   // VethKitCNI: `orphans` reads its IPAM stores
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], linkerSettings: stripRelease),
         .executableTarget(name: "vethkit-cni", dependencies: ["VethKitCNI"], linkerSettings: stripRelease),
@@ -55,6 +55,6 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "VethKitTopologyTests", dependencies: ["VethKitTopology", "VethKitTestSupport"]),
         .testTarget(name: "VethKitCNITests", dependencies: ["VethKitCNI", "VethKitJSON", "VethKitTestSupport"]),
-        .testTarget(name: "vethctlTests", dependencies: ["VethKit", "VethKitTopology", "VethKitTestSupport"]),
+        .testTarget(name: "vethctlTests", dependencies: ["VethKit", "VethKitTopology", "VethKitCNI", "VethKitTestSupport"]),
     ]
 )

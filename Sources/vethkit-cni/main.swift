@@ -41,13 +41,16 @@ if env["CNI_COMMAND"] == nil, CommandLine.arguments.count > 1 {
 // VERSION and a terminal stdin: do not block waiting for a config nobody will send.
 let stdinBytes: [UInt8] = (env["CNI_COMMAND"] == "VERSION" && isatty(0) != 0) ? [] : readAll(0)
 let outcome = CNIPlugin.run(environment: env, stdin: stdinBytes)
-if !outcome.stdout.isEmpty {
-    let bytes = Array(outcome.stdout.utf8)
+
+func writeAll(_ fd: Int32, _ text: String) {
+    let bytes = Array(text.utf8)
     var off = 0
     while off < bytes.count {
-        let n = bytes[off...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+        let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         if n <= 0 { if errno == EINTR { continue }; break }
         off += n
     }
 }
+writeAll(1, outcome.stdout)
+writeAll(2, outcome.stderr)
 exit(outcome.status)

@@ -30,8 +30,9 @@ public struct BuiltinIPAM {
     /// (ips without `interface`, the configured routes). Exhaustion is code 11 (try again later);
     /// nothing stays reserved when any set fails. A second ADD of the same attachment (container
     /// id + ifname) without a DEL is refused as host-local refuses it ("duplicate allocation is
-    /// not allowed", code 112), keeping the first reservation as it is.
-    public func add(_ a: NetworkConfig.Attachment) throws -> CNIResult {
+    /// not allowed", code 112), keeping the first reservation as it is. `netns` (CNI_NETNS and its
+    /// nsfs identity) is recorded with the attachment for STATUS and `vethctl orphans`.
+    public func add(_ a: NetworkConfig.Attachment, netns: NetnsRecord? = nil) throws -> CNIResult {
         let store = try openStore()
         return try store.withLock {
             try store.expireEarlierBoot()
@@ -39,7 +40,7 @@ public struct BuiltinIPAM {
                 throw CNIError(.duplicateAttachment, "\(held) has been allocated to \(a.containerID) (\(a.ifname)), duplicate allocation is not allowed",
                                details: "a second ADD without DEL for network \(network); DEL it first")
             }
-            try store.mark(a)   // before the first reservation: no marker means no reservation
+            try store.mark(a, record: netns)   // before the first reservation: no marker means no reservation
             var got: [CNIResult.IPConfig] = []
             do {
                 for (i, set) in config.rangeSets.enumerated() {
@@ -100,7 +101,12 @@ public struct BuiltinIPAM {
 
     /// Releases exactly this attachment's reservations (none: fine).
     public func del(_ a: NetworkConfig.Attachment) throws {
-        guard let store = try existingStore() else { return }
+        try BuiltinIPAM.release(a, dataDir: config.dataDir, network: network)
+    }
+
+    /// DEL's release: only dataDir and the network are needed (``Deletion``); a missing store is fine.
+    public static func release(_ a: NetworkConfig.Attachment, dataDir: String, network: String) throws {
+        guard let store = try IPAMStore.existing(dataDir: dataDir, network: network) else { return }
         try store.withLock { _ = try store.release(a) }
     }
 
@@ -124,13 +130,23 @@ public struct BuiltinIPAM {
         }
     }
 
-    /// STATUS: code 50 when some range set has no free address.
-    public func status() throws {
+    /// STATUS: code 50 when some range set has no free address. Returns notes for stderr: how
+    /// many reservations have no live network namespace (a runtime that never sent DEL).
+    public func status() throws -> [String] {
         var reserved: Set<IPAddress> = []
+        var notes: [String] = []
+        var orphanNote = ""
         if let store = try existingStore() {
-            reserved = try store.withLock {
+            let attachments: [StoredAttachment] = try store.withLock {
                 try store.expireEarlierBoot()
-                return Set(try store.reservations().map(\.0))
+                return try store.attachments(network: network)
+            }
+            reserved = Set(attachments.flatMap(\.addresses))
+            let orphans = attachments.filter(\.isOrphan)
+            if !orphans.isEmpty {
+                let n = orphans.reduce(0) { $0 + $1.addresses.count }
+                orphanNote = "\(n) of \(reserved.count) reservations (\(orphans.count) attachment\(orphans.count == 1 ? "" : "s")) have no live network namespace: their runtime never sent DEL; `vethctl orphans --data-dir \(config.dataDir)` lists them, --remove releases them"
+                notes.append("network \(network): " + orphanNote)
             }
         }
         for set in config.rangeSets {
@@ -138,8 +154,9 @@ public struct BuiltinIPAM {
             let used = reserved.filter { ip in set.contains { $0.contains(ip) && ip != $0.gateway } }.count
             if used >= cap {
                 throw CNIError(.notAvailable, "address pool exhausted: \(used) of \(cap) addresses reserved in \(set.map { $0.subnet.description }.joined(separator: ","))",
-                               details: "network \(network), store \(config.dataDir)/\(network)")
+                               details: "network \(network), store \(config.dataDir)/\(network)" + (orphanNote.isEmpty ? "" : "; " + orphanNote))
             }
         }
+        return notes
     }
 }

@@ -129,10 +129,15 @@ public struct IPAMConfig: Sendable {
         }
         self.routes = routes
         let d = try r.string("dataDir") ?? IPAMConfig.defaultDataDir
+        try IPAMConfig.validateDataDir(d)
+        dataDir = d
+    }
+
+    /// `dataDir` must be absolute, without `.`/`..` components or control characters (code 7).
+    public static func validateDataDir(_ d: String) throws {
         guard d.hasPrefix("/"), d.utf8.count < 4096, !d.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }),
               !d.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) else {
             throw CNIError(.invalidNetworkConfig, "ipam.dataDir \"\(d.cniEscaped)\" must be an absolute path without '.', '..' or control characters")
         }
-        dataDir = d
     }
 }

@@ -14,10 +14,10 @@ public enum IPAMDriver {
         }
     }
 
-    public func add(_ a: NetworkConfig.Attachment) throws -> CNIResult {
+    public func add(_ a: NetworkConfig.Attachment, netns: NetnsRecord? = nil) throws -> CNIResult {
         switch self {
         case .none: return CNIResult()
-        case .builtin(let b): return try b.add(a)
+        case .builtin(let b): return try b.add(a, netns: netns)
         case .delegated(let d): return try d.add()
         }
     }
@@ -38,11 +38,12 @@ public enum IPAMDriver {
         }
     }
 
-    public func status() throws {
+    /// Notes for stderr (reservations without a live network namespace).
+    public func status() throws -> [String] {
         switch self {
-        case .none: return
-        case .builtin(let b): try b.status()
-        case .delegated(let d): _ = try d.run(.status)
+        case .none: return []
+        case .builtin(let b): return try b.status()
+        case .delegated(let d): _ = try d.run(.status); return []
         }
     }
 

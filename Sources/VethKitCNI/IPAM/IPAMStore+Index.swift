@@ -27,9 +27,20 @@ extension IPAMStore {
         return exists(IPAMStore.markerName(a)) ? try addresses(of: a) : []
     }
 
-    /// Creates `a`'s marker (before reserving for it). Call under the lock.
-    func mark(_ a: NetworkConfig.Attachment) throws {
-        try createMarker(IPAMStore.markerName(a))
+    /// Creates `a`'s marker (before reserving for it), holding `record` when given (replaced
+    /// atomically with `renameat`, never written through). Call under the lock.
+    func mark(_ a: NetworkConfig.Attachment, record: NetnsRecord? = nil) throws {
+        if let record {
+            try replaceFile(IPAMStore.markerName(a), record.bytes, sync: false)
+        } else {
+            try createMarker(IPAMStore.markerName(a))
+        }
+    }
+
+    /// The netns record ADD wrote for `a` (nil: none, unreadable, not ours, or another attachment's).
+    public func record(of a: NetworkConfig.Attachment) -> NetnsRecord? {
+        guard let r = NetnsRecord.parse(readFile(IPAMStore.markerName(a), max: NetnsRecord.maxBytes)), r.attachment == a else { return nil }
+        return r
     }
 
     private func createMarker(_ name: String) throws {

@@ -46,6 +46,11 @@ public final class IPAMStore {
         lockFD = fd
     }
 
+    /// The store if it exists (nil: nothing was ever reserved in it).
+    public static func existing(dataDir: String, network: String, bootIDFile: String = BootID.systemFile) throws -> IPAMStore? {
+        do { return try IPAMStore(dataDir: dataDir, network: network, create: false, bootIDFile: bootIDFile) } catch is Missing { return nil }
+    }
+
     deinit {
         close(lockFD)
         close(dirFD)
@@ -151,12 +156,13 @@ public final class IPAMStore {
     }
 
     /// The content of the store file `name` (empty when absent, unreadable or a symlink).
-    func readFile(_ name: String) -> [UInt8] {
+    /// At most `max` bytes are read (a huge file costs no more than that).
+    func readFile(_ name: String, max: Int = 1200) -> [UInt8] {
         // O_NONBLOCK: a FIFO planted under a reservation's name never blocks the plugin.
         let fd = openat(dirFD, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return [] }
         defer { close(fd) }
-        var buf = [UInt8](repeating: 0, count: 1200)
+        var buf = [UInt8](repeating: 0, count: max)
         let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         return n > 0 ? Array(buf[0..<n]) : []
     }
@@ -196,23 +202,7 @@ public final class IPAMStore {
     }
 
     /// Names in the directory (not `.`/`..`).
-    func entries() throws -> [String] {
-        let fd = dup(dirFD)
-        guard fd >= 0, let d = fdopendir(fd) else {
-            if fd >= 0 { close(fd) }
-            throw IPAMStore.ioError("opendir \(directory)")
-        }
-        defer { closedir(d) }
-        rewinddir(d)   // the duplicate shares the descriptor's position
-        var out: [String] = []
-        while let e = readdir(d) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { out.append(name) }
-        }
-        return out
-    }
+    func entries() throws -> [String] { try StoreDirectory.entries(dirFD, display: directory) }
 
     private func removeTemporaries() {
         for n in (try? entries()) ?? [] where n.hasPrefix(".tmp-") { unlinkat(dirFD, n, 0) }

@@ -43,9 +43,35 @@ enum StoreDirectory {
         return fd
     }
 
+    static let refusalPrefix = "IPAM store: refused: "
+
     /// The error for a path component that is a symbolic link (or not a directory).
     static func refused(_ display: String, _ e: Int32) -> CNIError {
-        CNIError(.ioFailure, "IPAM store: \(display.cniEscaped) is a symbolic link or not a directory: refused",
+        CNIError(.ioFailure, "\(refusalPrefix)\(display.cniEscaped) is a symbolic link or not a directory",
                  details: "the store never follows symbolic links (\(String(cString: strerror(e))))")
+    }
+
+    /// True for ``refused(_:_:)``'s error: the store's path was not followed (nothing was read or written).
+    static func isRefusal(_ error: Error) -> Bool {
+        (error as? CNIError).map { $0.code == .ioFailure && $0.msg.hasPrefix(refusalPrefix) } ?? false
+    }
+
+    /// Names in the open directory `fd` (not `.`/`..`); `fd` itself stays open.
+    static func entries(_ fd: Int32, display: String) throws -> [String] {
+        let dupFD = dup(fd)
+        guard dupFD >= 0, let d = fdopendir(dupFD) else {
+            if dupFD >= 0 { close(dupFD) }
+            throw IPAMStore.ioError("opendir \(display)")
+        }
+        defer { closedir(d) }
+        rewinddir(d)   // the duplicate shares the descriptor's position
+        var out: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { out.append(name) }
+        }
+        return out
     }
 }

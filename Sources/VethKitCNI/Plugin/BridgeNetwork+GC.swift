@@ -32,11 +32,12 @@ extension BridgeNetwork {
         if let firstError { throw cniError(firstError, "GC") }
     }
 
-    /// Whether ADD can succeed: the address pool has room, nftables is there when ipMasq asks for it.
-    public func status() throws {
+    /// Whether ADD can succeed: the address pool has room, nftables is there when ipMasq asks for
+    /// it. Returns notes for stderr (reservations whose network namespace is gone).
+    public func status() throws -> [String] {
         if config.ipMasq && !NFTables.isAvailable {
             throw CNIError(.notAvailable, "ipMasq needs nftables, which is not installed", details: "install libnftables1")
         }
-        try ipam.status()
+        return try ipam.status()
     }
 }

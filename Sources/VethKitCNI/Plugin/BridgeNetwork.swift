@@ -50,7 +50,7 @@ public struct BridgeNetwork {
         let host = try step("open rtnetlink") { try NetHandle() }
         let a = attachment
         // Addresses first: a refused ADD (bad IPAM, exhausted pool) leaves nothing behind, not even a bridge.
-        let ipamResult = try ipam.add(a)
+        let ipamResult = try ipam.add(a, netns: try NetnsRecord(attachment: a, path: netnsPath, namespace: netns))
         var masqueraded = false
         var vethCreated = false
         do {
@@ -229,28 +229,5 @@ public struct BridgeNetwork {
     func enableSysctl(_ key: String) throws {
         if (try? Sysctl.read(key)) == "1" { return }
         try step("sysctl \(key)=1") { try Sysctl.write(key, "1") }
-    }
-
-    // MARK: DEL
-
-    /// Idempotent: a second DEL, a gone namespace or an unknown container all succeed.
-    public func del() throws {
-        let a = attachment
-        try ipam.del(a)
-        let host = try step("open rtnetlink") { try NetHandle() }
-        // Only a veth of this network's group with this attachment's name is ours to delete.
-        if let l = try step("look up \(hostVethName)", { try host.linkIfPresent(named: hostVethName) }),
-           l.isVeth, l.group == Naming.linkGroup(network: config.name) {
-            do {
-                try host.deleteLink(.index(l.index))
-            } catch where error.isNotFound {
-            } catch {
-                throw cniError(error, "delete veth \(hostVethName)")
-            }
-        }
-        // Without libnftables nothing can have been installed: DEL stays idempotent.
-        if config.ipMasq && NFTables.isAvailable {
-            try step("remove masquerade") { try Masquerade.remove(owner: Naming.masqueradeOwner(network: config.name, a)) }
-        }
     }
 }

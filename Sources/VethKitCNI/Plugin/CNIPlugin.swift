@@ -5,6 +5,8 @@ public enum CNIPlugin {
     public struct Outcome: Equatable, Sendable {
         public var stdout: String
         public var status: Int32
+        /// Unstructured notes for the runtime's log (the spec allows stderr for them).
+        public var stderr: String = ""
     }
 
     /// Runs the verb in CNI_COMMAND. Never throws: errors become the spec's error object.
@@ -13,6 +15,7 @@ public enum CNIPlugin {
     public static let maxConfigurationBytes = 16 << 20
 
     public static func run(environment: [String: String], stdin: [UInt8]) -> Outcome {
+        if environment["CNI_COMMAND"] == CNICommand.del.rawValue { return del(environment: environment, stdin: stdin) }
         if stdin.count > maxConfigurationBytes {
             let e = CNIError(.decodingFailure, "stdin: the network configuration exceeds \(maxConfigurationBytes >> 20) MiB")
             return Outcome(stdout: e.json(cniVersion: CNIVersion.latest).serialized + "\n", status: 1)
@@ -43,10 +46,12 @@ public enum CNIPlugin {
             case .add:
                 let result = try net.add()
                 return Outcome(stdout: result.json(version: config.cniVersion).serialized + "\n", status: 0)
-            case .del: try net.del()
+            case .del: break
             case .check: try net.check()
             case .gc: try net.gc()
-            case .status: try net.status()
+            case .status:
+                let notes = try net.status()
+                return Outcome(stdout: "", status: 0, stderr: notes.map { "vethkit-cni: STATUS: \($0.cniEscaped(max: 1000))\n" }.joined())
             case .version: break
             }
             return Outcome(stdout: "", status: 0)
@@ -54,6 +59,28 @@ public enum CNIPlugin {
             return Outcome(stdout: e.json(cniVersion: version).serialized + "\n", status: 1)
         } catch {
             return Outcome(stdout: cniError(error, "plugin").json(cniVersion: version).serialized + "\n", status: 1)
+        }
+    }
+
+    /// DEL (``Deletion``): only the fields it needs are read; input that ADD refuses means ADD made
+    /// nothing, so DEL succeeds and says so on stderr. It fails only when something that may be
+    /// ADD's cannot be removed (the kernel, the store or nftables refused, a delegate's DEL failed).
+    static func del(environment: [String: String], stdin: [UInt8]) -> Outcome {
+        var version = CNIVersion.latest
+        if stdin.count <= maxConfigurationBytes, let j = try? JSON.parse(stdin, what: "stdin"),
+           let v = j["cniVersion"]?.stringValue, CNIVersion.supported.contains(v) {
+            version = v
+        }
+        switch Deletion.read(environment: environment, stdin: stdin) {
+        case .nothingToRemove(let why):
+            return Outcome(stdout: "", status: 0, stderr: "vethkit-cni: DEL: nothing to remove: ADD refuses this input (\(why.cniEscaped(max: 1000)))\n")
+        case .remove(let d):
+            do {
+                let notes = try d.run()
+                return Outcome(stdout: "", status: 0, stderr: notes.map { "vethkit-cni: DEL: \($0.cniEscaped(max: 1000))\n" }.joined())
+            } catch {
+                return Outcome(stdout: cniError(error, "DEL").json(cniVersion: version).serialized + "\n", status: 1)
+            }
         }
     }
 }

@@ -11,7 +11,7 @@ public struct CNIEnvironment: Sendable, Equatable {
     public var command: CNICommand
     /// CNI_CONTAINERID (ADD, DEL, CHECK).
     public var containerID: String?
-    /// CNI_NETNS: the path of the container's network namespace (ADD, CHECK; optional on DEL).
+    /// CNI_NETNS: the path of the container's network namespace (ADD, CHECK; validated only there).
     public var netns: String?
     /// CNI_IFNAME: the interface name inside the container.
     public var ifname: String?
@@ -57,10 +57,10 @@ public struct CNIEnvironment: Sendable, Equatable {
         if cmd == .add || cmd == .check {
             guard let n = netns else { throw CNIError(.invalidEnvironment, "CNI_NETNS is not set") }
             try CNIEnvironment.validateNetnsPath(n)
-        } else if cmd == .del, let n = netns {
-            try CNIEnvironment.validateNetnsPath(n)
         }
-        args = try CNIEnvironment.parseArgs(env["CNI_ARGS"] ?? "")
+        // DEL never opens CNI_NETNS and never reads CNI_ARGS (see Deletion): they are not checked,
+        // so a DEL after an ADD refused for one of them succeeds.
+        args = cmd == .del ? ((try? CNIEnvironment.parseArgs(env["CNI_ARGS"] ?? "")) ?? []) : try CNIEnvironment.parseArgs(env["CNI_ARGS"] ?? "")
         path = (env["CNI_PATH"] ?? "").split(separator: ":").map(String.init).filter { !$0.isEmpty }
         if cmd == .gc && path.isEmpty {
             throw CNIError(.invalidEnvironment, "CNI_PATH is not set", details: "GC requires CNI_PATH")
