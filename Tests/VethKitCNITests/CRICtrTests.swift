@@ -27,7 +27,8 @@ final class CRICtrTests: CRITestCase {
 
     /// The known containerd 1.6 leak: `ctr run -d --cni`, then kill and rm, never sends DEL, so the
     /// reservation stays. The test proves the leak is there (so the day containerd fixes it, this
-    /// fails and says so) and removes it with the DEL ctr should have sent.
+    /// fails and says so), that STATUS counts it and `vethctl orphans` lists it, and that
+    /// `vethctl orphans --remove` releases it.
     func testCtrRunDetachedKillRmLeavesTheReservation() throws {
         let net = vethkitNetwork(base: "vkleak")
         try install(net, wait: false)
@@ -49,19 +50,35 @@ final class CRICtrTests: CRITestCase {
         XCTAssertEqual(calls(cid), ["ADD:vethkit-cni"], "ctr never sent DEL")
         XCTAssertEqual(reservations(net), leaked, "the reservation leaked (containerd 1.6's known behaviour)")
         XCTAssertEqual(try bridgePorts(net.bridge), [], "the veth went with the container's namespace")
-        // The DEL ctr should have sent (without CNI_NETNS, as ctr sends it), inside containerd's mount namespace.
-        let conf = try pluginConfig(net)
-        let del = try containerd.enter(["/usr/bin/env", "CNI_COMMAND=DEL", "CNI_CONTAINERID=\(cid)", "CNI_IFNAME=eth0",
-                                        "CNI_PATH=/opt/cni/bin", CRITestCase.work + "/real/vethkit-cni"], input: conf)
-        XCTAssertEqual(del.status, 0, del.stdout)
-        XCTAssertEqual(reservations(net), [])
+        // Visible: STATUS (cniVersion 1.1.0) counts it on stderr, `vethctl orphans` lists it (inside
+        // containerd's mount namespace, where the store is) ...
+        let status = try containerd.enter(["/usr/bin/env", "CNI_COMMAND=STATUS", "CNI_PATH=/opt/cni/bin",
+                                           CRITestCase.work + "/real/vethkit-cni"], input: try pluginConfig(net, version: "1.1.0"))
+        XCTAssertEqual(status.status, 0, status.stdout + status.stderr)
+        XCTAssertTrue(status.stderr.contains("network \(net.name): 1 of 1 reservations") && status.stderr.contains("no live network namespace"),
+                      "STATUS counts the leak: \(status.stderr)")
+        let vethctl = productPath("vethctl")
+        let listed = try containerd.enter([vethctl, "orphans", "--data-dir", "/var/lib/cni/networks", "--json"])
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        let orphans = (try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any])?["orphans"] as? [[String: Any]] ?? []
+        let ours = orphans.filter { $0["network"] as? String == net.name }
+        XCTAssertEqual(ours.count, 1, listed.stdout)
+        XCTAssertEqual(ours.first?["containerID"] as? String, cid, listed.stdout)
+        XCTAssertEqual((ours.first?["addresses"] as? [String] ?? []).map { String($0.split(separator: "/")[0]) }, leaked, listed.stdout)
+        XCTAssertTrue((ours.first?["netns"] as? String ?? "").hasPrefix("/proc/"), "ctr's CNI_NETNS is /proc/PID/ns/net: \(listed.stdout)")
+        // ... and removable.
+        let removed = try containerd.enter([vethctl, "orphans", "--data-dir", "/var/lib/cni/networks", "--remove"])
+        XCTAssertEqual(removed.status, 0, removed.stdout + removed.stderr)
+        XCTAssertEqual(reservations(net), [], "vethctl orphans --remove released the leaked reservation")
+        let again = try containerd.enter([vethctl, "orphans", "--data-dir", "/var/lib/cni/networks", "--json"])
+        XCTAssertFalse(again.stdout.contains(cid), "nothing left to list: \(again.stdout)")
     }
 
     /// The first plugin's configuration as libcni passes it (cniVersion and name added).
-    func pluginConfig(_ net: Network) throws -> String {
+    func pluginConfig(_ net: Network, version: String? = nil) throws -> String {
         let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(net.conflist.utf8)) as? [String: Any])
         var p = try XCTUnwrap((o["plugins"] as? [[String: Any]])?.first)
-        p["cniVersion"] = o["cniVersion"]
+        p["cniVersion"] = version ?? o["cniVersion"]
         p["name"] = o["name"]
         return String(decoding: try JSONSerialization.data(withJSONObject: p), as: UTF8.self)
     }
