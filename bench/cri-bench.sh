@@ -111,21 +111,31 @@ sconf() { # sconf TYPE NAME IFNAME -> the single-plugin configuration libcni pas
 	esac
 }
 : >"$OUT/standalone.txt"
-for ((i = 0; i < REPS; i++)); do
-	for p in loopback vethkit-cni bridge; do
-		ip netns add crib$i
-		ifn=eth0; [ $p = loopback ] && ifn=lo
-		cfg=$(sconf $p)
-		for verb in ADD DEL; do
-			t0=$EPOCHREALTIME
+cpu() { # cpu VAR: user+sys seconds of this shell's finished children (`times`, not in a subshell)
+	times >$S/times
+	printf -v "$1" '%s' "$(awk 'NR==2{u=$1; s=$2; sub(/s$/,"",u); sub(/s$/,"",s); split(u,a,"m"); split(s,b,"m"); printf "%.6f", a[1]*60+a[2]+b[1]*60+b[2]}' $S/times)"
+}
+for p in loopback vethkit-cni bridge; do
+	ifn=eth0; [ $p = loopback ] && ifn=lo
+	cfg=$(sconf $p)
+	for ((i = 0; i < REPS; i++)); do ip netns add crib$i; done
+	for verb in ADD DEL; do
+		cpu c0; t0=$EPOCHREALTIME
+		for ((i = 0; i < REPS; i++)); do
 			CNI_COMMAND=$verb CNI_CONTAINERID=crib$i CNI_NETNS=/run/netns/crib$i CNI_IFNAME=$ifn CNI_PATH=$S/bin \
 				$S/bin/$p <<<"$cfg" >/dev/null || echo "standalone $p $verb failed" >&2
-			t1=$EPOCHREALTIME
-			awk -v p=$p -v v=$verb -v a=$t0 -v b=$t1 'BEGIN{printf "%s %s %.3f\n", p, v, (b-a)*1000}' >>"$OUT/standalone.txt"
 		done
-		ip netns del crib$i
+		t1=$EPOCHREALTIME; cpu c1
+		awk -v p=$p -v v=$verb -v a=$t0 -v b=$t1 -v c=$c0 -v d=$c1 -v n=$REPS 'BEGIN{printf "%s %s %.3f %.3f\n", p, v, (b-a)*1000/n, (d-c)*1000/n}' >>"$OUT/standalone.txt"
 	done
+	for ((i = 0; i < REPS; i++)); do ip netns del crib$i; done
 done
+cpu c0; t0=$EPOCHREALTIME
+for ((i = 0; i < REPS; i++)); do CNI_COMMAND=VERSION $S/bin/vethkit-cni </dev/null >/dev/null; done
+t1=$EPOCHREALTIME; cpu c1
+for ((i = 0; i < REPS; i++)); do /bin/true; done
+t2=$EPOCHREALTIME; cpu c2
+awk -v a=$t0 -v b=$t1 -v e=$t2 -v c=$c0 -v d=$c1 -v f=$c2 -v n=$REPS 'BEGIN{printf "vethkit-cni VERSION %.3f %.3f\n/bin/true - %.3f %.3f\n", (b-a)*1000/n, (d-c)*1000/n, (e-b)*1000/n, (f-d)*1000/n}' >>"$OUT/standalone.txt"
 ip link del vks0 2>/dev/null; ip link del brs0 2>/dev/null
 /usr/bin/python3 "$HERE/cri-analyze.py" "$OUT" "$(uname -r)" "$(cut -d' ' -f1-3 /proc/loadavg)" >"$ROOT/bench/results/cri.md" || exit 1
 cat "$ROOT/bench/results/cri.md"

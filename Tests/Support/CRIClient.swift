@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import VethKit
 
 /// The project's CRI client (scripts/cri/cri.py serve, over Debian's python3-grpcio) as one
@@ -29,9 +30,9 @@ public final class CRIClient {
         defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
         var child: pid_t = 0
         let rc = posix_spawn(&child, args[0], &actions, nil, argv, envp)
-        close(toChild[0]); close(fromChild[1])
+        Glibc.close(toChild[0]); Glibc.close(fromChild[1])
         guard rc == 0 else {
-            close(toChild[1]); close(fromChild[0])
+            Glibc.close(toChild[1]); Glibc.close(fromChild[0])
             throw Containerd.Failure("posix_spawn nsenter: \(String(cString: strerror(rc)))")
         }
         pid = child
@@ -40,9 +41,16 @@ public final class CRIClient {
         _ = try call(["op": "version"], timeout: 60)   // the stubs are generated on the first use
     }
 
-    deinit {
-        close(input)   // EOF: the client exits
-        close(output)
+    private var closed = false
+
+    deinit { close() }
+
+    /// Ends the client (EOF on its input) and reaps it (SIGKILL after 2 s). Idempotent.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        Glibc.close(input)   // EOF: the client exits
+        Glibc.close(output)
         var status: Int32 = 0
         let deadline = monotonicSeconds() + 2
         while waitpid(pid, &status, WNOHANG) == 0 {

@@ -41,7 +41,12 @@ class CRITestCase: XCTestCase {
     }
 
     override class func tearDown() {
-        if let (c, _) = started.removeValue(forKey: ObjectIdentifier(self)) { c.stop() }
+        // The client and containerd end here, by PID and reaped: XCTest keeps the test case
+        // instances (and so these objects) alive until the process exits.
+        if let (c, client) = started.removeValue(forKey: ObjectIdentifier(self)) {
+            client.close()
+            c.stop()
+        }
         super.tearDown()
     }
 
