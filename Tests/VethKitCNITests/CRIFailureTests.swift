@@ -65,6 +65,9 @@ final class CRIFailureTests: CRITestCase {
         print("containerd 1.6 on a cniVersion 1.1.0 conflist: \(text)")
         XCTAssertTrue(text.contains("1.1.0"), "containerd names the version it refuses: \(text)")
         let ids = loggedContainers().filter { !before.contains($0) }
+        XCTAssertEqual(ids.count, 1, "one sandbox had plugin calls: \(ids)")
+        // The ADD itself succeeded; libcni refused its result, and containerd's rollback DEL (also 1.1.0) worked.
+        XCTAssertEqual(ids.first.map(calls)?.filter { $0.hasSuffix("vethkit-cni") }, ["ADD:vethkit-cni", "DEL:vethkit-cni"])
         for id in ids {
             try? cri.stopPod(id)
             try? cri.removePod(id)
