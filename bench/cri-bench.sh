@@ -15,6 +15,9 @@
 # quirks), inside scripts/sandbox. Writes bench/results/cri.md (and the raw data in bench/out/).
 #   BIN=path     a vethkit-cni to use instead of building .build-static/release/vethkit-cni
 #   SKIP_BUILD=1 use the existing static build
+#   LOOPBACK=stub the experiment "what if containerd's loopback call cost (almost) nothing": a
+#                /bin/sh stand-in that prints the result and leaves lo down (results go to
+#                bench/results/cri-loopback-stub.md; TRACE=0 is then a good idea)
 set -u
 HERE=$(dirname "$(readlink -f "$0")")
 ROOT=$(readlink -f "$HERE/..")
@@ -33,6 +36,7 @@ if [ "${CRI_BENCH_INSIDE:-}" != 1 ]; then
 fi
 [ "${VETHKIT_SANDBOX:-}" = 1 ] || { echo "REFUSING: not started by scripts/sandbox" >&2; exit 99; }
 export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin
+RESULT=cri.md; [ "${LOOPBACK:-}" = stub ] && RESULT=cri-loopback-stub.md
 REPS=${1:-30}; ROUNDS=${ROUNDS:-3}; TRACE=${TRACE:-1}; TRACE_REPS=${TRACE_REPS:-10}
 PER=$(( (REPS + ROUNDS - 1) / ROUNDS ))
 OUT=$ROOT/bench/out/cri; mkdir -p "$OUT"; rm -f "$OUT"/*.jsonl "$OUT"/trace.txt
@@ -48,6 +52,15 @@ start_containerd() { # start_containerd [TRACEFILE]: CPID (containerd, or strace
 	"$ROOT/scripts/cri/containerd-sandbox" import $CPID || exit 1
 	cp "$BIN" $R/opt/cni/bin/vethkit-cni
 	for p in bridge host-local loopback; do cp /usr/lib/cni/$p $R/opt/cni/bin/$p; done
+	if [ "${LOOPBACK:-}" = stub ]; then   # the experiment: what if the loopback call cost (almost) nothing
+		cat >$R/opt/cni/bin/loopback <<-'EOF'
+		#!/bin/sh
+		# a stand-in for containerd's loopback call (does not bring lo up): the result only
+		[ "$CNI_COMMAND" = ADD ] && printf '{"cniVersion":"0.3.1","interfaces":[{"name":"lo","sandbox":"%s"}],"ips":[{"version":"4","address":"127.0.0.1/8","interface":0}]}' "$CNI_NETNS"
+		exit 0
+		EOF
+		chmod +x $R/opt/cni/bin/loopback
+	fi
 }
 stop_containerd() { # by PID: containerd (the child of strace when traced), then the shims of its mount namespace
 	[ -n "$CPID" ] || return 0
@@ -137,5 +150,5 @@ for ((i = 0; i < REPS; i++)); do /bin/true; done
 t2=$EPOCHREALTIME; cpu c2
 awk -v a=$t0 -v b=$t1 -v e=$t2 -v c=$c0 -v d=$c1 -v f=$c2 -v n=$REPS 'BEGIN{printf "vethkit-cni VERSION %.3f %.3f\n/bin/true - %.3f %.3f\n", (b-a)*1000/n, (d-c)*1000/n, (e-b)*1000/n, (f-d)*1000/n}' >>"$OUT/standalone.txt"
 ip link del vks0 2>/dev/null; ip link del brs0 2>/dev/null
-/usr/bin/python3 "$HERE/cri-analyze.py" "$OUT" "$(uname -r)" "$(cut -d' ' -f1-3 /proc/loadavg)" >"$ROOT/bench/results/cri.md" || exit 1
-cat "$ROOT/bench/results/cri.md"
+LOOPBACK=${LOOPBACK:-} /usr/bin/python3 "$HERE/cri-analyze.py" "$OUT" "$(uname -r)" "$(cut -d' ' -f1-3 /proc/loadavg)" >"$ROOT/bench/results/$RESULT" || exit 1
+cat "$ROOT/bench/results/$RESULT"
