@@ -27,7 +27,8 @@ def stubs():
             sys.exit(f"cri.py: protoc failed on {proto}")
         open(os.path.join(tmp, "api.proto"), "w").write(open(proto).read())
         old = GEN + f".old-{os.getpid()}"
-        if os.path.exists(GEN): os.rename(GEN, old)
+        try: os.rename(GEN, old)
+        except OSError: pass   # none yet, or a concurrent first use moved it
         try: os.rename(tmp, GEN)
         except OSError: pass   # a concurrent first use won
         import shutil; shutil.rmtree(old, ignore_errors=True); shutil.rmtree(tmp, ignore_errors=True)
