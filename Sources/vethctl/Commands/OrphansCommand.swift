@@ -74,7 +74,14 @@ struct OrphansCommand: VethCommand {
             warn(summary)
             for n in notes { warn("skipped \(n)") }
         }
-        if failures > 0 { throw CommandError(context: "orphans --remove", underlying: UsageError("\(failures) of \(found.count) could not be removed")) }
+        if failures > 0 { throw CommandError(context: "orphans --remove", underlying: RemovalFailed(failures: failures, of: found.count)) }
+    }
+
+    /// Some orphans could not be released (exit status 1: the system refused).
+    struct RemovalFailed: Error, CustomStringConvertible {
+        var failures: Int
+        var of: Int
+        var description: String { "\(failures) of \(of) could not be removed" }
     }
 }
 
