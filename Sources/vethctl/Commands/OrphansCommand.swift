@@ -26,7 +26,11 @@ struct OrphansCommand: VethCommand {
     @Flag(help: "Release the orphans (only what vethkit-cni made).") var remove = false
     @Flag(help: "JSON output.") var json = false
 
-    var directories: [String] { dataDirs.isEmpty ? ["/var/lib/cni/networks"] : dataDirs }
+    /// The data directories, each once (a repeated one is not scanned twice).
+    var directories: [String] {
+        var seen = Set<String>()
+        return (dataDirs.isEmpty ? ["/var/lib/cni/networks"] : dataDirs).filter { seen.insert($0).inserted }
+    }
 
     func check() throws {
         for d in directories {
