@@ -52,4 +52,23 @@ final class IPAMStoreIndexTests: XCTestCase {
         XCTAssertNoThrow(try p.add(att("crashed")))
         assertCNIError(.duplicateAttachment) { try p.add(att("crashed")) }
     }
+
+    /// DEL reads nothing for an attachment without a marker in an indexed store (a second DEL, a
+    /// DEL after a refused ADD); an attachment with one is released. A file another plugin wrote
+    /// into the indexed store afterwards (no marker) is not ours: left alone.
+    func testDelWithoutMarkerReadsNothing() throws {
+        let dir = temporaryDirectory(self)
+        let p = try ipam(dir)
+        _ = try p.add(att("a"))
+        fm.createFile(atPath: "\(dir)/net1/10.21.0.77", contents: Data("foreign\r\neth0".utf8))
+        try BuiltinIPAM.release(att("foreign"), dataDir: dir, network: "net1")
+        XCTAssertTrue(fm.fileExists(atPath: "\(dir)/net1/10.21.0.77"), "no marker: not ours, not read")
+        try BuiltinIPAM.release(att("a"), dataDir: dir, network: "net1")
+        XCTAssertFalse(fm.fileExists(atPath: "\(dir)/net1/10.21.0.2"), "a's reservation released")
+        XCTAssertEqual(try markers(dir), [], "and its marker")
+        // Without the index (an older or host-local store) DEL reads the store as before.
+        try fm.removeItem(atPath: "\(dir)/net1/\(IPAMStore.indexFile)")
+        try BuiltinIPAM.release(att("foreign"), dataDir: dir, network: "net1")
+        XCTAssertFalse(fm.fileExists(atPath: "\(dir)/net1/10.21.0.77"), "released by a full read")
+    }
 }

@@ -81,8 +81,17 @@ final class OrphansCommandTests: XCTestCase {
         try "garbage".write(toFile: "\(dataDir)/korp1/10.75.0.250", atomically: false, encoding: .utf8)
         FileManager.default.createFile(atPath: "\(dataDir)/korp1/10.75.0.251", contents: Data(count: 20 << 20))
         try "not a store".write(toFile: "\(dataDir)/README", atomically: false, encoding: .utf8)
+        // Debian's host-local's own store in the same dataDir (when installed).
+        var hostLocalFiles: [String]? = nil
+        if FileManager.default.isExecutableFile(atPath: "/usr/lib/cni/host-local") {
+            let hl = #"{"cniVersion":"1.0.0","name":"hlnet","type":"host-local","ipam":{"type":"host-local","dataDir":"\#(dataDir)","subnet":"10.75.8.0/24"}}"#
+            let r = try runProcess("/usr/lib/cni/host-local", [], input: hl, environment: [
+                "CNI_COMMAND": "ADD", "CNI_CONTAINERID": "hl1", "CNI_NETNS": live, "CNI_IFNAME": "eth0", "CNI_PATH": "/usr/lib/cni"])
+            XCTAssertEqual(r.status, 0, r.stdout)
+            hostLocalFiles = try files("hlnet")
+        }
 
-        let (rc, list, doc, _) = try orphans()
+        let (rc, list, doc, _) = try orphans("--data-dir", dataDir)   // a repeated --data-dir is scanned once
         XCTAssertEqual(rc, 0)
         XCTAssertEqual(list.map { $0["containerID"] as? String ?? "" }.sorted(), ["gone", "held"])
         let g = try XCTUnwrap(list.first { $0["containerID"] as? String == "gone" })
@@ -96,6 +105,7 @@ final class OrphansCommandTests: XCTestCase {
         let skipped = (doc["skipped"] as? [String] ?? []).joined(separator: "\n")
         XCTAssertTrue(skipped.contains("hostlocal: not a vethkit-cni store"), skipped)
         XCTAssertTrue(skipped.contains("linked: a symbolic link, not followed"), skipped)
+        if hostLocalFiles != nil { XCTAssertTrue(skipped.contains("hlnet: not a vethkit-cni store"), skipped) }
         let text = try vethctl.run(["orphans", "--data-dir", dataDir])
         XCTAssertTrue(text.stdout.hasPrefix("KIND "), text.stdout)
         XCTAssertTrue(text.stdout.contains("cni-reservation  korp1"), text.stdout)
@@ -113,7 +123,8 @@ final class OrphansCommandTests: XCTestCase {
         let after = try files("korp1")
         XCTAssertEqual(before.count - after.count, 4, "two reservations and two markers released: \(before) → \(after)")
         XCTAssertTrue(after.contains("10.75.0.250") && after.contains("10.75.0.251"), "unjudged files stay")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: "\(dataDir)/hostlocal"), ["10.75.9.2"], "host-local's store untouched")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: "\(dataDir)/hostlocal"), ["10.75.9.2"], "another plugin's directory untouched")
+        if let before = hostLocalFiles { XCTAssertEqual(try files("hlnet"), before, "host-local's own store untouched (not even a lock file added)") }
         XCTAssertEqual(try orphans().list.count, 0, "nothing left to remove")
         try cni("DEL", "live", live, cfg)   // the live one was kept
     }

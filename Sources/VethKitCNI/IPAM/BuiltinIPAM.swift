@@ -107,7 +107,7 @@ public struct BuiltinIPAM {
     /// DEL's release: only dataDir and the network are needed (``Deletion``); a missing store is fine.
     public static func release(_ a: NetworkConfig.Attachment, dataDir: String, network: String) throws {
         guard let store = try IPAMStore.existing(dataDir: dataDir, network: network) else { return }
-        try store.withLock { _ = try store.release(a) }
+        try store.withLock { _ = try store.releaseIfMarked(a) }
     }
 
     /// CHECK: the attachment still holds every address of `ips`.

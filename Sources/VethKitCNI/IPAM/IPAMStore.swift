@@ -6,10 +6,12 @@ import VethKit
 /// host-local uses), a `lock` file taken with `flock(LOCK_EX)` around every change so
 /// concurrent plugin processes serialise, `last_reserved_ip.N` hints and `boot_id`.
 ///
-/// Crash safety: a reservation is written to a temporary file, fsync'ed, then `link(2)`ed to its
-/// final name — link fails with EEXIST when the address is taken, so the final file appears
+/// Crash safety: a reservation is written to a temporary file, then `link(2)`ed to its final
+/// name — link fails with EEXIST when the address is taken, so the final file appears
 /// atomically, complete, and never overwrites another reservation. Temporary files left by a
-/// crash are removed by the next lock holder (only lock holders write them).
+/// crash are removed by the next lock holder (only lock holders write them). Reservations are
+/// not fsync'ed: they need only outlive the process (the page cache does that); a power loss is
+/// a reboot, after which ``BootID`` drops them all anyway. `boot_id` itself is fsync'ed.
 ///
 /// Confinement: the directory is opened component by component without following symbolic links
 /// (``StoreDirectory``) and every file operation is relative to its descriptor with
@@ -80,7 +82,10 @@ public final class IPAMStore {
 
     /// Reserves `ip` for the attachment; false when it is already taken. Call under the lock.
     public func reserve(_ ip: IPAddress, for a: NetworkConfig.Attachment) throws -> Bool {
-        let tmp = try writeTemporary(Array("\(a.containerID)\r\n\(a.ifname)".utf8), sync: true)
+        // No fsync (of the file or the directory): a reservation only has to outlive the plugin
+        // process, which the page cache guarantees; what only fsync would save (a power loss or
+        // kernel crash) is a reboot, after which every reservation is dropped anyway (BootID).
+        let tmp = try writeTemporary(Array("\(a.containerID)\r\n\(a.ifname)".utf8), sync: false)
         defer { unlinkat(dirFD, tmp, 0) }
         // linkat without AT_SYMLINK_FOLLOW never follows; EEXIST: the address is taken
         // (by a reservation or by anything else that has its name, a planted symlink included).
@@ -88,7 +93,6 @@ public final class IPAMStore {
             if errno == EEXIST { return false }
             throw IPAMStore.ioError("link \(directory)/\(ip)")
         }
-        fsync(dirFD)
         return true
     }
 
@@ -141,7 +145,6 @@ public final class IPAMStore {
         }
         // Markers go only after the reservations they stand for (IPAMStore+Index).
         dropMarkers(names: names, remaining: remaining)
-        if !out.isEmpty { fsync(dirFD) }
         return out
     }
 

@@ -139,7 +139,7 @@ public struct BridgeNetwork {
             // up to a second: the first container would lose its first packets. Wait for it
             // (one RTM_GETLINK when it is already running, as for every later container).
             try step("wait for \(bridge.name) and \(hostName) to run") {
-                try host.waitUntilRunning([config.bridge, hostName], timeout: 3)
+                try waitUntilRunning(host, [config.bridge, hostName], timeout: 3)
             }
 
             var result = CNIResult()
@@ -211,6 +211,24 @@ public struct BridgeNetwork {
         if !gateways6.isEmpty { waitUntilUsable(host, link: .index(bridge.index), gateways6) }
         if v4 { try enableSysctl("net/ipv4/ip_forward") }
         if v6 { try enableSysctl("net/ipv6/conf/all/forwarding") }
+    }
+
+    /// Polls until the links are running (IFF_RUNNING: the kernel's link watcher has seen the
+    /// carrier, so the bridge port forwards). A new veth's host end usually is within a fraction
+    /// of a millisecond (the link watcher handles a veth at once), so the first pauses are short
+    /// (0.1, 0.2, 0.5, 1, 2, 5 ms, then 10 ms): one fixed 10 ms step cost every ADD that looked a
+    /// moment too early 10 ms. A bridge created moments ago can take up to a second.
+    func waitUntilRunning(_ h: NetHandle, _ names: [InterfaceName], timeout: Double) throws {
+        let deadline = monotonicSeconds() + timeout
+        var pending = names
+        let pauses: [UInt32] = [100, 200, 500, 1000, 2000, 5000]
+        var k = 0
+        while true {
+            pending = try pending.filter { n in !(try h.linkIfPresent(named: n)?.flags.contains(.running) ?? false) }
+            if pending.isEmpty || monotonicSeconds() > deadline { return }
+            usleep(k < pauses.count ? pauses[k] : 10_000)
+            k += 1
+        }
     }
 
     /// Polls (1 ms, then 10 ms steps, up to 10 s) until none of `addresses` on the link is tentative.

@@ -26,7 +26,11 @@ struct OrphansCommand: VethCommand {
     @Flag(help: "Release the orphans (only what vethkit-cni made).") var remove = false
     @Flag(help: "JSON output.") var json = false
 
-    var directories: [String] { dataDirs.isEmpty ? ["/var/lib/cni/networks"] : dataDirs }
+    /// The data directories, each once (a repeated one is not scanned twice).
+    var directories: [String] {
+        var seen = Set<String>()
+        return (dataDirs.isEmpty ? ["/var/lib/cni/networks"] : dataDirs).filter { seen.insert($0).inserted }
+    }
 
     func check() throws {
         for d in directories {
@@ -74,7 +78,14 @@ struct OrphansCommand: VethCommand {
             warn(summary)
             for n in notes { warn("skipped \(n)") }
         }
-        if failures > 0 { throw CommandError(context: "orphans --remove", underlying: UsageError("\(failures) of \(found.count) could not be removed")) }
+        if failures > 0 { throw CommandError(context: "orphans --remove", underlying: RemovalFailed(failures: failures, of: found.count)) }
+    }
+
+    /// Some orphans could not be released (exit status 1: the system refused).
+    struct RemovalFailed: Error, CustomStringConvertible {
+        var failures: Int
+        var of: Int
+        var description: String { "\(failures) of \(of) could not be removed" }
     }
 }
 
