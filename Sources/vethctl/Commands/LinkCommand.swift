@@ -23,7 +23,7 @@ struct LinkCommand: ParsableCommand {
                 """)
         @OptionGroup var ns: NamespaceOption
         @Argument var name: String
-        @Option(name: .customLong("type"), help: "veth, bridge, dummy, vlan, macvlan, ipvlan or vxlan.") var type: Kind = .veth
+        @Option(name: .customLong("type"), help: "veth (default), bridge, dummy, vlan, macvlan, ipvlan or vxlan.") var type: String?
         @Option(help: "The veth peer's name.") var peer: String?
         @Option(name: .customLong("peer-netns"), help: "Create the peer straight in this namespace.") var peerNetns: String?
         @Option(parsing: .unconditional, help: "MTU in bytes.") var mtu: String?
@@ -33,11 +33,16 @@ struct LinkCommand: ParsableCommand {
         @OptionGroup var kind: KindArguments
 
         var action: LinkAddAction {
-            LinkAddAction(namespace: ns.name, name: name, type: type, peer: peer, peerNetns: peerNetns, mtu: mtu,
+            LinkAddAction(namespace: ns.name, name: name, type: type.flatMap(Kind.init(rawValue:)) ?? .veth, peer: peer, peerNetns: peerNetns, mtu: mtu,
                           address: address, group: group, up: up, kindOptions: kind.options)
         }
 
-        func check() throws { try action.check() }
+        func check() throws {
+            if let type, Kind(rawValue: type) == nil {
+                throw InvalidInput("link type", type, "must be one of " + Kind.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            try action.check()
+        }
         func execute(_ context: Context) throws { try action.execute(context) }
     }
 
