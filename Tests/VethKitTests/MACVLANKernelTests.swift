@@ -21,14 +21,15 @@ final class MACVLANKernelTests: KindKernelTestCase {
         try requirePing()
         let (host, a, b) = try parentAndTwoNamespaces()
         let h = try NetHandle(namespace: host)
-        // One batch: both macvlans, each straight into its namespace, the parent named by name
-        // (resolved once, in the host namespace, where the kernel looks IFLA_LINK up).
-        var batch = NetworkBatch()
-        for (name, ns) in [("mv1", a), ("mv2", b)] {
-            batch.addLink(LinkSpec(LinkAttributes(name: try InterfaceName(name), namespace: ns),
-                                   kind: MACVLAN(parent: .name(try InterfaceName("p0")), mode: .bridge)))
+        // Each straight into its namespace, the parent named by name and resolved in the host
+        // namespace (where the kernel looks IFLA_LINK up): mv1 through a batch, mv2 alone.
+        func spec(_ name: String, _ ns: NetworkNamespace) throws -> LinkSpec {
+            LinkSpec(LinkAttributes(name: try InterfaceName(name), namespace: ns), kind: MACVLAN(parent: .name(try InterfaceName("p0")), mode: .bridge))
         }
+        var batch = NetworkBatch()
+        batch.addLink(try spec("mv1", a))
         for r in try h.perform(batch) { try r.get() }
+        try h.addLink(try spec("mv2", b))
         try configure(a, "mv1", "10.81.0.1/24")
         try configure(b, "mv2", "10.81.0.2/24")
 
