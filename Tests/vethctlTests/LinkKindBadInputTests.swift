@@ -51,6 +51,8 @@ final class LinkKindBadInputTests: XCTestCase {
         (["link", "set", "lo", "--remote", "239.1.1.1"], "unicast"),
         (["link", "set", "lo", "--group", "10.1.1.1"], "multicast"),
         (["link", "set", "lo", "--remote", "10.0.0.2", "--local", "fd00::1"], "family"),
+        (["link", "set", "lo", "--reorder-hdr", "maybe"], "maybe"),
+        (["link", "set", "lo", "--loose-binding", "on", "--mode", "bridge"], "vlan flags"),
     ]
 
     func assertRefusal(_ r: ProcessResult, _ args: [String], mentions: String, file: StaticString = #filePath, line: UInt = #line) {

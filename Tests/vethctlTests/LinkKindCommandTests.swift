@@ -51,6 +51,10 @@ final class LinkKindCommandTests: XCTestCase {
         let wrong = try v.run(["-n", ns, "link", "set", "mv0", "--nolearning"])
         XCTAssertEqual(wrong.status, 2, wrong.stderr)
         XCTAssertTrue(wrong.stderr.contains("applies to a vxlan") && wrong.stderr.contains("macvlan"), wrong.stderr)
+        let notVlan = try v.run(["-n", ns, "link", "set", "mv0", "--reorder-hdr", "off"])
+        XCTAssertEqual(notVlan.status, 2, notVlan.stderr)
+        XCTAssertTrue(notVlan.stderr.contains("applies to a vlan") && notVlan.stderr.contains("--reorder-hdr"), notVlan.stderr)
+        XCTAssertEqual(try infoData(ns, "mv0")["mode"] as? String, "private")
         try v.ok("-n", ns, "link", "del", "mv0")
         XCTAssertTrue(try ipJSON("-n", ns, "link", "show", "type", "macvlan").isEmpty)
     }
@@ -140,6 +144,9 @@ final class LinkKindCommandTests: XCTestCase {
             try v.ok("-n", ns0, "link", "add", "p0.10", "--type", "vlan", "--link", "p0", "--id", "10", "--protocol", "802.1ad")
             try assertAgrees(ns0, "p0.10", keys: ["protocol", "id", "flags"])
             XCTAssertTrue(try v.ok("-n", ns0, "link", "show", "-d", "p0.10").contains("vlan protocol 802.1ad id 10 <REORDER_HDR>"))
+            try v.ok("-n", ns0, "link", "set", "p0.10", "--loose-binding", "on", "--reorder-hdr", "off")
+            XCTAssertEqual(try infoData(ns0, "p0.10")["flags"] as? [String], ["LOOSE_BINDING"])
+            try assertAgrees(ns0, "p0.10", keys: ["flags"])
             try v.ok("-n", ns0, "link", "del", "p0.10")
             ran += 1
         }

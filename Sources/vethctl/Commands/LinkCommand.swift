@@ -50,7 +50,8 @@ struct LinkCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "set", abstract: "Change a link.",
             discussion: """
-                What the kernel changes on a live link of a kind: a macvlan's or ipvlan's --mode (an
+                What the kernel changes on a live link of a kind: a vlan's flags (--reorder-hdr,
+                --loose-binding, --bridge-binding), a macvlan's or ipvlan's --mode (an
                 ipvlan's mode is its parent's, shared by all its ipvlans; a macvlan cannot go into or
                 out of passthru), a vxlan's --remote/--group/--local (same address family) and
                 --learning/--nolearning. A vlan's id and protocol, a vxlan's id and port cannot
@@ -73,11 +74,18 @@ struct LinkCommand: ParsableCommand {
         @Option(help: "A vxlan's new source address.") var local: String?
         @Flag(help: "A vxlan starts learning remote MAC addresses.") var learning = false
         @Flag(help: "A vxlan stops learning remote MAC addresses.") var nolearning = false
+        @Option(name: .customLong("reorder-hdr"), help: ArgumentHelp("A vlan hands frames up untagged: on or off.", valueName: "on|off"))
+        var reorderHeader: String?
+        @Option(name: .customLong("loose-binding"), help: ArgumentHelp("A vlan ignores its parent's state: on or off.", valueName: "on|off"))
+        var looseBinding: String?
+        @Option(name: .customLong("bridge-binding"), help: ArgumentHelp("A vlan follows the state of bridge ports in its VLAN: on or off.", valueName: "on|off"))
+        var bridgeBinding: String?
 
         /// The link group, and the kind change options with a `--group IP` in them.
         func kindOptions() throws -> (UInt32?, KindOptions) {
             var k = KindOptions(mode: mode, remote: remote, local: local,
-                                learning: learning ? true : nolearning ? false : nil, learningTwice: learning && nolearning)
+                                learning: learning ? true : nolearning ? false : nil, learningTwice: learning && nolearning,
+                                vlanFlags: [("--reorder-hdr", reorderHeader), ("--loose-binding", looseBinding), ("--bridge-binding", bridgeBinding)])
             let g = try k.takeGroup(group)
             return (g, k)
         }

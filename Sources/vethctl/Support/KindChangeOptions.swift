@@ -13,10 +13,32 @@ extension KindOptions {
             throw UsageError("link set \(name): --mode (macvlan, ipvlan) and vxlan options together")
         }
         if remote != nil && group != nil { throw UsageError("link set \(name): --remote and --group together") }
+        let change = try vlanChange()
+        if change != nil, mode != nil || isVXLANChange {
+            throw UsageError("link set \(name): vlan flags together with macvlan, ipvlan or vxlan options")
+        }
         if isVXLANChange { try vxlanChange().validate() }
     }
 
     var isVXLANChange: Bool { remote != nil || group != nil || local != nil || learning != nil }
+
+    /// The vlan flags to set and clear; nil when no flag option was given.
+    func vlanChange() throws -> VLAN.Change? {
+        let flags: [String: VLAN.Flags] = ["--reorder-hdr": .reorderHeader, "--loose-binding": .looseBinding, "--bridge-binding": .bridgeBinding]
+        var c = VLAN.Change()
+        var any = false
+        for (option, value) in vlanFlags {
+            guard let value else { continue }
+            guard let flag = flags[option] else { continue }
+            switch value {
+            case "on": c.set.insert(flag)
+            case "off": c.clear.insert(flag)
+            default: throw InvalidInput(option, value, "must be on or off")
+            }
+            any = true
+        }
+        return any ? c : nil
+    }
 
     func vxlanChange() throws -> VXLAN.Change {
         VXLAN.Change(learning: learning, remote: try remote.map(IPAddress.init(parsing:)),
@@ -27,6 +49,13 @@ extension KindOptions {
     /// kind does not take, and a vxlan address of the other family.
     func change(for link: Link) throws -> (any LinkKindChange)? {
         let kind = link.kind ?? "device"
+        if let vlan = try vlanChange() {
+            guard case .vlan? = link.kindOptions else {
+                throw InvalidInput("vlan flag option", vlanFlags.filter { $0.value != nil }.map(\.option).joined(separator: " "),
+                                   "applies to a vlan; \(link.name) is a \(kind)")
+            }
+            return vlan
+        }
         if let mode {
             switch link.kindOptions {
             case .macvlan?: return MACVLAN.Change(mode: try Self.macvlanMode(mode))

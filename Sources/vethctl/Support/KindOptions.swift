@@ -18,6 +18,8 @@ struct KindOptions {
     var learning: Bool?
     /// Both `--learning` and `--nolearning` were given.
     var learningTwice = false
+    /// `link set`'s vlan flag options and their values (`on`/`off`), nil when not given.
+    var vlanFlags: [(option: String, value: String?)] = []
 
     /// The options given, by their flag names, for "applies to … only" messages.
     var given: [String] {
