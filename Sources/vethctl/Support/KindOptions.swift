@@ -97,7 +97,6 @@ struct KindOptions {
             let vx = VXLAN(id: vni, remote: try remote.map(IPAddress.init(parsing:)), group: try group.map(IPAddress.init(parsing:)),
                            local: try local.map(IPAddress.init(parsing:)), port: port,
                            parent: try dev.map { .name(try InterfaceName($0)) }, learning: learning ?? true)
-            try vx.validate()
             return vx
         }
     }
