@@ -100,6 +100,11 @@ bench() { # bench LABEL NETWORK REPS [node] >> FILE
 echo "# containerd $(containerd --version | awk '{print $3}'), crun $(crun --version | awk 'NR==1{print $3}'), plugin $BIN, $REPS reps in $ROUNDS rounds; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for ((r = 0; r < ROUNDS; r++)); do
 	bench vethkit vknet "$PER" >>"$OUT/raw.jsonl" || exit 1
+	if [ -z "${LOOPBACK:-}" ]; then   # vethkit-cni serving containerd's loopback network too
+		cp "$BIN" $R/opt/cni/bin/.lo && mv $R/opt/cni/bin/.lo $R/opt/cni/bin/loopback
+		bench vethkit-lo vknet "$PER" >>"$OUT/raw.jsonl" || exit 1
+		cp /usr/lib/cni/loopback $R/opt/cni/bin/.lo && mv $R/opt/cni/bin/.lo $R/opt/cni/bin/loopback
+	fi
 	bench bridge brnet "$PER" >>"$OUT/raw.jsonl" || exit 1
 	bench host - "$PER" node >>"$OUT/raw.jsonl" || exit 1
 done
@@ -114,11 +119,11 @@ if [ "$TRACE" = 1 ]; then
 fi
 stop_containerd
 # The plugins on their own, as libcni runs them (one process per call, a fresh netns each), untraced.
-S=/run/vethkit/cri-bench; rm -rf $S; mkdir -p $S/bin $S/ipam; cp "$BIN" $S/bin/vethkit-cni
+S=/run/vethkit/cri-bench; rm -rf $S; mkdir -p $S/bin $S/ipam; cp "$BIN" $S/bin/vethkit-cni; cp "$BIN" $S/bin/vethkit-lo
 for p in bridge host-local loopback; do cp /usr/lib/cni/$p $S/bin/$p; done
 sconf() { # sconf TYPE NAME IFNAME -> the single-plugin configuration libcni passes
 	case $1 in
-	loopback) echo '{"cniVersion":"1.0.0","name":"cni-loopback","type":"loopback"}' ;;
+	loopback|vethkit-lo) echo '{"cniVersion":"1.0.0","name":"cni-loopback","type":"loopback"}' ;;
 	vethkit-cni) echo '{"cniVersion":"1.0.0","name":"vknet","type":"vethkit-cni","bridge":"vks0","isGateway":true,"ipam":{"type":"vethkit","dataDir":"'$S'/ipam","ranges":[[{"subnet":"10.89.0.0/16"}]],"routes":[{"dst":"0.0.0.0/0"}]}}' ;;
 	bridge) echo '{"cniVersion":"1.0.0","name":"brnet","type":"bridge","bridge":"brs0","isGateway":true,"ipam":{"type":"host-local","dataDir":"'$S'/ipam","ranges":[[{"subnet":"10.91.0.0/16"}]],"routes":[{"dst":"0.0.0.0/0"}]}}' ;;
 	esac
@@ -128,8 +133,8 @@ cpu() { # cpu VAR: user+sys seconds of this shell's finished children (`times`, 
 	times >$S/times
 	printf -v "$1" '%s' "$(awk 'NR==2{u=$1; s=$2; sub(/s$/,"",u); sub(/s$/,"",s); split(u,a,"m"); split(s,b,"m"); printf "%.6f", a[1]*60+a[2]+b[1]*60+b[2]}' $S/times)"
 }
-for p in loopback vethkit-cni bridge; do
-	ifn=eth0; [ $p = loopback ] && ifn=lo
+for p in loopback vethkit-lo vethkit-cni bridge; do
+	ifn=eth0; case $p in loopback|vethkit-lo) ifn=lo ;; esac
 	cfg=$(sconf $p)
 	for ((i = 0; i < REPS; i++)); do ip netns add crib$i; done
 	for verb in ADD DEL; do

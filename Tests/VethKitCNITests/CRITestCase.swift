@@ -19,6 +19,8 @@ class CRITestCase: XCTestCase {
     nonisolated(unsafe) private static var networkCounter = 0
     static let work = Containerd.workDirectory
     static let referencePlugins = ["bridge", "host-local", "loopback", "portmap"]
+    /// True: vethkit-cni is installed as `loopback` too (containerd's loopback network of every pod).
+    class var vethkitServesLoopback: Bool { false }
 
     override func setUpWithError() throws {
         try requireKernel()
@@ -54,7 +56,9 @@ class CRITestCase: XCTestCase {
     private func installPlugins(_ c: Containerd) throws {
         let real = c.path(CRITestCase.work + "/real")
         try FileManager.default.createDirectory(atPath: real, withIntermediateDirectories: true)
-        let sources = [("vethkit-cni", pluginBinary)] + CRITestCase.referencePlugins.map { ($0, "/usr/lib/cni/\($0)") }
+        let sources = [("vethkit-cni", pluginBinary)] + CRITestCase.referencePlugins.map { p in
+            (p, p == "loopback" && Self.vethkitServesLoopback ? pluginBinary : "/usr/lib/cni/\(p)")
+        }
         for (name, source) in sources {
             try FileManager.default.copyItem(atPath: source, toPath: real + "/" + name)
             let wrapper = """

@@ -21,26 +21,7 @@ public struct BridgeNetwork {
     var mtu: UInt32? { config.mtu == 0 ? nil : UInt32(config.mtu) }
 
     /// Opens CNI_NETNS and makes sure it is a namespace file (nsfs), before anything is created.
-    func openNetns(_ path: String) throws -> NetworkNamespace {
-        let ns: NetworkNamespace
-        do { ns = try NetworkNamespace.open(path: path) } catch {
-            throw CNIError(.unknownContainer, "cannot open CNI_NETNS \(path.cniEscaped)", details: "\(error)")
-        }
-        guard ns.isNetworkNamespace else {
-            throw CNIError(.invalidEnvironment, "invalid CNI_NETNS \(path.cniEscaped): not a network namespace file")
-        }
-        // The plugin's own namespace (the host's, e.g. /proc/self/ns/net or a bind mount of it):
-        // the "container" end would land next to the host end.
-        let same: Bool
-        do { same = try ns.isSame(as: NetworkNamespace.current()) } catch {
-            throw CNIError(.ioFailure, "cannot stat network namespaces", details: "\(error)")
-        }
-        if same {
-            throw CNIError(.invalidEnvironment, "invalid CNI_NETNS \(path.cniEscaped): it is the plugin's own network namespace",
-                           details: "a container needs a network namespace of its own")
-        }
-        return ns
-    }
+    func openNetns(_ path: String) throws -> NetworkNamespace { try openContainerNamespace(path) }
 
     // MARK: ADD
 

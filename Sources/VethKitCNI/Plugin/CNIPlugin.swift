@@ -15,6 +15,10 @@ public enum CNIPlugin {
     public static let maxConfigurationBytes = 16 << 20
 
     public static func run(environment: [String: String], stdin: [UInt8]) -> Outcome {
+        if stdin.count <= maxConfigurationBytes, let j = try? JSON.parse(stdin, what: "stdin"),
+           j["type"]?.stringValue == Loopback.pluginType {
+            return loopback(environment: environment, config: j)
+        }
         if environment["CNI_COMMAND"] == CNICommand.del.rawValue { return del(environment: environment, stdin: stdin) }
         if stdin.count > maxConfigurationBytes {
             let e = CNIError(.decodingFailure, "stdin: the network configuration exceeds \(maxConfigurationBytes >> 20) MiB")
@@ -59,6 +63,40 @@ public enum CNIPlugin {
             return Outcome(stdout: e.json(cniVersion: version).serialized + "\n", status: 1)
         } catch {
             return Outcome(stdout: cniError(error, "plugin").json(cniVersion: version).serialized + "\n", status: 1)
+        }
+    }
+
+    /// A `"type": "loopback"` configuration (``Loopback``): only `cniVersion` and `name` are read.
+    static func loopback(environment: [String: String], config: JSON) -> Outcome {
+        let requested = config["cniVersion"]?.stringValue ?? ""
+        let version = CNIVersion.supported.contains(requested) ? requested : CNIVersion.latest
+        func failure(_ e: CNIError) -> Outcome { Outcome(stdout: e.json(cniVersion: version).serialized + "\n", status: 1) }
+        do {
+            let env = try CNIEnvironment(environment)
+            if env.command == .version {
+                return Outcome(stdout: CNIVersion.versionInfo(requested: requested).serialized + "\n", status: 0)
+            }
+            guard CNIVersion.supported.contains(requested) else {
+                if env.command == .del { return Outcome(stdout: "", status: 0) }
+                throw CNIError(.incompatibleVersion, "unsupported cniVersion \"\(requested.cniEscaped)\"",
+                               details: "supported: \(CNIVersion.supported.joined(separator: ", "))")
+            }
+            switch env.command {
+            case .check where !CNIVersion.atLeast(version, "0.4.0"):
+                throw CNIError(.incompatibleVersion, "CHECK needs cniVersion 0.4.0 or later", details: "configuration has \(version)")
+            case .gc where !CNIVersion.atLeast(version, "1.1.0"), .status where !CNIVersion.atLeast(version, "1.1.0"):
+                throw CNIError(.incompatibleVersion, "\(env.command.rawValue) needs cniVersion 1.1.0 or later", details: "configuration has \(version)")
+            default: break
+            }
+            let (result, notes) = try Loopback.run(env, cniVersion: version)
+            let stderr = notes.map { "vethkit-cni: \(env.command.rawValue): \($0.cniEscaped(max: 1000))\n" }.joined()
+            return Outcome(stdout: result.map { $0.json(version: version).serialized + "\n" } ?? "", status: 0, stderr: stderr)
+        } catch let e as CNIError {
+            // DEL never fails for input: a loopback has nothing to release.
+            if environment["CNI_COMMAND"] == CNICommand.del.rawValue, e.code == .invalidEnvironment { return Outcome(stdout: "", status: 0) }
+            return failure(e)
+        } catch {
+            return failure(cniError(error, "loopback"))
         }
     }
 
