@@ -1,7 +1,7 @@
 import VethKit
 
 /// One execution of a plan: the phases of `up` in order (each in a file of its own: UpRemovals,
-/// UpNamespaces with FastPath's namespace pipeline, UpSysctls, UpBridges, UpVeths, Configure,
+/// UpNamespaces with FastPath's namespace pipeline, UpSysctls, UpBridges, UpVeths, UpKinds, Configure,
 /// UpMasquerade), the state they pass on, and the ``UndoLog`` its rollback replays.
 final class Run: @unchecked Sendable {
     let topo: Topology
@@ -75,7 +75,7 @@ final class Run: @unchecked Sendable {
 
     /// The phases' names, in order (what ``Applier/Options/faultInjection`` is called with), and
     /// the name it is called with once they all succeeded.
-    static let phases = ["remove", "namespaces", "sysctls", "bridges", "veths", "configure", "masquerade"]
+    static let phases = ["remove", "namespaces", "sysctls", "bridges", "veths", "kinds", "configure", "masquerade"]
     static let finished = "done"
 
     /// The phases, in order.
@@ -86,6 +86,7 @@ final class Run: @unchecked Sendable {
         try sysctls()
         try bridges()
         try veths()
+        try kindLinks()
         try configureNodes()
         try masquerade()
         if let f = options.faultInjection { try f(Run.finished) }
