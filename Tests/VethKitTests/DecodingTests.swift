@@ -90,6 +90,13 @@ final class DecodingTests: XCTestCase {
             Address.request(Int32(RTM_NEWADDR), try IPNetwork("fd00::1/64"), linkIndex: 2, noDAD: true).encoded(sequence: 4),
             Route(destination: try IPNetwork("10.9.0.0/16"), gateway: IPAddress("192.168.1.2"), metric: 7, table: RouteTable(rawValue: 1000))
                 .request(Int32(RTM_NEWROUTE)).encoded(sequence: 5),
+            // The link kinds' IFLA_INFO_DATA (VLANTests, MACVLANTests, IPVLANTests, VXLANTests).
+            try LinkSpec(LinkAttributes(name: InterfaceName("v10")), kind: VLAN(parent: .index(3), id: 10, protocol: .dot1AD, flags: [.gvrp]))
+                .request().encoded(sequence: 6),
+            try LinkSpec.macvlan(InterfaceName("mv0"), parent: .index(3), mode: .vepa).request().encoded(sequence: 7),
+            try LinkSpec.ipvlan(InterfaceName("ipv0"), parent: .index(3), mode: .l3s).request().encoded(sequence: 8),
+            try LinkSpec.vxlan(InterfaceName("vx0"), VXLAN(id: 42, remote: IPAddress("fd00::2"), local: IPAddress("fd00::1"),
+                                                          parent: .index(3), learning: false)).request().encoded(sequence: 9),
         ]
     }
 

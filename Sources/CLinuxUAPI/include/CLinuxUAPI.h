@@ -17,6 +17,8 @@
 #include <linux/net_namespace.h>
 #include <linux/nsfs.h>
 #include <linux/if.h>
+#include <linux/if_vlan.h>
+#include <linux/if_ether.h>
 
 /// errno's symbolic name ("EEXIST"), or NULL when unknown (glibc's strerrorname_np).
 const char *vk_errno_name(int e);

@@ -21,7 +21,8 @@ extension NetHandle {
         return results
     }
 
-    /// The operations with every link named by name (except in deletes) given by index: names
+    /// The operations with every link named by name (except in deletes; masters, and parents of
+    /// vlans, macvlans, ipvlans and vxlans included) given by index: names
     /// the batch itself creates with a chosen index map to it; the others are looked up (one
     /// RTM_GETLINK each for a few, one dump for many). Throws ``NotFound`` for a missing one.
     func resolvingNames(_ ops: [NetworkBatch.Operation]) throws -> [NetworkBatch.Operation] {
@@ -33,6 +34,7 @@ extension NetHandle {
             case .addLink(let s):
                 if s.attributes.namespace == nil, let i = s.attributes.index { known[s.attributes.name] = i }
                 if s.attributes.namespace == nil { want(s.attributes.master) }
+                want(s.kind.parent)  // in this namespace even when the link goes elsewhere
             case .setLink(let l, let c):
                 want(l)
                 if case .set(let m)? = c.master { want(m) }
@@ -80,7 +82,7 @@ extension NetworkBatch.Operation {
     func encode(into m: inout MessageWriter) throws {
         switch self {
         case .addLink(let spec): try spec.encode(into: &m)
-        case .setLink(let link, let change): change.encode(index: link.resolvedIndex, into: &m)
+        case .setLink(let link, let change): try change.encode(index: link.resolvedIndex, into: &m)
         case .deleteLink(let link): NetHandle.encodeDelete(link, into: &m)
         case .addAddress(let a, let link, let noDAD, let p):
             Address.encode(Int32(RTM_NEWADDR), a, linkIndex: link.resolvedIndex, noDAD: noDAD, protocol: p, into: &m)

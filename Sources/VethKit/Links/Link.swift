@@ -9,6 +9,9 @@ public struct Link: Sendable, Hashable {
     public var name: String
     /// The driver kind from IFLA_LINKINFO (`veth`, `bridge`, `dummy`), nil for plain devices.
     public var kind: String?
+    /// The kind's options (a vlan's id and protocol, a macvlan's mode, a vxlan's endpoints…)
+    /// decoded from IFLA_INFO_DATA; nil for kinds VethKit does not model.
+    public var kindOptions: LinkKindOptions?
     /// The kind of the master's port (IFLA_INFO_SLAVE_KIND), e.g. `bridge` for a bridge port.
     public var portKind: String?
     /// `ifi_flags`.
@@ -26,7 +29,7 @@ public struct Link: Sendable, Hashable {
     public var operationalState: OperationalState
     /// The master device's index (bridge), if enslaved.
     public var masterIndex: Int32?
-    /// IFLA_LINK: for a veth, the peer's ifindex (in the namespace given by ``linkNetnsID``).
+    /// IFLA_LINK: for a vlan, macvlan or ipvlan, the parent's ifindex; for a veth, the peer's ifindex (in the namespace given by ``linkNetnsID``).
     public var linkIndex: Int32?
     /// IFLA_LINK_NETNSID: the namespace id, local to the asking namespace, holding the peer.
     public var linkNetnsID: Int32?
@@ -69,6 +72,7 @@ public struct Link: Sendable, Hashable {
         var mtu: UInt32?, minMTU: UInt32?, maxMTU: UInt32?, address: MACAddress?, broadcast: MACAddress?, operationalState = OperationalState.unknown
         var masterIndex: Int32?, linkIndex: Int32?, linkNetnsID: Int32?, group: UInt32 = 0, alias: String?
         var txQueueLength: UInt32?, qdisc: String?, statistics: LinkStatistics?, kind: String?, portKind: String?
+        var infoData: ArraySlice<UInt8>?
         try message.forEachAttribute(after: ifinfomsg.self) { a in
             switch Int(a.type) {
             case Int(IFLA_IFNAME): name = a.string
@@ -90,6 +94,7 @@ public struct Link: Sendable, Hashable {
                 try AttributeList.scan(a.value) { i in
                     if i.type == UInt16(IFLA_INFO_KIND) { kind = i.string }
                     if i.type == UInt16(IFLA_INFO_SLAVE_KIND) { portKind = i.string }
+                    if i.type == UInt16(IFLA_INFO_DATA) { infoData = i.value }
                 }
             default: break
             }
@@ -98,6 +103,7 @@ public struct Link: Sendable, Hashable {
         (self.masterIndex, self.linkIndex, self.linkNetnsID, self.group, self.alias) = (masterIndex, linkIndex, linkNetnsID, group, alias)
         (self.txQueueLength, self.qdisc, self.statistics, self.kind, self.portKind) = (txQueueLength, qdisc, statistics, kind, portKind)
         (self.minMTU, self.maxMTU) = (minMTU, maxMTU)
+        kindOptions = try kind.flatMap { try LinkKindOptions(kind: $0, infoData: infoData, linkIndex: linkIndex) }
         if name.isEmpty { throw MalformedMessage("link \(index) has no IFLA_IFNAME") }
     }
 }

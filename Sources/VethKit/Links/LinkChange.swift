@@ -31,11 +31,14 @@ public struct LinkChange: Sendable {
     public var namespace: NetworkNamespace?
     /// Promiscuous mode.
     public var promiscuous: Bool?
+    /// A change to the kind's own options (``MACVLAN/Change``, ``VXLAN/Change``…): the link
+    /// must be of that kind (the kernel refuses another with EOPNOTSUPP).
+    public var kindChange: (any LinkKindChange)?
 
     /// A change of the given fields; nil fields stay as they are.
     public init(up: Bool? = nil, mtu: UInt32? = nil, address: MACAddress? = nil, name: InterfaceName? = nil,
                 alias: String? = nil, group: UInt32? = nil, master: Master? = nil,
-                namespace: NetworkNamespace? = nil, promiscuous: Bool? = nil) {
+                namespace: NetworkNamespace? = nil, promiscuous: Bool? = nil, kindChange: (any LinkKindChange)? = nil) {
         self.up = up
         self.mtu = mtu
         self.address = address
@@ -45,12 +48,13 @@ public struct LinkChange: Sendable {
         self.master = master
         self.namespace = namespace
         self.promiscuous = promiscuous
+        self.kindChange = kindChange
     }
 
     /// True when nothing would change.
     public var isEmpty: Bool {
         up == nil && mtu == nil && address == nil && name == nil && alias == nil && group == nil
-            && master == nil && namespace == nil && promiscuous == nil
+            && master == nil && namespace == nil && promiscuous == nil && kindChange == nil
     }
 
     /// Checks what can be checked before any syscall.
@@ -60,6 +64,7 @@ public struct LinkChange: Sendable {
         if let mtu, mtu > UInt32(Int32.max) { throw InvalidInput("MTU", String(mtu), "must be at most \(Int32.max)") }
         if let alias, alias.utf8.count > 255 { throw InvalidInput("alias", alias, "longer than 255 bytes") }
         if case .set(.index(let i))? = master, i <= 0 { throw InvalidInput("master", "#\(i)", "an interface index is positive") }
+        try kindChange?.validate()
     }
 
     /// The master's index once resolved: 0 for nomaster, nil for no change or a name not resolved.
@@ -74,13 +79,13 @@ public struct LinkChange: Sendable {
     /// The RTM_NEWLINK request for the link with `index` (tests compare its bytes).
     func request(index: Int32) -> MessageWriter {
         var m = MessageWriter(capacity: 64)
-        encode(index: index, into: &m)
+        try? encode(index: index, into: &m)
         return m
     }
 
     /// Writes the RTM_NEWLINK request for the link with `index` as the next message of `m`
     /// (a master named by name is resolved by ``NetHandle`` first).
-    func encode(index: Int32, into m: inout MessageWriter) {
+    func encode(index: Int32, into m: inout MessageWriter) throws {
         m.begin(type: UInt16(RTM_NEWLINK))
         var info = ifinfomsg()
         info.ifi_family = UInt8(AF_UNSPEC)
@@ -96,5 +101,6 @@ public struct LinkChange: Sendable {
         m.append(header: info)
         m.linkAttributes(namespace: namespace, name: name, mtu: mtu, address: address, alias: alias, group: group,
                          masterIndex: masterIndex)
+        try kindChange?.encode(into: &m)
     }
 }

@@ -2,7 +2,8 @@ import CLinuxUAPI
 import Glibc
 import Netlink
 
-/// A link to create: its kind (``Veth``, ``Bridge``, ``Dummy``…) and its attributes.
+/// A link to create: its kind (``Veth``, ``Bridge``, ``Dummy``, ``VLAN``, ``MACVLAN``, ``IPVLAN``,
+/// ``VXLAN``) and its attributes.
 public struct LinkSpec: Sendable {
     /// Name, placement, MTU, address, group, alias, master, state, index.
     public var attributes: LinkAttributes
@@ -30,6 +31,26 @@ public struct LinkSpec: Sendable {
         LinkSpec(LinkAttributes(name: name), kind: Dummy())
     }
 
+    /// `ip link add NAME link PARENT type vlan protocol PROTOCOL id ID`.
+    public static func vlan(_ name: InterfaceName, parent: LinkReference, id: UInt16, protocol: VLAN.TagProtocol = .dot1Q) -> LinkSpec {
+        LinkSpec(LinkAttributes(name: name), kind: VLAN(parent: parent, id: id, protocol: `protocol`))
+    }
+
+    /// `ip link add NAME link PARENT type macvlan mode MODE`.
+    public static func macvlan(_ name: InterfaceName, parent: LinkReference, mode: MACVLAN.Mode = .bridge) -> LinkSpec {
+        LinkSpec(LinkAttributes(name: name), kind: MACVLAN(parent: parent, mode: mode))
+    }
+
+    /// `ip link add NAME link PARENT type ipvlan mode MODE`.
+    public static func ipvlan(_ name: InterfaceName, parent: LinkReference, mode: IPVLAN.Mode = .l3) -> LinkSpec {
+        LinkSpec(LinkAttributes(name: name), kind: IPVLAN(parent: parent, mode: mode))
+    }
+
+    /// `ip link add NAME type vxlan id ID …` (see ``VXLAN``).
+    public static func vxlan(_ name: InterfaceName, _ vxlan: VXLAN) -> LinkSpec {
+        LinkSpec(LinkAttributes(name: name), kind: vxlan)
+    }
+
     /// Checks the spec before any syscall.
     public func validate() throws {
         try attributes.validate()
@@ -54,6 +75,13 @@ public struct LinkSpec: Sendable {
         // Up in the same request. (For a veth this works for this end only: the kernel opens the
         // device after pairing it, but the peer before; see NetHandle.addLink.)
         m.append(header: attributes.creationHeader(up: attributes.up))
+        // The parent first, as iproute2 writes it (a vxlan's goes in its own data instead).
+        if case .name(let n)? = kind.parent {
+            throw InvalidInput("parent link", n.rawValue, "was not resolved to an index before encoding")
+        }
+        if kind.parentIsIFLALink, let parent = kind.parentIndex {
+            m.attribute(UInt16(IFLA_LINK), uint32: UInt32(bitPattern: parent))
+        }
         try attributes.encode(into: &m)
         try m.nested(UInt16(IFLA_LINKINFO)) { m in
             m.attribute(UInt16(IFLA_INFO_KIND), string: kind.kindName)

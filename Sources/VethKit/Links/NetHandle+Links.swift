@@ -66,7 +66,8 @@ extension NetHandle {
     }
 
     /// Creates a link (`ip link add`). The spec is validated before anything is sent; a master
-    /// named by name is looked up first.
+    /// or a parent (``LinkKind/parent``) named by name is looked up first (``NotFound`` when
+    /// there is none: nothing is created).
     ///
     /// A veth's peer cannot be brought up in the creating request (the kernel opens the peer before
     /// pairing it and refuses with ENOTCONN; the device itself is opened after pairing, so its IFF_UP
@@ -93,9 +94,11 @@ extension NetHandle {
         }
     }
 
-    /// `spec` with its masters (and a veth peer's, in the peer's namespace) given by index.
+    /// `spec` with its masters (and a veth peer's, in the peer's namespace) and its kind's parent
+    /// (in this handle's namespace, where the kernel looks IFLA_LINK up) given by index.
     func resolvingMasters(_ spec: LinkSpec, known: [InterfaceName: Int32] = [:]) throws -> LinkSpec {
         var s = spec
+        if case .name(let n)? = s.kind.parent { s.kind.parent = .index(try known[n] ?? index(of: .name(n))) }
         if case .name(let n)? = s.attributes.master {
             let h = try handle(for: s.attributes.namespace)
             s.attributes.master = .index(h === self ? try known[n] ?? index(of: .name(n)) : try h.index(of: .name(n)))
@@ -127,7 +130,7 @@ extension NetHandle {
         if case .set(.name(let n))? = c.master { c.master = .set(.index(try index(of: .name(n)))) }
         let index = try self.index(of: link)
         var m = MessageWriter(capacity: 64)
-        c.encode(index: index, into: &m)
+        try c.encode(index: index, into: &m)
         try socket.request(m)
     }
 
