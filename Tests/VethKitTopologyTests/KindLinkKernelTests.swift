@@ -1,0 +1,303 @@
+import Foundation
+import VethKit
+import VethKitTestSupport
+@testable import VethKitTopology
+import XCTest
+
+/// Kind links in topology files on a real kernel (scripts/sandbox): VXLAN and MACVLAN here, VLAN,
+/// IPVLAN and dummy where the kernel has them (scripts/vmtest). Real packets across each kind,
+/// read back through VethKit and `ip -j -d`, a user's links made with `ip` first untouched,
+/// rollback and teardown leaving nothing.
+final class KindLinkKernelTests: XCTestCase {
+    func example(_ name: String) throws -> Topology { try Topology.load(repoRoot + "/examples/\(name).yaml") }
+
+    override func setUpWithError() throws {
+        try requireKernel()
+        addTeardownBlock {
+            for name in ["overlay", "vlans", "kk"] { _ = try? Applier.down(name: name) }
+            for l in ["ovmv0", "kku0", "kkmv"] { _ = try? runProcess("/usr/sbin/ip", ["link", "del", l]) }
+        }
+    }
+
+    /// `ip -j -d link show` of a node, by name.
+    func ipLinks(_ ns: String?) throws -> [String: [String: Any]] {
+        let r = try runProcess("/usr/sbin/ip", (ns.map { ["-n", $0] } ?? []) + ["-j", "-d", "link", "show"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        var out: [String: [String: Any]] = [:]
+        for l in try parseJSONArray(r.stdout) { if let n = l["ifname"] as? String { out[n] = l } }
+        return out
+    }
+
+    /// What `ip -j -d` says of a kind link: kind, parent and options, in show --json's terms.
+    func ipKind(_ l: [String: Any]) -> String {
+        let info = l["linkinfo"] as? [String: Any] ?? [:]
+        let d = info["info_data"] as? [String: Any] ?? [:]
+        let kind = info["info_kind"] as? String ?? "-"
+        switch kind {
+        case "vxlan":
+            return "vxlan id \(d["id"] ?? "-") remote \(d["remote"] ?? "-") local \(d["local"] ?? "-") link \(d["link"] ?? "-") port \(d["port"] ?? "-") learning \((d["learning"] as? Bool).map { "\($0)" } ?? "-")"
+        case "vlan": return "vlan on \(l["link"] ?? "-") protocol \(d["protocol"] ?? "-") id \(d["id"] ?? "-")"
+        case "macvlan", "ipvlan": return "\(kind) on \(l["link"] ?? "-") mode \(d["mode"] ?? "-")"
+        default: return kind
+        }
+    }
+
+    /// Every kind link show --json reports agrees with `ip -j -d` (kind, parent, options), and
+    /// show is in sync with the file.
+    func assertKindLinksMatchIP(_ t: Topology, file: StaticString = #filePath, line: UInt = #line) throws {
+        let report = try Shower.show(t)
+        XCTAssertTrue(report.inSync, report.text, file: file, line: line)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any], file: file, line: line)
+        var compared = 0
+        for node in json["nodes"] as? [[String: Any]] ?? [] {
+            let ip = try ipLinks(node["namespace"] as? String)
+            for i in node["interfaces"] as? [[String: Any]] ?? [] {
+                let name = i["ifname"] as! String
+                guard let info = i["linkinfo"] as? [String: Any], info["info_data"] != nil else { continue }
+                XCTAssertEqual(ipKind(i), ipKind(try XCTUnwrap(ip[name], "ip sees \(name)", file: file, line: line)), "\(node["node"]!)/\(name)", file: file, line: line)
+                compared += 1
+            }
+        }
+        let declared = t.nodes.reduce(0) { $0 + $1.kindLinks.filter { $0.kindName != "dummy" }.count }
+        XCTAssertEqual(compared, declared, "every kind link with options compared", file: file, line: line)
+    }
+
+    func testVXLANAndMACVLANExampleUpCheckShowDown() throws {
+        try requirePing()
+        let t = try example("vxlan-macvlan")
+        // The user's own veth pair and a macvlan on it (made with ip) are never touched.
+        try ip("link", "add", "kku0", "type", "veth", "peer", "name", "kku1")
+        try ip("link", "add", "kkmv", "link", "kku0", "type", "macvlan", "mode", "private")
+        let userBefore = try ipLinks(nil).filter { ["kku0", "kku1", "kkmv"].contains($0.key) }.mapValues(ipKind)
+        let r = try Applier.up(t)
+        print(r.summary)
+        let report = try Checker.run(t)
+        print(report.table)
+        XCTAssertTrue(report.passed, report.table)
+        // Probes across each kind (the default claims), and system ping agrees.
+        for why in ["vxlan b/vx0 -> a/vx0", "vxlan a/vx0 -> b/vx0", "macvlan b/mv0 -> a/mv0", "macvlan a/mv0 -> b/mv0", "macvlan a/eth2 -> host/ovmv0"] {
+            XCTAssertTrue(report.outcomes.contains { $0.claim.reason == why && $0.error == nil && $0.rtt != nil }, "\(why):\n\(report.table)")
+        }
+        XCTAssertEqual(ping(from: "overlay-a", "10.52.0.2"), .reply, "across the VXLAN")
+        XCTAssertEqual(ping(from: "overlay-b", "10.61.0.1"), .reply, "across the macvlans")
+        // The overlay's packets really went through the VXLAN: its counters moved.
+        let vx = try XCTUnwrap(try ipLinks("overlay-a")["vx0"])
+        XCTAssertEqual(ipKind(vx), "vxlan id 42 remote 192.168.90.2 local 192.168.90.1 link eth1 port 4789 learning false")
+        let stats = try XCTUnwrap(try parseJSONArray(try runProcess("/usr/sbin/ip", ["-n", "overlay-a", "-j", "-s", "link", "show", "vx0"]).stdout).first?["stats64"] as? [String: Any])
+        XCTAssertGreaterThan((stats["tx"] as? [String: Any])?["packets"] as? Int ?? 0, 0)
+        // The host macvlan carries our mark (alias and group), in ip's own words.
+        let mv = try XCTUnwrap(try ipLinks(nil)["ovmv0"])
+        XCTAssertEqual(mv["ifalias"] as? String, "vethkit:overlay")
+        XCTAssertEqual(ipKind(mv), "macvlan on ova2 mode bridge")
+        try assertKindLinksMatchIP(t)
+        // A second up changes nothing.
+        let again = try Applier.up(t)
+        XCTAssertEqual(again.summary, "overlay: no changes", again.plan.text)
+        let d = try Applier.down(name: "overlay", topology: t)
+        print(d.summary)
+        XCTAssertEqual(try NetworkNamespace.list().map(\.rawValue).filter { $0.hasPrefix("overlay-") }, [])
+        let left = try ipLinks(nil)
+        XCTAssertNil(left["ovmv0"])
+        XCTAssertNil(left["ova2"])
+        XCTAssertFalse(left.values.contains { ($0["ifalias"] as? String) == "vethkit:overlay" })
+        XCTAssertEqual(left.filter { ["kku0", "kku1", "kkmv"].contains($0.key) }.mapValues(ipKind), userBefore, "the user's links stay as they were")
+    }
+
+    func testChangedOptionsReplaceAndStillForward() throws {
+        try requirePing()
+        let y = try String(contentsOfFile: repoRoot + "/examples/vxlan-macvlan.yaml", encoding: .utf8)
+        let t = try Topology.parse(y)
+        _ = try Applier.up(t)
+        // Another VNI on both sides, another macvlan mode, a new port.
+        let edited = try Topology.parse(y.replacingOccurrences(of: "id: 42", with: "id: 43")
+            .replacingOccurrences(of: "dstport: 4789", with: "dstport: 4790")
+            .replacingOccurrences(of: "mv0: {link: eth0, mode: bridge", with: "mv0: {link: eth0, mode: vepa"))
+        let plan = Planner.plan(edited, live: try LiveReader.read(edited))
+        let lines = plan.steps.map(plan.describe)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("~ vxlan a/vx0: on eth1, id 42") && $0.hasSuffix("dstport 4790 nolearning (replaced)") }, plan.text)
+        XCTAssertTrue(lines.contains("~ macvlan b/mv0: on eth0, mode bridge -> on eth0, mode vepa (replaced)"), plan.text)
+        XCTAssertEqual(plan.conflicts, [])
+        let r = try Applier.up(edited)
+        print(r.plan.text)
+        XCTAssertEqual(ipKind(try XCTUnwrap(try ipLinks("overlay-b")["vx0"])), "vxlan id 43 remote 192.168.90.1 local 192.168.90.2 link eth1 port 4790 learning false")
+        XCTAssertEqual(ipKind(try XCTUnwrap(try ipLinks("overlay-a")["mv0"])), "macvlan on eth0 mode vepa")
+        XCTAssertEqual(ping(from: "overlay-a", "10.52.0.2"), .reply, "across the new VXLAN")
+        XCTAssertEqual(try Applier.up(edited).summary, "overlay: no changes")
+        // And back: the file is the truth.
+        _ = try Applier.up(t)
+        try assertKindLinksMatchIP(t)
+        _ = try Applier.down(name: "overlay", topology: t)
+    }
+
+    func testAUsersLinkOfTheNameIsAConflictAndUpChangesNothing() throws {
+        let t = try example("vxlan-macvlan")
+        // The user's macvlan called ovmv0 (on their own veth), with the address the file wants.
+        try ip("link", "add", "kku0", "type", "veth", "peer", "name", "kku1")
+        try ip("link", "add", "ovmv0", "link", "kku0", "type", "macvlan", "mode", "private")
+        try ip("addr", "add", "10.62.0.1/24", "dev", "ovmv0")
+        let before = try ipLinks(nil).mapValues { "\(ipKind($0)) \($0["ifalias"] ?? "-") \($0["group"] ?? "-") \($0["operstate"] ?? "-")" }
+        let beforeAddrs = try ip("-j", "addr", "show", "dev", "ovmv0")
+        let plan = Planner.plan(t, live: try LiveReader.read(t))
+        XCTAssertEqual(plan.conflicts, ["host link ovmv0 exists and is not vethkit's (alias unset, not \"vethkit:overlay\")"])
+        XCTAssertTrue(plan.text.contains("! host link ovmv0"), plan.text)
+        XCTAssertThrowsError(try Applier.up(t)) { e in XCTAssertTrue(e is ConflictError, "\(e)") }
+        XCTAssertEqual(try NetworkNamespace.list().map(\.rawValue).filter { $0.hasPrefix("overlay-") }, [])
+        XCTAssertEqual(try ipLinks(nil).mapValues { "\(ipKind($0)) \($0["ifalias"] ?? "-") \($0["group"] ?? "-") \($0["operstate"] ?? "-")" }, before)
+        XCTAssertEqual(try ip("-j", "addr", "show", "dev", "ovmv0"), beforeAddrs)
+        // down of a topology that is not up touches nothing either.
+        XCTAssertThrowsError(try Applier.down(name: "overlay", topology: t))
+        XCTAssertNotNil(try ipLinks(nil)["ovmv0"])
+    }
+
+    /// `ip -j` dumps (links with details, addresses, routes) of the host and every namespace.
+    func machineDump() throws -> [String: String] {
+        // (IPv6 link-local addresses finish DAD in their own time: their `tentative` flag is noise.)
+        func clean(_ x: Any) -> Any {
+            if let d = x as? [String: Any] {
+                var o: [String: Any] = [:]
+                for (k, v) in d where k != "tentative" && !k.hasSuffix("_timer") { o[k] = clean(v) }
+                return o
+            }
+            if let a = x as? [Any] { return a.map(clean) }
+            return x
+        }
+        func json(_ args: [String]) throws -> String {
+            let r = try runProcess("/usr/sbin/ip", args)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let v = try JSONSerialization.jsonObject(with: Data((r.stdout.isEmpty ? "[]" : r.stdout).utf8))
+            return String(decoding: try JSONSerialization.data(withJSONObject: clean(v), options: [.sortedKeys]), as: UTF8.self)
+        }
+        let names = try NetworkNamespace.list().map(\.rawValue)
+        var out = ["netns": names.sorted().joined(separator: " ")]
+        for ns in [nil] + names.map(Optional.some) {
+            let n = ns.map { ["-n", $0] } ?? []
+            out["\(ns ?? "host") link"] = try json(n + ["-j", "-d", "link", "show"])
+            out["\(ns ?? "host") addr"] = try json(n + ["-j", "addr", "show"])
+            out["\(ns ?? "host") route"] = try json(n + ["-j", "-4", "route", "show", "table", "all"])
+        }
+        return out
+    }
+
+    /// A converging `up` that adds kind links in namespaces that exist (a vxlan, macvlans), in a
+    /// new namespace, and in the host, fails before each phase, after the last, and in the middle
+    /// of the kinds phase (a link of the name the last one needs appears under it): each time the
+    /// machine is as it was (`ip -j` dumps), the user's own link made with `ip` first included.
+    func testAFaultAnywhereLeavesTheMachineAsItWas() throws {
+        let base = """
+        name: kk
+        nodes:
+          host: {}
+          a: {}
+          b: {}
+        links:
+          - endpoints: [{node: a, name: eth1, addresses: [192.168.91.1/24]}, {node: b, name: eth1, addresses: [192.168.91.2/24]}]
+          - endpoints: [{node: a, name: eth0}, {node: host, name: kkh0}]
+        """
+        let grown = """
+        name: kk
+        nodes:
+          host:
+            macvlans: {kkmv0: {link: kkh0, addresses: [10.71.0.1/24]}}
+          a:
+            vxlans: {vx0: {id: 7, remote: 192.168.91.2, local: 192.168.91.1, dev: eth1, addresses: [10.72.0.1/24]}}
+            macvlans: {mv0: {link: eth0, addresses: [10.71.0.2/24]}}
+          b:
+            vxlans: {vx0: {id: 7, remote: 192.168.91.1, local: 192.168.91.2, dev: eth1, addresses: [10.72.0.2/24]}}
+            macvlans: {mv1: {link: eth1, mode: private}}
+          c:
+            macvlans: {mv0: {link: eth0, addresses: [10.73.0.2/24]}}
+        links:
+          - endpoints: [{node: a, name: eth1, addresses: [192.168.91.1/24]}, {node: b, name: eth1, addresses: [192.168.91.2/24]}]
+          - endpoints: [{node: a, name: eth0}, {node: host, name: kkh0}]
+          - endpoints: [{node: c, name: eth0}, {node: b, name: eth2, addresses: [10.73.0.1/24]}]
+        """
+        try ip("link", "add", "kku0", "type", "veth", "peer", "name", "kku1")
+        try ip("link", "add", "kkmv", "link", "kku0", "type", "macvlan")
+        _ = try Applier.up(try Topology.parse(base))
+        let t = try Topology.parse(grown)
+        let plan = Planner.plan(t, live: try LiveReader.read(t))
+        XCTAssertEqual(plan.conflicts, [])
+        XCTAssertFalse(plan.steps.contains { $0.symbol == "-" }, plan.text)
+        let before = try machineDump()
+        for phase in Run.phases + [Run.finished] {
+            var o = Applier.Options()
+            o.faultInjection = { if $0 == phase { throw InvalidInput("test", $0, "injected failure") } }
+            XCTAssertThrowsError(try Applier.up(t, options: o)) { e in
+                guard let f = e as? ApplyError else { return XCTFail("\(phase): \(e)") }
+                XCTAssertEqual(f.rollbackErrors, [], phase)
+                if phase == Run.finished {
+                    let undone = f.undone.map(\.description)
+                    for what in ["host link kkmv0", "link a/vx0", "link a/mv0", "link b/vx0", "link b/mv1", "namespace kk-c"] {
+                        XCTAssertTrue(undone.contains(what), "\(what) undone: \(undone)")
+                    }
+                }
+            }
+            let after = try machineDump()
+            for k in Set(before.keys).union(after.keys).sorted() { XCTAssertEqual(after[k], before[k], "fault before \(phase): \(k)") }
+        }
+        // A kernel refusal in the middle of the kinds phase: b/mv1 (the last) is taken by someone
+        // else's link once the phase started; what the phase made before it is rolled back.
+        var o = Applier.Options()
+        o.faultInjection = { if $0 == "kinds" { _ = try ip("-n", "kk-b", "link", "add", "mv1", "type", "veth", "peer", "name", "mv1p") } }
+        XCTAssertThrowsError(try Applier.up(t, options: o)) { e in
+            guard let f = e as? ApplyError else { return XCTFail("\(e)") }
+            XCTAssertTrue(f.step.hasPrefix("+ macvlan b/mv1"), f.step)
+            XCTAssertTrue("\(f)".contains("File exists"), "\(f)")
+            XCTAssertEqual(f.rollbackErrors, [])
+        }
+        var after = try machineDump()
+        // The only difference: the pair that appeared in kk-b.
+        XCTAssertTrue(after["kk-b link"]!.contains("\"mv1p\""))
+        try ip("-n", "kk-b", "link", "del", "mv1")
+        after = try machineDump()
+        for k in Set(before.keys).union(after.keys).sorted() { XCTAssertEqual(after[k], before[k], "mid-phase refusal: \(k)") }
+        // Without faults: up, check (vxlan and macvlan pings), down; the user's links stay.
+        _ = try Applier.up(t)
+        let report = try Checker.run(t)
+        XCTAssertTrue(report.passed, report.table)
+        _ = try Applier.down(name: "kk", topology: t)
+        let left = try ipLinks(nil)
+        XCTAssertNotNil(left["kkmv"])
+        XCTAssertNotNil(left["kku0"])
+        XCTAssertNil(left["kkmv0"])
+        XCTAssertEqual(try NetworkNamespace.list().map(\.rawValue).filter { $0.hasPrefix("kk-") }, [])
+    }
+
+    /// VLANs (802.1Q and 802.1ad), an ipvlan on a VLAN and dummies: where the kernel has them.
+    func testVLANIPVLANDummyExample() throws {
+        try requireLinkKind("vlan")
+        try requireLinkKind("ipvlan")
+        try requireLinkKind("dummy")
+        try requirePing()
+        let t = try example("vlan-ipvlan")
+        _ = try Applier.up(t)
+        let report = try Checker.run(t)
+        print(report.table)
+        XCTAssertTrue(report.passed, report.table)
+        for why in ["vlan b/eth0.10 -> a/eth0.10", "vlan a/eth0.20 -> b/eth0.20", "ipvlan a/eth0.10 -> b/iv0"] {
+            XCTAssertTrue(report.outcomes.contains { $0.claim.reason == why && $0.error == nil }, "\(why):\n\(report.table)")
+        }
+        XCTAssertEqual(ping(from: "vlans-a", "10.99.0.2"), .reply, "to b's dummy over the VLAN")
+        XCTAssertEqual(ipKind(try XCTUnwrap(try ipLinks("vlans-a")["eth0.20"])), "vlan on eth0 protocol 802.1ad id 20")
+        XCTAssertEqual(ipKind(try XCTUnwrap(try ipLinks("vlans-b")["iv0"])), "ipvlan on eth0.10 mode l2")
+        try assertKindLinksMatchIP(t)
+        XCTAssertEqual(try Applier.up(t).summary, "vlans: no changes")
+        _ = try Applier.down(name: "vlans", topology: t)
+        XCTAssertEqual(try NetworkNamespace.list().map(\.rawValue).filter { $0.hasPrefix("vlans-") }, [])
+    }
+
+    /// A dummy in the host carries our mark and goes with down; a user's dummy stays.
+    func testHostDummyIsMarkedAndRemoved() throws {
+        try requireLinkKind("dummy")
+        try ip("link", "add", "kku0", "type", "dummy")
+        let t = try Topology.parse("name: kk\nnodes:\n  host: {dummies: {kkmv0: {addresses: [10.74.0.1/32]}}}\n")
+        _ = try Applier.up(t)
+        let d = try XCTUnwrap(try ipLinks(nil)["kkmv0"])
+        XCTAssertEqual(d["ifalias"] as? String, "vethkit:kk")
+        XCTAssertEqual(ipKind(d), "dummy")
+        XCTAssertEqual(try Applier.up(t).summary, "kk: no changes")
+        _ = try Applier.down(name: "kk", topology: t)
+        XCTAssertNil(try ipLinks(nil)["kkmv0"])
+        XCTAssertNotNil(try ipLinks(nil)["kku0"])
+    }
+}
