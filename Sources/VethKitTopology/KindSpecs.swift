@@ -20,6 +20,30 @@ extension Topology.KindLink {
         }
     }
 
+    /// The change request for in-place options (``Options/inPlaceChange(from:)``): only what
+    /// `options` sets is sent.
+    static func kindChange(_ options: Options) -> (any LinkKindChange)? {
+        switch options {
+        case .macvlan(let m): return MACVLAN.Change(mode: MACVLAN.Mode(name: m.rawValue)!)
+        case .ipvlan(let m): return IPVLAN.Change(mode: IPVLAN.Mode(name: m.rawValue)!)
+        case .vxlan(let v):
+            guard v.remote != nil || v.group != nil || v.local != nil || v.learning != nil else { return nil }
+            return VXLAN.Change(learning: v.learning, remote: v.remote, group: v.group, local: v.local)
+        default: return nil
+        }
+    }
+
+    /// The change back to `old` for the fields `change` touched (rollback of an in-place change).
+    static func restore(_ old: Options, touched change: Options) -> Options {
+        guard case .vxlan(let c) = change, case .vxlan(let o) = old else { return old }
+        var r = Topology.VXLANOptions(id: o.id)
+        if c.remote != nil { r.remote = o.remote }
+        if c.group != nil { r.group = o.group }
+        if c.local != nil { r.local = o.local }
+        if c.learning != nil { r.learning = o.learning }
+        return .vxlan(r)
+    }
+
     /// A live link's parent name (in its own namespace, by `names`) and options in the topology's
     /// terms; nil options for a kind the topology does not declare (veth, bridge, others).
     static func live(_ l: VethKit.Link, names: [Int32: String]) -> (parent: String?, options: Options?) {

@@ -132,6 +132,33 @@ extension Topology.KindLink.Options {
     }
 }
 
+extension Topology.KindLink.Options {
+    /// The options the file asks for that differ from `live` but that the kernel changes in place
+    /// (`changelink`): a macvlan's mode (not into or out of passthru), an ipvlan's mode, a vxlan's
+    /// remote, group, local (each of the family it had) and learning. Nil when nothing differs, or
+    /// when anything else differs (a VLAN id or protocol, a VNI, a port: the link is replaced).
+    public func inPlaceChange(from live: Topology.KindLink.Options?) -> Topology.KindLink.Options? {
+        guard let live, !isSatisfied(by: live) else { return nil }
+        switch (self, live) {
+        case (.macvlan(let m), .macvlan(let lm)): return m != .passthru && lm != .passthru ? self : nil
+        case (.ipvlan, .ipvlan): return self
+        case (.vxlan(let v), .vxlan(let lv)):
+            guard v.id == lv.id, (v.port ?? Topology.VXLANOptions.defaultPort) == (lv.port ?? Topology.VXLANOptions.defaultPort) else { return nil }
+            func sameFamily(_ a: IPAddress?, _ b: IPAddress?) -> Bool { a == nil || a == b || (b != nil && a!.isIPv4 == b!.isIPv4) }
+            // A remote becoming a group (or back) changes the link's kind of forwarding: replaced.
+            guard (v.remote == nil || lv.remote != nil), (v.group == nil || lv.group != nil),
+                  sameFamily(v.remote, lv.remote), sameFamily(v.group, lv.group), sameFamily(v.local, lv.local) else { return nil }
+            var c = Topology.VXLANOptions(id: v.id)
+            if v.remote != lv.remote { c.remote = v.remote }
+            if v.group != lv.group { c.group = v.group }
+            if v.local != lv.local { c.local = v.local }
+            if let l = v.learning, l != lv.learning { c.learning = l }
+            return .vxlan(c)
+        default: return nil
+        }
+    }
+}
+
 extension Topology.Node {
     /// The node's kind links in creation order: each after the link it sits on (the parser
     /// refused cycles, so the order exists; among independent links, file order).
@@ -152,5 +179,24 @@ extension Topology.Node {
             pending = rest
         }
         return out
+    }
+}
+
+extension Topology.KindLink.Options {
+    /// A plan's `old -> new` for an in-place change (`change` from ``inPlaceChange(from:)``):
+    /// `mode bridge -> vepa`, `remote 10.0.0.2 -> 10.0.0.3, learning -> nolearning`.
+    func changeText(to change: Topology.KindLink.Options) -> String {
+        switch (self, change) {
+        case (.macvlan(let a), .macvlan(let b)): return "mode \(a.rawValue) -> \(b.rawValue)"
+        case (.ipvlan(let a), .ipvlan(let b)): return "mode \(a.rawValue) -> \(b.rawValue)"
+        case (.vxlan(let a), .vxlan(let b)):
+            var parts: [String] = []
+            if let r = b.remote { parts.append("remote \(a.remote?.description ?? "none") -> \(r)") }
+            if let g = b.group { parts.append("group \(a.group?.description ?? "none") -> \(g)") }
+            if let l = b.local { parts.append("local \(a.local?.description ?? "none") -> \(l)") }
+            if let l = b.learning { parts.append(l ? "nolearning -> learning" : "learning -> nolearning") }
+            return parts.joined(separator: ", ")
+        default: return "\(self) -> \(change)"
+        }
     }
 }

@@ -34,6 +34,9 @@ public struct Plan: Sendable, Equatable {
         /// A VLAN, MACVLAN, IPVLAN, VXLAN or dummy; `replacing`: the options of the link of that
         /// name it replaces (deleted first), which the kernel cannot change in place.
         case createKindLink(node: String, link: Topology.KindLink, replacing: String?)
+        /// Options of a kind link the kernel changes in place: `change` holds what differs
+        /// (``Topology/KindLink/Options/inPlaceChange(from:)``), `old` the live options.
+        case changeKindLink(node: String, name: String, change: Topology.KindLink.Options, old: Topology.KindLink.Options)
         case setLink(node: String, name: String, edit: LinkEdit, old: LinkEdit)
         case addAddress(node: String, interface: String, address: IPNetwork)
         case addRoute(node: String, route: Topology.Route)
@@ -44,7 +47,7 @@ public struct Plan: Sendable, Equatable {
             switch self {
             case .deleteNamespace, .deleteLink, .deleteRoute, .deleteAddress, .deleteMasquerade: "-"
             case .setSysctl(_, _, _, let old): old == nil ? "+" : "~"
-            case .setLink, .restoreSysctl: "~"
+            case .setLink, .restoreSysctl, .changeKindLink: "~"
             case .createKindLink(_, _, let replacing): replacing == nil ? "+" : "~"
             default: "+"
             }
@@ -56,7 +59,7 @@ public struct Plan: Sendable, Equatable {
             case .deleteNamespace(let n, _), .deleteLink(let n, _), .deleteRoute(let n, _), .deleteAddress(let n, _, _),
                  .deleteMasquerade(let n, _), .createNamespace(let n, _), .setSysctl(let n, _, _, _), .restoreSysctl(let n, _, _, _), .createBridge(let n, _),
                  .setLink(let n, _, _, _), .addAddress(let n, _, _), .addRoute(let n, _), .addMasquerade(let n, _),
-                 .createKindLink(let n, _, _):
+                 .createKindLink(let n, _, _), .changeKindLink(let n, _, _, _):
                 return n
             case .createVeth: return ""
             }
@@ -106,6 +109,8 @@ public struct Plan: Sendable, Equatable {
         case .createKindLink(let node, let k, let replacing):
             if let replacing { return "~ \(k.kindName) \(node)/\(k.name): \(replacing) -> \(k.planText) (replaced)" }
             return "+ \(k.kindName) \(node)/\(k.name)" + (k.planText.isEmpty ? "" : " (\(k.planText))")
+        case .changeKindLink(let node, let name, let change, let old):
+            return "~ \(change.kindName) \(node)/\(name): \(old.changeText(to: change))"
         case .setLink(let node, let name, let e, let old):
             var parts: [String] = []
             if let m = e.mtu { parts.append("mtu \(old.mtu.map(String.init) ?? "?") -> \(m)") }
@@ -266,6 +271,10 @@ public enum Planner {
                     continue
                 }
                 if !parentGone, li.kind == k.kindName, k.options.isSatisfied(by: li.kindOptions), li.parent == k.parent { continue }
+                if !parentGone, li.kind == k.kindName, li.parent == k.parent, let old = li.kindOptions, let change = k.options.inPlaceChange(from: old) {
+                    kinds.append(.changeKindLink(node: n.name, name: k.name, change: change, old: old))
+                    continue
+                }
                 let old = Topology.KindLink(name: k.name, options: li.kindOptions ?? .dummy, parent: li.parent).planText
                 kinds.append(.createKindLink(node: n.name, link: k,
                                              replacing: li.kind == k.kindName ? (parentGone ? "parent \(k.parent!) replaced" : old) : "a \(li.kind ?? "device")"))

@@ -5,22 +5,37 @@ import VethKit
 /// namespace (the kernel resolves the parent there). A host link is made under a temporary name
 /// in the temporary group and gets its final name, the alias and the group in the request that
 /// brings it up, so a link of the final name always carries the mark (as bridges do). A link
-/// the plan replaces is deleted first (its options are ones the kernel does not change in place).
+/// the plan replaces is deleted first (its options are ones the kernel does not change in place);
+/// options it does change in place (a macvlan's mode, a vxlan's endpoints) are one RTM_NEWLINK
+/// change each, undone from the values they had.
 extension Run {
     func kindLinks() throws {
         try phase("kinds")
         var byNode: [String: [Plan.Step]] = [:]
         var order: [String] = []
         for step in plan.steps {
-            guard case .createKindLink(let node, _, _) = step else { continue }
+            let node: String
+            switch step {
+            case .createKindLink(let n, _, _), .changeKindLink(let n, _, _, _): node = n
+            default: continue
+            }
             if byNode[node] == nil { order.append(node) }
             byNode[node, default: []].append(step)
         }
         for node in order {
             let h = try handle(node)
             for step in byNode[node]! {
-                guard case .createKindLink(_, let k, let replacing) = step else { continue }
-                do { try create(k, in: node, handle: h, replacing: replacing != nil) } catch { throw fail(plan.describe(step), error) }
+                do {
+                    switch step {
+                    case .createKindLink(_, let k, let replacing): try create(k, in: node, handle: h, replacing: replacing != nil)
+                    case .changeKindLink(_, let name, let change, let old):
+                        // In place (the kernel's changelink); what it was goes into the undo log.
+                        guard let c = Topology.KindLink.kindChange(change) else { continue }
+                        try h.setLink(.named(name), LinkChange(kindChange: c))
+                        undo.append(.restoreKindOptions(node: node, name: name, old: Topology.KindLink.restore(old, touched: change)))
+                    default: continue
+                    }
+                } catch { throw fail(plan.describe(step), error) }
             }
         }
     }

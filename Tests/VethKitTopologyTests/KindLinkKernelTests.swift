@@ -109,20 +109,32 @@ final class KindLinkKernelTests: XCTestCase {
         let t = try Topology.parse(y)
         _ = try Applier.up(t)
         // Another VNI on both sides, another macvlan mode, a new port.
-        let edited = try Topology.parse(y.replacingOccurrences(of: "id: 42", with: "id: 43")
+        let editedText = y.replacingOccurrences(of: "id: 42", with: "id: 43")
             .replacingOccurrences(of: "dstport: 4789", with: "dstport: 4790")
-            .replacingOccurrences(of: "mv0: {link: eth0, mode: bridge", with: "mv0: {link: eth0, mode: vepa"))
+            .replacingOccurrences(of: "mv0: {link: eth0, mode: bridge", with: "mv0: {link: eth0, mode: vepa")
+        let edited = try Topology.parse(editedText)
         let plan = Planner.plan(edited, live: try LiveReader.read(edited))
         let lines = plan.steps.map(plan.describe)
         XCTAssertTrue(lines.contains { $0.hasPrefix("~ vxlan a/vx0: on eth1, id 42") && $0.hasSuffix("dstport 4790 nolearning (replaced)") }, plan.text)
-        XCTAssertTrue(lines.contains("~ macvlan b/mv0: on eth0, mode bridge -> on eth0, mode vepa (replaced)"), plan.text)
+        XCTAssertTrue(lines.contains("~ macvlan b/mv0: mode bridge -> vepa"), "changed in place:\n\(plan.text)")
+        XCTAssertTrue(plan.steps.contains { if case .createKindLink(_, let k, _) = $0 { k.name == "vx0" } else { false } }, plan.text)
+        let mvIndex = try XCTUnwrap(try ipLinks("overlay-b")["mv0"]?["ifindex"] as? Int)
         XCTAssertEqual(plan.conflicts, [])
         let r = try Applier.up(edited)
         print(r.plan.text)
         XCTAssertEqual(ipKind(try XCTUnwrap(try ipLinks("overlay-b")["vx0"])), "vxlan id 43 remote 192.168.90.1 local 192.168.90.2 link eth1 port 4790 learning false")
         XCTAssertEqual(ipKind(try XCTUnwrap(try ipLinks("overlay-a")["mv0"])), "macvlan on eth0 mode vepa")
+        XCTAssertEqual(try ipLinks("overlay-b")["mv0"]?["ifindex"] as? Int, mvIndex, "the same link, changed in place")
         XCTAssertEqual(ping(from: "overlay-a", "10.52.0.2"), .reply, "across the new VXLAN")
         XCTAssertEqual(try Applier.up(edited).summary, "overlay: no changes")
+        // In place too: a vxlan's remote and learning (to a remote nobody answers, then back).
+        let moved = try Topology.parse(editedText.replacingOccurrences(of: "remote: 192.168.90.2", with: "remote: 192.168.90.9")
+            .replacingOccurrences(of: "dev: eth1, learning: false,\n            addresses: [10.52.0.1/24", with: "dev: eth1, learning: true,\n            addresses: [10.52.0.1/24"))
+        let p2 = Planner.plan(moved, live: try LiveReader.read(moved))
+        XCTAssertTrue(p2.steps.map(p2.describe).contains("~ vxlan a/vx0: remote 192.168.90.2 -> 192.168.90.9, nolearning -> learning"), p2.text)
+        _ = try Applier.up(moved)
+        XCTAssertEqual(ipKind(try XCTUnwrap(try ipLinks("overlay-a")["vx0"])), "vxlan id 43 remote 192.168.90.9 local 192.168.90.1 link eth1 port 4790 learning true")
+        XCTAssertEqual(ping(from: "overlay-a", "10.52.0.2", wait: 1), .noReply, "the overlay now sends to 192.168.90.9")
         // And back: the file is the truth.
         _ = try Applier.up(t)
         try assertKindLinksMatchIP(t)
@@ -192,7 +204,7 @@ final class KindLinkKernelTests: XCTestCase {
         links:
           - endpoints: [{node: a, name: eth1, addresses: [192.168.91.1/24]}, {node: b, name: eth1, addresses: [192.168.91.2/24]}]
           - endpoints: [{node: a, name: eth0}, {node: host, name: kkh0}]
-        """
+        """.replacingOccurrences(of: "  b: {}", with: "  b: {macvlans: {mv2: {link: eth1, mode: bridge}}}")
         let grown = """
         name: kk
         nodes:
@@ -203,7 +215,7 @@ final class KindLinkKernelTests: XCTestCase {
             macvlans: {mv0: {link: eth0, addresses: [10.71.0.2/24]}}
           b:
             vxlans: {vx0: {id: 7, remote: 192.168.91.1, local: 192.168.91.2, dev: eth1, addresses: [10.72.0.2/24]}}
-            macvlans: {mv1: {link: eth1, mode: private}}
+            macvlans: {mv1: {link: eth1, mode: private}, mv2: {link: eth1, mode: vepa}}
           c:
             macvlans: {mv0: {link: eth0, addresses: [10.73.0.2/24]}}
         links:
@@ -227,7 +239,7 @@ final class KindLinkKernelTests: XCTestCase {
                 XCTAssertEqual(f.rollbackErrors, [], phase)
                 if phase == Run.finished {
                     let undone = f.undone.map(\.description)
-                    for what in ["host link kkmv0", "link a/vx0", "link a/mv0", "link b/vx0", "link b/mv1", "namespace kk-c"] {
+                    for what in ["macvlan options of b/mv2", "host link kkmv0", "link a/vx0", "link a/mv0", "link b/vx0", "link b/mv1", "namespace kk-c"] {
                         XCTAssertTrue(undone.contains(what), "\(what) undone: \(undone)")
                     }
                 }

@@ -86,11 +86,40 @@ final class KindLinkPlannerTests: XCTestCase {
         XCTAssertEqual(plan.steps.map(plan.describe), [
             "~ vlan a/eth0.7: on eth0, id 8 protocol 802.1Q -> on eth0, id 7 protocol 802.1Q (replaced)",
             "~ ipvlan a/iv0: parent eth0.7 replaced -> on eth0.7, mode l3 (replaced)",
-            "~ vxlan b/vx0: on eth1, id 42 remote 192.168.9.3 local 192.168.9.2 dstport 4789 nolearning -> on eth1, id 42 remote 192.168.9.1 local 192.168.9.2 nolearning (replaced)",
+            "~ vxlan b/vx0: remote 192.168.9.3 -> 192.168.9.1",
             "+ address 10.51.0.1/24 on a/eth0.7",
-            "+ address 10.52.0.2/24 on b/vx0",
         ])
         XCTAssertEqual(plan.counts.change, 3)
+    }
+
+    func testWhatTheKernelChangesInPlaceIsChangedInPlace() throws {
+        let t = try topo()
+        var live = convergedWithKinds(t)
+        let mi = live.nodes["host"]!.interfaces.firstIndex { $0.name == "kpmv" }!
+        live.nodes["host"]!.interfaces[mi].kindOptions = .macvlan(mode: .vepa)
+        let ii = live.nodes["a"]!.interfaces.firstIndex { $0.name == "iv0" }!
+        live.nodes["a"]!.interfaces[ii].kindOptions = .ipvlan(mode: .l2)
+        let xi = live.nodes["a"]!.interfaces.firstIndex { $0.name == "vx0" }!
+        live.nodes["a"]!.interfaces[xi].kindOptions = .vxlan(.init(id: 42, remote: IPAddress("192.168.9.7"), local: IPAddress("192.168.9.1"), port: 4789, learning: true))
+        var plan = Planner.plan(t, live: live)
+        XCTAssertEqual(plan.steps.map(plan.describe), [
+            "~ macvlan host/kpmv: mode vepa -> bridge",
+            "~ vxlan a/vx0: remote 192.168.9.7 -> 192.168.9.2, learning -> nolearning",
+            "~ ipvlan a/iv0: mode l2 -> l3",
+        ])
+        XCTAssertEqual(plan.steps[1], .changeKindLink(node: "a", name: "vx0", change: .vxlan(.init(id: 42, remote: IPAddress("192.168.9.2"), learning: false)),
+                                                     old: .vxlan(.init(id: 42, remote: IPAddress("192.168.9.7"), local: IPAddress("192.168.9.1"), port: 4789, learning: true))))
+        XCTAssertEqual(Topology.KindLink.restore(.vxlan(.init(id: 42, remote: IPAddress("192.168.9.7"), local: IPAddress("192.168.9.1"), port: 4789, learning: true)),
+                                                 touched: .vxlan(.init(id: 42, remote: IPAddress("192.168.9.2"), learning: false))),
+                       .vxlan(.init(id: 42, remote: IPAddress("192.168.9.7"), learning: true)))
+        // Into or out of passthru, another family, a VNI or a port: replaced.
+        live.nodes["host"]!.interfaces[mi].kindOptions = .macvlan(mode: .passthru)
+        live.nodes["a"]!.interfaces[xi].kindOptions = .vxlan(.init(id: 42, remote: IPAddress("fd00::2"), local: IPAddress("192.168.9.1"), port: 4789, learning: false))
+        plan = Planner.plan(t, live: live)
+        XCTAssertTrue(plan.text.contains("~ macvlan host/kpmv: on kpa0, mode passthru -> on kpa0, mode bridge (replaced)"), plan.text)
+        XCTAssertTrue(plan.text.contains("~ vxlan a/vx0: on eth1, id 42 remote fd00::2"), plan.text)
+        live.nodes["a"]!.interfaces[xi].kindOptions = .vxlan(.init(id: 42, remote: IPAddress("192.168.9.2"), local: IPAddress("192.168.9.1"), port: 4790, learning: false))
+        XCTAssertTrue(Planner.plan(t, live: live).text.contains("dstport 4790 nolearning -> on eth1"), Planner.plan(t, live: live).text)
     }
 
     func testUnsetOptionsAreTheKernelsAndAWrongParentOrKindReplaces() throws {
