@@ -57,6 +57,11 @@ extension Topology {
 
         public var kindName: String { options.kindName }
 
+        /// One line of a node's picture (`graph`): `vxlan vx0 on eth1, id 42 … 10.52.0.1/24`.
+        public var graphLabel: String {
+            ([kindName, name, planText] + addresses.map(\.description)).filter { !$0.isEmpty }.joined(separator: " ")
+        }
+
         /// Parent and options as a plan line shows them: `on eth0, mode bridge`.
         public var planText: String {
             let o = options.description
