@@ -34,6 +34,10 @@ public enum Shower {
                     return n == node && (interface == nil || interface == i) ? line : nil
                 case .createBridge(let n, let b):
                     return n == node && (interface == nil || interface == b.name) ? line : nil
+                case .createKindLink(let n, let k, _):
+                    return n == node && (interface == nil || interface == k.name) ? line : nil
+                case .changeKindLink(let n, let name, _, _):
+                    return n == node && (interface == nil || interface == name) ? line : nil
                 default:
                     return interface == nil && s.node == node ? line : nil
                 }

@@ -93,6 +93,14 @@ final class KindLinkKernelTests: XCTestCase {
         // A second up changes nothing.
         let again = try Applier.up(t)
         XCTAssertEqual(again.summary, "overlay: no changes", again.plan.text)
+        // Someone changes a macvlan's mode behind our back: show marks it, up puts it back in place.
+        try ip("-n", "overlay-b", "link", "set", "mv0", "type", "macvlan", "mode", "private")
+        let drift = try Shower.show(t)
+        XCTAssertFalse(drift.inSync)
+        XCTAssertTrue(drift.text.contains("    ~ macvlan b/mv0: mode private -> bridge"), drift.text)
+        XCTAssertTrue(drift.json.contains("\"diff\":[\"~ macvlan b/mv0: mode private -> bridge\"]"), drift.json)
+        XCTAssertEqual(try Applier.up(t).summary.hasPrefix("overlay: 0 created, 1 changed, 0 removed"), true)
+        XCTAssertEqual(ipKind(try XCTUnwrap(try ipLinks("overlay-b")["mv0"])), "macvlan on eth0 mode bridge")
         let d = try Applier.down(name: "overlay", topology: t)
         print(d.summary)
         XCTAssertEqual(try NetworkNamespace.list().map(\.rawValue).filter { $0.hasPrefix("overlay-") }, [])
