@@ -37,8 +37,8 @@ public enum LinkKindOptions: Hashable, Sendable {
         }
     }
 
-    /// The kind as a ``LinkKind`` value (for vlan, macvlan, ipvlan, vxlan; nil for the others,
-    /// whose decoded form does not say enough to create one: a veth's peer, a bridge's options).
+    /// The kind as a ``LinkKind`` value (for vlan, macvlan, ipvlan, vxlan and dummy; nil for a
+    /// veth or bridge, whose decoded form does not say enough to create one: the peer, the options).
     public var linkKind: (any LinkKind)? {
         switch self {
         case .vlan(let k): k

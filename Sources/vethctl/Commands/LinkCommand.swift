@@ -4,34 +4,59 @@ import VethKit
 
 struct LinkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "link", abstract: "Network interfaces: veth pairs, bridges, dummies.",
+        commandName: "link", abstract: "Network interfaces: veth pairs, bridges, dummies, vlans, macvlans, ipvlans, vxlans.",
         subcommands: [Add.self, Set.self, Del.self, Show.self, Stats.self])
 
-    enum Kind: String, ExpressibleByArgument, CaseIterable { case veth, bridge, dummy }
+    enum Kind: String, ExpressibleByArgument, CaseIterable { case veth, bridge, dummy, vlan, macvlan, ipvlan, vxlan }
 
     struct Add: VethCommand {
-        static let configuration = CommandConfiguration(commandName: "add", abstract: "Create a link (a veth needs --peer).")
+        static let configuration = CommandConfiguration(
+            commandName: "add", abstract: "Create a link.",
+            discussion: """
+                veth:    --peer NAME [--peer-netns NS]
+                vlan:    --link PARENT --id 1..4094 [--protocol 802.1Q|802.1ad]
+                macvlan: --link PARENT --mode bridge|private|vepa|passthru
+                ipvlan:  --link PARENT --mode l2|l3|l3s
+                vxlan:   --id 0..16777215 (--remote IP | --group MULTICAST-IP) [--local IP] [--dstport N (4789)]
+                         [--dev UNDERLAY] [--learning | --nolearning]
+                The parent (--link, --dev) is a link of the namespace vethctl runs in.
+                """)
         @OptionGroup var ns: NamespaceOption
         @Argument var name: String
-        @Option(name: .customLong("type"), help: "veth, bridge or dummy.") var type: Kind = .veth
+        @Option(name: .customLong("type"), help: "veth (default), bridge, dummy, vlan, macvlan, ipvlan or vxlan.") var type: String?
         @Option(help: "The veth peer's name.") var peer: String?
         @Option(name: .customLong("peer-netns"), help: "Create the peer straight in this namespace.") var peerNetns: String?
         @Option(parsing: .unconditional, help: "MTU in bytes.") var mtu: String?
         @Option(help: "MAC address.") var address: String?
-        @Option(help: "Link group number.") var group: UInt32?
+        @Option(parsing: .unconditional, help: "Link group number; for a vxlan, an IP address is its multicast group.") var group: String?
         @Flag(help: "Bring the link (and a veth's peer) up.") var up = false
+        @OptionGroup var kind: KindArguments
 
         var action: LinkAddAction {
-            LinkAddAction(namespace: ns.name, name: name, type: type, peer: peer, peerNetns: peerNetns, mtu: mtu,
-                          address: address, group: group, up: up)
+            LinkAddAction(namespace: ns.name, name: name, type: type.flatMap(Kind.init(rawValue:)) ?? .veth, peer: peer, peerNetns: peerNetns, mtu: mtu,
+                          address: address, group: group, up: up, kindOptions: kind.options)
         }
 
-        func check() throws { try action.check() }
+        func check() throws {
+            if let type, Kind(rawValue: type) == nil {
+                throw InvalidInput("link type", type, "must be one of " + Kind.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            try action.check()
+        }
         func execute(_ context: Context) throws { try action.execute(context) }
     }
 
     struct Set: VethCommand {
-        static let configuration = CommandConfiguration(commandName: "set", abstract: "Change a link.")
+        static let configuration = CommandConfiguration(
+            commandName: "set", abstract: "Change a link.",
+            discussion: """
+                What the kernel changes on a live link of a kind: a vlan's flags (--reorder-hdr,
+                --loose-binding, --bridge-binding), a macvlan's or ipvlan's --mode (an
+                ipvlan's mode is its parent's, shared by all its ipvlans; a macvlan cannot go into or
+                out of passthru), a vxlan's --remote/--group/--local (same address family) and
+                --learning/--nolearning. A vlan's id and protocol, a vxlan's id and port cannot
+                change: delete the link and add it again.
+                """)
         @OptionGroup var ns: NamespaceOption
         @Argument var name: String
         @Flag(help: "Bring it up.") var up = false
@@ -43,7 +68,27 @@ struct LinkCommand: ParsableCommand {
         @Option(name: .customLong("name"), help: "Rename it.") var newName: String?
         @Option(help: "MAC address.") var address: String?
         @Option(help: "Free-text alias (ifalias).") var alias: String?
-        @Option(help: "Link group number.") var group: UInt32?
+        @Option(parsing: .unconditional, help: "Link group number; for a vxlan, an IP address is a new multicast group.") var group: String?
+        @Option(help: "A macvlan's new mode (bridge, private, vepa, passthru) or an ipvlan's (l2, l3, l3s).") var mode: String?
+        @Option(help: "A vxlan's new unicast peer.") var remote: String?
+        @Option(help: "A vxlan's new source address.") var local: String?
+        @Flag(help: "A vxlan starts learning remote MAC addresses.") var learning = false
+        @Flag(help: "A vxlan stops learning remote MAC addresses.") var nolearning = false
+        @Option(name: .customLong("reorder-hdr"), help: ArgumentHelp("A vlan hands frames up untagged: on or off.", valueName: "on|off"))
+        var reorderHeader: String?
+        @Option(name: .customLong("loose-binding"), help: ArgumentHelp("A vlan ignores its parent's state: on or off.", valueName: "on|off"))
+        var looseBinding: String?
+        @Option(name: .customLong("bridge-binding"), help: ArgumentHelp("A vlan follows the state of bridge ports in its VLAN: on or off.", valueName: "on|off"))
+        var bridgeBinding: String?
+
+        /// The link group, and the kind change options with a `--group IP` in them.
+        func kindOptions() throws -> (UInt32?, KindOptions) {
+            var k = KindOptions(mode: mode, remote: remote, local: local,
+                                learning: learning ? true : nolearning ? false : nil, learningTwice: learning && nolearning,
+                                vlanFlags: [("--reorder-hdr", reorderHeader), ("--loose-binding", looseBinding), ("--bridge-binding", bridgeBinding)])
+            let g = try k.takeGroup(group)
+            return (g, k)
+        }
 
         func check() throws {
             try ns.check()
@@ -56,6 +101,8 @@ struct LinkCommand: ParsableCommand {
             if let address { _ = try MACAddress(address) }
             _ = try MTUOption.parse(mtu)
             try LinkChange(alias: alias).validate()
+            let (_, k) = try kindOptions()
+            try k.checkChange(name: name)
         }
 
         func execute(_ context: Context) throws {
@@ -65,9 +112,11 @@ struct LinkCommand: ParsableCommand {
                 let index = link.index
                 let mtu = try MTUOption.parse(mtu)
                 if let mtu { try MTUOption.check(mtu, for: link) }
+                let (group, k) = try kindOptions()
                 var change = LinkChange(up: up ? true : down ? false : nil, mtu: mtu,
                                         address: try address.map(MACAddress.init), name: try newName.map(InterfaceName.init),
                                         alias: alias, group: group)
+                change.kindChange = try k.change(for: link)
                 if let master { change.master = .set(.name(try InterfaceName(master))) }
                 if nomaster { change.master = .nomaster }
                 if let toNetns { change.namespace = try context.namespace(toNetns) }
@@ -111,6 +160,9 @@ struct LinkCommand: ParsableCommand {
         @Flag(help: "JSON output with iproute2's key names.") var json = false
         @Flag(name: [.customShort("s"), .customLong("stats")], help: "Include the counters (stats64), as `ip -s`.")
         var stats = false
+        @Flag(name: [.customShort("d"), .customLong("details")],
+              help: "Include each kind's options (a vlan's id, a macvlan's mode, a vxlan's endpoints…), as `ip -d`.")
+        var details = false
 
         func check() throws {
             try ns.check()
@@ -126,14 +178,15 @@ struct LinkCommand: ParsableCommand {
                     // One RTM_GETLINK, plus one per related index (master, same-namespace peer).
                     let l = try h.link(named: InterfaceName(name))
                     links = [l]
-                    for index in [l.masterIndex, l.linkNetnsID == nil ? l.linkIndex : nil].compactMap({ $0 }) {
+                    for index in [l.masterIndex, l.linkNetnsID == nil ? l.linkIndex : nil, LinkOutput.underlayIndex(l)].compactMap({ $0 }) {
                         names[index] = try? h.link(index: index).name
                     }
                 } else {
                     links = try stats ? h.links() : h.linksWithoutStatistics()
                     for l in links { names[l.index] = l.name }
                 }
-                let out = LinkOutput(names: names, namespaceNames: LinkOutput.namespaceNames(for: links, handle: h), withStatistics: stats)
+                let out = LinkOutput(names: names, namespaceNames: LinkOutput.namespaceNames(for: links, handle: h), withStatistics: stats,
+                                     withDetails: details)
                 if json { emitJSON(JSON.array(links.map(out.json))) } else { emit(out.table(links)) }
             }
         }

@@ -10,6 +10,8 @@ struct LinkOutput {
     var namespaceNames: [Int32: String]
     /// Print `stats64` (as `ip -s`).
     var withStatistics = false
+    /// Print each kind's options (as `ip -d`): `info_data` in JSON, a DETAILS column in text.
+    var withDetails = false
 
     func json(_ l: Link) -> JSON {
         var o = JSONObject()
@@ -35,6 +37,7 @@ struct LinkOutput {
         o.set("ifalias", l.alias)
         var info = JSONObject()
         info.set("info_kind", l.kind)
+        if withDetails, let data = l.kindOptions.flatMap(infoData) { info.set("info_data", data) }
         info.set("info_slave_kind", l.portKind)
         if !info.fields.isEmpty { o.set("linkinfo", info.json) }
         if withStatistics, let s = l.statistics { o.set("stats64", LinkOutput.stats(s)) }
@@ -70,6 +73,7 @@ struct LinkOutput {
     /// One line per link; with `withStatistics` (`-s`) the counters follow, as `ip -s` adds them.
     func table(_ links: [Link]) -> String {
         var header = ["INDEX", "NAME", "KIND", "STATE", "MTU", "ADDRESS", "MASTER", "PEER NETNS"]
+        if withDetails { header.append("DETAILS") }
         if withStatistics { header += ["RX PACKETS", "RX BYTES", "RX ERRORS", "RX DROPPED", "TX PACKETS", "TX BYTES", "TX ERRORS", "TX DROPPED"] }
         var t = Table(header)
         for l in links {
@@ -77,6 +81,7 @@ struct LinkOutput {
             let peerNetns: String = l.linkNetnsID.map { namespaceNames[$0] ?? "id \($0)" } ?? "-"
             var row: [String] = [String(l.index), displayName(l), l.kind ?? "-", l.operationalState.description,
                                  l.mtu.map { String($0) } ?? "-", l.address?.description ?? "-", master, peerNetns]
+            if withDetails { row.append(details(l)) }
             if withStatistics {
                 if let s = l.statistics {
                     let counters: [UInt64] = [s.rxPackets, s.rxBytes, s.rxErrors, s.rxDropped,

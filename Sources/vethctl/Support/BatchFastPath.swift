@@ -24,8 +24,8 @@ enum BatchFastPath {
             case "--mtu": a.mtu = value
             case "--address": a.address = value
             case "--group":
-                guard let v = UInt32(value) else { return nil }
-                a.group = v
+                guard UInt32(value) != nil else { return nil }
+                a.group = value
             case "-n":
                 guard a.namespace == nil else { return nil }
                 a.namespace = value

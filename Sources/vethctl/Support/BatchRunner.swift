@@ -20,6 +20,8 @@ struct BatchRunner {
 
     func run() throws {
         let input = try readInput()
+        // `vethctl -n NS --batch FILE`: NS is every line's namespace unless the line names its own.
+        let outer = Context.shared.defaultNamespace
         var lines: [Line] = []
         var failures = 0
         for (i, rawBytes) in Self.lines(of: input).enumerated() {
@@ -32,7 +34,7 @@ struct BatchRunner {
                 var words = try Self.words(of: raw[...])
                 if words.isEmpty { continue }
                 if words.first == "vethctl" { words.removeFirst() }
-                let ns = try Main.takeLeadingNamespace(&words)
+                let ns = try Main.takeLeadingNamespace(&words) ?? outer
                 Context.shared.defaultNamespace = ns
                 let command: any CommandAction
                 if let fast = BatchFastPath.parse(words, namespace: ns) {
@@ -60,7 +62,7 @@ struct BatchRunner {
                 if !force { break }
             }
         }
-        Context.shared.defaultNamespace = nil
+        Context.shared.defaultNamespace = outer
         if failures > 0 { throw BatchFailed(count: failures, status: .refused) }
     }
 
