@@ -163,6 +163,20 @@ final class KindLinkParserTests: XCTestCase {
         XCTAssertEqual(t.node("a")!.kindLinks.count, 5000)
     }
 
+    func testTheKindExamplesParseAndPlan() throws {
+        let o = try Topology.load(repoRoot + "/examples/vxlan-macvlan.yaml")
+        XCTAssertEqual(o.nodes.flatMap { n in n.kindLinks.map { "\(n.name)/\($0.name):\($0.kindName)" } },
+                       ["host/ovmv0:macvlan", "a/vx0:vxlan", "a/mv0:macvlan", "b/vx0:vxlan", "b/mv0:macvlan"])
+        let v = try Topology.load(repoRoot + "/examples/vlan-ipvlan.yaml")
+        XCTAssertEqual(Set(v.nodes.flatMap { $0.kindLinks.map(\.kindName) }), ["vlan", "ipvlan", "dummy"])
+        for t in [o, v] {
+            let plan = Planner.plan(t, live: .empty(for: t))
+            XCTAssertEqual(plan.conflicts, [])
+            XCTAssertEqual(Planner.plan(t, live: convergedWithKinds(t)).text, "\(t.name): no changes")
+            XCTAssertFalse(Checker.claims(t).isEmpty)
+        }
+    }
+
     func testRoutesMayUseKindLinks() throws {
         let t = try Topology.parse(doc("vxlans: {vx0: {id: 1, remote: 192.168.1.2, addresses: [10.20.0.1/24]}}\nroutes: [{to: 10.30.0.0/16, via: 10.20.0.2, dev: vx0}]"))
         XCTAssertEqual(t.node("a")!.routes.first?.dev, "vx0")
