@@ -21,13 +21,13 @@ final class KindLinkKillTests: XCTestCase {
     /// link), and a vxlan in each namespace over its veth.
     static func yaml(nodes: Int) -> String {
         var y = "name: kq\nnodes:\n  host:\n    macvlans:\n"
-        for i in 0..<nodes { y += "      kqm\(i): {link: kqh\(i), addresses: [10.77.\(i).1/24]}\n" }
+        for i in 0..<nodes { y += "      kqm\(i): {link: kqh\(i), addresses: [10.177.\(i).1/24]}\n" }
         for i in 0..<nodes {
-            y += "  n\(i):\n    vxlans: {vx0: {id: \(i + 1), remote: 10.78.\(i).1, local: 10.78.\(i).2, dev: eth0, addresses: [10.79.\(i).2/24]}}\n"
+            y += "  n\(i):\n    vxlans: {vx0: {id: \(i + 1), remote: 10.178.\(i).1, local: 10.178.\(i).2, dev: eth0, addresses: [10.179.\(i).2/24]}}\n"
         }
         y += "links:\n"
         for i in 0..<nodes {
-            y += "  - endpoints: [{node: n\(i), name: eth0, addresses: [10.78.\(i).2/24, 10.77.\(i).2/24]}, {node: host, name: kqh\(i), addresses: [10.78.\(i).1/24]}]\n"
+            y += "  - endpoints: [{node: n\(i), name: eth0, addresses: [10.178.\(i).2/24, 10.177.\(i).2/24]}, {node: host, name: kqh\(i), addresses: [10.178.\(i).1/24]}]\n"
         }
         return y
     }
