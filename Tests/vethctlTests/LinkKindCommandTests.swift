@@ -114,6 +114,31 @@ final class LinkKindCommandTests: XCTestCase {
         XCTAssertEqual(try infoData(ns, "ux0")["remote"] as? String, "10.9.9.9")
     }
 
+    /// Eight vethctl processes race to create the same vxlan: one wins, the others are refused
+    /// with EEXIST, and the winner's link is the one there.
+    func testConcurrentCreatesOfOneNameGiveOneLink() throws {
+        try requireKernel()
+        let ns = try namespace()
+        final class Statuses: @unchecked Sendable {
+            let lock = NSLock()
+            var all = [Int32](repeating: -1, count: 8)
+            subscript(i: Int) -> Int32 {
+                get { lock.withLock { all[i] } }
+                set { lock.withLock { all[i] = newValue } }
+            }
+            func filter(_ p: (Int32) -> Bool) -> [Int32] { lock.withLock { all.filter(p) } }
+        }
+        let results = Statuses(), path = v.path
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            let r = try? runProcess(path, ["-n", ns, "link", "add", "race0", "--type", "vxlan", "--id", String(100 + i), "--remote", "10.0.0.2"])
+            results[i] = r?.status ?? -1
+        }
+        XCTAssertEqual(results.filter { $0 == 0 }.count, 1, "\(results.all)")
+        XCTAssertEqual(results.filter { $0 == 1 }.count, 7, "\(results.all)")
+        let id = try XCTUnwrap(try infoData(ns, "race0")["id"] as? Int)
+        XCTAssertEqual(results[id - 100], 0, "the link there is not the winner's")
+    }
+
     func testKindsInABatch() throws {
         try requireKernel()
         let ns = try namespace()
@@ -152,7 +177,7 @@ final class LinkKindCommandTests: XCTestCase {
         }
         if (try? requireLinkKind("ipvlan")) != nil {
             try v.ok("-n", ns0, "link", "add", "ipv0", "--type", "ipvlan", "--link", "p1", "--mode", "l2")
-            try assertAgrees(ns0, "ipv0", keys: ["mode"])
+            try assertAgrees(ns0, "ipv0", keys: ["mode", "bridge"])
             try v.ok("-n", ns0, "link", "set", "ipv0", "--mode", "l3s")
             XCTAssertEqual(try infoData(ns0, "ipv0")["mode"] as? String, "l3s")
             ran += 1

@@ -61,7 +61,7 @@ extension LinkOutput {
             o.set("mode", m.mode.description)
         case .ipvlan(let i):
             o.set("mode", i.mode.description)
-            o.set("flags", i.isolation.description)
+            o.set(i.isolation.description, .bool(true))  // iproute2: "bridge": true (or "private", "vepa")
         case .vxlan(let x):
             o.set("id", Int64(x.id))
             if let r = x.remote { o.set(r.isIPv4 ? "remote" : "remote6", r.description) }
