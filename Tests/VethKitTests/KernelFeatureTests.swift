@@ -76,7 +76,7 @@ final class KernelFeatureTests: XCTestCase {
         XCTAssertEqual(try h.link(named: d).kind, "dummy")
         let j = try ipJSON("-n", ns.name!.rawValue, "-d", "link", "show", "dm0")
         XCTAssertEqual((j.first?["linkinfo"] as? [String: Any])?["info_kind"] as? String, "dummy")
-        XCTAssertEqual(try h.addresses(link: .name(d)).map { "\($0.network)" }, ["10.77.0.1/24"])
+        XCTAssertEqual(try h.addresses(link: .name(d)).map { "\($0.network)" }.filter { !$0.hasPrefix("fe80:") }, ["10.77.0.1/24"])
         // A dummy answers for its own addresses: a real packet through the namespace's stack.
         XCTAssertEqual(ping(from: ns.name!.rawValue, "10.77.0.1"), .reply)
         try h.deleteLink(.name(d))
