@@ -34,6 +34,10 @@ final class Run: @unchecked Sendable {
     /// Host links that need the alias (IFLA_IFALIAS is not applied at creation; IFLA_GROUP is):
     /// (current name, final name) — veths with both ends in the host are made under temporary names.
     let pendingAliases = Locked<[(String, String)]>([])
+    /// Kind links this run created, to bring up in Configure once their parents are (a vlan on a
+    /// down parent is refused with ENETDOWN; a veth's peer end comes up only there): node -> names,
+    /// in creation order.
+    let pendingKindUps = Locked<[String: [String]]>([:])
     /// Addresses deleted by this run (their records go too).
     let deletedAddresses = Locked<[TopologyRecords.AddressRecord]>([])
     let linkSerial = Locked(0)

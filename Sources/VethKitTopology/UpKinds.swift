@@ -2,7 +2,8 @@ import VethKit
 
 /// Phase 6 of `up`: VLANs, MACVLANs, IPVLANs, VXLANs and dummies, after the veths and bridges
 /// they sit on, each node's in creation order (parents first), from a handle in the node's
-/// namespace (the kernel resolves the parent there). A host link is made under a temporary name
+/// namespace (the kernel resolves the parent there), down: Configure brings them up after the
+/// veth peers (a vlan's open fails with ENETDOWN while its parent is down). A host link is made under a temporary name
 /// in the temporary group and gets its final name, the alias and the group in the request that
 /// brings it up, so a link of the final name always carries the mark (as bridges do). A link
 /// the plan replaces is deleted first (its options are ones the kernel does not change in place);
@@ -49,7 +50,7 @@ extension Run {
         }
         let made = isHost ? temporaryLinkName() : k.name
         let attrs = LinkAttributes(name: try InterfaceName(made), mtu: k.mtu.map(UInt32.init), address: k.mac,
-                                   group: isHost ? temporaryGroup : nil, up: !isHost)
+                                   group: isHost ? temporaryGroup : nil, up: false)
         // A host veth with both ends in the host still has its temporary name (renamed in Configure).
         let parentName = isHost ? k.parent.flatMap { p in pendingAliases.value.first { $0.1 == p }?.0 } : nil
         try h.addLink(LinkSpec(attrs, kind: try k.vethKitKind(parentName: parentName)))
@@ -57,10 +58,12 @@ extension Run {
             undo.append(.removeHostLink(made))
             // IPv6 DAD off for the addresses the file gives it, as for host bridges.
             if k.addresses.contains(where: { !$0.isIPv4 }) { try? Sysctl.write("net.ipv6.conf.\(made).accept_dad", "0") }
-            try h.setLink(.named(made), LinkChange(up: true, name: try InterfaceName(k.name), alias: alias, group: group))
+            try h.setLink(.named(made), LinkChange(name: try InterfaceName(k.name), alias: alias, group: group))
             undo.append(.removeHostLink(k.name))
         } else if !newNodes.contains(node) {
             undo.append(.removeLink(node: node, name: k.name))
         }
+        // Up in Configure, after the veth peers it may sit on (a vlan refuses a down parent).
+        pendingKindUps.with { $0[node, default: []].append(k.name) }
     }
 }
