@@ -64,7 +64,7 @@ public enum Checker {
 
     /// The default claims: both ends of every veth link, every bridge port to its bridge's address
     /// (or to one neighbour port where the bridge has none: linear in the topology), every route's
-    /// via, then the file's `checks:`. Duplicates are dropped.
+    /// via, kind links of one subnet on different nodes (``kindLinkClaims(_:_:)``), then the file's `checks:`. Duplicates are dropped.
     public static func claims(_ t: Topology) -> [Claim] {
         var out: [Claim] = []
         var seen = Set<String>()
@@ -120,6 +120,7 @@ public enum Checker {
             }
             for r in n.routes { add(n.name, r.via, "route \(r)") }
         }
+        kindLinkClaims(t, add)
         for c in t.checks { add(c.from, c.to, "checks:") }
         return out
     }

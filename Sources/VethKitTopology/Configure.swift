@@ -9,6 +9,7 @@ extension Run {
         var nodes = Set(stepsOf.keys)
         for b in plan.steps { if case .createBridge(let n, _) = b { nodes.insert(n) } }
         for (n, _) in pendingPeers.value { nodes.insert(n) }
+        for (n, _) in pendingKindUps.value { nodes.insert(n) }
         nodes.subtract(pipelineNodes)
         if !pipelineHostEnds.value.isEmpty || !pendingAliases.value.isEmpty { nodes.insert(Topology.hostNode) }
         let others = nodes.filter { $0 != Topology.hostNode }.sorted()
@@ -62,6 +63,11 @@ extension Run {
         for (name, master) in pendingPeers.value[node] ?? [] {
             let line = "~ link \(node)/\(name): up" + (master.map { ", master \($0)" } ?? "")
             try add(line) { b in try b.setLink(name, LinkChange(up: true, master: try master.map { .set(.index(try b.link($0))) }), line: line) }
+        }
+        // Kind links made by this run, parents first (their peers and bridges are up by now).
+        for name in pendingKindUps.value[node] ?? [] {
+            let line = "~ link \(node)/\(name): up"
+            try add(line) { b in try b.setLink(name, LinkChange(up: true), line: line) }
         }
         try addConfiguration(stepsOf[node] ?? [], to: &batch)
         guard !batch.isEmpty else { return }

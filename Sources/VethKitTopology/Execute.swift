@@ -1,7 +1,7 @@
 import VethKit
 
 /// One execution of a plan: the phases of `up` in order (each in a file of its own: UpRemovals,
-/// UpNamespaces with FastPath's namespace pipeline, UpSysctls, UpBridges, UpVeths, Configure,
+/// UpNamespaces with FastPath's namespace pipeline, UpSysctls, UpBridges, UpVeths, UpKinds, Configure,
 /// UpMasquerade), the state they pass on, and the ``UndoLog`` its rollback replays.
 final class Run: @unchecked Sendable {
     let topo: Topology
@@ -34,6 +34,10 @@ final class Run: @unchecked Sendable {
     /// Host links that need the alias (IFLA_IFALIAS is not applied at creation; IFLA_GROUP is):
     /// (current name, final name) — veths with both ends in the host are made under temporary names.
     let pendingAliases = Locked<[(String, String)]>([])
+    /// Kind links this run created, to bring up in Configure once their parents are (a vlan on a
+    /// down parent is refused with ENETDOWN; a veth's peer end comes up only there): node -> names,
+    /// in creation order.
+    let pendingKindUps = Locked<[String: [String]]>([:])
     /// Addresses deleted by this run (their records go too).
     let deletedAddresses = Locked<[TopologyRecords.AddressRecord]>([])
     let linkSerial = Locked(0)
@@ -75,7 +79,7 @@ final class Run: @unchecked Sendable {
 
     /// The phases' names, in order (what ``Applier/Options/faultInjection`` is called with), and
     /// the name it is called with once they all succeeded.
-    static let phases = ["remove", "namespaces", "sysctls", "bridges", "veths", "configure", "masquerade"]
+    static let phases = ["remove", "namespaces", "sysctls", "bridges", "veths", "kinds", "configure", "masquerade"]
     static let finished = "done"
 
     /// The phases, in order.
@@ -86,6 +90,7 @@ final class Run: @unchecked Sendable {
         try sysctls()
         try bridges()
         try veths()
+        try kindLinks()
         try configureNodes()
         try masquerade()
         if let f = options.faultInjection { try f(Run.finished) }

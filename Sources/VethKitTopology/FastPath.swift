@@ -37,6 +37,8 @@ extension Run {
                 for e in l.endpoints { full.remove(e.node) }
             }
         }
+        // A node that gets kind links is built step by step (they need its veths first).
+        for s in plan.steps { if case .createKindLink(let n, _, _) = s { full.remove(n) } }
         var links = Set<Int>()
         for n in full { for i in linksOf[n] ?? [] { links.insert(i) } }
         return (full, links)

@@ -26,7 +26,8 @@ extension Topology {
                    "  node [fontname=\"Helvetica\"]; edge [fontname=\"Helvetica\", fontsize=9];"]
         for n in nodes {
             let label = n.isHost ? "host" : "\(n.name)\\n(\(namespaceName(of: n.name)!))"
-            var extra = n.routes.map { "\($0)" }
+            var extra = n.kindLinks.map(\.graphLabel)
+            extra += n.routes.map { "\($0)" }
             extra += n.masquerade.map { "masquerade \($0)" }
             let full = ([label] + extra).joined(separator: "\\n")
             out.append("  \(q(n.name)) [shape=box, style=\"rounded,filled\", fillcolor=\(n.isHost ? "\"#f0e6c8\"" : "\"#dbe9f6\""), label=\(q(full))];")
@@ -53,7 +54,7 @@ extension Topology {
         func text(_ s: String) -> String { Self.replacing("\"", in: s, with: "#quot;") }
         var out = ["graph LR"]
         for n in nodes {
-            let label = n.isHost ? "host" : "\(n.name)<br/>(\(namespaceName(of: n.name)!))"
+            let label = ([n.isHost ? "host" : "\(n.name)<br/>(\(namespaceName(of: n.name)!))"] + n.kindLinks.map(\.graphLabel)).joined(separator: "<br/>")
             out.append("  \(id(n.name))[\"\(text(label))\"]")
             for b in n.bridges {
                 let bid = id("\(n.name)/\(b.name)")

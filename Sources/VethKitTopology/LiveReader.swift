@@ -242,6 +242,7 @@ public enum LiveReader {
                         && !addressRecords.contains(.init(node: r.node, interface: l.name, address: a.network))
                 }.map(\.network)
                 if l.isVeth { i.peer = peer(of: End(node: ni, link: l)) }
+                (i.parent, i.kindOptions) = Topology.KindLink.live(l, names: names)
                 if isHost && !marked {
                     // Ours only when its peer is in one of our (marked) namespaces.
                     let peerNode = i.peer?.node

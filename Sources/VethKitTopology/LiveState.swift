@@ -29,6 +29,10 @@ public struct LiveState: Sendable, Equatable {
         /// The addresses (of ``addresses``) that vethkit did not add: neither IFA_PROTO
         /// ``Ownership/addressProtocol`` nor a record. Never removed; a conflict when the file wants one.
         public var foreignAddresses: [IPNetwork] = []
+        /// For a VLAN, MACVLAN, IPVLAN or VXLAN: the link it sits on (same node), when there is one.
+        public var parent: String? = nil
+        /// For a kind link: its options as the kernel reports them.
+        public var kindOptions: Topology.KindLink.Options? = nil
 
         public init(name: String, kind: String? = nil, index: Int32 = 0, mtu: Int? = 1500, mac: MACAddress? = nil,
                     master: String? = nil, up: Bool = true, operState: String = "UP", alias: String? = nil,

@@ -51,13 +51,13 @@ public struct Topology: Sendable, Equatable {
     /// The link group host-side links and bridges of this topology carry.
     public var linkGroup: UInt32 { Ownership.group(for: name) }
 
-    /// Every node's interfaces (veth ends and bridges, in file order), in one pass over the file.
+    /// Every node's interfaces (bridges, kind links, veth ends, in file order), in one pass over the file.
     public func interfacesByNode() -> [String: [DeclaredInterface]] {
         var out: [String: [DeclaredInterface]] = [:]
         for n in nodes {
             out[n.name] = n.bridges.map { b in
                 DeclaredInterface(node: n.name, name: b.name, kind: .bridge, addresses: b.addresses, master: nil, mac: b.mac, mtu: b.mtu, link: nil)
-            }
+            } + n.kindLinks.map { DeclaredInterface(node: n.name, $0) }
         }
         for (i, l) in links.enumerated() {
             for e in l.endpoints {
@@ -83,6 +83,7 @@ public struct Topology: Sendable, Equatable {
         var out: [DeclaredInterface] = []
         if let n = self.node(node) {
             for b in n.bridges { out.append(DeclaredInterface(node: node, name: b.name, kind: .bridge, addresses: b.addresses, master: nil, mac: b.mac, mtu: b.mtu, link: nil)) }
+            for k in n.kindLinks { out.append(DeclaredInterface(node: node, k)) }
         }
         for (i, l) in links.enumerated() {
             for e in l.endpoints where e.node == node {
@@ -93,9 +94,9 @@ public struct Topology: Sendable, Equatable {
     }
 }
 
-/// One interface as the file declares it (a veth end or a bridge), with link-level MTU applied.
+/// One interface as the file declares it (a veth end, a bridge or a kind link), with link-level MTU applied.
 public struct DeclaredInterface: Sendable, Equatable {
-    public enum Kind: String, Sendable { case veth, bridge }
+    public enum Kind: String, Sendable { case veth, bridge, vlan, macvlan, ipvlan, vxlan, dummy }
     public var node: String
     public var name: String
     public var kind: Kind
@@ -105,6 +106,18 @@ public struct DeclaredInterface: Sendable, Equatable {
     public var mtu: Int?
     /// Index into `Topology.links` for a veth end.
     public var link: Int?
+    /// For a kind link: its options and parent.
+    public var kindLink: Topology.KindLink? = nil
+
+    init(node: String, name: String, kind: Kind, addresses: [IPNetwork], master: String?, mac: MACAddress?, mtu: Int?, link: Int?) {
+        (self.node, self.name, self.kind, self.addresses, self.master, self.mac, self.mtu, self.link) = (node, name, kind, addresses, master, mac, mtu, link)
+    }
+
+    /// A kind link of `node`.
+    init(node: String, _ k: Topology.KindLink) {
+        self.init(node: node, name: k.name, kind: Kind(rawValue: k.kindName)!, addresses: k.addresses, master: nil, mac: k.mac, mtu: k.mtu, link: nil)
+        kindLink = k
+    }
 }
 
 extension Topology {
@@ -112,6 +125,8 @@ extension Topology {
     public struct Node: Sendable, Equatable {
         public var name: String
         public var bridges: [Bridge]
+        /// VLANs, MACVLANs, IPVLANs, VXLANs and dummies, in file order (see ``kindLinksInCreationOrder``).
+        public var kindLinks: [KindLink] = []
         /// Source prefixes NATed when they leave by any other interface.
         public var masquerade: [IPNetwork]
         public var routes: [Route]
@@ -131,7 +146,7 @@ extension Topology {
         public var isHost: Bool { name == Topology.hostNode }
 
         public static func == (a: Node, b: Node) -> Bool {
-            a.name == b.name && a.bridges == b.bridges && a.masquerade == b.masquerade && a.routes == b.routes && a.sysctls == b.sysctls
+            a.name == b.name && a.bridges == b.bridges && a.kindLinks == b.kindLinks && a.masquerade == b.masquerade && a.routes == b.routes && a.sysctls == b.sysctls
         }
     }
 

@@ -10,7 +10,7 @@ public func validateTopologyName(_ name: String) throws {
 
 /// Validates a ``YAMLNode`` tree against the topology schema (docs/topology.md), collecting every
 /// problem with its line and column. The sections are in files of their own: ParserNodes
-/// (nodes, bridges, sysctls), ParserLinks (links and endpoints), ParserRoutes (routes and their
+/// (nodes, bridges, sysctls), ParserKinds (vlans, macvlans, ipvlans, vxlans, dummies), ParserLinks (links and endpoints), ParserRoutes (routes and their
 /// reachability), ParserRoot (the top level and checks); this file holds the state they share
 /// and the typed readers of one value.
 struct TopologyParser {
@@ -31,6 +31,8 @@ struct TopologyParser {
     var ifaceAddresses: [String: [String: [IPNetwork]]] = [:]
     var routeNodes: [(node: String, route: Topology.Route, via: YAMLNode, dev: YAMLNode?)] = []
     var pendingMasters: [(node: String, master: String, at: YAMLNode)] = []
+    /// Kind links per node: name -> (parent, where declared), for ``checkParents()``.
+    var kindLinkNodes: [String: [String: (parent: String?, at: YAMLNode)]] = [:]
 
     init(file: String) { self.file = file }
 

@@ -1,7 +1,7 @@
 import VethKit
 
 extension TopologyParser {
-    /// `nodes`: a mapping of node name to its bridges, masquerade, routes and sysctls.
+    /// `nodes`: a mapping of node name to its bridges, kind links, masquerade, routes and sysctls.
     mutating func parseNodes(_ nodesNode: YAMLNode) -> [Topology.Node] {
         guard let pairs = mapping(nodesNode, "nodes", allowed: nil) else { return [] }
         var nodes: [Topology.Node] = []
@@ -9,7 +9,7 @@ extension TopologyParser {
             guard validNodeName(nodeName, keyNode) else { continue }
             nodeNames.insert(nodeName)
             var node = Topology.Node(name: nodeName, location: loc(keyNode))
-            if let fields = mapping(body, "node \"\(nodeName)\"", allowed: ["bridges", "masquerade", "routes", "sysctls"]) {
+            if let fields = mapping(body, "node \"\(nodeName)\"", allowed: Self.nodeKeys) {
                 for (k, _, v) in fields {
                     switch k {
                     case "bridges": parseBridges(v, into: &node)
@@ -24,7 +24,7 @@ extension TopologyParser {
                             }
                         }
                     case "sysctls": parseSysctls(v, into: &node)
-                    default: break
+                    default: parseKindLinks(v, section: k, into: &node)
                     }
                 }
             }
@@ -32,6 +32,9 @@ extension TopologyParser {
         }
         return nodes
     }
+
+    /// The keys of a node.
+    static let nodeKeys: Set<String> = Set(["bridges", "masquerade", "routes", "sysctls"]).union(kindSections.keys)
 
     mutating func parseBridges(_ v: YAMLNode, into node: inout Topology.Node) {
         let nodeName = node.name

@@ -31,6 +31,7 @@ extension TopologyParser {
         // A topology with only nodes (and bridges) is allowed.
         let links = linksNode.map { parseLinks($0) } ?? []
         checkMasters()
+        checkParents()
         checkRoutes()
         let checks = checksNode.map { parseChecks($0) } ?? []
 

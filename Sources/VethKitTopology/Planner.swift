@@ -31,6 +31,12 @@ public struct Plan: Sendable, Equatable {
         case createBridge(node: String, bridge: Topology.Bridge)
         /// Index into ``Topology/links``.
         case createVeth(link: Int)
+        /// A VLAN, MACVLAN, IPVLAN, VXLAN or dummy; `replacing`: the options of the link of that
+        /// name it replaces (deleted first), which the kernel cannot change in place.
+        case createKindLink(node: String, link: Topology.KindLink, replacing: String?)
+        /// Options of a kind link the kernel changes in place: `change` holds what differs
+        /// (``Topology/KindLink/Options/inPlaceChange(from:)``), `old` the live options.
+        case changeKindLink(node: String, name: String, change: Topology.KindLink.Options, old: Topology.KindLink.Options)
         case setLink(node: String, name: String, edit: LinkEdit, old: LinkEdit)
         case addAddress(node: String, interface: String, address: IPNetwork)
         case addRoute(node: String, route: Topology.Route)
@@ -41,7 +47,8 @@ public struct Plan: Sendable, Equatable {
             switch self {
             case .deleteNamespace, .deleteLink, .deleteRoute, .deleteAddress, .deleteMasquerade: "-"
             case .setSysctl(_, _, _, let old): old == nil ? "+" : "~"
-            case .setLink, .restoreSysctl: "~"
+            case .setLink, .restoreSysctl, .changeKindLink: "~"
+            case .createKindLink(_, _, let replacing): replacing == nil ? "+" : "~"
             default: "+"
             }
         }
@@ -51,7 +58,8 @@ public struct Plan: Sendable, Equatable {
             switch self {
             case .deleteNamespace(let n, _), .deleteLink(let n, _), .deleteRoute(let n, _), .deleteAddress(let n, _, _),
                  .deleteMasquerade(let n, _), .createNamespace(let n, _), .setSysctl(let n, _, _, _), .restoreSysctl(let n, _, _, _), .createBridge(let n, _),
-                 .setLink(let n, _, _, _), .addAddress(let n, _, _), .addRoute(let n, _), .addMasquerade(let n, _):
+                 .setLink(let n, _, _, _), .addAddress(let n, _, _), .addRoute(let n, _), .addMasquerade(let n, _),
+                 .createKindLink(let n, _, _), .changeKindLink(let n, _, _, _):
                 return n
             case .createVeth: return ""
             }
@@ -98,6 +106,11 @@ public struct Plan: Sendable, Equatable {
             var s = "+ veth \(l.a.node)/\(l.a.name) <-> \(l.b.node)/\(l.b.name)"
             if let mtu = l.mtu { s += " mtu \(mtu)" }
             return s
+        case .createKindLink(let node, let k, let replacing):
+            if let replacing { return "~ \(k.kindName) \(node)/\(k.name): \(replacing) -> \(k.planText) (replaced)" }
+            return "+ \(k.kindName) \(node)/\(k.name)" + (k.planText.isEmpty ? "" : " (\(k.planText))")
+        case .changeKindLink(let node, let name, let change, let old):
+            return "~ \(change.kindName) \(node)/\(name): \(old.changeText(to: change))"
         case .setLink(let node, let name, let e, let old):
             var parts: [String] = []
             if let m = e.mtu { parts.append("mtu \(old.mtu.map(String.init) ?? "?") -> \(m)") }
@@ -130,6 +143,7 @@ public enum Planner {
         var sysctls: [Plan.Step] = []
         var bridges: [Plan.Step] = []
         var veths: [Plan.Step] = []
+        var kinds: [Plan.Step] = []
         var edits: [Plan.Step] = []
         var addresses: [Plan.Step] = []
         var routes: [Plan.Step] = []
@@ -229,6 +243,8 @@ public enum Planner {
                     switch d.kind {
                     case .bridge: remove = i.kind != "bridge"
                     case .veth: remove = !goodLinks.contains(d.link!)
+                    // Decided below, parents first: a link goes with the link it sits on.
+                    case .vlan, .macvlan, .ipvlan, .vxlan, .dummy: continue
                     }
                 } else {
                     remove = !foreign(nodeName, i)
@@ -238,6 +254,32 @@ public enum Planner {
                 gone.insert(key(nodeName, i.name))
                 // A veth takes its peer with it.
                 if i.kind == "veth", let p = i.peer, let pn = p.node, let pname = p.name { gone.insert(key(pn, pname)) }
+            }
+        }
+
+        // Kind links, parents first: right when kind, options and parent match and the parent
+        // stays; otherwise (re)created. One whose parent goes is taken by the kernel with it.
+        for n in topo.nodes where !n.kindLinks.isEmpty {
+            for k in n.kindLinksInCreationOrder {
+                let kk = key(n.name, k.name)
+                if conflicted.contains(kk) { continue }
+                let parentGone = k.parent.map { gone.contains(key(n.name, $0)) } ?? false
+                guard let li = liveIface(n.name, k.name), !gone.contains(kk) else {
+                    kinds.append(.createKindLink(node: n.name, link: k, replacing: nil))
+                    gone.insert(kk)
+                    fresh.insert(kk)
+                    continue
+                }
+                if !parentGone, li.kind == k.kindName, k.options.isSatisfied(by: li.kindOptions), li.parent == k.parent { continue }
+                if !parentGone, li.kind == k.kindName, li.parent == k.parent, let old = li.kindOptions, let change = k.options.inPlaceChange(from: old) {
+                    kinds.append(.changeKindLink(node: n.name, name: k.name, change: change, old: old))
+                    continue
+                }
+                let old = Topology.KindLink(name: k.name, options: li.kindOptions ?? .dummy, parent: li.parent).planText
+                kinds.append(.createKindLink(node: n.name, link: k,
+                                             replacing: li.kind == k.kindName ? (parentGone ? "parent \(k.parent!) replaced" : old) : "a \(li.kind ?? "device")"))
+                gone.insert(kk)
+                fresh.insert(kk)
             }
         }
 
@@ -328,7 +370,7 @@ public enum Planner {
             for i in s.interfaces where Ownership.owns(alias: i.alias, topology: topo.name) || i.markedByPeer { removals.append(.deleteLink(node: name, name: i.name)) }
         }
 
-        let steps = removals + namespaces + sysctls + bridges + veths + edits + addresses + routes + masq
+        let steps = removals + namespaces + sysctls + bridges + veths + kinds + edits + addresses + routes + masq
         return Plan(topology: topo, steps: steps, conflicts: conflicts)
     }
 }

@@ -64,6 +64,9 @@ extension Run {
             if !c.isEmpty { try h.setLink(.named(name), c) }
         case .removeMasquerade(let node, let source):
             try TopologyMasquerade.remove(topo.name, node, space(node), source)
+        case .restoreKindOptions(let node, let name, let old):
+            guard let change = Topology.KindLink.kindChange(old) else { return }
+            try handle(node).setLink(.named(name), LinkChange(kindChange: change))
         }
     }
 }

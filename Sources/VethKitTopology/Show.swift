@@ -34,6 +34,10 @@ public enum Shower {
                     return n == node && (interface == nil || interface == i) ? line : nil
                 case .createBridge(let n, let b):
                     return n == node && (interface == nil || interface == b.name) ? line : nil
+                case .createKindLink(let n, let k, _):
+                    return n == node && (interface == nil || interface == k.name) ? line : nil
+                case .changeKindLink(let n, let name, _, _):
+                    return n == node && (interface == nil || interface == name) ? line : nil
                 default:
                     return interface == nil && s.node == node ? line : nil
                 }
@@ -64,6 +68,11 @@ public enum Shower {
                     if let p = i.peer { rel = "peer \(p)" }
                     if let m = i.master { rel += (rel.isEmpty ? "" : "  ") + "master \(m)" }
                     if i.kind == "bridge" { rel = "ports " + (ports.isEmpty ? "-" : ports.joined(separator: ",")) }
+                    if let o = i.kindOptions {
+                        // A kind link: what it sits on and its options (`on eth0, mode bridge`).
+                        let t = Topology.KindLink(name: i.name, options: o, parent: i.parent).planText
+                        if !t.isEmpty { rel += (rel.isEmpty ? "" : "  ") + t }
+                    }
                     return ["  " + i.name, i.kind ?? "-", i.operState, "mtu \(i.mtu.map(String.init) ?? "?")",
                             i.addresses.isEmpty ? "-" : i.addresses.map(\.description).joined(separator: ","), rel, stats]
                 }
@@ -96,7 +105,13 @@ public enum Shower {
                     f["flags"] = .array(i.up ? ["UP"] : [])
                     f.set("address", i.mac?.description)
                     f.set("master", i.master)
-                    if let k = i.kind { f["linkinfo"] = ["info_kind": .string(k)] }
+                    if let k = i.kind {
+                        var info: JSONObject = ["info_kind": .string(k)]
+                        if let d = Shower.infoData(i) { info["info_data"] = .object(d) }
+                        f["linkinfo"] = .object(info)
+                    }
+                    // ip -j's `link`: a vlan's, macvlan's or ipvlan's parent (a vxlan's is in info_data).
+                    if let p = i.parent, i.kind != "vxlan" { f["link"] = .string(p) }
                     f.set("ifalias", i.alias)
                     f["group"] = JSON(i.group)
                     f["addr_info"] = .array(i.addresses.map {

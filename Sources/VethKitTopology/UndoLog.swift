@@ -20,6 +20,8 @@ enum UndoStep: Sendable, Equatable, CustomStringConvertible {
     case restoreLinkEdit(node: String, name: String, old: Plan.LinkEdit)
     /// A masquerade rule this run added.
     case removeMasquerade(node: String, source: IPNetwork)
+    /// A kind link's options this run changed in place, with what they were (only the fields it changed).
+    case restoreKindOptions(node: String, name: String, old: Topology.KindLink.Options)
 
     /// Undone together with neighbours of the same kind (see ``UndoLog/replayOrder()``):
     /// deleting a namespace or a host link destroys whole veth pairs, in any order.
@@ -41,6 +43,7 @@ enum UndoStep: Sendable, Equatable, CustomStringConvertible {
         case .restoreSysctl(let node, let key, _): "sysctl \(node): \(key)"
         case .restoreLinkEdit(let node, let name, _): "link \(node)/\(name)"
         case .removeMasquerade(let node, let source): "masquerade \(source) in \(node)"
+        case .restoreKindOptions(let node, let name, let old): "\(old.kindName) options of \(node)/\(name)"
         }
     }
 }

@@ -1,3 +1,4 @@
+import CLinuxUAPI
 import Foundation
 import Netlink
 import Synchronization
@@ -67,26 +68,36 @@ public enum KernelFeatures {
         }
     }
 
-    /// Asks the kernel (through iproute2's tc) to attach a root qdisc of `kind`, with no options,
-    /// to the loopback of a throwaway namespace. An unknown kind is refused with ENOENT
+    /// Asks the kernel to attach a root qdisc of `kind`, with no options, to the loopback of a
+    /// throwaway namespace (RTM_NEWQDISC with only TCA_KIND, as `tc qdisc add dev lo root KIND`
+    /// would send if tc did not check options itself). An unknown kind is refused with ENOENT
     /// ("Specified qdisc kind is unknown") after the kernel tried to load `sch_KIND`; any other
-    /// answer means the qdisc is there.
+    /// answer (created, or EINVAL for the missing options) means the qdisc is there.
     public static func qdisc(_ kind: String) throws -> Probe {
-        try requireComponent("/usr/sbin/tc", package: "iproute2")
-        return try memoised("qdisc:\(kind)") {
+        try memoised("qdisc:\(kind)") {
             try inThrowawayNamespace { ns in
-                let r = try runProcess("/usr/sbin/tc", ["-n", ns.name!.rawValue, "qdisc", "add", "dev", "lo", "root", kind])
-                if r.status == 0 { return .present }
-                // "Error: Specified qdisc kind is unknown." (older kernels: "RTNETLINK answers: No such file or directory")
-                var said = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ".")))
-                if said.hasPrefix("Error: ") { said.removeFirst("Error: ".count) }
-                if said.contains("Specified qdisc kind is unknown") || said.contains("No such file or directory") {
-                    return .missing("RTM_NEWQDISC: \(said.replacingOccurrences(of: "\n", with: " ")) (ENOENT)\(provider(kind, qdisc: true))")
+                let socket = try ns.run { try NetlinkSocket() }
+                var m = MessageWriter(type: UInt16(RTM_NEWQDISC), flags: Int32(NLM_F_CREATE | NLM_F_EXCL))
+                var t = tcmsg()
+                t.tcm_family = UInt8(AF_UNSPEC)
+                t.tcm_ifindex = 1   // lo: the first device of every namespace
+                t.tcm_parent = tcHandleRoot
+                m.append(header: t)
+                m.attribute(UInt16(TCA_KIND), string: kind)
+                do {
+                    try socket.request(m)
+                    return .present
+                } catch let e as KernelError where e.errno.rawValue == ENOENT {
+                    return .missing("RTM_NEWQDISC: \(e.message ?? "No such file or directory") (ENOENT)\(provider(kind, qdisc: true))")
+                } catch is KernelError {
+                    return .present
                 }
-                return .present
             }
         }
     }
+
+    /// TC_H_ROOT from linux/pkt_sched.h (not among CLinuxUAPI's headers): the root of a device.
+    private static let tcHandleRoot: UInt32 = 0xFFFF_FFFF
 
     // MARK: - Probing
 

@@ -35,6 +35,9 @@ final class KernelFeatureTests: XCTestCase {
         XCTAssertEqual(try KernelFeatures.linkKind("veth"), .present)
         XCTAssertEqual(try KernelFeatures.linkKind("bridge"), .present)
         XCTAssertEqual(try KernelFeatures.qdisc("pfifo"), .present)
+        // Kinds the kernel has but refuses without options (no parent: EINVAL) are present too.
+        XCTAssertEqual(try KernelFeatures.linkKind("macvlan"), .present)
+        XCTAssertEqual(try KernelFeatures.qdisc("tbf"), .present)
         // A kind no kernel has: the kernel's own refusal is what the skip message quotes.
         guard case .missing(let why) = try KernelFeatures.linkKind("vknosuchkind") else {
             return XCTFail("an unknown link kind was reported present")
@@ -48,6 +51,8 @@ final class KernelFeatureTests: XCTestCase {
         let ns = try newNamespace()
         let r = try runProcess("/usr/sbin/ip", ["-n", ns.name!.rawValue, "link", "add", "d9", "type", "dummy"])
         XCTAssertEqual(try KernelFeatures.linkKind("dummy") == .present, r.status == 0, "ip link add type dummy: \(r.stderr)")
+        let q = try runProcess("/usr/sbin/tc", ["-n", ns.name!.rawValue, "qdisc", "add", "dev", "lo", "root", "netem"])
+        XCTAssertEqual(try KernelFeatures.qdisc("netem") == .present, q.status == 0, "tc qdisc add … netem: \(q.stderr)")
         // The probes leave nothing behind.
         XCTAssertFalse(try NetworkNamespace.list().contains { $0.rawValue.hasPrefix("vk-probe-") })
     }
