@@ -91,9 +91,11 @@ final class LinkKernelTests: XCTestCase {
         try here.addLink(.bridge(br))
         let mac = try MACAddress("02:11:22:33:44:55")
         let renamed = name("vr")
-        try here.setLink(.name(a), LinkChange(up: true, mtu: 1280, address: mac, alias: "seed end", group: 77,
+        try here.setLink(.name(a), LinkChange(mtu: 1280, address: mac, alias: "seed end", group: 77,
                                               master: .set(.name(br))))
+        // Renamed while down: before Linux 6.2 the kernel refuses to rename an up link (EBUSY).
         try here.setLink(.name(a), LinkChange(name: renamed))
+        try here.setLink(.name(renamed), LinkChange(up: true))
         let l = try here.link(named: renamed)
         XCTAssertEqual(l.mtu, 1280)
         XCTAssertEqual(l.address, mac)

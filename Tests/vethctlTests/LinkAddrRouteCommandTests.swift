@@ -27,9 +27,11 @@ final class LinkAddrRouteCommandTests: XCTestCase {
     func testLinkSetEveryOption() throws {
         try v.ok("-n", ns, "link", "add", "a0", "--peer", "b0", "--mtu", "1400", "--address", "02:00:00:00:00:a0")
         try v.ok("-n", ns, "link", "add", "br0", "--type", "bridge")
-        try v.ok("-n", ns, "link", "set", "a0", "--up", "--master", "br0", "--mtu", "1300", "--alias", "left end",
+        try v.ok("-n", ns, "link", "set", "a0", "--master", "br0", "--mtu", "1300", "--alias", "left end",
                  "--group", "9", "--address", "02:00:00:00:00:a1")
+        // Renamed while down: before Linux 6.2 the kernel refuses to rename an up link (EBUSY).
         try v.ok("-n", ns, "link", "set", "a0", "--name", "a1")
+        try v.ok("-n", ns, "link", "set", "a1", "--up")
         let mine = try XCTUnwrap(v.json("-n", ns, "link", "show", "a1").first)
         let theirs = try XCTUnwrap(ipJSON("-n", ns, "link", "show", "a1").first)
         assertFields(mine, theirs, ["mtu", "master", "ifalias", "group", "address", "link"])
