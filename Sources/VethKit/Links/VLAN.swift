@@ -145,12 +145,16 @@ public struct VLAN: LinkKind, Hashable {
 }
 
 extension MessageWriter {
-    /// IFLA_VLAN_FLAGS: `struct ifla_vlan_flags { flags, mask }`.
+    /// IFLA_VLAN_FLAGS: `struct ifla_vlan_flags { __u32 flags; __u32 mask; }` (if_link.h), in host
+    /// order. Written as two UInt32s, not through the imported C struct: Swift 6.3.1's release
+    /// build (cross-module optimisation) crashes deserialising the struct's BitwiseCopyable
+    /// conformance in modules that inline this.
     mutating func vlanFlags(_ flags: VLAN.Flags, mask: VLAN.Flags) {
-        var f = ifla_vlan_flags()
-        f.flags = flags.rawValue
-        f.mask = mask.rawValue
-        attribute(UInt16(IFLA_VLAN_FLAGS), value: f)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(8)
+        withUnsafeBytes(of: flags.rawValue) { bytes += $0 }
+        withUnsafeBytes(of: mask.rawValue) { bytes += $0 }
+        attribute(UInt16(IFLA_VLAN_FLAGS), bytes)
     }
 
     /// A 16-bit attribute in network byte order (as the kernel's `__be16` attributes).
