@@ -180,10 +180,10 @@ final class KindLinkKernelTests: XCTestCase {
         name: kk
         nodes:
           host:
-            macvlans: {kkmv0: {link: kkh0, addresses: [10.71.0.1/24]}}
+            macvlans: {kkmv0: {link: kkh0, addresses: [10.181.0.1/24]}}
           a:
             vxlans: {vx0: {id: 7, remote: 192.168.91.2, local: 192.168.91.1, dev: eth1, addresses: [10.72.0.1/24]}}
-            macvlans: {mv0: {link: eth0, addresses: [10.71.0.2/24]}}
+            macvlans: {mv0: {link: eth0, addresses: [10.181.0.2/24]}}
           b:
             vxlans: {vx0: {id: 7, remote: 192.168.91.1, local: 192.168.91.2, dev: eth1, addresses: [10.72.0.2/24]}}
             macvlans: {mv1: {link: eth1, mode: private}, mv2: {link: eth1, mode: vepa}}
