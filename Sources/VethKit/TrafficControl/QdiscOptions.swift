@@ -24,7 +24,7 @@ public enum QdiscOptions: Hashable, Sendable {
         case .tbf(let t): try t.validate()
         case .other(let k):
             guard !k.isEmpty, k.utf8.count < 16, k.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
-                throw InvalidInput("qdisc kind", k, "expected a kernel qdisc name (at most 15 printable characters)")
+                throw InvalidInput("qdisc kind", TCNumber.shown(k), "expected a kernel qdisc name (at most 15 printable characters)")
             }
         }
     }
