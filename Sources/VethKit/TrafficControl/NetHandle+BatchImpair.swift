@@ -35,6 +35,7 @@ extension NetHandle {
                 kinds[options.kind] = TrafficControl.probe(options.kind, on: socket) ?? TrafficControl.inModuleFiles(options.kind)
             }
             guard kinds[options.kind] == true else { throw QdiscKindUnavailable(kind: options.kind, neededFor: impairment.description) }
+            try TrafficControl.checkHonoured(options)
             for step in try Self.impairmentPlan(options, root: roots[index], linkName: link.description) {
                 requests.append((i, step, index))
             }

@@ -8,7 +8,8 @@ extension NetHandle {
     ///
     /// Checked before anything changes: the impairment (``InvalidInput``), the qdisc kind it
     /// needs (``QdiscKindUnavailable``: "this kernel has no sch_netem (delay, loss… need it;
-    /// rate alone works with tbf)"), and ownership: the root must be the kernel's default or
+    /// rate alone works with tbf)"), a seed the kernel would ignore (``TrafficControlUnsupported``:
+    /// before Linux 6.6), and ownership: the root must be the kernel's default or
     /// VethKit's, otherwise ``QdiscNotOurs`` names the user's qdisc and nothing is touched.
     ///
     /// The request is RTM_NEWQDISC with NLM_F_CREATE|NLM_F_REPLACE: the link is not taken down
@@ -20,6 +21,7 @@ extension NetHandle {
         try impairment.validate()
         guard let options = impairment.qdiscOptions else { return try clearImpairment(link) }
         try requireQdiscKind(options.kind, for: impairment)
+        try TrafficControl.checkHonoured(options)
         let index = try self.index(of: link)
         let root = try qdiscs(link: .index(index)).first { $0.isRoot }
         let plan = try Self.impairmentPlan(options, root: root, linkName: link.description)

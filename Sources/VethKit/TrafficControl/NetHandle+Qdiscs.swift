@@ -28,11 +28,13 @@ extension NetHandle {
     /// Attaches a qdisc (`tc qdisc add|replace dev LINK parent PARENT handle HANDLE KIND …`).
     /// `replace` sends NLM_F_CREATE|NLM_F_REPLACE (an existing qdisc with that handle and kind
     /// is changed in place; netem then gets every option, so nothing stale survives), otherwise
-    /// NLM_F_CREATE|NLM_F_EXCL. The options are validated before anything is sent. This is the
+    /// NLM_F_CREATE|NLM_F_EXCL. The options are validated before anything is sent (and a netem
+    /// seed the kernel would ignore is ``TrafficControlUnsupported``). This is the
     /// raw operation: it does not check ownership (``impair(_:_:)`` does).
     public func addQdisc(_ options: QdiscOptions, link: LinkReference, parent: QdiscHandle = .root,
                          handle: QdiscHandle = .vethkit, replace: Bool = false) throws {
         try options.validate()
+        try TrafficControl.checkHonoured(options)
         let index = try self.index(of: link)
         var m = MessageWriter(capacity: 1200)
         Self.encodeAddQdisc(options, linkIndex: index, parent: parent, handle: handle, replace: replace, complete: replace, into: &m)
