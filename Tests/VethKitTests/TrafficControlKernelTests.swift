@@ -24,15 +24,23 @@ final class TrafficControlKernelTests: XCTestCase {
     let dev = "vka0"
 
     /// tc's JSON for a tbf against VethKit's decoded one: rate in bytes/s, burst as tc prints it
-    /// (through whole microseconds), the latency tc derives from the byte limit.
-    func assertAgrees(_ q: Qdisc, _ j: [String: Any], file: StaticString = #filePath, line: UInt = #line) {
+    /// (through whole microseconds), the latency tc derives from the byte limit. The counters
+    /// may move between the reads (a VM's links chat: router solicitations), so `after`, read
+    /// by VethKit after tc, bounds them: q <= tc <= after.
+    func assertAgrees(_ q: Qdisc, _ j: [String: Any], after: Qdisc? = nil, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(j["kind"] as? String, q.kind, file: file, line: line)
         XCTAssertEqual(j["handle"] as? String, q.handle.description, file: file, line: line)
         XCTAssertEqual(j["root"] as? Bool, q.isRoot, file: file, line: line)
         XCTAssertEqual((j["refcnt"] as? NSNumber)?.uint32Value, q.refcount, file: file, line: line)
-        for (key, value) in [("bytes", q.statistics.bytes), ("packets", q.statistics.packets), ("drops", UInt64(q.statistics.drops)),
-                             ("overlimits", UInt64(q.statistics.overlimits)), ("requeues", UInt64(q.statistics.requeues)),
-                             ("backlog", UInt64(q.statistics.backlog)), ("qlen", UInt64(q.statistics.qlen))] {
+        let later = after ?? q
+        for (key, a, b) in [("bytes", q.statistics.bytes, later.statistics.bytes), ("packets", q.statistics.packets, later.statistics.packets),
+                            ("drops", UInt64(q.statistics.drops), UInt64(later.statistics.drops)),
+                            ("overlimits", UInt64(q.statistics.overlimits), UInt64(later.statistics.overlimits)),
+                            ("requeues", UInt64(q.statistics.requeues), UInt64(later.statistics.requeues))] {
+            let theirs = (j[key] as? NSNumber)?.uint64Value ?? .max
+            XCTAssertTrue(a <= theirs && theirs <= b, "\(key): VethKit \(a), tc \(theirs), VethKit again \(b)", file: file, line: line)
+        }
+        for (key, value) in [("backlog", UInt64(q.statistics.backlog)), ("qlen", UInt64(q.statistics.qlen))] where after == nil {
             XCTAssertEqual((j[key] as? NSNumber)?.uint64Value, value, key, file: file, line: line)
         }
         guard case .tbf(let t) = q.options else { return }
@@ -69,7 +77,7 @@ final class TrafficControlKernelTests: XCTestCase {
         XCTAssertEqual(got.burst, t.burst)
         XCTAssertEqual(got.limitBytes, t.limitBytes)
         var j = try XCTUnwrap(tcQdiscs(in: ns.name, dev: dev).first)
-        assertAgrees(q, j)
+        assertAgrees(q, j, after: try ns.root(dev))
         XCTAssertEqual((j["options"] as? [String: Any])?["lat"] as? Int, 50_000)
 
         // add again: EEXIST; replace: changed in place.
@@ -85,7 +93,7 @@ final class TrafficControlKernelTests: XCTestCase {
         XCTAssertEqual(got2.peakRate, fast.peakRate)
         XCTAssertEqual(got2.mtu, 65536)
         j = try XCTUnwrap(tcQdiscs(in: ns.name, dev: dev).first)
-        assertAgrees(q, j)
+        assertAgrees(q, j, after: try ns.root(dev))
         // tc prints the peak bucket through whole µs too: 65536 B at 250 MB/s is 262.144 µs → 262 µs → 65500 B.
         XCTAssertEqual((j["options"] as? [String: Any])?["minburst"] as? Int, 65500)
 
@@ -129,7 +137,7 @@ final class TrafficControlKernelTests: XCTestCase {
         let q = try XCTUnwrap(ns.root(dev))
         XCTAssertGreaterThanOrEqual(q.statistics.packets, 5, "\(q.statistics)")
         XCTAssertGreaterThanOrEqual(q.statistics.bytes, 5 * 98, "\(q.statistics)")
-        assertAgrees(q, try XCTUnwrap(tcQdiscs(in: ns.name, dev: dev).first))
+        assertAgrees(q, try XCTUnwrap(tcQdiscs(in: ns.name, dev: dev).first), after: try ns.root(dev))
     }
 
     /// A user's root qdisc (tc qdisc add … root handle 1: tbf …): impair and clear refuse with
