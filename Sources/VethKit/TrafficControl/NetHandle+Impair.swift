@@ -68,10 +68,11 @@ extension NetHandle {
         return [.replace(options, complete: true)]
     }
 
-    static func encode(_ step: ImpairmentStep, linkIndex: Int32, into m: inout MessageWriter) {
+    static func encode(_ step: ImpairmentStep, linkIndex: Int32, payload: [UInt8]? = nil, into m: inout MessageWriter) {
         switch step {
         case .replace(let o, let complete):
-            encodeAddQdisc(o, linkIndex: linkIndex, parent: .root, handle: .vethkit, replace: true, complete: complete, into: &m)
+            encodeAddQdisc(o, linkIndex: linkIndex, parent: .root, handle: .vethkit, replace: true, complete: complete,
+                           payload: payload, into: &m)
         case .deleteOurs:
             encodeDeleteQdisc(linkIndex: linkIndex, parent: .root, handle: .vethkit, into: &m)
         }
