@@ -1,5 +1,6 @@
 import Foundation
-import VethKit
+import Netlink
+@testable import VethKit
 import VethKitTestSupport
 import XCTest
 
@@ -255,6 +256,16 @@ final class TrafficControlKernelTests: XCTestCase {
         XCTAssertEqual(netem, try KernelFeatures.qdisc("netem") == .present)
         XCTAssertEqual(try tc(in: ns.name, ["-j", "qdisc", "show"]).stdout, before, "the probes attached nothing")
         XCTAssertEqual(try tc(in: ns.name, ["-j", "qdisc", "show", "dev", "lo", "ingress"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), "[]")
+        // A user's clsact (and a root) on lo: the answers stay right and both stay as they were.
+        let other = try TrafficControlNamespace(prefix: "tcq", pairs: 0)
+        defer { other.delete() }
+        try tc(in: other.name, ["qdisc", "add", "dev", "lo", "clsact"])
+        try tc(in: other.name, ["qdisc", "add", "dev", "lo", "root", "handle", "7:", "tbf", "rate", "1mbit", "burst", "10kb", "latency", "5ms"])
+        let users = try tcQdiscText(in: other.name, dev: "lo")
+        for (kind, present) in [("tbf", true), ("clsact", true), ("ingress", true), ("htb", true), ("nosuchqdisc", false), ("netem", netem)] {
+            XCTAssertEqual(try other.namespace.run { TrafficControl.probe(kind, on: try NetlinkSocket(), remembered: false) }, present, kind)
+        }
+        XCTAssertEqual(try tcQdiscText(in: other.name, dev: "lo"), users)
     }
 
     /// The same link twice in one batch: the second is planned against the first (here: a
