@@ -214,6 +214,14 @@ final class TrafficControlKernelTests: XCTestCase {
         try h.clearImpairment(.named(dev))
         try h.impair(.named(dev), LinkImpairment())   // empty: clears, here nothing
         XCTAssertThrowsError(try h.clearImpairment(.named("nosuch0"))) { XCTAssertEqual(ErrorCategory.of($0), .notFound) }
+        XCTAssertThrowsError(try h.impair(.named("nosuch0"), i)) { XCTAssertEqual(ErrorCategory.of($0), .notFound) }
+        XCTAssertThrowsError(try h.qdiscs(link: .named("nosuch0"))) { XCTAssertEqual(ErrorCategory.of($0), .notFound) }
+        XCTAssertThrowsError(try h.impair(.index(99_999), i)) { XCTAssertEqual(ErrorCategory.of($0), .notFound, "\($0)") }
+        var batch = NetworkBatch()
+        batch.impair(try .named(dev), i)
+        batch.impair(try .named("nosuch0"), i)
+        XCTAssertThrowsError(try h.perform(batch)) { XCTAssertEqual(ErrorCategory.of($0), .notFound) }
+        XCTAssertEqual(try ns.root(dev)?.kind, "noqueue", "nothing of a batch naming a missing link is sent")
     }
 
     /// Where the kernel has no sch_netem: the one clear message, before anything changes.
