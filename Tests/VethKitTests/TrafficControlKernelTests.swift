@@ -120,6 +120,18 @@ final class TrafficControlKernelTests: XCTestCase {
         XCTAssertThrowsError(try h.deleteQdisc(link: .named(dev)))
     }
 
+    /// tc reads VethKit's tcArguments to the same qdisc VethKit makes (tbf here; netem in the VM).
+    func testTcReadsTcArgumentsToTheSameQdisc() throws {
+        for pairs in [[("rate", "100mbit")], [("rate", "10gbit")], [("rate", "1500kbit")]] {
+            var i = LinkImpairment()
+            for (k, v) in pairs { try i.set(k, v) }
+            try h.impair(.named(dev), i)
+            let args = try XCTUnwrap(i.qdiscOptions).tcArguments
+            try tc(in: ns.name, ["qdisc", "replace", "dev", "vkb0", "root", "handle", "564b:"] + args)
+            XCTAssertEqual(try XCTUnwrap(ns.root(dev)).options, try XCTUnwrap(ns.root("vkb0")).options, "\(args)")
+        }
+    }
+
     /// Real packets through the tbf: the counters move, and VethKit reads what tc reads.
     func testStatisticsMoveWithTraffic() throws {
         try requirePing()
