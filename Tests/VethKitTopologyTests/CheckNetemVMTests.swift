@@ -45,8 +45,13 @@ final class CheckNetemVMTests: XCTestCase {
         let slow = try measure(count: 50, interval: 0.01)
         XCTAssertEqual(slow.statistics.received, 50, slow.statistics.summaryLine)
         let extra = Double(try XCTUnwrap(slow.statistics.average) - XCTUnwrap(base.statistics.average)) / 1000
-        print("netem delay 20ms: avg \(base.statistics.rttText ?? "-") -> \(slow.statistics.rttText ?? "-") ms, extra \(extra) ms")
-        XCTAssertEqual(extra, 20, accuracy: 2, "extra RTT \(extra) ms")
+        let extraMin = Double(try XCTUnwrap(slow.statistics.minimum) - XCTUnwrap(base.statistics.minimum)) / 1000
+        print("netem delay 20ms: \(base.statistics.rttText ?? "-") -> \(slow.statistics.rttText ?? "-") ms, extra avg \(extra) ms, min \(extraMin) ms")
+        // The fastest echo carries the delay and nothing else: 20 ± 2 ms. The average also carries
+        // late timers (under TCG netem's hrtimer and our poll wake-up fire late: 22.1 ms measured
+        // there, as 10 ms read 10.6 ms in docs): 20 ± 3 ms.
+        XCTAssertEqual(extraMin, 20, accuracy: 2, "extra RTT (min) \(extraMin) ms")
+        XCTAssertEqual(extra, 20, accuracy: 3, "extra RTT (avg) \(extra) ms")
     }
 
     func testLossIsMeasured() throws {
@@ -56,9 +61,11 @@ final class CheckNetemVMTests: XCTestCase {
         print("netem loss 10%: \(o.statistics.summaryLine)")
         XCTAssertEqual(o.statistics.transmitted, 1000)
         XCTAssertTrue((6...14).contains(loss), o.statistics.summaryLine)
-        // tc's own counter: every lost echo request was dropped by netem (replies cross b's side, no qdisc).
+        // tc's own counter: every lost echo request was dropped by netem (replies cross b's side, no
+        // qdisc); netem may also drop a neighbour probe of a's own (113 drops for 112 lost seen once).
         let q = try parseJSONArray(try tc("-s", "-j", "qdisc", "show", "dev", "eth0").stdout).first { $0["kind"] as? String == "netem" }
-        XCTAssertEqual(q?["drops"] as? Int, 1000 - o.statistics.received)
+        let drops = try XCTUnwrap(q?["drops"] as? Int)
+        XCTAssertTrue(((1000 - o.statistics.received)...(1002 - o.statistics.received)).contains(drops), "\(drops) drops, \(o.statistics.summaryLine)")
     }
 
     func testSameSeedLosesTheSameSequenceNumbers() throws {
