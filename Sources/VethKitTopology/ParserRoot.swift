@@ -68,6 +68,9 @@ extension TopologyParser {
                         } else {
                             to = .node(s)
                         }
+                    } else if s.contains(":") || s.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2e }) {
+                        // Meant as an address.
+                        error(v, "invalid IP address \"\(s)\": not an IPv4 or IPv6 address"); valid = false
                     } else {
                         error(v, "invalid check target \"\(s)\": neither an IPv4 or IPv6 address nor a declared node"); valid = false
                     }
