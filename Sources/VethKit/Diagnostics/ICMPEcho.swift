@@ -101,12 +101,18 @@ public enum ICMPEcho {
                 if setsockopt(fd, SOL_SOCKET, force, &size, 4) != 0 { _ = setsockopt(fd, SOL_SOCKET, plain, &size, 4) }
             }
         }
+        /// The kernel's receive time on every datagram (SCM_TIMESTAMPNS).
+        func timestamps(_ fd: Int32) {
+            var on: Int32 = 1
+            _ = setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS_OLD, &on, 4)
+        }
         if needV4 {
             s.v4 = try syscall("socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)") { socket(AF_INET, flags, Int32(IPPROTO_ICMP)) }
             // Only echo replies reach the socket (not the echo requests other probes send to this namespace).
             var filter: UInt32 = ~(UInt32(1) << 0)
             _ = setsockopt(s.v4, Int32(SOL_RAW), icmpFilterOption, &filter, 4)
             buffers(s.v4)
+            timestamps(s.v4)
         }
         if needV6 {
             s.v6 = try syscall("socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6)") { socket(AF_INET6, flags, Int32(IPPROTO_ICMPV6)) }
@@ -115,6 +121,7 @@ public enum ICMPEcho {
             filter[129 >> 5] &= ~(UInt32(1) << (129 & 31))
             _ = setsockopt(s.v6, Int32(IPPROTO_ICMPV6), icmp6FilterOption, &filter, socklen_t(32))
             buffers(s.v6)
+            timestamps(s.v6)
         }
         return s
     }
@@ -179,10 +186,45 @@ public enum ICMPEcho {
         }
     }
 
+    /// CLOCK_REALTIME in nanoseconds: the clock of the kernel's receive timestamps (SO_TIMESTAMPNS).
     static func nanoseconds() -> UInt64 {
         var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
+        clock_gettime(CLOCK_REALTIME, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    /// recvmsg(2) of one datagram into `buf`, its sender into `from`; with the time the kernel
+    /// received it (SCM_TIMESTAMPNS, CLOCK_REALTIME ns), so that a busy or late poll loop does not
+    /// add to the round trip. Nil time when the kernel gave none.
+    static func receive(_ fd: Int32, _ buf: UnsafeMutableRawBufferPointer, _ from: UnsafeMutablePointer<sockaddr_storage>,
+                        _ control: UnsafeMutableRawBufferPointer) -> (count: Int, kernelTime: UInt64?) {
+        var iov = iovec(iov_base: buf.baseAddress, iov_len: buf.count)
+        let (count, controlLength): (Int, Int) = withUnsafeMutablePointer(to: &iov) { iovp in
+            var msg = msghdr()
+            msg.msg_name = UnsafeMutableRawPointer(from)
+            msg.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            msg.msg_iov = iovp
+            msg.msg_iovlen = 1
+            msg.msg_control = control.baseAddress
+            msg.msg_controllen = control.count
+            return (recvmsg(fd, &msg, 0), Int(msg.msg_controllen))
+        }
+        guard count >= 0 else { return (-1, nil) }
+        // struct cmsghdr { size_t len; int level; int type; } then the data, aligned to 8.
+        var off = 0
+        while off + 16 <= controlLength {
+            let len = control.loadUnaligned(fromByteOffset: off, as: Int.self)
+            let level = control.loadUnaligned(fromByteOffset: off + 8, as: Int32.self)
+            let type = control.loadUnaligned(fromByteOffset: off + 12, as: Int32.self)
+            guard len >= 16, off + len <= controlLength else { break }
+            if level == SOL_SOCKET, type == SO_TIMESTAMPNS_OLD, len >= 16 + 16 {
+                let sec = control.loadUnaligned(fromByteOffset: off + 16, as: Int.self)
+                let nsec = control.loadUnaligned(fromByteOffset: off + 24, as: Int.self)
+                if sec > 0, nsec >= 0 { return (count, UInt64(sec) * 1_000_000_000 + UInt64(nsec)) }
+            }
+            off += (len + 7) & ~7
+        }
+        return (count, nil)
     }
 
     /// Sends every probe and waits up to `timeout` seconds for the replies; unanswered probes are
@@ -324,6 +366,7 @@ public enum ICMPEcho {
             if s.v6 >= 0 { fds.append(pollfd(fd: s.v6, events: Int16(POLLIN), revents: 0)); fdInfo.append((src, false)) }
         }
         var buf = [UInt8](repeating: 0, count: 2048)
+        var control = [UInt8](repeating: 0, count: 128)
 
         /// Reads every reply waiting (poll with `wait` ms first).
         func receive(wait: Int32) {
@@ -334,12 +377,11 @@ public enum ICMPEcho {
                 let fd = fds[k].fd
                 while true {
                     var from = sockaddr_storage()
-                    var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-                    let got = withUnsafeMutablePointer(to: &from) { p in
-                        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, &buf, buf.count, 0, $0, &len) }
+                    let (got, kernelTime) = buf.withUnsafeMutableBytes { b in
+                        control.withUnsafeMutableBytes { c in ICMPEcho.receive(fd, b, &from, c) }
                     }
                     if got <= 0 { break }
-                    let arrived = nanoseconds()
+                    let arrived = kernelTime ?? nanoseconds()
                     let off = v4 ? Int(buf[0] & 0x0f) * 4 : 0
                     guard got >= off + requestSize, buf[off] == (v4 ? 0 : 129) else { continue }
                     let (id, seq, tok, sentNs): (UInt16, Int, UInt64, UInt64) = buf.withUnsafeBytes { b in
