@@ -153,6 +153,9 @@ final class CheckParserTests: XCTestCase {
         let big = EchoStatistics(transmitted: 2, received: 2, duplicates: 0, microseconds: [1_500_000_000, 1_500_000_002])
         XCTAssertEqual(big.average, 1_500_000_001)
         XCTAssertEqual(big.deviation, EchoStatistics.integerSquareRoot((1_500_000_000 * 1_500_000_000 + 1_500_000_002 * 1_500_000_002) / 2 - 1_500_000_001 * 1_500_000_001))
+        // Small times: ping's order, (Σt² − (Σt)²/n) / n, rounds (9 − 25/3) / 3 to 0; the other
+        // order, Σt²/n − avg², would give 3 − 1 = 2 and a deviation of 1.
+        XCTAssertEqual(EchoStatistics(transmitted: 3, received: 3, duplicates: 0, microseconds: [1, 2, 2]).deviation, 0)
         // %g of a float, as ping prints the loss.
         XCTAssertEqual(EchoStatistics(transmitted: 3, received: 2, duplicates: 0, microseconds: [1, 1]).lossText, "33.3333%")
         XCTAssertEqual(EchoStatistics(transmitted: 1000, received: 899, duplicates: 0, microseconds: [1]).lossText, "10.1%")
@@ -222,6 +225,9 @@ final class CheckParserTests: XCTestCase {
         XCTAssertEqual(CheckMatrix.claims(routed).count, 100 * 199 + 100)
         XCTAssertEqual(NeighbourLimit.estimate(routed, claims: CheckMatrix.claims(routed)), .init(ipv4: 200, ipv6: 0))
         XCTAssertNil(NeighbourLimit.warning(routed, claims: CheckMatrix.claims(routed), what: "check --all", limits: (1024, 1024)))
+        // One claim across the router: l1 → r and r → l2 there, l2 → r and r → l1 on the way back.
+        let one = [Checker.Claim(from: "l1", to: IPAddress("10.100.2.2")!, reason: "x")]
+        XCTAssertEqual(NeighbourLimit.estimate(routed, claims: one), .init(ipv4: 4, ipv6: 0))
     }
 
     /// Bad `--count`, `--interval`, `--timeout`: exit 2 naming the value, refused before any
