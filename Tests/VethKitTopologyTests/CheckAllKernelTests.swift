@@ -77,4 +77,25 @@ final class CheckAllKernelTests: XCTestCase {
         let cli = try runProcess(productPath("vethctl"), ["check", path, "--all", "--timeout", "300ms"])
         XCTAssertTrue(cli.stderr.contains("check --all needs about \((leaves + 1) * leaves) IPv4 neighbour entries"), cli.stderr)
     }
+
+    /// `vethctl up` of an L2 star whose default `check` needs more neighbour entries than
+    /// gc_thresh3 (2 per leaf): the warning on standard error, with the numbers. Nothing is probed.
+    func testUpWarnsWhenCheckWouldPassTheLimit() throws {
+        let limit = NeighbourLimit.limit(ipv6: false) ?? NeighbourLimit.defaultLimit
+        let leaves = limit / 2 + 1
+        let path = NSTemporaryDirectory() + "\(topo).yaml"
+        try TopologyGenerator.star(leaves, name: topo).write(toFile: path, atomically: true, encoding: .utf8)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        let bin = productPath("vethctl")
+        let up = try runProcess(bin, ["up", path, "-q"])
+        XCTAssertEqual(up.status, 0, up.stderr)
+        XCTAssertTrue(up.stderr.contains("warning: \(topo): check needs about \(2 * leaves) IPv4 neighbour entries, more than net.ipv4.neigh.default.gc_thresh3 = \(limit)"), up.stderr)
+        let down = try runProcess(bin, ["down", topo])
+        XCTAssertEqual(down.status, 0, down.stderr)
+        // A star that fits says nothing.
+        try TopologyGenerator.star(3, name: topo).write(toFile: path, atomically: true, encoding: .utf8)
+        let small = try runProcess(bin, ["up", path, "-q"])
+        XCTAssertEqual(small.status, 0, small.stderr)
+        XCTAssertFalse(small.stderr.contains("warning"), small.stderr)
+    }
 }

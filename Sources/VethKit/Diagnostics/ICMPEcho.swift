@@ -310,7 +310,6 @@ public enum ICMPEcho {
             for src in sources { let l = bySource[src]!; if depth < l.count { order.append(l[depth]) } }
             depth += 1
         }
-        let destinations = probes.map { Destination($0.target) }
         for i in series.indices { series[i].rtts = [Double?](repeating: nil, count: count) }
 
         // Echo e = probe * count + k. State: first send time, done (answered or given up).
@@ -335,8 +334,9 @@ public enum ICMPEcho {
             let fd = v4 ? s.v4 : s.v6
             let rc: Int = packet.withUnsafeMutableBytes { b in
                 fill(b, v4: v4, identifier: identifier[p], sequence: UInt16(k + 1), token: token, sentNanoseconds: nanoseconds())
-                return withUnsafePointer(to: destinations[p].storage) { sa in
-                    sa.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, b.baseAddress, b.count, 0, $0, destinations[p].length) }
+                let to = Destination(probe.target)   // built per send: 128 bytes per probe kept would add up
+                return withUnsafePointer(to: to.storage) { sa in
+                    sa.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, b.baseAddress, b.count, 0, $0, to.length) }
                 }
             }
             if rc < 0 {
