@@ -36,6 +36,10 @@ final class CheckAllKernelTests: XCTestCase {
         XCTAssertTrue(r.passed, r.table)
         XCTAssertTrue(r.table.hasSuffix("all pairs: 18/18 reachable across 4 nodes, 0% dropped, in \(FixedPoint.text(r.seconds, places: 3)) s"), r.table)
         XCTAssertEqual(r.warnings, [])
+        // With --count every cell gets that many echoes.
+        let counted = try Checker.runAll(t, options: .init(count: 3, interval: 0.001))
+        XCTAssertEqual(counted.matrix?.rows(counted.outcomes), ["-...", ".-..", "..-.", "...-"], counted.table)
+        XCTAssertTrue(counted.outcomes.allSatisfy { $0.statistics.transmitted == 3 && $0.statistics.received == 3 }, counted.table)
 
         try ip("-n", "\(topo)-h3", "route", "del", "default")
         let broken = try Checker.runAll(t, options: .init(timeout: 0.3))

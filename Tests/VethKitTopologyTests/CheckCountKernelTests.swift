@@ -90,6 +90,32 @@ final class CheckCountKernelTests: XCTestCase {
         }
     }
 
+    /// Two `vethctl check --count` at once from the same namespaces: each raw socket sees the
+    /// other run's replies too; identifiers (random per run) and the run token keep them apart — both exact.
+    func testTwoRunsAtOnceDoNotCountEachOthersReplies() throws {
+        _ = try up(lab())
+        let (bin, file) = (productPath("vethctl"), path)
+        final class Box: @unchecked Sendable { var result: ProcessResult? }
+        let boxes = [Box(), Box()]
+        let group = DispatchGroup()
+        for box in boxes {
+            DispatchQueue.global().async(group: group) {
+                box.result = try? runProcess(bin, ["check", file, "--count", "200", "--interval", "1ms", "--json"])
+            }
+        }
+        group.wait()
+        for r in boxes.map(\.result) {
+            let r = try XCTUnwrap(r)
+            XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            for p in try XCTUnwrap(json["probes"] as? [[String: Any]]) {
+                XCTAssertEqual(p["transmitted"] as? Int, 200)
+                XCTAssertEqual(p["received"] as? Int, 200, "\(p)")
+                XCTAssertEqual(p["duplicates"] as? Int, 0, "another run's replies counted as duplicates: \(p)")
+            }
+        }
+    }
+
     /// A tbf whose bucket holds ~24 small packets and refills at 1000 bytes/s: 100 echoes each way
     /// sent back to back, so the first ones pass and every later one is dropped.
     func testTbfDropsAreTheLostSequenceNumbers() throws {
