@@ -65,7 +65,10 @@ final class CheckNetemVMTests: XCTestCase {
         let base = try measure(count: 50, interval: 0.01)
         XCTAssertEqual(base.statistics.received, 50)
         try impair { $0.delay = try TCTime(parsing: "20ms") }
-        XCTAssertEqual((try netemStatistics()["options"] as? [String: Any])?["delay"] as? Double, 0.02, "tc reads the delay back")
+        // tc 6.1 prints it as "options": {"delay": {"delay": 0.02, "jitter": 0, …}} (seconds).
+        let options = try XCTUnwrap(try netemStatistics()["options"] as? [String: Any])
+        let delay = (options["delay"] as? [String: Any])?["delay"] ?? options["delay"]
+        XCTAssertEqual(delay as? Double, 0.02, "tc reads the delay back: \(options)")
         let slow = try measure(count: 50, interval: 0.01)
         XCTAssertEqual(slow.statistics.received, 50, slow.statistics.summaryLine)
         let extra = Double(try XCTUnwrap(slow.statistics.average) - XCTUnwrap(base.statistics.average)) / 1000
