@@ -213,6 +213,24 @@ final class TrafficControlEncodingTests: XCTestCase {
         XCTAssertEqual(n.rate, try rate("10gbit"))
     }
 
+    /// A batch encodes each distinct options once and reuses the bytes: the same request.
+    func testPrecomputedOptionsAreTheSameRequest() throws {
+        let options: [QdiscOptions] = [
+            .tbf(TokenBucket(rate: try rate("100mbit"), burst: 32 * 1024, limit: .latency(ms(50)), peakRate: try rate("200mbit"), mtu: 1600)),
+            .netem(Netem(delay: ms(20), jitter: ms(5), distribution: .pareto, loss: .gilbertElliott(p: try pct("1%")), seed: 9)),
+            .other(kind: "pfifo"),
+        ]
+        for o in options {
+            for complete in [false, true] {
+                var a = MessageWriter(capacity: 64), b = MessageWriter(capacity: 64)
+                NetHandle.encodeAddQdisc(o, linkIndex: 7, parent: .root, handle: .vethkit, replace: true, complete: complete, into: &a)
+                NetHandle.encodeAddQdisc(o, linkIndex: 7, parent: .root, handle: .vethkit, replace: true, complete: complete,
+                                         payload: o.optionsPayload(complete: complete), into: &b)
+                XCTAssertEqual(a.bytes, b.bytes, "\(o.kind) complete \(complete)")
+            }
+        }
+    }
+
     // MARK: helpers
 
     /// The attributes after netem's tc_netem_qopt in a request's TCA_OPTIONS.

@@ -257,6 +257,22 @@ final class TrafficControlKernelTests: XCTestCase {
         XCTAssertEqual(try tc(in: ns.name, ["-j", "qdisc", "show", "dev", "lo", "ingress"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), "[]")
     }
 
+    /// The same link twice in one batch: the second is planned against the first (here: a
+    /// change in place of VethKit's new tbf), and the last one wins.
+    func testSameLinkTwiceInOneBatch() throws {
+        var slow = LinkImpairment(), fast = LinkImpairment()
+        try slow.set("rate", "1mbit")
+        try fast.set("rate", "2mbit")
+        var batch = NetworkBatch()
+        batch.impair(try .named(dev), slow)
+        batch.impair(try .named(dev), fast)
+        batch.impair(try .named("vkb0"), slow)
+        batch.impair(try .named("vkb0"), LinkImpairment())
+        for r in try h.perform(batch) { try r.get() }
+        XCTAssertEqual(LinkImpairment(qdisc: try XCTUnwrap(ns.root(dev)))?.rate, try Rate(parsing: "2mbit"))
+        XCTAssertEqual(try ns.root("vkb0")?.kind, "noqueue")
+    }
+
     /// 1000 veths impaired in one batch (a few sendmsg calls), checked from one dump and by tc;
     /// then changed, then cleared, in one batch each.
     func testBatchOfAThousandTokenBucketImpairments() throws {

@@ -53,7 +53,7 @@ extension NetHandle {
 
     /// RTM_NEWQDISC as the next message of `m` (`complete`: netem's every option, for a change in place).
     static func encodeAddQdisc(_ options: QdiscOptions, linkIndex: Int32, parent: QdiscHandle, handle: QdiscHandle,
-                               replace: Bool, complete: Bool, into m: inout MessageWriter) {
+                               replace: Bool, complete: Bool, payload: [UInt8]? = nil, into m: inout MessageWriter) {
         m.begin(type: UInt16(RTM_NEWQDISC), flags: Int32(NLM_F_CREATE) | (replace ? Int32(NLM_F_REPLACE) : Int32(NLM_F_EXCL)))
         var t = tcmsg()
         t.tcm_family = UInt8(AF_UNSPEC)
@@ -61,7 +61,7 @@ extension NetHandle {
         t.tcm_handle = handle.rawValue
         t.tcm_parent = parent.rawValue
         m.append(header: t)
-        options.encode(into: &m, complete: complete)
+        options.encode(into: &m, complete: complete, payload: payload)
     }
 
     /// RTM_DELQDISC as the next message of `m`.
