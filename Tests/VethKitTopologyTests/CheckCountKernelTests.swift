@@ -13,14 +13,15 @@ final class CheckCountKernelTests: XCTestCase {
     var topo = ""
     var path = ""
 
-    func lab(checks: String = "") -> String {
-        """
+    func lab(checks: String = "", ipv6: Bool = false) -> String {
+        let (a6, b6) = ipv6 ? (", \"fd77::1/64\"", ", \"fd77::2/64\"") : ("", "")
+        return """
         name: \(topo)
         nodes:
           a: {}
           b: {}
         links:
-          - endpoints: [{node: a, name: eth0, addresses: [10.77.0.1/24]}, {node: b, name: eth0, addresses: [10.77.0.2/24]}]
+          - endpoints: [{node: a, name: eth0, addresses: [10.77.0.1/24\(a6)]}, {node: b, name: eth0, addresses: [10.77.0.2/24\(b6)]}]
         \(checks)
         """
     }
@@ -52,10 +53,10 @@ final class CheckCountKernelTests: XCTestCase {
 
     func testCountsAreExactWhenEveryEchoArrives() throws {
         try requirePing()
-        let t = try up(lab())
+        let t = try up(lab(ipv6: true))
         let r = try Checker.run(t, options: .init(count: 20, interval: 0.001))
         XCTAssertTrue(r.passed, r.table)
-        XCTAssertEqual(r.outcomes.count, 2)
+        XCTAssertEqual(r.outcomes.count, 4, "both ends, IPv4 and IPv6")
         for o in r.outcomes {
             let s = o.statistics
             XCTAssertEqual([s.transmitted, s.received, s.duplicates], [20, 20, 0], r.table)
@@ -73,6 +74,8 @@ final class CheckCountKernelTests: XCTestCase {
         // ping on the same path counts the same.
         let ping = try runProcess("/usr/sbin/ip", ["netns", "exec", "\(topo)-a", "/usr/bin/ping", "-n", "-q", "-c", "20", "-i", "0.002", "10.77.0.2"])
         XCTAssertTrue(ping.stdout.contains("20 packets transmitted, 20 received, 0% packet loss"), ping.stdout + ping.stderr)
+        let ping6 = try runProcess("/usr/sbin/ip", ["netns", "exec", "\(topo)-b", "/usr/bin/ping", "-n", "-q", "-c", "20", "-i", "0.002", "fd77::1"])
+        XCTAssertTrue(ping6.stdout.contains("20 packets transmitted, 20 received, 0% packet loss"), ping6.stdout + ping6.stderr)
         // The CLI prints the same in JSON, lost sequence numbers included.
         let bin = productPath("vethctl")
         let cli = try runProcess(bin, ["check", path, "--count", "5", "--interval", "1ms", "--json"])
@@ -81,7 +84,7 @@ final class CheckCountKernelTests: XCTestCase {
         XCTAssertEqual(json["count"] as? Int, 5)
         XCTAssertEqual(json["interval_ms"] as? Double, 1)
         let probes = try XCTUnwrap(json["probes"] as? [[String: Any]])
-        XCTAssertEqual(probes.count, 2)
+        XCTAssertEqual(probes.count, 4)
         for p in probes {
             XCTAssertEqual(p["transmitted"] as? Int, 5)
             XCTAssertEqual(p["received"] as? Int, 5)
