@@ -225,10 +225,38 @@ extension Topology {
         public var b: Endpoint { endpoints[1] }
     }
 
-    /// A reachability claim: an ICMP echo from a node to an address.
+    /// A claim of `checks:`: echoes from a node to an address or to every address of a node,
+    /// expected to be answered (within `maxRTT`, losing at most `maxLoss`) or not at all.
     public struct Check: Sendable, Hashable {
+        /// What a check probes: one address, or every address a node declares.
+        public enum Target: Sendable, Hashable, CustomStringConvertible {
+            case address(IPAddress)
+            case node(String)
+            public var description: String {
+                switch self {
+                case .address(let a): a.description
+                case .node(let n): n
+                }
+            }
+        }
+        /// `expect: reachable` (the default) or `unreachable` (no echo may be answered).
+        public enum Expectation: String, Sendable, Hashable, CaseIterable {
+            case reachable, unreachable
+        }
         public var from: String
-        public var to: IPAddress
-        public init(from: String, to: IPAddress) { self.from = from; self.to = to }
+        public var to: Target
+        public var expect: Expectation
+        /// The largest round-trip time a reply may take, in seconds (`max_rtt: 60ms`).
+        public var maxRTT: Double?
+        /// The largest fraction of echoes that may go unanswered, 0...1 (`max_loss: 5%`).
+        public var maxLoss: Double?
+        public init(from: String, to: Target, expect: Expectation = .reachable, maxRTT: Double? = nil, maxLoss: Double? = nil) {
+            self.from = from
+            self.to = to
+            self.expect = expect
+            self.maxRTT = maxRTT
+            self.maxLoss = maxLoss
+        }
+        public init(from: String, to: IPAddress) { self.init(from: from, to: .address(to)) }
     }
 }

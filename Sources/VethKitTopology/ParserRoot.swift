@@ -39,25 +39,69 @@ extension TopologyParser {
         return Topology(name: name, nodes: nodes, links: links, checks: checks, file: file)
     }
 
-    /// `checks`: pairs of a declared node and an address it must reach.
+    /// `checks`: a declared node, what it must (or must not) reach — an address or a declared
+    /// node (all its addresses) — and, optionally, `expect`, `max_rtt` and `max_loss`.
     mutating func parseChecks(_ node: YAMLNode) -> [Topology.Check] {
         guard let items = sequence(node, "checks") else { return [] }
         var checks: [Topology.Check] = []
         for item in items {
-            guard let f = mapping(item, "check", allowed: ["from", "to"]) else { continue }
+            guard let f = mapping(item, "check", allowed: ["from", "to", "expect", "max_rtt", "max_loss"]) else { continue }
             var from: String?
-            var to: IPAddress?
+            var to: Topology.Check.Target?
+            var expect = Topology.Check.Expectation.reachable
+            var maxRTT: Double?
+            var maxLoss: Double?
+            var valid = true
+            var thresholds: YAMLNode?
             for (k, _, v) in f {
-                if k == "from", let s = string(v, "from") {
-                    if nodeNames.contains(s) { from = s } else { error(v, "node \"\(s)\" is not declared") }
-                }
-                if k == "to", let s = string(v, "to") {
-                    if let a = IPAddress(s) { to = a } else { error(v, "invalid IP address \"\(s)\": not an IPv4 or IPv6 address") }
+                switch k {
+                case "from":
+                    guard let s = string(v, "from") else { valid = false; continue }
+                    if nodeNames.contains(s) { from = s } else { error(v, "node \"\(s)\" is not declared"); valid = false }
+                case "to":
+                    guard let s = string(v, "to") else { valid = false; continue }
+                    if let a = IPAddress(s) {
+                        to = .address(a)
+                    } else if nodeNames.contains(s) {
+                        if (ifaceAddresses[s] ?? [:]).values.allSatisfy(\.isEmpty) {
+                            error(v, "node \"\(s)\" has no addresses to probe"); valid = false
+                        } else {
+                            to = .node(s)
+                        }
+                    } else if s.contains(":") || s.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2e }) {
+                        // Meant as an address.
+                        error(v, "invalid IP address \"\(s)\": not an IPv4 or IPv6 address"); valid = false
+                    } else {
+                        error(v, "invalid check target \"\(s)\": neither an IPv4 or IPv6 address nor a declared node"); valid = false
+                    }
+                case "expect":
+                    guard let s = string(v, "expect") else { valid = false; continue }
+                    if let e = Topology.Check.Expectation(rawValue: s) { expect = e } else {
+                        error(v, "invalid expect \"\(s)\": expected reachable or unreachable"); valid = false
+                    }
+                case "max_rtt":
+                    thresholds = thresholds ?? v
+                    guard let s = string(v, "max_rtt") else { valid = false; continue }
+                    if let t = CheckUnits.seconds(s), t > 0 { maxRTT = t } else {
+                        error(v, "invalid max_rtt \"\(s)\": expected a time above 0 with a unit, as tc writes it (60ms, 1.5s, 250us)"); valid = false
+                    }
+                case "max_loss":
+                    thresholds = thresholds ?? v
+                    guard let s = string(v, "max_loss") else { valid = false; continue }
+                    if let l = CheckUnits.fraction(s) { maxLoss = l } else {
+                        error(v, "invalid max_loss \"\(s)\": expected a percentage 0-100%, as tc writes it (5%, 0.5%)"); valid = false
+                    }
+                default: break
                 }
             }
             if !f.contains(where: { $0.key == "from" }) { error(item, "check: missing key \"from\"") }
             if !f.contains(where: { $0.key == "to" }) { error(item, "check: missing key \"to\"") }
-            if let from, let to { checks.append(Topology.Check(from: from, to: to)) }
+            if expect == .unreachable, let thresholds {
+                error(thresholds, "check: max_rtt and max_loss apply to expect: reachable only"); valid = false
+            }
+            if valid, let from, let to {
+                checks.append(Topology.Check(from: from, to: to, expect: expect, maxRTT: maxRTT, maxLoss: maxLoss))
+            }
         }
         return checks
     }

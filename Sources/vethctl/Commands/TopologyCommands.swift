@@ -38,6 +38,10 @@ struct UpCommand: TopologyVerb {
             defer { if progress { TopologyOutput.clearProgress() } }
             let r = try Applier.up(t, options: options)
             TopologyOutput.timings(r.timings)
+            // The neighbour-table limit is global: say so when `check` of this topology would pass it.
+            if let w = NeighbourLimit.warning(t, claims: Checker.claims(t), what: "check") {
+                TopologyOutput.writeStandardError(w.terminalEscaped() + "\n")
+            }
             return TopologyOutput.up(r, quiet: quiet)
         }
     }
@@ -98,14 +102,66 @@ struct ShowCommand: TopologyVerb {
 
 struct CheckCommand: TopologyVerb {
     static let configuration = CommandConfiguration(
-        commandName: "check", abstract: "Send real pings across the topology; exit 1 if any claim fails.")
+        commandName: "check", abstract: "Send real pings across the topology; exit 1 if any claim fails.",
+        discussion: """
+        Without --count: one echo per claim (resent every 250 ms for --timeout, then once more with \
+        twice the timeout), a table FROM/TO/RESULT/RTT/WHY. --count N: N echoes per claim, --interval \
+        apart (10ms by default; ping's is 1s), each waited for --timeout and never resent: sent, \
+        received, loss and ping's rtt min/avg/max/mdev per claim. --all: every node to every address of \
+        every other node (pingall), as a matrix with the failures listed. Times as tc writes them \
+        (10ms, 1s, 250us).
+        """)
     @Argument(help: "The topology file.") var file: String
+    @Option(help: "Echoes per claim, 1-65535 (measures loss and RTT).") var count: String?
+    @Option(help: "Time between a claim's echoes with --count (default 10ms).") var interval: String?
+    @Option(help: "How long an echo waits for its reply (default 1s).") var timeout: String?
+    @Flag(help: "Every node to every address of every other node, as a matrix.") var all = false
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var namespace: NamespaceOption
 
+    /// The options, or exit 2 naming the bad value.
+    func options() throws -> Checker.Options {
+        var o = Checker.Options()
+        func bad(_ what: String, _ value: String, _ why: String) -> TopologyFailure {
+            TopologyFailure(stderr: "vethctl: check: invalid \(what) \"\(value)\": \(why)".terminalEscaped(), status: .badInput)
+        }
+        if let count {
+            guard count.utf8.count <= 9, let n = Int(count), (1...ICMPEcho.Options.maximumCount).contains(n) else {
+                throw bad("count", count, "expected 1-\(ICMPEcho.Options.maximumCount)")
+            }
+            o.count = n
+        }
+        if let interval {
+            guard let v = CheckUnits.seconds(interval), v <= 60 else {
+                throw bad("interval", interval, "expected a time of at most 60s with a unit, as tc writes it (10ms, 1s, 0ms)")
+            }
+            guard count != nil else { throw bad("interval", interval, "only applies with --count") }
+            o.interval = v
+        }
+        if let timeout {
+            guard let v = CheckUnits.seconds(timeout), v > 0, v <= 60 else {
+                throw bad("timeout", timeout, "expected a time above 0 and at most 60s with a unit, as tc writes it (1s, 500ms)")
+            }
+            o.timeout = v
+        }
+        return o
+    }
+
     func perform() throws -> String {
-        let r = try TopologyFailure.wrap("check \(file)") { try Checker.run(Topology.load(file)) }
+        let o = try options()
+        let r = try TopologyFailure.wrap("check \(file)") { () -> Checker.Report in
+            let t = try Topology.load(file)
+            if all { return try Checker.runAll(t, options: o) }
+            let claims = Checker.claims(t)
+            let echoes = claims.count * (o.count ?? 1)
+            guard echoes <= ICMPEcho.Options.maximumEchoes else {
+                throw InvalidInput("count", String(o.count ?? 1),
+                                   "\(claims.count) claims × \(o.count ?? 1) echoes is more than \(ICMPEcho.Options.maximumEchoes)")
+            }
+            return try Checker.run(t, options: o)
+        }
         TopologyOutput.timings([Timing("wait for bridge ports", seconds: r.bridgePortWait)])
+        for w in r.warnings { TopologyOutput.writeStandardError(w.terminalEscaped() + "\n") }
         let text = json ? r.json : r.table.terminalEscaped(keepingNewlines: true)
         guard r.passed else { throw TopologyFailure(stdout: text, status: .refused) }
         return text
