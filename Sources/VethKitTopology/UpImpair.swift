@@ -1,0 +1,170 @@
+import VethKit
+
+/// Impairments of veth ends (`impair:` in the file): VethKit's root qdisc on an end's egress
+/// (handle 564b:, ``QdiscHandle/vethkit``), set, replaced or removed one request each without
+/// touching the link (no flap). A root qdisc of any other handle is someone else's: never
+/// replaced or removed (the plan shows a conflict; `up` refuses before changing anything).
+enum TopologyImpairments {
+    /// What the planner makes of one declared veth end that stays.
+    enum Decision: Equatable {
+        case step(Plan.Step)
+        case conflict(String)
+    }
+
+    /// The plan for one end: `wanted` (the file's, nil for none) against `live` (nil: the kernel's default).
+    static func step(node: String, interface: String, wanted: LinkImpairment?, live: LiveState.Egress?) -> Decision? {
+        switch (wanted, live) {
+        case (nil, nil), (nil, .foreign?): return nil
+        case (nil, let old?): return .step(.clearImpairment(node: node, interface: interface, old: old))
+        case (let w?, .foreign(let q)?):
+            return .conflict("qdisc \(q) on \(node)/\(interface) is not vethkit's (root handle not 564b:): not replaced; the file wants \(w)")
+        case (let w?, .impaired(let have)?) where w.matches(have): return nil
+        case (let w?, let old): return .step(.impair(node: node, interface: interface, impairment: w, old: old))
+        }
+    }
+
+    /// The qdisc kind an impairment needs (`netem`, or `tbf` for a rate alone).
+    static func kind(of i: LinkImpairment) -> String { i.qdiscOptions?.kind ?? "none" }
+
+    /// Kinds the file's impairments need that this kernel lacks (asked once per kind, only when wanted).
+    static func missingQdiscs(_ t: Topology) -> Set<String> {
+        var kinds = Set<String>()
+        for l in t.links {
+            for k in 0..<2 { if let i = l.impairment(of: k) { kinds.insert(kind(of: i)) } }
+        }
+        return kinds.filter { !TrafficControl.isAvailable(qdisc: $0) }
+    }
+
+    /// One conflict naming every end whose impairment needs a kind the kernel lacks (nil when none).
+    static func missingKindConflict(_ steps: [Plan.Step], missing: Set<String>) -> String? {
+        guard !missing.isEmpty else { return nil }
+        var ends: [String] = []
+        for s in steps {
+            if case .impair(let n, let i, let imp, _) = s, missing.contains(kind(of: imp)) { ends.append("\(n)/\(i)") }
+        }
+        guard !ends.isEmpty else { return nil }
+        let kinds = missing.sorted().map { "sch_\($0)" }.joined(separator: ", ")
+        return "this kernel has no \(kinds) (delay, jitter, loss, corrupt, duplicate, reorder need it; rate alone works with tbf): wanted on "
+            + ends.joined(separator: ", ")
+    }
+
+    /// The qdisc kind at a root in that state (nil: the kernel's default).
+    static func kind(of e: LiveState.Egress?) -> String? {
+        switch e {
+        case .impaired(let i)?: kind(of: i)
+        case .cut?: TopologyCut.blackholeKind
+        case .other(let k)?, .foreign(let k)?: k
+        case nil: nil
+        }
+    }
+
+    /// Puts `new` at `link`'s root where `old` (VethKit's, or the kernel's default) is. An
+    /// impairment is ``NetHandle/impair(_:_:)``: one request when the kind stays (changed in
+    /// place), VethKit's root deleted and re-added in one sendmsg when it changes (the kernel
+    /// changes a qdisc's options under its handle, not its kind). A cut is always a fresh
+    /// blackhole (made anew, tbf has no queue at all). Nothing of the link itself changes.
+    static func put(_ new: LiveState.Egress?, on link: LinkReference, old: LiveState.Egress?, _ h: NetHandle) throws {
+        switch new {
+        case .impaired(let i)?: try h.impair(link, i)
+        case .cut?:
+            if old != nil { try h.clearImpairment(link) }
+            try TopologyCut.addBlackhole(h, link)
+        case nil, .other?, .foreign?: try h.clearImpairment(link)
+        }
+    }
+
+    /// The root qdisc of each link (by ifindex) in one namespace's dump.
+    static func roots(_ qdiscs: [Qdisc]) -> [Int32: Qdisc] {
+        var out: [Int32: Qdisc] = [:]
+        for q in qdiscs where q.isRoot { out[q.linkIndex] = q }
+        return out
+    }
+
+    /// VethKit's root qdiscs in a dump (only those of `links`, when given): impairments and cuts.
+    static func count(_ qdiscs: [Qdisc], links: Set<Int32>? = nil) -> (impaired: Int, cut: Int) {
+        var c = (impaired: 0, cut: 0)
+        for q in qdiscs where q.isRoot && q.isVethKit && (links?.contains(q.linkIndex) ?? true) {
+            if TopologyCut.isBlackhole(q) { c.cut += 1 } else { c.impaired += 1 }
+        }
+        return c
+    }
+
+    /// What a root qdisc is to the topology: nil for the kernel's default.
+    static func egress(_ q: Qdisc) -> LiveState.Egress? {
+        if q.isKernelDefault { return nil }
+        guard q.isVethKit else { return .foreign("\(q.kind) \(q.handle)") }
+        if TopologyCut.isBlackhole(q) { return .cut }
+        if let i = LinkImpairment(qdisc: q) { return .impaired(i) }
+        return .other(q.kind)
+    }
+}
+
+/// The impairment phase of `up` (after Configure: every link exists and is up). Per node, one
+/// dump proves each target's root is still the kernel's default or VethKit's, then each end's
+/// qdisc is set (replaced) or removed; the undo log gets what was there before.
+extension Run {
+    func impairments() throws {
+        try phase("impair")
+        var byNode: [String: [Plan.Step]] = [:]
+        var order: [String] = []
+        for s in plan.steps {
+            switch s {
+            case .impair(let n, _, _, _), .clearImpairment(let n, _, _):
+                if byNode[n] == nil { order.append(n) }
+                byNode[n, default: []].append(s)
+            default: continue
+            }
+        }
+        for node in order {
+            let h = try handle(node)
+            let links = try h.linksWithoutStatistics()
+            let roots = TopologyImpairments.roots(try h.qdiscs())
+            for step in byNode[node]! {
+                do {
+                    switch step {
+                    case .impair(_, let i, let imp, let old):
+                        try checkStillOurs(i, links: links, roots: roots)
+                        try TopologyImpairments.put(.impaired(imp), on: .named(i), old: old, h)
+                        if !newNodes.contains(node) { undo.append(.restoreEgress(node: node, interface: i, old: old)) }
+                    case .clearImpairment(_, let i, let old):
+                        try checkStillOurs(i, links: links, roots: roots)
+                        try TopologyImpairments.put(nil, on: .named(i), old: old, h)
+                        undo.append(.restoreEgress(node: node, interface: i, old: old))
+                    default: continue
+                    }
+                } catch { throw fail(plan.describe(step), error) }
+            }
+        }
+    }
+
+    /// Refuses when the link's root qdisc is someone else's now (added since the plan was made).
+    func checkStillOurs(_ name: String, links: [VethKit.Link], roots: [Int32: Qdisc]) throws {
+        guard let l = links.first(where: { $0.name == name }), let q = roots[l.index] else { return }
+        if case .foreign(let what)? = TopologyImpairments.egress(q) {
+            throw NotOurQdisc(interface: name, qdisc: what)
+        }
+    }
+
+    /// Undoes an impairment step: what held the root before comes back (the kernel's default:
+    /// VethKit's qdisc removed; a qdisc of VethKit's handle that was no impairment is removed too).
+    /// What holds it now is read first (the step may have failed half-way).
+    func restoreEgress(node: String, interface: String, old: LiveState.Egress?) throws {
+        let h = try handle(node)
+        let link = try LinkReference.named(interface)
+        let now = try h.qdiscs(link: link).first { $0.isRoot }.flatMap(TopologyImpairments.egress)
+        if case .foreign(let q)? = now { throw NotOurQdisc(interface: "\(node)/\(interface)", qdisc: q) }
+        switch old {
+        case .impaired?, .cut?: try TopologyImpairments.put(old, on: link, old: now, h)
+        case nil, .other?, .foreign?: if now != nil { try TopologyImpairments.put(nil, on: link, old: now, h) }
+        }
+    }
+}
+
+/// A root qdisc that is someone else's, where `up` or `cut` would have put VethKit's.
+public struct NotOurQdisc: Error, CustomStringConvertible {
+    public var interface: String
+    public var qdisc: String
+    public var description: String {
+        "the root qdisc of \(interface) (\(qdisc)) is not vethkit's (its handle is not 564b:): not touched"
+    }
+}
