@@ -92,7 +92,7 @@ extension TopologyParser {
         var ok = true
         for (k, _, value) in fields {
             guard let s = string(value, "impair \(k)") else { ok = false; continue }
-            do { try imp.set(k, s) } catch { self.error(value, "impair \(k): \(error)"); ok = false }
+            do { try imp.set(k, s) } catch { self.error(value, "impair: \(error)"); ok = false }
         }
         guard ok else { return nil }
         // The combinations (a jitter needs a delay, reorder a delay…), reported at the mapping.

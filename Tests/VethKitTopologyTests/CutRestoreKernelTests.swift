@@ -42,7 +42,7 @@ final class CutRestoreKernelTests: XCTestCase {
     /// Everything of a node that a cut must not lose: addresses, routes, links (bridge ports included), as ip prints them.
     func nodeState(_ ns: String) throws -> String {
         let addrs = try runProcess("/usr/sbin/ip", ["-n", ns, "-4", "-o", "addr", "show"]).stdout
-        let routes = try runProcess("/usr/sbin/ip", ["-n", ns, "route", "show", "table", "all"]).stdout
+        let routes = try runProcess("/usr/sbin/ip", ["-n", ns, "-4", "route", "show", "table", "all"]).stdout
         let links = try ipJSON("-n", ns, "-d", "link", "show").map { l -> String in
             let slave = ((l["linkinfo"] as? [String: Any])?["info_slave_data"] as? [String: Any])?["state"] as? String
             return "\(l["ifname"] ?? "?") \(l["ifindex"] ?? "?") \(l["operstate"] ?? "?") \(l["master"] ?? "-") \(slave ?? "-")"
@@ -71,7 +71,8 @@ final class CutRestoreKernelTests: XCTestCase {
         XCTAssertEqual(r.changed, 2)
         for (ns, dev) in [("cutlab-h1", "eth0"), ("cutlab-r1", "eth1")] {
             let q = try XCTUnwrap(try tcRoot(ns, dev))
-            XCTAssertEqual(q["kind"] as? String, "pfifo", "\(q)")
+            // The blackhole: a tbf whose queue holds 0 bytes, under VethKit's handle.
+            XCTAssertEqual(q["kind"] as? String, "tbf", "\(q)")
             XCTAssertEqual(q["handle"] as? String, "564b:", "\(q)")
             XCTAssertEqual((q["options"] as? [String: Any])?["limit"] as? Int, 0, "\(q)")
         }
@@ -85,7 +86,8 @@ final class CutRestoreKernelTests: XCTestCase {
             XCTAssertEqual(o.ok, !crossesH1(o.claim), "\(o.claim.from) -> \(o.claim.to) (\(o.claim.reason)):\n\(cutReport.table)")
         }
         // Nothing else of the nodes changed: addresses, routes, links and bridge ports.
-        XCTAssertEqual(try nodes.map(nodeState), before)
+        let during = try nodes.map(nodeState)
+        for (k, n) in nodes.enumerated() { XCTAssertEqual(during[k], before[k], "\(n) while cut") }
 
         let t0 = Date()
         let back = try TopologyCut.restore(topology: "cutlab", node: "h1")
@@ -95,7 +97,8 @@ final class CutRestoreKernelTests: XCTestCase {
         XCTAssertTrue(again.passed, again.table)
         XCTAssertLessThan(took, 1.0, "every claim passes within 1 s of restore")
         XCTAssertEqual(back.changed, 2)
-        XCTAssertEqual(try nodes.map(nodeState), before)
+        let after = try nodes.map(nodeState)
+        for (k, n) in nodes.enumerated() { XCTAssertEqual(after[k], before[k], "\(n) after restore") }
         // The impairment is back as it was; the other end's default too.
         let impairedAfter = try XCTUnwrap(try tcRoot("cutlab-h1", "eth0"))
         XCTAssertEqual(impairedAfter["kind"] as? String, "tbf")

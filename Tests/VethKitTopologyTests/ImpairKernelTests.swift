@@ -218,6 +218,7 @@ final class ImpairKernelTests: XCTestCase {
         let t = try Topology.parse("""
             name: imph
             nodes:
+              host: {}
               a: {}
             links:
               - endpoints: [{node: host, name: imph0, addresses: [10.84.0.1/24], impair: {rate: 20mbit}},

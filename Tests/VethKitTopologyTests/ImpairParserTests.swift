@@ -61,24 +61,24 @@ final class ImpairParserTests: XCTestCase {
         // A bad unit, at the value.
         var e = errors(doc(link: "{delay: 20xs}"))
         XCTAssertEqual(e.count, 1, "\(e)")
-        XCTAssertTrue(e[0].hasPrefix("t.yaml:5:20: impair delay: "), e[0])
-        XCTAssertTrue(e[0].contains("20xs"), e[0])
+        XCTAssertTrue(e[0].hasPrefix("t.yaml:5:21: impair: invalid delay \"20xs\": "), e[0])
+        XCTAssertTrue(e[0].contains("unknown unit \"xs\""), e[0])
         // An unknown key, at the key, listing the keys there are.
         e = errors(doc(end: "{latency: 1ms}"))
         XCTAssertEqual(e.count, 1, "\(e)")
-        XCTAssertTrue(e[0].hasPrefix("t.yaml:4:45: unknown key \"latency\" in impair (expected: "), e[0])
+        XCTAssertTrue(e[0].hasPrefix("t.yaml:4:46: unknown key \"latency\" in impair (expected: "), e[0])
         XCTAssertTrue(e[0].contains("delay"), e[0])
         // Not text, not a mapping, duplicate keys, more than one error reported at once.
         e = errors(doc(link: "{rate: [1, 2]}"))
-        XCTAssertEqual(e, ["t.yaml:5:19: impair rate must be a text value"])
+        XCTAssertEqual(e, ["t.yaml:5:20: impair rate must be a text value"])
         e = errors(doc(link: "[rate, 1mbit]"))
         XCTAssertEqual(e, ["t.yaml:5:13: impair must be a mapping"])
         e = errors(doc(link: "{rate: 1mbit, rate: 2mbit}"))
         XCTAssertEqual(e, ["t.yaml:5:27: duplicate key \"rate\" in impair"])
         e = errors(doc(link: "{loss: 120%}", end: "{rate: fast}"))
         XCTAssertEqual(e.count, 2, "\(e)")
-        XCTAssertTrue(e[0].hasPrefix("t.yaml:4:52: impair rate: ") && e[0].contains("fast"), e[0])
-        XCTAssertTrue(e[1].hasPrefix("t.yaml:5:20: impair loss: ") && e[1].contains("120%"), e[1])
+        XCTAssertTrue(e[0].hasPrefix("t.yaml:4:52: impair: invalid rate \"fast\"") && e[0].contains("fast"), e[0])
+        XCTAssertTrue(e[1].hasPrefix("t.yaml:5:20: impair: invalid loss \"120%\"") && e[1].contains("120%"), e[1])
     }
 
     func testHostileValuesAreOneErrorEach() throws {
@@ -86,7 +86,7 @@ final class ImpairParserTests: XCTestCase {
                     String(repeating: "9", count: 5000) + "mbit"] {
             let e = errors(doc(link: "{delay: \(bad)}"))
             XCTAssertEqual(e.count, 1, "\(bad): \(e)")
-            XCTAssertTrue(e.first?.hasPrefix("t.yaml:5:20: impair delay: ") ?? false, "\(bad): \(e)")
+            XCTAssertTrue(e.first?.hasPrefix("t.yaml:5:21: impair: invalid delay ") ?? false, "\(bad): \(e)")
             // Control characters are escaped and long values shortened in what is printed.
             let printed = (try? Topology.parse(doc(link: "{delay: \(bad)}"), file: "t.yaml")).map { _ in "" } ?? e.joined()
             XCTAssertFalse(printed.utf8.contains(0x1b), printed)
@@ -95,7 +95,7 @@ final class ImpairParserTests: XCTestCase {
         for bad in ["\"-1\"", "\"18446744073709551616\"", "\"0x10\"", "\"7 \""] {
             let e = errors(doc(link: "{seed: \(bad)}"))
             XCTAssertEqual(e.count, 1, "seed \(bad): \(e)")
-            XCTAssertTrue(e.first?.hasPrefix("t.yaml:5:19: impair seed: ") ?? false, "\(bad): \(e)")
+            XCTAssertTrue(e.first?.hasPrefix("t.yaml:5:20: impair: invalid seed ") ?? false, "\(bad): \(e)")
         }
     }
 }

@@ -35,7 +35,7 @@ final class ImpairPlannerTests: XCTestCase {
         let t = try example("impaired")
         let p = Planner.plan(t, live: .empty(for: t))
         let r100 = try impairment(("rate", "100mbit")), r10 = try impairment(("rate", "10mbit"))
-        XCTAssertEqual(impairLines(p), ["+ impair h1/eth0 \(r100)", "+ impair r1/eth1 \(r100)", "+ impair h2/eth0 \(r10)"], p.text)
+        XCTAssertEqual(impairLines(p), ["+ impair h1/eth0 \(r100)", "+ impair h2/eth0 \(r10)", "+ impair r1/eth1 \(r100)"], p.text)
         XCTAssertEqual(p.conflicts, [])
         // After every link and address exists (the impair phase runs after configure).
         let firstImpair = try XCTUnwrap(p.steps.firstIndex { if case .impair = $0 { true } else { false } })
@@ -59,8 +59,8 @@ final class ImpairPlannerTests: XCTestCase {
         let p = Planner.plan(t, live: live)
         XCTAssertEqual(impairLines(p), [
             "~ impair h1/eth0 \(r100) (was \(try impairment(("rate", "50mbit"))))",
-            "+ impair r1/eth1 \(r100)",
             "~ impair h2/eth0 \(r10) (was cut)",
+            "+ impair r1/eth1 \(r100)",
             "- impair r1/eth2 (was pfifo (not an impairment))",
         ], p.text)
         XCTAssertEqual(p.counts.create, 1)
