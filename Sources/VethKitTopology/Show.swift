@@ -41,7 +41,9 @@ public enum Shower {
                 default:
                     return interface == nil && s.node == node ? line : nil
                 }
-            } + (interface == nil ? plan.conflicts.filter { node == Topology.hostNode && $0.hasPrefix("host link") || $0.contains(" \(topology.namespaceName(of: node) ?? "\u{0}") ") } : [])
+            } + (interface == nil ? plan.conflicts.filter { node == Topology.hostNode && $0.hasPrefix("host link") || $0.contains(" \(topology.namespaceName(of: node) ?? "\u{0}") ") }
+                 // A user's qdisc where the file wants an impairment: under that interface.
+                 : plan.conflicts.filter { $0.hasPrefix("qdisc ") && $0.contains(" on \(node)/\(interface!) ") }.map { "! " + $0 })
         }
 
         public var inSync: Bool { plan.map { $0.isEmpty && $0.conflicts.isEmpty } ?? true }

@@ -100,8 +100,11 @@ enum TopologyImpairments {
 }
 
 /// The impairment phase of `up` (after Configure: every link exists and is up). Per node, one
-/// dump proves each target's root is still the kernel's default or VethKit's, then each end's
-/// qdisc is set (replaced) or removed; the undo log gets what was there before.
+/// ``NetworkBatch`` of the node's impairments (an empty impairment clears VethKit's root): the
+/// library plans them from one qdisc dump — ownership (a user's root qdisc added since the plan
+/// refuses the whole node, nothing sent) and the qdisc kind — and sends them in one sendmsg, one
+/// result each. Every step sent appends `restoreEgress` (what held the root before) to the undo log,
+/// a failed one too: undoing reads what is there now (a change of kind may have stopped half-way).
 extension Run {
     func impairments() throws {
         try phase("impair")
@@ -116,32 +119,43 @@ extension Run {
             }
         }
         for node in order {
+            let steps = byNode[node]!
             let h = try handle(node)
-            let links = try h.linksWithoutStatistics()
-            let roots = TopologyImpairments.roots(try h.qdiscs())
-            for step in byNode[node]! {
-                do {
-                    switch step {
-                    case .impair(_, let i, let imp, let old):
-                        try checkStillOurs(i, links: links, roots: roots)
-                        try TopologyImpairments.put(.impaired(imp), on: .named(i), old: old, h)
-                        if !newNodes.contains(node) { undo.append(.restoreEgress(node: node, interface: i, old: old)) }
-                    case .clearImpairment(_, let i, let old):
-                        try checkStillOurs(i, links: links, roots: roots)
-                        try TopologyImpairments.put(nil, on: .named(i), old: old, h)
-                        undo.append(.restoreEgress(node: node, interface: i, old: old))
-                    default: continue
-                    }
-                } catch { throw fail(plan.describe(step), error) }
+            var batch = NetworkBatch()
+            var ends: [(name: String, old: LiveState.Egress?)] = []
+            for step in steps {
+                switch step {
+                case .impair(_, let i, let imp, let old):
+                    batch.impair(try .named(i), imp)
+                    ends.append((i, old))
+                case .clearImpairment(_, let i, let old):
+                    batch.impair(try .named(i), LinkImpairment())
+                    ends.append((i, old))
+                default: continue
+                }
             }
+            let results: [Result<Void, KernelError>]
+            do { results = try h.perform(batch) } catch {
+                // Nothing was sent: the step of the link it names, else the node's first.
+                let named = steps.first { s in "\(error)".contains("link \(Self.interface(of: s)) ") } ?? steps[0]
+                throw fail(plan.describe(named), error)
+            }
+            var firstFailure: (Plan.Step, KernelError)?
+            for (k, r) in results.enumerated() {
+                if ends[k].old != nil || !newNodes.contains(node) {
+                    undo.append(.restoreEgress(node: node, interface: ends[k].name, old: ends[k].old))
+                }
+                if case .failure(let e) = r, firstFailure == nil { firstFailure = (steps[k], e) }
+            }
+            if let (step, e) = firstFailure { throw fail(plan.describe(step), e) }
         }
     }
 
-    /// Refuses when the link's root qdisc is someone else's now (added since the plan was made).
-    func checkStillOurs(_ name: String, links: [VethKit.Link], roots: [Int32: Qdisc]) throws {
-        guard let l = links.first(where: { $0.name == name }), let q = roots[l.index] else { return }
-        if case .foreign(let what)? = TopologyImpairments.egress(q) {
-            throw NotOurQdisc(interface: name, qdisc: what)
+    /// The interface an impairment step is for.
+    static func interface(of step: Plan.Step) -> String {
+        switch step {
+        case .impair(_, let i, _, _), .clearImpairment(_, let i, _): i
+        default: ""
         }
     }
 
@@ -161,9 +175,10 @@ extension Run {
 }
 
 /// A root qdisc that is someone else's, where `up` or `cut` would have put VethKit's.
-public struct NotOurQdisc: Error, CustomStringConvertible {
+public struct NotOurQdisc: CategorizedError, CustomStringConvertible {
     public var interface: String
     public var qdisc: String
+    public var category: ErrorCategory { .notOurs }
     public var description: String {
         "the root qdisc of \(interface) (\(qdisc)) is not vethkit's (its handle is not 564b:): not touched"
     }
