@@ -18,9 +18,19 @@ enum TopologyImpairments {
         case (nil, let old?): return .step(.clearImpairment(node: node, interface: interface, old: old))
         case (let w?, .foreign(let q)?):
             return .conflict("qdisc \(q) on \(node)/\(interface) is not vethkit's (root handle not 564b:): not replaced; the file wants \(w)")
-        case (let w?, .impaired(let have)?) where w.matches(have): return nil
+        case (let w?, .impaired(let have)?) where comparable(w, to: have).matches(have): return nil
         case (let w?, let old): return .step(.impair(node: node, interface: interface, impairment: w, old: old))
         }
+    }
+
+    /// `wanted` as the live qdisc can show it: a netem that reports no PRNG seed is on a kernel
+    /// without TCA_NETEM_PRNG_SEED (before Linux 6.3: Debian 12's 6.1 ignores the attribute; later
+    /// ones always report one, the kernel's random one when none was given), where the seed cannot
+    /// be set nor compared.
+    static func comparable(_ wanted: LinkImpairment, to live: LinkImpairment) -> LinkImpairment {
+        var w = wanted
+        if live.seed == nil && wanted.needsNetem { w.seed = nil }
+        return w
     }
 
     /// The qdisc kind an impairment needs (`netem`, or `tbf` for a rate alone).

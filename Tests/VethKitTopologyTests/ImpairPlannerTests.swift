@@ -68,6 +68,32 @@ final class ImpairPlannerTests: XCTestCase {
         XCTAssertEqual(p.counts.remove, 1)
     }
 
+    func testASeedIsComparedOnlyWhereTheKernelReportsOne() throws {
+        let t = try example("impaired-netem")
+        var live = convergedWithImpairments(t)
+        XCTAssertEqual(Planner.plan(t, live: live).text, "netem: no changes")
+        let want = try XCTUnwrap(t.links[0].impair)
+        func set(_ node: String, _ name: String, _ e: LiveState.Egress?) {
+            let k = live.nodes[node]!.interfaces.firstIndex { $0.name == name }!
+            live.nodes[node]!.interfaces[k].egress = e
+        }
+        // A kernel without TCA_NETEM_PRNG_SEED (6.1) reports none: the rest is compared.
+        var noSeed = want
+        noSeed.seed = nil
+        set("h1", "eth0", .impaired(noSeed))
+        XCTAssertEqual(Planner.plan(t, live: live).text, "netem: no changes")
+        // Another seed (someone's tc, or a kernel's random one): changed.
+        var other = want
+        other.seed = 8
+        set("h1", "eth0", .impaired(other))
+        XCTAssertEqual(Planner.plan(t, live: live).steps.count, 1)
+        // Without a seed the rest still counts.
+        var slower = noSeed
+        slower.delay = try impairment(("delay", "30ms")).delay
+        set("h1", "eth0", .impaired(slower))
+        XCTAssertEqual(Planner.plan(t, live: live).steps.count, 1)
+    }
+
     func testRemovedFromTheFileIsRemoved() throws {
         let with = try example("impaired")
         var without = with
@@ -135,5 +161,23 @@ final class ImpairPlannerTests: XCTestCase {
         XCTAssertTrue(p.steps.contains(.createVeth(link: 0)), p.text)
         let r100 = try impairment(("rate", "100mbit"))
         XCTAssertEqual(impairLines(p), ["+ impair h1/eth0 \(r100)", "+ impair r1/eth1 \(r100)"], p.text)
+    }
+
+    func testCutRecordsKeepEveryImpairmentExactly() throws {
+        // What `restore` puts back is what `cut` recorded: every setting, through the one parser.
+        let rich = try impairment(("delay", "20ms"), ("jitter", "2ms"), ("correlation", "25%"), ("distribution", "normal"),
+                                  ("loss", "gemodel 1% 10% 70% 0.1%"), ("duplicate", "0.5%"), ("corrupt", "0.1%"),
+                                  ("reorder", "1%"), ("gap", "5"), ("rate", "100mbit"), ("overhead", "-4"), ("limit", "500"),
+                                  ("seed", "18446744073709551615"), ("slot", "10ms 20ms"), ("slot-packets", "4"), ("ecn", "false"))
+        for i in [rich, try impairment(("rate", "10mbit")), try impairment(("loss", "random 5% 25%"), ("seed", "7"))] {
+            let back = try XCTUnwrap(ImpairmentText.decode(ImpairmentText.encode(i)), ImpairmentText.encode(i))
+            XCTAssertTrue(i.matches(back), "\(ImpairmentText.encode(i)) -> \(back)")
+            XCTAssertEqual(ImpairmentText.encode(back), ImpairmentText.encode(i))
+        }
+        XCTAssertFalse(ImpairmentText.encode(rich).contains("\t"))
+        // A damaged record is no impairment (the end comes back to the kernel's default), never a crash.
+        for bad in ["", "delay", "delay=", "=20ms", "delay=20xs", "nokey=1", String(repeating: "delay=1ms;", count: 10_000) + "x"] {
+            XCTAssertNil(ImpairmentText.decode(bad), bad.prefix(40).description)
+        }
     }
 }
