@@ -115,45 +115,62 @@ public enum TopologyCut {
         for e in ends { if case .foreign(let q)? = e.egress { throw NotOurQdisc(interface: e.label, qdisc: q) } }
         let records = TopologyRecords(name)
         var saved = try records.cuts()
-        var changed = 0
+        let todo = ends.filter { cut ? $0.egress != .cut : $0.egress == .cut }
         if cut {
-            let todo = ends.filter { $0.egress != .cut }
             // Recorded before the change: what each end's root held.
             for e in todo { saved[CutKey(node: e.node, interface: e.interface)] = e.egress }
             if !todo.isEmpty { try records.writeCuts(saved) }
-            var done: [End] = []
-            do {
-                for e in todo {
-                    try TopologyImpairments.put(.cut, on: .named(e.interface), old: e.egress, try handle(name, e.node))
-                    done.append(e)
-                }
-            } catch {
+            do { try apply(todo, topology: name) { _ in .cut } } catch {
                 // Back to what they were: a cut is both ends or nothing.
-                for e in done.reversed() { try? TopologyImpairments.put(e.egress, on: .named(e.interface), old: .cut, try handle(name, e.node)) }
+                try? apply(todo, topology: name) { $0.egress }
                 throw error
             }
-            changed = todo.count
         } else {
-            let todo = ends.filter { $0.egress == .cut }
-            for e in todo {
-                let key = CutKey(node: e.node, interface: e.interface)
-                try TopologyImpairments.put(saved[key] ?? nil, on: .named(e.interface), old: .cut, try handle(name, e.node))
-                saved[key] = nil
-                changed += 1
-            }
-            // Records of ends that are no longer cut are dropped with them.
-            if !todo.isEmpty || !saved.isEmpty {
-                saved = saved.filter { k, _ in live.nodes[k.node]?.interface(k.interface)?.egress == .cut && !todo.contains { $0.node == k.node && $0.interface == k.interface } }
-                try records.writeCuts(saved)
-            }
+            try apply(todo, topology: name) { saved[CutKey(node: $0.node, interface: $0.interface)] ?? nil }
+            // The restored ends' records go, and those of ends no longer cut.
+            let restored = Set(todo.map { CutKey(node: $0.node, interface: $0.interface) })
+            let kept = saved.filter { k, _ in !restored.contains(k) && live.nodes[k.node]?.interface(k.interface)?.egress == .cut }
+            if kept.count != saved.count { try records.writeCuts(kept) }
         }
-        let links = pairs.map { "\($0.0.label) <-> \($0.1.label)" }
+        let links = pairs.map { "\($0.0.label) <-> \($0.1.label)" }.sorted()
         let dt = monotonicSeconds() - t0
-        let verb = cut ? "cut" : "restored"
-        let summary = changed == 0
-            ? "\(name): \(links.joined(separator: ", ")) \(cut ? "already cut" : "not cut")"
-            : "\(name): \(verb) \(links.joined(separator: ", ")) in \(FixedPoint.text(dt, places: 3)) s"
-        return Result(topology: name, links: links, changed: changed, seconds: dt, summary: summary)
+        let what = links.count <= 3 ? links.joined(separator: ", ") : "\(links.count) links of \(node) (\(links.prefix(2).joined(separator: ", ")), …)"
+        let summary = todo.isEmpty
+            ? "\(name): \(what) \(cut ? "already cut" : "not cut")"
+            : "\(name): \(cut ? "cut" : "restored") \(what) in \(FixedPoint.text(dt, places: 3)) s"
+        return Result(topology: name, links: links, changed: todo.count, seconds: dt, summary: summary)
+    }
+
+    /// Puts `target(end)` at each end's root: one ``NetworkBatch`` per node, one handle each (the
+    /// library plans impairments from one qdisc dump per batch, ownership checked there again). A
+    /// cut is VethKit's root removed and the blackhole added, in one sendmsg; anything else is an
+    /// impairment (an empty one clears: the kernel's default comes back). Throws the first failure.
+    static func apply(_ ends: [End], topology: String, _ target: (End) -> LiveState.Egress?) throws {
+        var order: [String] = []
+        var byNode: [String: [End]] = [:]
+        for e in ends {
+            if byNode[e.node] == nil { order.append(e.node) }
+            byNode[e.node, default: []].append(e)
+        }
+        var firstError: Error?
+        for node in order {
+            do {
+                let h = try handle(topology, node)
+                var batch = NetworkBatch()
+                for e in byNode[node]! {
+                    let link = try LinkReference.named(e.interface)
+                    switch target(e) {
+                    case .cut?:
+                        if e.egress != nil { batch.impair(link, LinkImpairment()) }
+                        batch.addQdisc(.tbf(blackhole), link: link, handle: .vethkit)
+                    case .impaired(let i)?: batch.impair(link, i)
+                    case nil, .other?, .foreign?: batch.impair(link, LinkImpairment())
+                    }
+                }
+                for case .failure(let e) in try h.perform(batch) { throw e }
+            } catch { firstError = firstError ?? error }
+        }
+        if let firstError { throw firstError }
     }
 
     static func handle(_ topology: String, _ node: String) throws -> NetHandle {

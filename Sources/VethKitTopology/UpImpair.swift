@@ -109,7 +109,8 @@ enum TopologyImpairments {
     }
 }
 
-/// The impairment phase of `up` (after Configure: every link exists and is up). Per node, one
+/// The impairment phase of `up` (after Configure: every link exists and is up). Nodes in
+/// parallel on worker threads; per node, one
 /// ``NetworkBatch`` of the node's impairments (an empty impairment clears VethKit's root): the
 /// library plans them from one qdisc dump — ownership (a user's root qdisc added since the plan
 /// refuses the whole node, nothing sent) and the qdisc kind — and sends them in one sendmsg, one
@@ -128,37 +129,44 @@ extension Run {
             default: continue
             }
         }
-        for node in order {
-            let steps = byNode[node]!
-            let h = try handle(node)
-            var batch = NetworkBatch()
-            var ends: [(name: String, old: LiveState.Egress?)] = []
-            for step in steps {
-                switch step {
-                case .impair(_, let i, let imp, let old):
-                    batch.impair(try .named(i), imp)
-                    ends.append((i, old))
-                case .clearImpairment(_, let i, let old):
-                    batch.impair(try .named(i), LinkImpairment())
-                    ends.append((i, old))
-                default: continue
-                }
-            }
-            let results: [Result<Void, KernelError>]
-            do { results = try h.perform(batch) } catch {
-                // Nothing was sent: the step of the link it names, else the node's first.
-                let named = steps.first { s in "\(error)".contains("link \(Self.interface(of: s)) ") } ?? steps[0]
-                throw fail(plan.describe(named), error)
-            }
-            var firstFailure: (Plan.Step, KernelError)?
-            for (k, r) in results.enumerated() {
-                if ends[k].old != nil || !newNodes.contains(node) {
-                    undo.append(.restoreEgress(node: node, interface: ends[k].name, old: ends[k].old))
-                }
-                if case .failure(let e) = r, firstFailure == nil { firstFailure = (steps[k], e) }
-            }
-            if let (step, e) = firstFailure { throw fail(plan.describe(step), e) }
+        // Nodes in parallel (worker threads, as Configure), each with its own handle.
+        let (nodes, groups) = (order, byNode)
+        let failures = parallelFor(nodes.count, stopOnError: true) { [self] k in
+            try impair(node: nodes[k], steps: groups[nodes[k]]!)
         }
+        if let f = failures.first { throw f.1 }
+    }
+
+    /// One node's impairments: one batch, one result each.
+    func impair(node: String, steps: [Plan.Step]) throws {
+        let h = try handle(node)
+        var batch = NetworkBatch()
+        var ends: [(name: String, old: LiveState.Egress?)] = []
+        for step in steps {
+            switch step {
+            case .impair(_, let i, let imp, let old):
+                batch.impair(try .named(i), imp)
+                ends.append((i, old))
+            case .clearImpairment(_, let i, let old):
+                batch.impair(try .named(i), LinkImpairment())
+                ends.append((i, old))
+            default: continue
+            }
+        }
+        let results: [Result<Void, KernelError>]
+        do { results = try h.perform(batch) } catch {
+            // Nothing was sent: the step of the link it names, else the node's first.
+            let named = steps.first { s in "\(error)".contains("link \(Self.interface(of: s)) ") } ?? steps[0]
+            throw fail(plan.describe(named), error)
+        }
+        var firstFailure: (Plan.Step, KernelError)?
+        for (k, r) in results.enumerated() {
+            if ends[k].old != nil || !newNodes.contains(node) {
+                undo.append(.restoreEgress(node: node, interface: ends[k].name, old: ends[k].old))
+            }
+            if case .failure(let e) = r, firstFailure == nil { firstFailure = (steps[k], e) }
+        }
+        if let (step, e) = firstFailure { throw fail(plan.describe(step), e) }
     }
 
     /// The interface an impairment step is for.
