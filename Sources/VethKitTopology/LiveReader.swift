@@ -237,6 +237,7 @@ public enum LiveReader {
         state.addressRecords = addressRecords
         let group = topo.linkGroup
         state.missingQdiscs = TopologyImpairments.missingQdiscs(topo)
+        state.seedUnsupported = TopologyImpairments.seedUnsupported(topo)
         for (ni, r) in all.enumerated() {
             var ns = LiveState.NodeState(name: r.node, namespace: r.namespace, exists: true, owned: r.owned)
             let roots = TopologyImpairments.roots(r.qdiscs)

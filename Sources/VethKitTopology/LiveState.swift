@@ -175,6 +175,9 @@ public struct LiveState: Sendable, Equatable {
     /// Qdisc kinds the file's impairments need that this kernel lacks (`netem`): asked only when
     /// the file wants them. The plan refuses those impairments, once, before any change.
     public var missingQdiscs: Set<String> = []
+    /// Why this kernel cannot do a netem seed the file asks for (it would ignore it: before Linux
+    /// 6.6), nil when it can or none is asked for. The plan refuses those impairments, once.
+    public var seedUnsupported: String? = nil
 
     public init(nodes: [String: NodeState] = [:]) { self.nodes = nodes }
 

@@ -393,6 +393,7 @@ public enum Planner {
         }
 
         if let c = TopologyImpairments.missingKindConflict(impairs, missing: live.missingQdiscs) { conflicts.append(c) }
+        if let c = TopologyImpairments.seedConflict(impairs, unsupported: live.seedUnsupported) { conflicts.append(c) }
         let steps = removals + namespaces + sysctls + bridges + veths + kinds + edits + addresses + routes + impairs + masq
         return Plan(topology: topo, steps: steps, conflicts: conflicts)
     }

@@ -83,6 +83,22 @@ enum TopologyImpairments {
         }
     }
 
+    /// Why this kernel cannot do the netem seed the file asks for (nil: it can, or none is asked).
+    /// The library refuses a seed before Linux 6.6, which would ignore it without a word.
+    static func seedUnsupported(_ t: Topology) -> String? {
+        guard !TrafficControl.supportsNetemSeed else { return nil }
+        let wanted = t.links.contains { l in (0..<2).contains { l.impairment(of: $0)?.seed != nil } }
+        return wanted ? TrafficControlUnsupported(feature: "netem seed", reason: "TCA_NETEM_PRNG_SEED needs Linux 6.6 or later (older kernels ignore it)").description : nil
+    }
+
+    /// One conflict naming every end whose impairment sets a seed the kernel cannot do.
+    static func seedConflict(_ steps: [Plan.Step], unsupported: String?) -> String? {
+        guard let unsupported else { return nil }
+        var ends: [String] = []
+        for s in steps { if case .impair(let n, let i, let imp, _) = s, imp.seed != nil { ends.append("\(n)/\(i)") } }
+        return ends.isEmpty ? nil : "\(unsupported): seed wanted on " + ends.joined(separator: ", ")
+    }
+
     /// The root qdisc of each link (by ifindex) in one namespace's dump.
     static func roots(_ qdiscs: [Qdisc]) -> [Int32: Qdisc] {
         var out: [Int32: Qdisc] = [:]

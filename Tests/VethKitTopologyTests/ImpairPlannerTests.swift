@@ -151,6 +151,18 @@ final class ImpairPlannerTests: XCTestCase {
         XCTAssertEqual(Planner.plan(rateOnly, live: live2).conflicts, [])
     }
 
+    func testASeedTheKernelWouldIgnoreIsOneConflict() throws {
+        let t = try example("impaired-netem")
+        var live = LiveState.empty(for: t)
+        live.seedUnsupported = "this kernel (6.1.0) cannot do netem seed: TCA_NETEM_PRNG_SEED needs Linux 6.6 or later (older kernels ignore it)"
+        let p = Planner.plan(t, live: live)
+        XCTAssertEqual(p.conflicts, [live.seedUnsupported! + ": seed wanted on h1/eth0, r1/eth1"])
+        // Once converged (a kernel that has it), nothing to say.
+        var converged = convergedWithImpairments(t)
+        converged.seedUnsupported = live.seedUnsupported
+        XCTAssertEqual(Planner.plan(t, live: converged).conflicts, [])
+    }
+
     func testAFreshLinkThatReplacesAnOldOneIsImpairedAgain() throws {
         // A wrong peer makes the plan re-create the pair: its qdisc goes with the old link.
         let t = try example("impaired")
