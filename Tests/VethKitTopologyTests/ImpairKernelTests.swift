@@ -84,6 +84,26 @@ final class ImpairKernelTests: XCTestCase {
         let h2line = try XCTUnwrap(s.text.split(separator: "\n").first { $0.hasPrefix("eth0") && $0.contains("peer r1/eth2") })
         XCTAssertTrue(h2line.contains("impair \(try impairment(("rate", "10mbit")))"), String(h2line))
         XCTAssertTrue(s.json.contains("\"qdisc\":{\"kind\":\"tbf\",\"handle\":\"564b:\",\"vethkit\":true},\"impair\":\"\(try impairment(("rate", "10mbit")))\",\"cut\":false"), s.json)
+        // show --json's qdisc of every interface is tc's root qdisc, field by field.
+        try assertShowQdiscsMatchTC(s)
+    }
+
+    /// Every interface of `show --json`: `qdisc.kind`/`qdisc.handle` as `tc -j` prints its root, or none on both sides.
+    func assertShowQdiscsMatchTC(_ s: Shower.Report, file: StaticString = #filePath, line: UInt = #line) throws {
+        let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(s.json.utf8)) as? [String: Any], file: file, line: line)
+        var compared = 0
+        for n in doc["nodes"] as? [[String: Any]] ?? [] {
+            let ns = n["namespace"] as? String
+            for i in n["interfaces"] as? [[String: Any]] ?? [] {
+                let name = try XCTUnwrap(i["ifname"] as? String, file: file, line: line)
+                let q = i["qdisc"] as? [String: Any]
+                let tc = try tcRoot(ns, name, file: file, line: line)
+                XCTAssertEqual(q?["kind"] as? String, tc?["kind"] as? String, "\(ns ?? "host") \(name)", file: file, line: line)
+                XCTAssertEqual(q?["handle"] as? String, tc?["handle"] as? String, "\(ns ?? "host") \(name)", file: file, line: line)
+                compared += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(compared, 6, file: file, line: line)
     }
 
     func testEditsReplaceWithoutAFlapAndRemovalRemoves() throws {
@@ -151,6 +171,8 @@ final class ImpairKernelTests: XCTestCase {
         // show prints it as the user's.
         let s = try Shower.show(t)
         XCTAssertTrue(s.text.contains("qdisc tbf 1: (not vethkit's)"), s.text)
+        try assertShowQdiscsMatchTC(s)
+        XCTAssertTrue(try Shower.show(wants).text.contains("    ! qdisc tbf 1: on h3/eth0 is not vethkit's"), "the conflict under its interface")
         // down removes the topology; the user's qdisc goes with the link (the kernel's doing), nothing of ours stays.
         _ = try Applier.down(name: "impaired", topology: t)
         XCTAssertEqual(try NetworkNamespace.list().map(\.rawValue).filter { $0.hasPrefix("impaired-") }, [])
