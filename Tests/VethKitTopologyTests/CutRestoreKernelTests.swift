@@ -185,4 +185,60 @@ final class CutRestoreKernelTests: XCTestCase {
         p = try runProcess(vethctl, ["cut", "cutlab", "h9"])
         XCTAssertEqual(p.status, 2, p.stderr)
     }
+
+    func testACutKilledAnywhereIsRestoredWhole() throws {
+        // 30 leaves on a host bridge, each leaf's end impaired: `vethctl cut kc host` (60 ends)
+        // killed with SIGKILL at several moments; `restore` then brings every end back as it was.
+        var y = "name: kc\nnodes:\n  host:\n    bridges: {br-kc: {addresses: [10.86.0.1/24]}}\n"
+        for i in 0..<30 { y += "  l\(i): {}\n" }
+        y += "links:\n"
+        for i in 0..<30 {
+            y += "  - endpoints: [{node: l\(i), name: eth0, addresses: [10.86.0.\(10 + i)/24], impair: {rate: \(10 + i)mbit}}, {node: host, name: kch\(i), master: br-kc}]\n"
+        }
+        let t = try Topology.parse(y)
+        addTeardownBlock { _ = try? Applier.down(name: "kc") }
+        _ = try Applier.up(t)
+        func roots() throws -> [String] {
+            try (0..<30).map { i in
+                let leaf = try tcRoot("kc-l\(i)", "eth0"), host = try tcRoot(nil, "kch\(i)")
+                return "\(leaf?["kind"] ?? "-") \(tcRate(leaf) ?? 0) \((leaf?["options"] as? [String: Any])?["limit"] ?? "-") | \(host?["kind"] ?? "-")"
+            }
+        }
+        let before = try roots()
+        // How long a whole cut takes here (a process: read the live state, then one batch per node).
+        let t0 = Date()
+        XCTAssertEqual(try runProcess(productPath("vethctl"), ["cut", "kc", "host"]).status, 0)
+        let whole = Date().timeIntervalSince(t0)
+        _ = try TopologyCut.restore(topology: "kc", node: "host")
+        XCTAssertEqual(try roots(), before)
+        var landed = 0
+        // Moments through the whole run, then (until one lands half-way) late ones again.
+        var fractions = [0.3, 0.6, 0.75, 0.85, 0.92, 0.97]
+        var tries = 0
+        while !fractions.isEmpty {
+            let fraction = fractions.removeFirst()
+            tries += 1
+            let delay = UInt32(whole * fraction * 1_000_000)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: productPath("vethctl"))
+            p.arguments = ["cut", "kc", "host"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(delay)
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            let cut = try LiveReader.read(t).nodes.values.flatMap(\.interfaces).filter { $0.egress == .cut }.count
+            if p.terminationReason == .uncaughtSignal && cut > 0 && cut < 60 { landed += 1 }
+            print("killed after \(delay / 1000) ms: \(cut) of 60 ends cut")
+            _ = try TopologyCut.restore(topology: "kc", node: "host")
+            XCTAssertEqual(try roots(), before, "after a kill at \(delay / 1000) ms and restore")
+            XCTAssertEqual(try Applier.up(t).summary, "kc: no changes")
+            if fractions.isEmpty && landed == 0 && tries < 16 { fractions = [0.8, 0.88, 0.95, 1.0, 1.05] }
+        }
+        print("a whole cut: \(whole) s; kills that landed half-way through a cut: \(landed) of \(tries)")
+        XCTAssertGreaterThan(landed, 0, "no kill landed half-way through a cut: the test proved nothing")
+        let c = try Checker.run(t)
+        XCTAssertTrue(c.passed, c.table)
+    }
 }
