@@ -124,7 +124,8 @@ final class ImpairmentParsingTests: XCTestCase {
             [("loss", "gemodel 1%"), ("loss-correlation", "5%")], [("slot-packets", "5")], [("overhead", "5")],
             [("ecn", "true")], [("duplicate-correlation", "5%")], [("corrupt-correlation", "5%")],
             [("delay", "10ms"), ("reorder-correlation", "5%")], [("slot", "distribution uniform 1ms 1ms")],
-            [("slot", "distribution normal 1ms 0ms")],
+            [("slot", "distribution normal 1ms 0ms")], [("delay", "3601s")], [("delay", "1s"), ("jitter", "2.2s")],
+            [("slot", "1ms 3601s")], [("slot", "distribution normal 1s 3s")],
         ]
         for pairs in cases {
             let i = try impairment(pairs)
@@ -132,6 +133,7 @@ final class ImpairmentParsingTests: XCTestCase {
         }
         XCTAssertNoThrow(try impairment([("delay", "10ms"), ("reorder", "5%"), ("gap", "3")]).validate())
         XCTAssertNoThrow(try impairment([("delay", "10ms"), ("jitter", "1ms"), ("distribution", "pareto")]).validate())
+        XCTAssertNoThrow(try impairment([("delay", "3600s"), ("jitter", "2.1s")]).validate())
     }
 
     /// matches: a live impairment read back (with the kernel's seed and without its table)

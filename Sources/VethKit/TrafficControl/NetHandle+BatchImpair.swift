@@ -28,6 +28,7 @@ extension NetHandle {
                 if let root = roots[index], !root.isKernelDefault {
                     guard root.isVethKit else { throw QdiscNotOurs(link: link.description, kind: root.kind, handle: root.handle) }
                     requests.append((i, .deleteOurs, index))
+                    roots[index] = nil
                 }
                 continue
             }
@@ -39,6 +40,8 @@ extension NetHandle {
             for step in try Self.impairmentPlan(options, root: roots[index], linkName: link.description) {
                 requests.append((i, step, index))
             }
+            // A later impairment of the same link in this batch finds this one there.
+            roots[index] = Qdisc(linkIndex: index, handle: .vethkit, parent: .root, kind: options.kind, options: options)
         }
         var results = [Result<Void, KernelError>](repeating: .success(()), count: ops.count)
         // Each distinct options encoded once (tbf's rate table, netem's distribution table).
