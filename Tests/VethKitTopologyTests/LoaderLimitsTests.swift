@@ -109,7 +109,7 @@ final class LoaderLimitsTests: XCTestCase {
         XCTAssertEqual(e.omitted, 500)
         let lines = e.lines(prefix: "vethctl: ")
         XCTAssertEqual(lines.count, 101)
-        XCTAssertEqual(lines.first, "vethctl: t.yaml:4:6: unknown key \"bogus0\" in link (expected: endpoints, mtu)")
+        XCTAssertEqual(lines.first, "vethctl: t.yaml:4:6: unknown key \"bogus0\" in link (expected: endpoints, impair, mtu)")
         XCTAssertEqual(lines.last, "vethctl: … and 1400 more errors")
         XCTAssertEqual(e.description.split(separator: "\n").count, 101)
     }
