@@ -84,7 +84,7 @@ final class OwnershipPlannerTests: XCTestCase {
     func testOnlyOurRoutesAreRemoved() throws {
         let t = try seed()
         var live = converged(t)
-        let user = LiveState.RouteEntry(to: net("10.77.0.0/16"), via: try IPAddress("192.168.1.1"), dev: "veth2", proto: 3)
+        let user = LiveState.RouteEntry(to: net("10.77.0.0/16"), via: IPAddress("192.168.1.1"), dev: "veth2", proto: 3)
         live.nodes["t1"]!.routes.append(user)
         var plan = Planner.plan(t, live: live)
         XCTAssertTrue(plan.isEmpty && plan.conflicts.isEmpty, plan.text)
@@ -97,7 +97,7 @@ final class OwnershipPlannerTests: XCTestCase {
         XCTAssertTrue((plan.conflicts.first ?? "").hasPrefix("route t1: default via 192.168.1.1"), plan.text)
         // Ours, dropped from the file: removed.
         live = converged(t)
-        live.nodes["t1"]!.routes.append(.init(to: net("10.78.0.0/16"), via: try IPAddress("192.168.1.1"), dev: "veth2"))
+        live.nodes["t1"]!.routes.append(.init(to: net("10.78.0.0/16"), via: IPAddress("192.168.1.1"), dev: "veth2"))
         plan = Planner.plan(t, live: live)
         XCTAssertEqual(plan.steps.map(plan.describe), ["- route t1: 10.78.0.0/16 via 192.168.1.1 dev veth2"])
     }

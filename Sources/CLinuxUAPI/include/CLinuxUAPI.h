@@ -37,6 +37,6 @@ int vk_open(const char *path, int flags, unsigned mode);
 static inline unsigned vk_nlmsg_align(unsigned len) { return NLMSG_ALIGN(len); }
 static inline unsigned vk_nla_align(unsigned len) { return NLA_ALIGN(len); }
 /// NLA_TYPE_MASK, which the UAPI defines as an expression Swift cannot import.
-static inline unsigned short vk_nla_type_mask(void) { return NLA_TYPE_MASK; }
+static inline unsigned short vk_nla_type_mask(void) { return (unsigned short)NLA_TYPE_MASK; }
 
 #endif
