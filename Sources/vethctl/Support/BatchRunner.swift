@@ -40,7 +40,8 @@ struct BatchRunner {
                 if let fast = BatchFastPath.parse(words, namespace: ns) {
                     command = fast
                 } else if let parsed = try VethCtl.parseAsRoot(words) as? any VethCommand {
-                    command = parsed
+                    // `link impair` is batchable; its namespace is resolved now, with the line's.
+                    command = (parsed as? LinkCommand.Impair)?.action ?? parsed
                 } else {
                     throw UsageError("\"\(raw.terminalEscaped())\" is not a command that can run in a batch")
                 }
@@ -52,7 +53,24 @@ struct BatchRunner {
             }
         }
         if failures > 0 { throw BatchFailed(count: failures, status: .badInput) }
-        for line in lines {
+        if let refusal = preflight(lines) {
+            _ = Main.report(refusal.error, prefix: "\(path):\(refusal.line): ")
+            throw BatchFailed(count: 1, status: .refused)
+        }
+        var next = 0
+        while next < lines.count {
+            let line = lines[next]
+            // Consecutive batchable lines of one namespace: one NetworkBatch (a few sendmsg).
+            if let first = line.command as? any BatchableAction {
+                var end = next + 1
+                while end < lines.count, let b = lines[end].command as? any BatchableAction, b.namespace == first.namespace { end += 1 }
+                if end - next > 1 {
+                    failures += runTogether(lines[next..<end])
+                    next = end
+                    if failures > 0 && !force { break }
+                    continue
+                }
+            }
             Context.shared.defaultNamespace = line.namespace
             do {
                 try line.command.execute(Context.shared)
@@ -61,9 +79,61 @@ struct BatchRunner {
                 failures += 1
                 if !force { break }
             }
+            next += 1
         }
         Context.shared.defaultNamespace = outer
         if failures > 0 { throw BatchFailed(count: failures, status: .refused) }
+    }
+
+    /// What the whole batch needs from the kernel before any line runs: a batch with a line
+    /// that needs a qdisc kind this kernel lacks (netem) is refused with one message, nothing run.
+    func preflight(_ lines: [Line]) -> (line: Int, error: Error)? {
+        for line in lines {
+            guard let impair = line.command as? LinkImpairAction, !impair.clear else { continue }
+            do {
+                try LinkImpairAction.requireQdiscs(for: impair.impairment())
+            } catch {
+                return (line.number, CommandError(context: impair.stepName, underlying: error))
+            }
+        }
+        return nil
+    }
+
+    /// Runs `run` (batchable lines of one namespace) as one ``NetworkBatch`` and reports each
+    /// refused line with its number; returns how many failed. When the batch cannot be sent at all
+    /// (a link that does not exist, a qdisc that is not VethKit's: found before anything is
+    /// sent), the lines run one by one instead, so each error names its own line and, without
+    /// --force, the lines after it do not run, as for any other line. A refusal by the kernel
+    /// itself does not stop the other lines sent with it.
+    func runTogether(_ run: ArraySlice<Line>) -> Int {
+        let namespace = run.first!.namespace
+        Context.shared.defaultNamespace = namespace
+        var batch = NetworkBatch()
+        let results: [Result<Void, KernelError>]
+        do {
+            for line in run { try (line.command as! any BatchableAction).add(to: &batch) }
+            let handle = try Context.shared.handle((run.first!.command as! any BatchableAction).namespace)
+            results = try handle.perform(batch)
+            guard results.count == run.count else { throw UsageError("internal: \(results.count) results for \(run.count) lines") }
+        } catch {
+            var failures = 0
+            for line in run {
+                do { try line.command.execute(Context.shared) } catch {
+                    _ = Main.report(error, prefix: "\(path):\(line.number): ")
+                    failures += 1
+                    if !force { break }
+                }
+            }
+            return failures
+        }
+        var failures = 0
+        for (line, result) in zip(run, results) {
+            guard case .failure(let e) = result else { continue }
+            let name = (line.command as! any BatchableAction).stepName
+            _ = Main.report(CommandError(context: name, underlying: e), prefix: "\(path):\(line.number): ")
+            failures += 1
+        }
+        return failures
     }
 
     /// The input's lines as bytes: split at LF, a CR before it dropped (CRLF files work). A
@@ -115,6 +185,17 @@ struct BatchRunner {
         if inWord { words.append(String(decoding: current, as: UTF8.self)) }
         return words
     }
+}
+
+/// A batch line whose work is operations of a ``NetworkBatch``: ``BatchRunner`` sends consecutive
+/// such lines of one namespace together (one request each, a few sendmsg for thousands of lines).
+protocol BatchableAction: CommandAction {
+    /// The namespace the line runs in (nil: vethctl's own).
+    var namespace: String? { get }
+    /// The line's context in messages (`link impair veth1`), as ``execute(_:)`` reports it.
+    var stepName: String { get }
+    /// Appends the line's operation to `batch`: exactly one operation, no syscall.
+    func add(to batch: inout NetworkBatch) throws
 }
 
 /// The batch had failing lines (each already reported).
