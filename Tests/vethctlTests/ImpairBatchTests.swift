@@ -182,16 +182,20 @@ final class ImpairBatchTests: XCTestCase {
             let words = line.split(separator: " ").map(String.init)
             let direct = try runUnprivileged(v.path, words)
             let batch = try runUnprivileged(v.path, ["--batch", "-"], input: line + "\n")
-            XCTAssertEqual(direct.status, 2, "\(line): \(direct.stderr)")
-            XCTAssertEqual(batch.status, 2, "\(line): \(batch.stderr)")
+            XCTAssertNotEqual(direct.status, 0, "\(line): \(direct.stderr)")
+            XCTAssertEqual(batch.status, direct.status, "\(line): \(batch.stderr)")
             let expected = direct.stderr.replacingOccurrences(of: "vethctl: ", with: "vethctl: -:1: ", options: .anchored) + "vethctl: 1 line failed\n"
             XCTAssertEqual(batch.stderr, expected, line)
         }
         let help = try runUnprivileged(v.path, ["link", "impair", "--help"])
         XCTAssertEqual(help.status, 0)
         XCTAssertTrue(help.stdout.contains("--rate <rate>") && help.stdout.contains("--clear"), help.stdout)
-        let batchHelp = try runUnprivileged(v.path, ["--batch", "-"], input: "link impair x0 --rate 1mbit --help\n")
-        XCTAssertEqual(batchHelp.stdout, help.stdout)
+        // In a batch, --help is argument-parser's answer for every command: not a batch command.
+        for line in ["link impair x0 --rate 1mbit --help", "link impair x0 -h"] {
+            let b = try runUnprivileged(v.path, ["--batch", "-"], input: line + "\n")
+            XCTAssertEqual(b.status, 2)
+            XCTAssertEqual(b.stderr, "vethctl: -:1: \"\(line)\" is not a command that can run in a batch\nvethctl: 1 line failed\n")
+        }
     }
 
     /// Hostile lines: invalid UTF-8, control characters, a huge value: one error each, exit 2, nothing run.
@@ -206,7 +210,7 @@ final class ImpairBatchTests: XCTestCase {
         let utf8 = try file(Array("link impair ux0 --rate 1mbit\nlink impair ux1 --rate 10".utf8) + [0xff] + Array("mbit\n".utf8))
         var r = try runUnprivileged(v.path, ["--batch", utf8])
         XCTAssertEqual(r.status, 2, r.stderr)
-        XCTAssertEqual(r.stderr, "vethctl: \(utf8):2: invalid UTF-8 (byte 0xff at column 27)\nvethctl: 1 line failed\n")
+        XCTAssertEqual(r.stderr, "vethctl: \(utf8):2: invalid UTF-8 (byte 0xff at column 26)\nvethctl: 1 line failed\n")
         let control = try file(Array("link impair ux0 --rate 1\u{1b}[31mbit\nlink impair ux1 --delay 5ms\u{7}\n".utf8))
         r = try runUnprivileged(v.path, ["--batch", control])
         XCTAssertEqual(r.status, 2, r.stderr)

@@ -32,8 +32,8 @@ func qdiscDifferences(_ ours: Any?, _ theirs: Any, at path: String) -> [String] 
     case let t as [Any]:
         guard let o = ours as? [Any], o.count == t.count else { return ["\(path): \(ours.map { "\($0)" } ?? "missing") instead of \(t)"] }
         return zip(o, t).enumerated().flatMap { qdiscDifferences($1.0, $1.1, at: "\(path)[\($0)]") }
-    case let t as NSNumber where CFGetTypeID(t) != CFBooleanGetTypeID():
-        guard let o = ours as? NSNumber, CFGetTypeID(o) != CFBooleanGetTypeID() else { return ["\(path): \(ours.map { "\($0)" } ?? "missing") instead of \(t)"] }
+    case let t as NSNumber:  // booleans too (true is 1)
+        guard let o = ours as? NSNumber else { return ["\(path): \(ours.map { "\($0)" } ?? "missing") instead of \(t)"] }
         let a = o.doubleValue, b = t.doubleValue
         return a == b || abs(a - b) <= 5e-6 * max(abs(a), abs(b)) ? [] : ["\(path): \(o) instead of \(t)"]
     default:

@@ -33,7 +33,7 @@ struct LinkImpairAction: CommandAction {
         guard !settings.isEmpty else {
             throw UsageError("link impair \(name): give an impairment (--delay, --loss, --rate …) or --clear")
         }
-        _ = try impairment()
+        try impairment().validate()
     }
 
     var stepName: String { "link impair \(name)" }
@@ -45,9 +45,7 @@ struct LinkImpairAction: CommandAction {
             if clear {
                 try h.clearImpairment(link)
             } else {
-                let i = try impairment()
-                try Self.requireQdiscs(for: i)
-                try h.impair(link, i)
+                try h.impair(link, impairment())
             }
         }
     }
@@ -56,37 +54,18 @@ struct LinkImpairAction: CommandAction {
 extension LinkImpairAction: BatchableAction {
     func add(to batch: inout NetworkBatch) throws {
         let link = LinkReference.name(try InterfaceName(name))
-        if clear {
-            batch.clearImpairment(link)
-        } else {
-            let i = try impairment()
-            try Self.requireQdiscs(for: i)
-            batch.impair(link, i)
-        }
+        batch.impair(link, clear ? LinkImpairment() : try impairment())
     }
 }
 
 extension LinkImpairAction {
-    /// Whether this kernel has sch_netem, asked once per process (a batch of 1000 lines asks once).
-    nonisolated(unsafe) private static var netemPresent: Bool?
-
-    /// Refuses, with one message and before anything changes, an impairment that needs a qdisc
-    /// kind the kernel lacks (netem for everything but a rate).
-    static func requireQdiscs(for impairment: LinkImpairment) throws {
-        guard impairment.needsNetem else { return }
-        if netemPresent == nil { netemPresent = TrafficControl.isAvailable(qdisc: "netem") }
-        guard netemPresent == false else { return }
-        throw UnsupportedImpairment(options: impairment.netemOptionNames)
-    }
-}
-
-/// The kernel lacks sch_netem and the impairment needs it.
-struct UnsupportedImpairment: Error, CustomStringConvertible {
-    var options: [String]
-    var description: String {
-        let given = options.isEmpty ? "" : " (" + options.map { "--" + $0 }.joined(separator: ", ") + " given)"
-        return "this kernel has no sch_netem (delay, jitter, loss, corrupt, duplicate, reorder, limit and seed need it\(given); "
-            + "a rate alone works with tbf): CONFIG_NET_SCH_NETEM, module sch_netem"
+    /// The refusal, before anything changes, of an impairment that needs a qdisc kind this kernel
+    /// lacks (netem for all but a rate alone), or nil. Asked once per process and kind.
+    func missingQdiscKind() throws -> QdiscKindUnavailable? {
+        guard !clear else { return nil }
+        let i = try impairment()
+        guard let kind = i.qdiscOptions?.kind, !TrafficControl.isAvailable(qdisc: kind) else { return nil }
+        return QdiscKindUnavailable(kind: kind, neededFor: i.description)
     }
 }
 

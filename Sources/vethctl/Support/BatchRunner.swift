@@ -89,11 +89,9 @@ struct BatchRunner {
     /// that needs a qdisc kind this kernel lacks (netem) is refused with one message, nothing run.
     func preflight(_ lines: [Line]) -> (line: Int, error: Error)? {
         for line in lines {
-            guard let impair = line.command as? LinkImpairAction, !impair.clear else { continue }
-            do {
-                try LinkImpairAction.requireQdiscs(for: impair.impairment())
-            } catch {
-                return (line.number, CommandError(context: impair.stepName, underlying: error))
+            guard let impair = line.command as? LinkImpairAction else { continue }
+            if let missing = try? impair.missingQdiscKind() {
+                return (line.number, CommandError(context: impair.stepName, underlying: missing))
             }
         }
         return nil
