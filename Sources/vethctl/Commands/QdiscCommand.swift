@@ -30,7 +30,10 @@ struct QdiscCommand: ParsableCommand {
                 } else if !qdiscs.isEmpty {
                     for l in try h.linksWithoutStatistics() { names[l.index] = l.name }
                 }
-                let out = QdiscOutput(names: names, textWithoutDevice: dev != nil)
+                // A user's htb, fifo or prio: their options too (a second dump, only when there are some).
+                let others = qdiscs.contains { if case .other = $0.options { return $0.kind != "noqueue" } else { return false } }
+                let details = others ? try h.qdiscDetails(link: try dev.map { .name(try InterfaceName($0)) }) : [:]
+                let out = QdiscOutput(names: names, details: details, textWithoutDevice: dev != nil)
                 if json { emitJSON(.array(qdiscs.map(out.json))) } else { emit(qdiscs.map(out.text).joined()) }
             }
         }

@@ -8,6 +8,8 @@ import VethKit
 struct QdiscOutput {
     /// Names of links by index (for `dev`).
     var names: [Int32: String]
+    /// The options of the kinds VethKit does not model (htb, fifo, prio), by place.
+    var details: [QdiscPlace: QdiscDetails] = [:]
     /// Text without `dev NAME` (tc leaves it out when one device was asked for; JSON keeps it).
     var textWithoutDevice = false
 
@@ -160,10 +162,26 @@ struct QdiscOutput {
             o.set("gap", n.gap ?? 0)
             o.set("seed", n.seed)
         case .other:
-            break
+            switch details[q.place] {
+            case .htb(let r2q, let defcls, let direct, let qlen)?:
+                o.set("r2q", r2q)
+                o.set("default", Self.hex(defcls))
+                o.set("direct_packets_stat", direct)
+                o.set("direct_qlen", qlen)
+            case .fifo(let limit)?:
+                o.set("limit", limit)
+            case .prio(let bands, let map, let mq)?:
+                o.set("bands", bands)
+                o.set("priomap", JSON.array(map.map { JSON.int(Int64($0)) }))
+                o.set("multiqueue", mq ?? false)
+            case nil: break
+            }
         }
         return o.json
     }
+
+    /// C's `%#x`: `0x10`, and `0` for zero.
+    static func hex(_ v: UInt32) -> String { v == 0 ? "0" : "0x" + String(v, radix: 16) }
 
     /// One qdisc as `tc -s qdisc show` prints it: the qdisc line, then its counters.
     func text(_ q: Qdisc) -> String {
@@ -222,7 +240,16 @@ struct QdiscOutput {
             if let g = n.gap, g != 0 { s += " gap \(g)" }
             return s
         case .other:
-            return ""
+            switch details[q.place] {
+            case .htb(let r2q, let defcls, let direct, let qlen)?:
+                return "r2q \(r2q) default \(Self.hex(defcls)) direct_packets_stat \(direct)" + (qlen.map { " direct_qlen \($0)" } ?? "")
+            case .fifo(let limit)?:
+                return q.kind == "bfifo" ? "limit \(Self.size(limit))" : "limit \(limit)p"
+            case .prio(let bands, let map, let mq)?:
+                return "bands \(bands) priomap " + map.map { "\($0) " }.joined() + (mq.map { " multiqueue: \($0 ? "on" : "off") " } ?? "")
+            case nil:
+                return q.kind == "ingress" ? "---------------- " : ""
+            }
         }
     }
 
