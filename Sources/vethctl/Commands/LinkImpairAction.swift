@@ -11,6 +11,8 @@ struct LinkImpairAction: CommandAction {
     /// The impairment options given, by key (the option name without `--`) in the order given.
     var settings: [(key: String, value: String)] = []
     var clear = false
+    /// The impairment, parsed once by ``prepare()`` (a batch line is checked, then sent).
+    private(set) var parsed: LinkImpairment? = nil
 
     /// The option names `link impair` takes (each `--KEY VALUE`), in the order help lists them.
     static let keys = ["delay", "jitter", "correlation", "distribution", "loss", "rate", "overhead",
@@ -18,6 +20,7 @@ struct LinkImpairAction: CommandAction {
 
     /// The impairment the options describe; throws ``InvalidInput`` naming a bad value.
     func impairment() throws -> LinkImpairment {
+        if let parsed { return parsed }
         var i = LinkImpairment()
         for (key, value) in settings { try i.set(key, value) }
         return i
@@ -36,6 +39,30 @@ struct LinkImpairAction: CommandAction {
         try impairment().validate()
     }
 
+    /// ``check()``, keeping the parsed impairment for ``add(to:)``. A batch's lines mostly
+    /// repeat the same options (1000 × `--rate 100mbit`): those are parsed and checked once.
+    mutating func prepare() throws {
+        if let namespace { _ = try NamespaceName(namespace) }
+        try InterfaceName.validate(name)
+        guard !clear, !settings.isEmpty else { return try check() }
+        var key = ""
+        for (k, v) in settings { key += k; key += "\u{0}"; key += v; key += "\u{0}" }
+        if let known = Self.checked[key] { parsed = known; return }
+        try check()
+        parsed = try impairment()
+        if Self.checked.count < 1024 { Self.checked[key] = parsed }
+    }
+
+    /// Options already checked, and what they parsed to (one process runs one batch).
+    nonisolated(unsafe) private static var checked: [String: LinkImpairment] = [:]
+
+    /// The qdisc kind the impairment needs (`tbf`, `netem`); nil for `--clear`.
+    var qdiscKind: String? {
+        guard !clear, let i = try? impairment() else { return nil }
+        return i.needsNetem ? "netem" : "tbf"
+    }
+
+    /// The line's context in messages, as ``execute(_:)`` reports it.
     var stepName: String { "link impair \(name)" }
 
     func execute(_ context: Context) throws {
@@ -51,9 +78,11 @@ struct LinkImpairAction: CommandAction {
     }
 }
 
-extension LinkImpairAction: BatchableAction {
-    func add(to batch: inout NetworkBatch) throws {
-        let link = LinkReference.name(try InterfaceName(name))
+extension LinkImpairAction {
+    /// Appends the line's one operation to `batch` (no syscall), for `link` (this line's link,
+    /// by its index when the caller resolved it).
+    func add(to batch: inout NetworkBatch, link: LinkReference? = nil) throws {
+        let link = try link ?? LinkReference.name(InterfaceName(name))
         batch.impair(link, clear ? LinkImpairment() : try impairment())
     }
 }
@@ -61,11 +90,9 @@ extension LinkImpairAction: BatchableAction {
 extension LinkImpairAction {
     /// The refusal, before anything changes, of an impairment that needs a qdisc kind this kernel
     /// lacks (netem for all but a rate alone), or nil. Asked once per process and kind.
-    func missingQdiscKind() throws -> QdiscKindUnavailable? {
-        guard !clear else { return nil }
-        let i = try impairment()
-        guard let kind = i.qdiscOptions?.kind, !TrafficControl.isAvailable(qdisc: kind) else { return nil }
-        return QdiscKindUnavailable(kind: kind, neededFor: i.description)
+    func missingQdiscKind() -> QdiscKindUnavailable? {
+        guard let kind = qdiscKind, !TrafficControl.isAvailable(qdisc: kind) else { return nil }
+        return QdiscKindUnavailable(kind: kind, neededFor: (try? impairment())?.description)
     }
 }
 
