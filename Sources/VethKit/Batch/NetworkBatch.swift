@@ -100,7 +100,9 @@ extension NetworkBatch.Operation {
         case .addLink(let s): try s.validate()
         case .setLink(_, let c): try c.validate()
         case .addRoute(let r): try r.validate()
-        case .addQdisc(let o, _, _, _, _): try o.validate()
+        case .addQdisc(let o, _, _, _, _):
+            try o.validate()
+            try TrafficControl.checkHonoured(o)
         case .impair(_, let i): try i.validate()
         case .deleteLink, .addAddress, .deleteAddress, .deleteRoute, .deleteQdisc: break
         }

@@ -3,12 +3,13 @@ extension LinkImpairment {
     /// topology file write it: the one parser of impairments. Keys (``keys``; `_` may stand for
     /// `-`) and values, in tc's units:
     ///
-    /// - `delay`, `jitter`: a time (`20ms`, `1.5s`, `500us`); `correlation`: a percentage
+    /// - `delay`, `jitter`: a time with its unit (`20ms`, `1.5s`, `500us`; a bare number is
+    ///   refused: tc would read it as µs); `correlation`: a percentage
     /// - `distribution`: `uniform`, `normal`, `pareto`, `paretonormal`
     /// - `loss`: `1%`, `random 1% [CORRELATION]`, `gemodel P [R [1-H [1-K]]]`, `state P13 [P31 [P32 [P23 [P14]]]]`
     /// - `duplicate`, `corrupt`, `reorder` and their `-correlation`s, `loss-correlation`: percentages
     /// - `gap`, `limit`: whole numbers; `seed`: 0…2^64-1; `overhead`: bytes, may be negative
-    /// - `rate`: `100mbit`, `1gbit`, `10MBps`…
+    /// - `rate`: `100mbit`, `1gbit`, `10MBps`… (with its unit)
     /// - `slot`: `MIN [MAX]` or `distribution NAME DELAY JITTER`; `slot-packets`, `slot-bytes`
     /// - `ecn`: `true` or `false`
     ///
@@ -16,12 +17,20 @@ extension LinkImpairment {
     /// an unknown key names itself and the known ones.
     public mutating func set(_ key: String, _ value: String) throws {
         let k = String(key.map { $0 == "_" ? "-" : $0 })
-        func fail(_ reason: String) -> InvalidInput { InvalidInput(Self.shown(key), Self.shown(value), reason) }
+        func fail(_ reason: String) -> InvalidInput { InvalidInput(TCNumber.shown(key), TCNumber.shown(value), reason) }
         func rewrap<T>(_ body: () throws -> T) throws -> T {
             do { return try body() } catch let e as InvalidInput { throw fail(e.reason) }
         }
         func percent(_ s: String) throws -> Percentage { try rewrap { try Percentage(parsing: s) } }
-        func time(_ s: String) throws -> TCTime { try rewrap { try TCTime(parsing: s) } }
+        // A bare number is refused for times and rates: tc would read `delay 20` as 20 µs and
+        // `rate 100` as 100 bit/s, which nobody writing `delay: 20` means.
+        func unit(_ s: String, _ example: String) throws {
+            if let (_, u) = TCNumber.split(s), u.isEmpty { throw fail("needs a unit (\(example))") }
+        }
+        func time(_ s: String) throws -> TCTime {
+            try unit(s, "20ms, 500us, 1.5s")
+            return try rewrap { try TCTime(parsing: s) }
+        }
         func whole(_ max: UInt64) throws -> UInt64 {
             guard let v = TCNumber.unsigned(value, max: max) else { throw fail("expected a whole number from 0 to \(max)") }
             return v
@@ -41,7 +50,9 @@ extension LinkImpairment {
         case "reorder": reorder = try percent(value)
         case "reorder-correlation": reorderCorrelation = try percent(value)
         case "gap": gap = UInt32(try whole(UInt64(UInt32.max)))
-        case "rate": rate = try rewrap { try Rate(parsing: value) }
+        case "rate":
+            try unit(value, "100mbit, 1gbit, 10MBps")
+            rate = try rewrap { try Rate(parsing: value) }
         case "overhead":
             guard let v = TCNumber.signed(value, min: Int64(Int32.min), max: Int64(Int32.max)) else {
                 throw fail("expected a whole number of bytes (may be negative)")
@@ -71,7 +82,7 @@ extension LinkImpairment {
             default: throw fail("expected true or false")
             }
         default:
-            throw InvalidInput("impairment key", Self.shown(key), "expected one of \(Self.keys.joined(separator: ", "))")
+            throw InvalidInput("impairment key", TCNumber.shown(key), "expected one of \(Self.keys.joined(separator: ", "))")
         }
     }
 
@@ -93,11 +104,6 @@ extension LinkImpairment {
             guard w.count == 1 else { throw fail("expected a percentage (1%), random P [C], gemodel … or state …") }
             return .random(try percent(first))
         }
-    }
-
-    /// A value for an error message: at most 64 characters of it.
-    static func shown(_ s: String) -> String {
-        s.unicodeScalars.count <= 64 ? s : String(String.UnicodeScalarView(s.unicodeScalars.prefix(64))) + "…"
     }
 
     /// Every setting as (key, value) in ``keys`` order, each value as ``set(_:_:)`` reads it

@@ -146,19 +146,26 @@ public struct LinkImpairment: Hashable, Sendable, CustomStringConvertible {
     /// nanoseconds), ignoring what the kernel cannot report (the distribution) and the seed when
     /// none was asked for.
     public func matches(_ live: LinkImpairment) -> Bool {
-        var want = self, have = live
-        want.distribution = nil
-        have.distribution = nil
+        var want = normalized, have = live.normalized
         if want.seed == nil { have.seed = nil }
-        if want.limit == 1000 { want.limit = nil }
-        if want.gap == 1, want.reorder != nil { want.gap = nil }
-        if want.overhead == 0 { want.overhead = nil }
-        if case .random(let p, let c)? = want.loss {
-            if c != nil, want.lossCorrelation == nil { want.lossCorrelation = c }
-            want.loss = p == .zero ? nil : .random(p)
-        }
-        if case .range(let lo, let hi)? = want.slot, hi < lo { want.slot = .range(min: lo, max: lo) }
-        if case .distribution(_, let d, let j)? = want.slot { want.slot = .distribution(.normal, delay: d, jitter: j) }
         return want == have
+    }
+
+    /// One spelling per kernel state: no distribution (the kernel cannot report it), a random
+    /// loss's correlation in ``lossCorrelation``, the defaults (limit 1000, gap 1 with reorder,
+    /// overhead 0) as nil, a slot range in order, a slot distribution's table forgotten.
+    var normalized: LinkImpairment {
+        var n = self
+        n.distribution = nil
+        if n.limit == 1000 { n.limit = nil }
+        if n.gap == 1, n.reorder != nil { n.gap = nil }
+        if n.overhead == 0 { n.overhead = nil }
+        if case .random(let p, let c)? = n.loss {
+            if n.lossCorrelation == nil { n.lossCorrelation = c }
+            n.loss = p == .zero ? nil : .random(p)
+        }
+        if case .range(let lo, let hi)? = n.slot, hi < lo { n.slot = .range(min: lo, max: lo) }
+        if case .distribution(_, let d, let j)? = n.slot { n.slot = .distribution(.normal, delay: d, jitter: j) }
+        return n
     }
 }

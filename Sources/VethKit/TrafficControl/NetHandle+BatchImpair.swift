@@ -28,6 +28,7 @@ extension NetHandle {
                 if let root = roots[index], !root.isKernelDefault {
                     guard root.isVethKit else { throw QdiscNotOurs(link: link.description, kind: root.kind, handle: root.handle) }
                     requests.append((i, .deleteOurs, index))
+                    roots[index] = nil
                 }
                 continue
             }
@@ -35,18 +36,38 @@ extension NetHandle {
                 kinds[options.kind] = TrafficControl.probe(options.kind, on: socket) ?? TrafficControl.inModuleFiles(options.kind)
             }
             guard kinds[options.kind] == true else { throw QdiscKindUnavailable(kind: options.kind, neededFor: impairment.description) }
+            try TrafficControl.checkHonoured(options)
             for step in try Self.impairmentPlan(options, root: roots[index], linkName: link.description) {
                 requests.append((i, step, index))
             }
+            // A later impairment of the same link in this batch finds this one there.
+            roots[index] = Qdisc(linkIndex: index, handle: .vethkit, parent: .root, kind: options.kind, options: options)
         }
         var results = [Result<Void, KernelError>](repeating: .success(()), count: ops.count)
+        // Each distinct options encoded once (tbf's rate table, netem's distribution table).
+        var payloads: [PayloadKey: [UInt8]] = [:]
         let sent = try socket.requestBatch(count: requests.count, perSend: perSend) { r, m in
             let q = requests[r]
-            if let step = q.step { Self.encode(step, linkIndex: q.linkIndex, into: &m) } else { try ops[q.op].encode(into: &m) }
+            guard let step = q.step else { return try ops[q.op].encode(into: &m) }
+            var payload: [UInt8]?
+            if case .replace(let o, let complete) = step {
+                let key = PayloadKey(options: o, complete: complete)
+                if let p = payloads[key] { payload = p } else {
+                    payload = o.optionsPayload(complete: complete)
+                    payloads[key] = payload
+                }
+            }
+            Self.encode(step, linkIndex: q.linkIndex, payload: payload, into: &m)
         }
         for (r, result) in sent.enumerated() {
             if case .failure = result, case .success = results[requests[r].op] { results[requests[r].op] = result }
         }
         return results
+    }
+
+    /// What an encoded TCA_OPTIONS depends on.
+    struct PayloadKey: Hashable {
+        var options: QdiscOptions
+        var complete: Bool
     }
 }

@@ -8,18 +8,22 @@ extension NetHandle {
     ///
     /// Checked before anything changes: the impairment (``InvalidInput``), the qdisc kind it
     /// needs (``QdiscKindUnavailable``: "this kernel has no sch_netem (delay, loss… need it;
-    /// rate alone works with tbf)"), and ownership: the root must be the kernel's default or
+    /// rate alone works with tbf)"), a seed the kernel would ignore (``TrafficControlUnsupported``:
+    /// before Linux 6.6), and ownership: the root must be the kernel's default or
     /// VethKit's, otherwise ``QdiscNotOurs`` names the user's qdisc and nothing is touched.
     ///
     /// The request is RTM_NEWQDISC with NLM_F_CREATE|NLM_F_REPLACE: the link is not taken down
     /// (no carrier or operstate change). VethKit's root of the same kind is changed in place
     /// (netem with every option, so nothing of the old one survives); a change of kind (tbf ↔
-    /// netem), or a netem whose old distribution table must go, deletes and re-adds the root in
-    /// one sendmsg (the kernel cannot graft a new kind under the same handle).
+    /// netem), or a netem that an old distribution table could still shape (a jittered uniform
+    /// delay, a slot range: see ``Netem/needsFreshQdisc(replacing:)``), deletes and re-adds the
+    /// root in one sendmsg (the kernel cannot graft another kind under the same handle, nor drop
+    /// a table); the link stays up, packets queued in the old root are dropped.
     public func impair(_ link: LinkReference, _ impairment: LinkImpairment) throws {
         try impairment.validate()
         guard let options = impairment.qdiscOptions else { return try clearImpairment(link) }
         try requireQdiscKind(options.kind, for: impairment)
+        try TrafficControl.checkHonoured(options)
         let index = try self.index(of: link)
         let root = try qdiscs(link: .index(index)).first { $0.isRoot }
         let plan = try Self.impairmentPlan(options, root: root, linkName: link.description)
@@ -66,10 +70,11 @@ extension NetHandle {
         return [.replace(options, complete: true)]
     }
 
-    static func encode(_ step: ImpairmentStep, linkIndex: Int32, into m: inout MessageWriter) {
+    static func encode(_ step: ImpairmentStep, linkIndex: Int32, payload: [UInt8]? = nil, into m: inout MessageWriter) {
         switch step {
         case .replace(let o, let complete):
-            encodeAddQdisc(o, linkIndex: linkIndex, parent: .root, handle: .vethkit, replace: true, complete: complete, into: &m)
+            encodeAddQdisc(o, linkIndex: linkIndex, parent: .root, handle: .vethkit, replace: true, complete: complete,
+                           payload: payload, into: &m)
         case .deleteOurs:
             encodeDeleteQdisc(linkIndex: linkIndex, parent: .root, handle: .vethkit, into: &m)
         }
@@ -77,16 +82,15 @@ extension NetHandle {
 }
 
 extension Netem {
-    /// True when changing `live` into this in place would leave something of `live` behind that
-    /// no attribute can clear: a delay distribution table (kept while this has none and jitters),
-    /// or a slot distribution table (kept while this uses a slot range). The kernel does not
-    /// report tables, so any live jitter or slot distribution counts as possibly having one.
+    /// True when changing a live netem into this in place could leave something behind that no
+    /// attribute clears: a delay distribution table (netem_change keeps the old one when
+    /// TCA_NETEM_DELAY_DIST is absent; it shapes the jitter of a uniform impairment) or a slot
+    /// distribution table (it overrides a slot range). The kernel does not report tables, and a
+    /// table survives changes that do not use it, so any live netem may hold one: a jittered
+    /// uniform delay or a slot range gets a fresh qdisc.
     func needsFreshQdisc(replacing live: Netem) -> Bool {
-        if distribution == .uniform, (jitter ?? .zero) != .zero, live.jitter != nil { return true }
-        if case .distribution? = live.slot?.timing {
-            if case .distribution? = slot?.timing { return false }
-            return slot != nil
-        }
+        if distribution == .uniform, (jitter ?? .zero) != .zero { return true }
+        if case .range? = slot?.timing { return true }
         return false
     }
 }

@@ -28,11 +28,13 @@ extension NetHandle {
     /// Attaches a qdisc (`tc qdisc add|replace dev LINK parent PARENT handle HANDLE KIND …`).
     /// `replace` sends NLM_F_CREATE|NLM_F_REPLACE (an existing qdisc with that handle and kind
     /// is changed in place; netem then gets every option, so nothing stale survives), otherwise
-    /// NLM_F_CREATE|NLM_F_EXCL. The options are validated before anything is sent. This is the
+    /// NLM_F_CREATE|NLM_F_EXCL. The options are validated before anything is sent (and a netem
+    /// seed the kernel would ignore is ``TrafficControlUnsupported``). This is the
     /// raw operation: it does not check ownership (``impair(_:_:)`` does).
     public func addQdisc(_ options: QdiscOptions, link: LinkReference, parent: QdiscHandle = .root,
                          handle: QdiscHandle = .vethkit, replace: Bool = false) throws {
         try options.validate()
+        try TrafficControl.checkHonoured(options)
         let index = try self.index(of: link)
         var m = MessageWriter(capacity: 1200)
         Self.encodeAddQdisc(options, linkIndex: index, parent: parent, handle: handle, replace: replace, complete: replace, into: &m)
@@ -51,7 +53,7 @@ extension NetHandle {
 
     /// RTM_NEWQDISC as the next message of `m` (`complete`: netem's every option, for a change in place).
     static func encodeAddQdisc(_ options: QdiscOptions, linkIndex: Int32, parent: QdiscHandle, handle: QdiscHandle,
-                               replace: Bool, complete: Bool, into m: inout MessageWriter) {
+                               replace: Bool, complete: Bool, payload: [UInt8]? = nil, into m: inout MessageWriter) {
         m.begin(type: UInt16(RTM_NEWQDISC), flags: Int32(NLM_F_CREATE) | (replace ? Int32(NLM_F_REPLACE) : Int32(NLM_F_EXCL)))
         var t = tcmsg()
         t.tcm_family = UInt8(AF_UNSPEC)
@@ -59,7 +61,7 @@ extension NetHandle {
         t.tcm_handle = handle.rawValue
         t.tcm_parent = parent.rawValue
         m.append(header: t)
-        options.encode(into: &m, complete: complete)
+        options.encode(into: &m, complete: complete, payload: payload)
     }
 
     /// RTM_DELQDISC as the next message of `m`.

@@ -72,9 +72,14 @@ public struct Netem: Hashable, Sendable {
         }
     }
 
+    /// The longest delay (and slot time) VethKit sends: an hour.
+    public static let maxDelay = TCTime(microseconds: 3_600_000_000)
+    /// The longest jitter the kernel keeps (INT_MAX ns, about 2.1 s; more is capped silently).
+    public static let maxJitter = TCTime(nanoseconds: Int64(Int32.max))
+
     /// Checks the combinations tc refuses, with tc's reasons: a jitter needs a delay, a
     /// correlation its value, reorder a delay, gap a reorder, a distribution a delay and a jitter,
-    /// ecn a loss model; slot times in order; overheads only with a rate.
+    /// ecn a loss model; overheads only with a rate; times within ``maxDelay`` and ``maxJitter``.
     public func validate() throws {
         func bad(_ what: String, _ why: String) -> InvalidInput { InvalidInput("netem option", what, why) }
         if jitter != nil, delay == nil { throw bad("jitter", "needs a delay (delay TIME JITTER)") }
@@ -94,13 +99,21 @@ public struct Netem: Hashable, Sendable {
             throw bad("overhead", "needs a rate (rate RATE OVERHEAD)")
         }
         if let r = rate, r.bytesPerSecond == 0 { throw bad("rate", "must be at least 8bit") }
-        for t in [delay, jitter].compactMap({ $0 }) where t.nanoseconds > Int64(Int32.max) * 1000 * 64 {
-            throw bad(t.description, "longer than netem takes")
-        }
+        // netem adds the delay to the kernel's clock (an hour keeps far from overflow; tc itself
+        // stops at 274 s) and caps the jitter at INT_MAX ns silently (tabledist's s32 sigma).
+        if let d = delay, d > Self.maxDelay { throw bad("delay", "\(d) is longer than \(Self.maxDelay)") }
+        if let j = jitter, j > Self.maxJitter { throw bad("jitter", "\(j) is longer than the kernel's \(Self.maxJitter)") }
         if let s = slot {
             if case .distribution(let d, _, let j) = s.timing {
                 if d == .uniform { throw bad("slot distribution", "uniform has no table (use slot MIN MAX)") }
                 if j == .zero { throw bad("slot jitter", "must be positive") }
+            }
+            switch s.timing {
+            case .range(let lo, let hi):
+                if Swift.max(lo, hi) > Self.maxDelay { throw bad("slot", "longer than \(Self.maxDelay)") }
+            case .distribution(_, let d, let j):
+                if d > Self.maxDelay { throw bad("slot delay", "longer than \(Self.maxDelay)") }
+                if j > Self.maxJitter { throw bad("slot jitter", "longer than the kernel's \(Self.maxJitter)") }
             }
             if let p = s.packets, p < 0 { throw bad("slot packets", "must not be negative") }
             if let b = s.bytes, b < 0 { throw bad("slot bytes", "must not be negative") }

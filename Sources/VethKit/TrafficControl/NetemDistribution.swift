@@ -19,7 +19,7 @@ extension Netem {
         /// Parses tc's names (case-sensitive, as tc opens `NAME.dist`).
         public init(parsing text: String) throws {
             guard let d = Distribution(rawValue: text) else {
-                throw InvalidInput("distribution", text, "expected uniform, normal, pareto or paretonormal")
+                throw InvalidInput("distribution", TCNumber.shown(text), "expected uniform, normal, pareto or paretonormal")
             }
             self = d
         }

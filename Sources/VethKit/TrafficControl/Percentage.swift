@@ -38,10 +38,10 @@ public struct Percentage: Hashable, Comparable, Sendable, CustomStringConvertibl
     /// 0…100, NaN or an infinity (`1e999%`).
     public init(parsing text: String) throws {
         guard let (value, unit) = TCNumber.split(text), unit.isEmpty || unit == "%" else {
-            throw InvalidInput("percentage", text, "expected a number of percent, e.g. 1%, 0.5%, 100%")
+            throw InvalidInput("percentage", TCNumber.shown(text), "expected a number of percent, e.g. 1%, 0.5%, 100%")
         }
         let f = value / 100
-        guard f >= 0, f <= 1 else { throw InvalidInput("percentage", text, "must be between 0% and 100%") }
+        guard f >= 0, f <= 1 else { throw InvalidInput("percentage", TCNumber.shown(text), "must be between 0% and 100%") }
         fraction = f
     }
 

@@ -39,7 +39,7 @@ public struct QdiscHandle: RawRepresentable, Hashable, Sendable, CustomStringCon
             return s.isEmpty ? 0 : UInt16(s, radix: 16)
         }
         guard parts.count == 2, !parts[0].isEmpty, let major = hex(parts[0]), let minor = hex(parts[1]) else {
-            throw InvalidInput("qdisc handle", text, "expected MAJOR: or MAJOR:MINOR in hex (e.g. 564b:, 1:2), root or none")
+            throw InvalidInput("qdisc handle", TCNumber.shown(text), "expected MAJOR: or MAJOR:MINOR in hex (e.g. 564b:, 1:2), root or none")
         }
         self.init(major: major, minor: minor)
     }

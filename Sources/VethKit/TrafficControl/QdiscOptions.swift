@@ -24,18 +24,38 @@ public enum QdiscOptions: Hashable, Sendable {
         case .tbf(let t): try t.validate()
         case .other(let k):
             guard !k.isEmpty, k.utf8.count < 16, k.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
-                throw InvalidInput("qdisc kind", k, "expected a kernel qdisc name (at most 15 printable characters)")
+                throw InvalidInput("qdisc kind", TCNumber.shown(k), "expected a kernel qdisc name (at most 15 printable characters)")
             }
         }
     }
 
     /// TCA_KIND and TCA_OPTIONS (`complete`: see ``Netem``'s encoding, for a change in place).
-    func encode(into m: inout MessageWriter, complete: Bool = false) {
+    /// `payload`, from ``optionsPayload(complete:)``, is TCA_OPTIONS already encoded (a batch
+    /// of 1000 identical impairments computes tbf's rate table once, not 1000 times).
+    func encode(into m: inout MessageWriter, complete: Bool = false, payload: [UInt8]? = nil) {
         m.attribute(UInt16(TCA_KIND), string: kind)
+        if let payload {
+            if case .other = self { return }
+            m.attribute(UInt16(TCA_OPTIONS), payload)
+            return
+        }
         switch self {
         case .netem(let n): n.encodeOptions(into: &m, complete: complete)
         case .tbf(let t): t.encodeOptions(into: &m)
         case .other: break
         }
+    }
+
+    /// The payload of TCA_OPTIONS as ``encode(into:complete:payload:)`` writes it (empty for `.other`).
+    func optionsPayload(complete: Bool) -> [UInt8] {
+        var m = MessageWriter(type: 0)
+        switch self {
+        case .netem(let n): n.encodeOptions(into: &m, complete: complete)
+        case .tbf(let t): t.encodeOptions(into: &m)
+        case .other: return []
+        }
+        let start = MemoryLayout<nlmsghdr>.size
+        let length = Int(m.bytes[start]) | Int(m.bytes[start + 1]) << 8
+        return Array(m.bytes[(start + 4)..<(start + length)])
     }
 }

@@ -32,17 +32,17 @@ public struct Rate: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// second (the kernel's unit) or more than 2^64 bits per second.
     public init(parsing text: String) throws {
         guard let (value, unit) = TCNumber.split(text) else {
-            throw InvalidInput("rate", text, "expected a number and a unit, e.g. 100mbit, 1gbit, 10MBps")
+            throw InvalidInput("rate", TCNumber.shown(text), "expected a number and a unit, e.g. 100mbit, 1gbit, 10MBps")
         }
         let lower = unit.lowercased()
         let scale: Double
         if lower.isEmpty { scale = 1 } else if let s = Self.units.first(where: { $0.0 == lower })?.1 { scale = s } else {
-            throw InvalidInput("rate", text, "unknown unit \"\(String(unit))\" (expected bit, kbit, mbit, gbit, tbit, or bps… for bytes)")
+            throw InvalidInput("rate", TCNumber.shown(text), "unknown unit \"\(TCNumber.shown(String(unit)).debugEscaped)\" (expected bit, kbit, mbit, gbit, tbit, or bps… for bytes)")
         }
         // As tc: bits * scale / 8, rounded down to whole bytes per second.
         let bytes = (value * scale / 8).rounded(.down)
-        guard bytes >= 1 else { throw InvalidInput("rate", text, "below the kernel's unit of one byte per second (8bit)") }
-        guard bytes < 2.3e18 else { throw InvalidInput("rate", text, "too large (at most 2^64 bit/s)") }
+        guard bytes >= 1 else { throw InvalidInput("rate", TCNumber.shown(text), "below the kernel's unit of one byte per second (8bit)") }
+        guard bytes < 2.3e18 else { throw InvalidInput("rate", TCNumber.shown(text), "too large (at most 2^64 bit/s)") }
         bitsPerSecond = UInt64(bytes) * 8
     }
 

@@ -53,6 +53,12 @@ enum TCNumber {
 
     @inline(__always) static func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
 
+    /// A value for an error message: at most 64 characters of it (a megabyte of input makes a
+    /// one-line error, not a megabyte one).
+    static func shown(_ s: String) -> String {
+        s.unicodeScalars.count <= 64 ? s : String(String.UnicodeScalarView(s.unicodeScalars.prefix(64))) + "…"
+    }
+
     /// `x` with trailing zeros (and a trailing point) removed from its shortest decimal form:
     /// 1.5 → "1.5", 20.0 → "20".
     static func trimmed(_ x: Double) -> String {

@@ -24,12 +24,13 @@ public struct TCTime: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Parses a duration in tc's words: a decimal number and a unit, `s`/`sec`/`secs`,
     /// `ms`/`msec`/`msecs`, `us`/`usec`/`usecs` or `ns`/`nsec`/`nsecs` (case-insensitive); a bare
     /// number is microseconds, as tc(8) documents for TIME (`tc … tbf latency 20` is 20 µs).
-    /// Fractions below a nanosecond are dropped, as tc drops them. Throws ``InvalidInput`` naming
+    /// The result is rounded to the nearest nanosecond (tc truncates, which makes `1.000001s`
+    /// 1.000000999 s; whole-microsecond uses such as tbf's latency then truncate as tc does). Throws ``InvalidInput`` naming
     /// the value for anything else: an empty string, an unknown unit (`20xs`), a negative or
     /// non-finite number, or one past ``max``.
     public init(parsing text: String) throws {
         guard let (value, unit) = TCNumber.split(text) else {
-            throw InvalidInput("time", text, "expected a number and a unit, e.g. 20ms, 1.5s, 500us")
+            throw InvalidInput("time", TCNumber.shown(text), "expected a number and a unit, e.g. 20ms, 1.5s, 500us")
         }
         let scale: Double
         switch unit.lowercased() {
@@ -38,10 +39,10 @@ public struct TCTime: Hashable, Comparable, Sendable, CustomStringConvertible {
         case "ms", "msec", "msecs": scale = 1_000_000
         case "us", "usec", "usecs": scale = 1_000
         case "ns", "nsec", "nsecs": scale = 1
-        default: throw InvalidInput("time", text, "unknown unit \"\(String(unit))\" (expected s, ms, us or ns)")
+        default: throw InvalidInput("time", TCNumber.shown(text), "unknown unit \"\(TCNumber.shown(String(unit)).debugEscaped)\" (expected s, ms, us or ns)")
         }
-        let ns = value * scale
-        guard ns < 9.2e18 else { throw InvalidInput("time", text, "too long (at most 292 years)") }
+        let ns = (value * scale).rounded()
+        guard ns < 9.2e18 else { throw InvalidInput("time", TCNumber.shown(text), "too long (at most 292 years)") }
         nanoseconds = Int64(ns)
     }
 

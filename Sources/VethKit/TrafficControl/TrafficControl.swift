@@ -30,6 +30,34 @@ public enum TrafficControl {
         return answer
     }
 
+    /// `uname -r`.
+    public static let kernelRelease: String = {
+        var u = utsname()
+        guard uname(&u) == 0 else { return "?" }
+        return withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }()
+
+    /// The running kernel's major and minor version (from ``kernelRelease``), nil if unreadable.
+    static let kernelVersion: (Int, Int)? = {
+        let parts = kernelRelease.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        return parts.count == 2 ? (parts[0], parts[1]) : nil
+    }()
+
+    /// True when the kernel honours netem's seed: TCA_NETEM_PRNG_SEED came with Linux 6.6
+    /// (François Michel's "netem: use a seeded PRNG for loss and corruption events"); older
+    /// kernels ignore the attribute silently (netem parses its options leniently).
+    public static var supportsNetemSeed: Bool {
+        guard let (major, minor) = kernelVersion else { return true }
+        return major > 6 || (major == 6 && minor >= 6)
+    }
+
+    /// Throws ``TrafficControlUnsupported`` for options this kernel would accept and ignore.
+    static func checkHonoured(_ options: QdiscOptions) throws {
+        if case .netem(let n) = options, n.seed != nil, !supportsNetemSeed {
+            throw TrafficControlUnsupported(feature: "netem seed", reason: "TCA_NETEM_PRNG_SEED needs Linux 6.6 or later (older kernels ignore it)")
+        }
+    }
+
     /// Kinds found present so far.
     private static let known = Mutex<Set<String>>([])
 
@@ -68,9 +96,7 @@ public enum TrafficControl {
     /// The module files' answer (for when the kernel cannot be asked).
     static func inModuleFiles(_ kind: String) -> Bool {
         if access("/sys/module/sch_\(kind)", F_OK) == 0 { return true }
-        var u = utsname()
-        guard uname(&u) == 0 else { return false }
-        let release = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let release = kernelRelease
         let module = "/sch_\(kind).ko"
         for file in ["modules.builtin", "modules.dep"] {
             let fd = open("/lib/modules/\(release)/\(file)", O_RDONLY | O_CLOEXEC)
