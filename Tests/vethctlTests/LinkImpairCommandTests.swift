@@ -172,7 +172,17 @@ final class LinkImpairNetemCommandTests: XCTestCase {
         try ip("-n", ns, "link", "add", "na0", "type", "veth", "peer", "name", "nb0")
         try ip("-n", ns, "link", "set", "na0", "up")
         try ip("-n", ns, "link", "set", "nb0", "up")
-        try v.ok("-n", ns, "link", "impair", "na0", "--delay", "20ms", "--loss", "1%", "--seed", "7")
+        let seeded = try v.run(["-n", ns, "link", "impair", "na0", "--delay", "20ms", "--loss", "1%", "--seed", "7"])
+        if TrafficControl.supportsNetemSeed {
+            XCTAssertEqual(seeded.status, 0, seeded.stderr)
+            XCTAssertEqual(try XCTUnwrap(v.json("-n", ns, "qdisc", "show", "--dev", "na0").first?["options"] as? [String: Any])["seed"] as? Int, 7)
+        } else {
+            // Debian 12's 6.1 would ignore the seed: refused before anything changes, then without it.
+            XCTAssertEqual(seeded.status, 1, seeded.stderr)
+            XCTAssertTrue(seeded.stderr.hasPrefix("vethctl: link impair na0: this kernel (") && seeded.stderr.contains("cannot do netem seed"), seeded.stderr)
+            XCTAssertEqual(try tcRootQdisc(ns, "na0")?["kind"] as? String, "noqueue", "the refused seed changed the link")
+            try v.ok("-n", ns, "link", "impair", "na0", "--delay", "20ms", "--loss", "1%")
+        }
         let q = try XCTUnwrap(tcRootQdisc(ns, "na0"))
         XCTAssertEqual(q["kind"] as? String, "netem")
         XCTAssertEqual(q["handle"] as? String, "564b:")
@@ -209,10 +219,18 @@ final class LinkImpairNetemCommandTests: XCTestCase {
         var script = ""
         for i in 0..<20 {
             try ip("-n", ns, "link", "add", "nx\(i)", "type", "veth", "peer", "name", "ny\(i)")
-            script += "link impair nx\(i) --delay \(i + 1)ms --seed \(i)\n"
+            script += "link impair nx\(i) --delay \(i + 1)ms" + (TrafficControl.supportsNetemSeed ? " --seed \(i)\n" : "\n")
         }
         let r = try v.run(["-n", ns, "--batch", "-"], input: script)
         XCTAssertEqual(r.status, 0, r.stderr)
+        if !TrafficControl.supportsNetemSeed {
+            // A seed on any line refuses the whole batch before anything runs.
+            let seeded = try v.run(["-n", ns, "--batch", "-"], input: "link impair nx0 --delay 50ms\nlink impair nx1 --loss 1% --seed 3\n")
+            XCTAssertEqual(seeded.status, 1, seeded.stderr)
+            XCTAssertTrue(seeded.stderr.hasPrefix("vethctl: -:2: link impair nx1: this kernel ("), seeded.stderr)
+            XCTAssertEqual(((try tcRootQdisc(ns, "nx0")?["options"] as? [String: Any])?["delay"] as? [String: Any])?["delay"] as? Double ?? 0,
+                           0.001, accuracy: 1e-6, "line 1 ran")
+        }
         for i in 0..<20 {
             let q = try XCTUnwrap(tcRootQdisc(ns, "nx\(i)"), "nx\(i)")
             XCTAssertEqual(((q["options"] as? [String: Any])?["delay"] as? [String: Any])?["delay"] as? Double ?? 0,

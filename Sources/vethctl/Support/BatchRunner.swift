@@ -99,11 +99,23 @@ struct BatchRunner {
     /// The kernel is asked once per kind.
     func preflight(_ lines: [Line]) -> (line: Int, error: Error)? {
         var asked: Set<String> = []
+        var seedChecked = false
         for line in lines {
-            guard let impair = line.impair, let kind = impair.qdiscKind, !asked.contains(kind) else { continue }
-            asked.insert(kind)
-            if let missing = impair.missingQdiscKind() {
-                return (line.number, CommandError(context: impair.stepName, underlying: missing))
+            guard let impair = line.impair, let kind = impair.qdiscKind else { continue }
+            if !asked.contains(kind) {
+                asked.insert(kind)
+                if let missing = impair.missingQdiscKind() {
+                    return (line.number, CommandError(context: impair.stepName, underlying: missing))
+                }
+            }
+            // A seed the kernel would ignore (before Linux 6.6) is refused by VethKit when the line
+            // runs; refuse the whole batch for it instead, before anything runs.
+            if !seedChecked, impair.parsed?.seed != nil {
+                seedChecked = true
+                if !TrafficControl.supportsNetemSeed {
+                    return (line.number, CommandError(context: impair.stepName, underlying: TrafficControlUnsupported(
+                        feature: "netem seed", reason: "TCA_NETEM_PRNG_SEED needs Linux 6.6 or later (older kernels ignore it)")))
+                }
             }
         }
         return nil
