@@ -118,6 +118,18 @@ final class NetemKernelTests: XCTestCase {
             XCTAssertEqual(number(o, "limit"), Double(want.limit ?? 1000), "\(pairs)")
             XCTAssertEqual(o["ecn"] as? Bool, want.ecn, "\(pairs)")
             check(o)
+            // tc reads VethKit's words for it to the same netem (the seed aside: tc 6.1 has none).
+            let args = try XCTUnwrap(want.qdiscOptions).tcArguments
+            try tc(in: ns.name, ["qdisc", "replace", "dev", "vkb0", "root", "handle", "564b:"] + args)
+            let theirs = try XCTUnwrap(LinkImpairment(qdisc: XCTUnwrap(ns.root("vkb0"))))
+            var wantTc = want
+            // tc 6.1 sends whole µs as ticks of 64 ns (1500us reads 1.499968 ms).
+            func ticked(_ t: TCTime?) -> TCTime? { t.map { TCTime(nanoseconds: Int64(Double($0.microseconds) * 15.625) * 64) } }
+            (wantTc.delay, wantTc.jitter) = (ticked(want.delay), ticked(want.jitter))
+            if wantTc.duplicateCorrelation != nil, wantTc.correlation == nil, wantTc.lossCorrelation == nil,
+               wantTc.corruptCorrelation == nil, wantTc.reorderCorrelation == nil { wantTc.duplicateCorrelation = nil }  // tc 6.1 drops it
+            XCTAssertTrue(wantTc.matches(theirs), "tc \(args.joined(separator: " ")): \(theirs)")
+            try tc(in: ns.name, ["qdisc", "del", "dev", "vkb0", "root"])
         }
     }
 

@@ -46,6 +46,12 @@ final class TrafficControlEncodingTests: XCTestCase {
 
     func assertSame(_ name: String, _ options: QdiscOptions, replace: Bool = false, file: StaticString = #filePath, line: UInt = #line) throws {
         let f = try fixture(name)
+        // The options say themselves in tc's words as the fixture's command line does (tc's
+        // spelling of the same values: `loss random 1%` is `loss 1%`, rates and sizes as tc prints them).
+        let said = "netem " + (options.tcArguments.dropFirst().joined(separator: " "))
+        if case .netem = options, !Self.spelledDifferently.contains(name) {
+            XCTAssertTrue(f.command.hasSuffix(said), "\(name): \(said) vs \(f.command)", file: file, line: line)
+        }
         let ours = request(options, like: f, replace: replace)
         XCTAssertEqual(ours.count, f.bytes.count, "\(name): \(f.command)", file: file, line: line)
         if let i = zip(ours, f.bytes).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
@@ -53,6 +59,10 @@ final class TrafficControlEncodingTests: XCTestCase {
                     file: file, line: line)
         }
     }
+
+    /// Fixtures whose command spells the same options another way than tcArguments does.
+    static let spelledDifferently: Set<String> = ["netem-loss-correlation", "netem-rate", "netem-rate-overhead",
+                                                  "netem-rate-cell", "netem-rate-64", "netem-combined"]
 
     func ms(_ v: Int64) -> TCTime { TCTime(microseconds: v * 1000) }
     func pct(_ s: String) throws -> Percentage { try Percentage(parsing: s) }
@@ -229,6 +239,20 @@ final class TrafficControlEncodingTests: XCTestCase {
                 XCTAssertEqual(a.bytes, b.bytes, "\(o.kind) complete \(complete)")
             }
         }
+    }
+
+    /// tc's words for what the spelledDifferently fixtures say.
+    func testTcArgumentsOfTheOtherFixtures() throws {
+        XCTAssertEqual(QdiscOptions.netem(Netem(loss: .random(try pct("1%"), correlation: try pct("25%")))).tcArguments,
+                       ["netem", "loss", "1%", "25%"])
+        XCTAssertEqual(QdiscOptions.netem(Netem(delay: try TCTime(parsing: "274s"))).tcArguments, ["netem", "delay", "274s"])
+        var rateCell = Netem(rate: try rate("100mbit"))
+        (rateCell.packetOverhead, rateCell.cellSize, rateCell.cellOverhead) = (20, 100, -4)
+        XCTAssertEqual(QdiscOptions.netem(rateCell).tcArguments, ["netem", "rate", "100Mbit", "20", "100", "-4"])
+        XCTAssertEqual(QdiscOptions.netem(Netem(rate: try rate("100gbit"), seed: 7)).tcArguments, ["netem", "rate", "100Gbit", "seed", "7"])
+        XCTAssertEqual(QdiscOptions.tbf(TokenBucket(rate: try rate("100mbit"), burst: 32768, limit: .latency(ms(50)), peakRate: try rate("200mbit"), mtu: 1600)).tcArguments,
+                       ["tbf", "rate", "100Mbit", "burst", "32768", "latency", "50ms", "peakrate", "200Mbit", "mtu", "1600"])
+        XCTAssertEqual(QdiscOptions.other(kind: "pfifo").tcArguments, ["pfifo"])
     }
 
     // MARK: helpers

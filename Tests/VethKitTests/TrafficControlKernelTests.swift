@@ -1,5 +1,6 @@
 import Foundation
-import VethKit
+import Netlink
+@testable import VethKit
 import VethKitTestSupport
 import XCTest
 
@@ -119,6 +120,18 @@ final class TrafficControlKernelTests: XCTestCase {
         XCTAssertThrowsError(try h.deleteQdisc(link: .named(dev)))
     }
 
+    /// tc reads VethKit's tcArguments to the same qdisc VethKit makes (tbf here; netem in the VM).
+    func testTcReadsTcArgumentsToTheSameQdisc() throws {
+        for pairs in [[("rate", "100mbit")], [("rate", "10gbit")], [("rate", "1500kbit")]] {
+            var i = LinkImpairment()
+            for (k, v) in pairs { try i.set(k, v) }
+            try h.impair(.named(dev), i)
+            let args = try XCTUnwrap(i.qdiscOptions).tcArguments
+            try tc(in: ns.name, ["qdisc", "replace", "dev", "vkb0", "root", "handle", "564b:"] + args)
+            XCTAssertEqual(try XCTUnwrap(ns.root(dev)).options, try XCTUnwrap(ns.root("vkb0")).options, "\(args)")
+        }
+    }
+
     /// Real packets through the tbf: the counters move, and VethKit reads what tc reads.
     func testStatisticsMoveWithTraffic() throws {
         try requirePing()
@@ -213,6 +226,14 @@ final class TrafficControlKernelTests: XCTestCase {
         try h.clearImpairment(.named(dev))
         try h.impair(.named(dev), LinkImpairment())   // empty: clears, here nothing
         XCTAssertThrowsError(try h.clearImpairment(.named("nosuch0"))) { XCTAssertEqual(ErrorCategory.of($0), .notFound) }
+        XCTAssertThrowsError(try h.impair(.named("nosuch0"), i)) { XCTAssertEqual(ErrorCategory.of($0), .notFound) }
+        XCTAssertThrowsError(try h.qdiscs(link: .named("nosuch0"))) { XCTAssertEqual(ErrorCategory.of($0), .notFound) }
+        XCTAssertThrowsError(try h.impair(.index(99_999), i)) { XCTAssertEqual(ErrorCategory.of($0), .notFound, "\($0)") }
+        var batch = NetworkBatch()
+        batch.impair(try .named(dev), i)
+        batch.impair(try .named("nosuch0"), i)
+        XCTAssertThrowsError(try h.perform(batch)) { XCTAssertEqual(ErrorCategory.of($0), .notFound) }
+        XCTAssertEqual(try ns.root(dev)?.kind, "noqueue", "nothing of a batch naming a missing link is sent")
     }
 
     /// Where the kernel has no sch_netem: the one clear message, before anything changes.
@@ -255,6 +276,16 @@ final class TrafficControlKernelTests: XCTestCase {
         XCTAssertEqual(netem, try KernelFeatures.qdisc("netem") == .present)
         XCTAssertEqual(try tc(in: ns.name, ["-j", "qdisc", "show"]).stdout, before, "the probes attached nothing")
         XCTAssertEqual(try tc(in: ns.name, ["-j", "qdisc", "show", "dev", "lo", "ingress"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), "[]")
+        // A user's clsact (and a root) on lo: the answers stay right and both stay as they were.
+        let other = try TrafficControlNamespace(prefix: "tcq", pairs: 0)
+        defer { other.delete() }
+        try tc(in: other.name, ["qdisc", "add", "dev", "lo", "clsact"])
+        try tc(in: other.name, ["qdisc", "add", "dev", "lo", "root", "handle", "7:", "tbf", "rate", "1mbit", "burst", "10kb", "latency", "5ms"])
+        let users = try tcQdiscText(in: other.name, dev: "lo")
+        for (kind, present) in [("tbf", true), ("clsact", true), ("ingress", true), ("htb", true), ("nosuchqdisc", false), ("netem", netem)] {
+            XCTAssertEqual(try other.namespace.run { TrafficControl.probe(kind, on: try NetlinkSocket(), remembered: false) }, present, kind)
+        }
+        XCTAssertEqual(try tcQdiscText(in: other.name, dev: "lo"), users)
     }
 
     /// The same link twice in one batch: the second is planned against the first (here: a

@@ -17,12 +17,15 @@ public struct Netem: Hashable, Sendable {
     public var ecn = false
     /// Duplicated packets (`duplicate PERCENT [CORRELATION]`).
     public var duplicate: Percentage?
+    /// Correlation of successive duplications.
     public var duplicateCorrelation: Percentage?
     /// Packets with a flipped bit (`corrupt PERCENT [CORRELATION]`).
     public var corrupt: Percentage?
+    /// Correlation of successive corruptions.
     public var corruptCorrelation: Percentage?
     /// Packets sent at once, ahead of the delayed others (`reorder PERCENT [CORRELATION]`; needs a delay).
     public var reorder: Percentage?
+    /// Correlation of successive reorderings.
     public var reorderCorrelation: Percentage?
     /// Every `gap`-th packet is reordered (`gap N`; needs `reorder`; tc sets 1 when reorder is given alone).
     public var gap: UInt32?
@@ -43,6 +46,7 @@ public struct Netem: Hashable, Sendable {
     /// losses, duplicates and delays. nil lets the kernel pick one at random.
     public var seed: UInt64?
 
+    /// A netem with the given options (the others unset; limit tc's default 1000).
     public init(delay: TCTime? = nil, jitter: TCTime? = nil, delayCorrelation: Percentage? = nil,
                 distribution: Distribution = .uniform, loss: Loss? = nil, duplicate: Percentage? = nil,
                 corrupt: Percentage? = nil, reorder: Percentage? = nil, gap: UInt32? = nil, rate: Rate? = nil,
@@ -61,12 +65,14 @@ public struct Netem: Hashable, Sendable {
             /// Drawn from `distribution` around `delay` ± `jitter` (tc: `slot distribution D DELAY JITTER`).
             case distribution(Distribution, delay: TCTime, jitter: TCTime)
         }
+        /// When slots open.
         public var timing: Timing
         /// At most this many packets per slot (`packets N`), nil for no limit.
         public var packets: Int32?
         /// At most this many bytes per slot (`bytes N`), nil for no limit.
         public var bytes: Int32?
 
+        /// Slots opening as `timing` says, each of at most `packets` packets and `bytes` bytes.
         public init(_ timing: Timing, packets: Int32? = nil, bytes: Int32? = nil) {
             (self.timing, self.packets, self.bytes) = (timing, packets, bytes)
         }

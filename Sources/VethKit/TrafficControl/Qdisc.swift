@@ -31,6 +31,7 @@ public struct Qdisc: Hashable, Sendable {
     /// True at the device's root.
     public var isRoot: Bool { parent == .root }
 
+    /// A qdisc with these fields (for tests and for plans; the kernel's come from ``init(message:)``).
     public init(linkIndex: Int32, handle: QdiscHandle, parent: QdiscHandle, kind: String, options: QdiscOptions,
                 statistics: QdiscStatistics = QdiscStatistics(), refcount: UInt32 = 1) {
         (self.linkIndex, self.handle, self.parent, self.kind) = (linkIndex, handle, parent, kind)

@@ -4,7 +4,9 @@ import CLinuxUAPI
 /// ``vethkit`` (`564b:`) is VethKit's ownership mark: VethKit changes or deletes only a root qdisc
 /// with that handle, or attaches one where the kernel's default is.
 public struct QdiscHandle: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The 32-bit handle (`major << 16 | minor`).
     public let rawValue: UInt32
+    /// The handle `rawValue`.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// `major:minor`.

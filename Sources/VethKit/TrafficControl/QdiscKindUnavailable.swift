@@ -6,6 +6,7 @@ public struct QdiscKindUnavailable: CategorizedError, Hashable, Sendable, Custom
     /// What needed it (`delay 20ms loss 1%`), for the message.
     public let neededFor: String?
 
+    /// `kind` is missing; `neededFor` says what asked for it.
     public init(kind: String, neededFor: String? = nil) { (self.kind, self.neededFor) = (kind, neededFor) }
 
     public var category: ErrorCategory { .unsupported }

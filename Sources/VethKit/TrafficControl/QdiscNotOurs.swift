@@ -5,8 +5,10 @@ public struct QdiscNotOurs: CategorizedError, Hashable, Sendable, CustomStringCo
     public let link: String
     /// The qdisc found there.
     public let kind: String
+    /// Its handle.
     public let handle: QdiscHandle
 
+    /// The root `kind` `handle` found on `link`.
     public init(link: String, kind: String, handle: QdiscHandle) {
         (self.link, self.kind, self.handle) = (link, kind, handle)
     }

@@ -20,6 +20,7 @@ public struct QdiscStatistics: Hashable, Sendable {
     /// Packets queued now.
     public var qlen: UInt32 = 0
 
+    /// All counters zero.
     public init() {}
 
     /// Decodes TCA_STATS2's nest.

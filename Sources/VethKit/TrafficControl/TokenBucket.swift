@@ -21,6 +21,7 @@ public struct TokenBucket: Hashable, Sendable {
     /// The peak bucket's size in bytes (`mtu`/`minburst`).
     public var mtu: UInt32?
 
+    /// A tbf of `rate` with a `burst`-byte bucket and the queue bound `limit` (a peak bucket of `mtu` bytes at `peakRate`, optional).
     public init(rate: Rate, burst: UInt32, limit: QueueLimit, peakRate: Rate? = nil, mtu: UInt32? = nil) {
         (self.rate, self.burst, self.limit, self.peakRate, self.mtu) = (rate, burst, limit, peakRate, mtu)
     }

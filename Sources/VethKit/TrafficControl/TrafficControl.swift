@@ -9,12 +9,15 @@ public enum TrafficControl {
     /// question loads as tc would).
     ///
     /// How: one harmless request on the calling thread's namespace's loopback (ifindex 1):
-    /// RTM_NEWQDISC with NLM_F_CREATE|NLM_F_EXCL, parent TC_H_INGRESS, TCA_KIND = `kind` and an
-    /// empty TCA_STAB. The kernel looks the kind up first (loading `sch_KIND` if it can) and
-    /// answers ENOENT "Specified qdisc kind is unknown" when there is none; a kind it has is
-    /// refused right after (a non-ingress kind at the ingress hook: EINVAL; an ingress kind:
-    /// the empty size table), so nothing is ever attached. When that request cannot answer (no
-    /// CAP_NET_ADMIN, or the loopback already has an ingress qdisc: EEXIST), the files say:
+    /// RTM_NEWQDISC with NLM_F_CREATE|NLM_F_REPLACE, parent TC_H_INGRESS, handle 0, TCA_KIND =
+    /// `kind` and an empty TCA_STAB. The kernel looks the kind up first (loading `sch_KIND` if it
+    /// can) and answers ENOENT "Specified qdisc kind is unknown" when there is none; a kind it
+    /// has is refused right after (a non-ingress kind at the ingress hook: EINVAL "Specified
+    /// parent ID is reserved for ingress and clsact Qdiscs"; an ingress kind: the empty size
+    /// table, EINVAL), so nothing is ever attached. A user's ingress or clsact already on lo is
+    /// not touched either: another kind goes the same create path and fails the same way, its
+    /// own kind is a change without options that the empty size table fails before anything
+    /// is applied. When the request cannot answer (no CAP_NET_ADMIN), the files say:
     /// /sys/module/sch_KIND (a loaded module), then /lib/modules/$(uname -r)/modules.builtin
     /// and modules.dep. A kind found present is remembered for the process.
     public static func isAvailable(qdisc kind: String) -> Bool {
@@ -61,10 +64,11 @@ public enum TrafficControl {
     /// Kinds found present so far.
     private static let known = Mutex<Set<String>>([])
 
-    /// The netlink probe on `socket`'s namespace: true/false, or nil when it cannot tell.
-    static func probe(_ kind: String, on socket: NetlinkSocket) -> Bool? {
-        if known.withLock({ $0.contains(kind) }) { return true }
-        var m = MessageWriter(type: UInt16(RTM_NEWQDISC), flags: Int32(NLM_F_CREATE | NLM_F_EXCL))
+    /// The netlink probe on `socket`'s namespace: true/false, or nil when it cannot tell
+    /// (`remembered`: a kind found present before is not asked again).
+    static func probe(_ kind: String, on socket: NetlinkSocket, remembered: Bool = true) -> Bool? {
+        if remembered, known.withLock({ $0.contains(kind) }) { return true }
+        var m = MessageWriter(type: UInt16(RTM_NEWQDISC), flags: Int32(NLM_F_CREATE | NLM_F_REPLACE))
         var t = tcmsg()
         t.tcm_family = UInt8(AF_UNSPEC)
         t.tcm_ifindex = 1

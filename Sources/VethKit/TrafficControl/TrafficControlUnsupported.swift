@@ -7,6 +7,7 @@ public struct TrafficControlUnsupported: CategorizedError, Hashable, Sendable, C
     /// Why the kernel cannot (`TCA_NETEM_PRNG_SEED needs Linux 6.6 or later`).
     public let reason: String
 
+    /// `feature` cannot be done, because `reason`.
     public init(feature: String, reason: String) { (self.feature, self.reason) = (feature, reason) }
 
     public var category: ErrorCategory { .unsupported }
