@@ -13,12 +13,15 @@ struct BatchRunner {
         var number: Int
         var namespace: String?
         var command: any CommandAction
+        /// The same line when it is a `link impair`: such lines go to the kernel together.
+        var impair: LinkImpairAction?
     }
 
     /// The largest batch input read (bytes): ~250,000 typical lines. Past it, one error and nothing runs.
     static let maxInputBytes = 16 << 20
 
     func run() throws {
+        var clock = Timings()
         let input = try readInput()
         // `vethctl -n NS --batch FILE`: NS is every line's namespace unless the line names its own.
         let outer = Context.shared.defaultNamespace
@@ -40,19 +43,43 @@ struct BatchRunner {
                 if let fast = BatchFastPath.parse(words, namespace: ns) {
                     command = fast
                 } else if let parsed = try VethCtl.parseAsRoot(words) as? any VethCommand {
-                    command = parsed
+                    // `link impair` is batchable; its namespace is resolved now, with the line's.
+                    command = (parsed as? LinkCommand.Impair)?.action ?? parsed
                 } else {
                     throw UsageError("\"\(raw.terminalEscaped())\" is not a command that can run in a batch")
                 }
-                try command.check()
-                lines.append(Line(number: number, namespace: ns, command: command))
+                var impair = command as? LinkImpairAction
+                if impair != nil { try impair!.prepare() } else { try command.check() }
+                lines.append(Line(number: number, namespace: ns, command: impair ?? command, impair: impair))
             } catch {
                 _ = Main.report(error, prefix: "\(path):\(number): ")
                 failures += 1
             }
         }
         if failures > 0 { throw BatchFailed(count: failures, status: .badInput) }
-        for line in lines {
+        clock.mark("read+check \(lines.count) lines")
+        if let refusal = preflight(lines) {
+            _ = Main.report(refusal.error, prefix: "\(path):\(refusal.line): ")
+            throw BatchFailed(count: 1, status: .refused)
+        }
+        defer {
+            clock.mark("run")
+            clock.report()
+        }
+        var next = 0
+        while next < lines.count {
+            let line = lines[next]
+            // Consecutive impair lines of one namespace: one NetworkBatch (a few sendmsg).
+            if let first = line.impair {
+                var end = next + 1
+                while end < lines.count, let b = lines[end].impair, b.namespace == first.namespace { end += 1 }
+                if end - next > 1 {
+                    failures += runTogether(lines[next..<end])
+                    next = end
+                    if failures > 0 && !force { break }
+                    continue
+                }
+            }
             Context.shared.defaultNamespace = line.namespace
             do {
                 try line.command.execute(Context.shared)
@@ -61,9 +88,80 @@ struct BatchRunner {
                 failures += 1
                 if !force { break }
             }
+            next += 1
         }
         Context.shared.defaultNamespace = outer
         if failures > 0 { throw BatchFailed(count: failures, status: .refused) }
+    }
+
+    /// What the whole batch needs from the kernel before any line runs: a batch with a line
+    /// that needs a qdisc kind this kernel lacks (netem) is refused with one message, nothing run.
+    /// The kernel is asked once per kind.
+    func preflight(_ lines: [Line]) -> (line: Int, error: Error)? {
+        var asked: Set<String> = []
+        var seedChecked = false
+        for line in lines {
+            guard let impair = line.impair, let kind = impair.qdiscKind else { continue }
+            if !asked.contains(kind) {
+                asked.insert(kind)
+                if let missing = impair.missingQdiscKind() {
+                    return (line.number, CommandError(context: impair.stepName, underlying: missing))
+                }
+            }
+            // A seed the kernel would ignore (before Linux 6.6) is refused by VethKit when the line
+            // runs; refuse the whole batch for it instead, before anything runs.
+            if !seedChecked, impair.parsed?.seed != nil {
+                seedChecked = true
+                if !TrafficControl.supportsNetemSeed {
+                    return (line.number, CommandError(context: impair.stepName, underlying: TrafficControlUnsupported(
+                        feature: "netem seed", reason: "TCA_NETEM_PRNG_SEED needs Linux 6.6 or later (older kernels ignore it)")))
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Runs `run` (impair lines of one namespace) as one ``NetworkBatch`` and reports each
+    /// refused line with its number; returns how many failed. When the batch cannot be sent at all
+    /// (a link that does not exist, a qdisc that is not VethKit's: found before anything is
+    /// sent), the lines run one by one instead, so each error names its own line and, without
+    /// --force, the lines after it do not run, as for any other line. A refusal by the kernel
+    /// itself does not stop the other lines sent with it.
+    func runTogether(_ run: ArraySlice<Line>) -> Int {
+        let namespace = run.first!.namespace
+        Context.shared.defaultNamespace = namespace
+        var batch = NetworkBatch()
+        let results: [Result<Void, KernelError>]
+        do {
+            let handle = try Context.shared.handle(run.first!.impair!.namespace)
+            // Names to indexes, an ioctl each (a link dump of a big namespace costs more than
+            // the requests); a missing link makes the run go line by line, which names it.
+            let indexes = try handle.linkIndexes(run.map { try InterfaceName($0.impair!.name) })
+            for (line, index) in zip(run, indexes) {
+                guard let index else { throw NotFound.link(line.impair!.name) }
+                try line.impair!.add(to: &batch, link: .index(index))
+            }
+            results = try handle.perform(batch)
+            guard results.count == run.count else { throw UsageError("internal: \(results.count) results for \(run.count) lines") }
+        } catch {
+            var failures = 0
+            for line in run {
+                do { try line.command.execute(Context.shared) } catch {
+                    _ = Main.report(error, prefix: "\(path):\(line.number): ")
+                    failures += 1
+                    if !force { break }
+                }
+            }
+            return failures
+        }
+        var failures = 0
+        for (line, result) in zip(run, results) {
+            guard case .failure(let e) = result else { continue }
+            let name = line.impair!.stepName
+            _ = Main.report(CommandError(context: name, underlying: e), prefix: "\(path):\(line.number): ")
+            failures += 1
+        }
+        return failures
     }
 
     /// The input's lines as bytes: split at LF, a CR before it dropped (CRLF files work). A
@@ -122,4 +220,22 @@ struct BatchFailed: Error, CustomStringConvertible {
     var count: Int
     var status: ExitStatus
     var description: String { "\(count) line\(count == 1 ? "" : "s") failed" }
+}
+
+/// `VETHKIT_TIMINGS=1`: the batch's phases on standard error (`timings: read+check 1000 lines 4.1 ms, run 20.3 ms`).
+struct Timings {
+    private var last = monotonicSeconds()
+    private var marks: [String] = []
+    static let requested: Bool = { getenv("VETHKIT_TIMINGS").map { String(cString: $0) == "1" } ?? false }()
+
+    mutating func mark(_ what: String) {
+        guard Self.requested else { return }
+        let now = monotonicSeconds()
+        marks.append("\(what) \(Int((now - last) * 1_000_000)) us")
+        last = now
+    }
+
+    func report() {
+        if Self.requested, !marks.isEmpty { warn("timings: " + marks.joined(separator: ", ")) }
+    }
 }
