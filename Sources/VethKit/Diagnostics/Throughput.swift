@@ -40,6 +40,8 @@ public enum Throughput {
         public var connectTimeout: Double = 3
         /// The receivers' port; 0 takes a free one.
         public var port: UInt16 = 0
+        /// The senders' source address (an address of the sending namespace); nil lets routing choose.
+        public var source: IPAddress?
         /// After the senders' end, a receiver that gets nothing for this long stops waiting.
         public var stallLimit: Double = 3
 
@@ -93,13 +95,17 @@ public enum Throughput {
         if target.isIPv6LinkLocal {
             throw InvalidInput("target address", target.description, "IPv6 link-local addresses are not supported (no interface to scope them to)")
         }
+        if let s = options.source, s.isIPv4 != target.isIPv4 {
+            throw InvalidInput("source address", s.description, "not of the target \(target)'s family")
+        }
         let streams: [any ThroughputStream]
         switch options.transport {
         case .tcp:
             streams = try ThroughputTCPStream.open(options.streams, from: source, to: destination, target: target,
-                                                   port: options.port, timeout: options.connectTimeout)
+                                                   port: options.port, sourceAddress: options.source, timeout: options.connectTimeout)
         case .udp:
-            streams = try ThroughputUDPStream.open(options.streams, from: source, to: destination, target: target, port: options.port)
+            streams = try ThroughputUDPStream.open(options.streams, from: source, to: destination, target: target, port: options.port,
+                                                   sourceAddress: options.source)
         }
         defer { for s in streams { ThroughputSockets.closeAll(s.fileDescriptors) } }
         return try run(streams, options: options, onInterval: onInterval)
@@ -147,11 +153,12 @@ public enum Throughput {
         threads.joinAll()
         let reports = streams.map { $0.report() }
         let end = reports.map(\.received.end).max() ?? 0
-        var last = sample(at: max(end, 0))
-        // The counters are final now; take them as the last sample at the receivers' end.
+        // The counters are final now: the last sample, at the receivers' end (or at the last
+        // interval's, when that was sampled a moment after the last byte).
+        var last = sample(at: 0)
         last.time = max(end, recorder.intervals.last?.end ?? 0)
         if let tail = recorder.finish(last) { onInterval?(tail) }
-        return Report(streams: reports, intervals: recorder.intervals, transport: options.transport)
+        return Report(streams: reports, intervals: recorder.intervals, transport: options.transport, end: last.time)
     }
 }
 
@@ -187,13 +194,13 @@ protocol ThroughputStream: AnyObject, Sendable {
 }
 
 extension Throughput.Report {
-    /// Sums the streams.
-    init(streams: [Throughput.StreamReport], intervals: [Throughput.Interval], transport: Throughput.Transport) {
+    /// Sums the streams; the received span ends at `end`, where the intervals end.
+    init(streams: [Throughput.StreamReport], intervals: [Throughput.Interval], transport: Throughput.Transport, end: Double) {
         self.transport = transport
         self.streams = streams
         self.intervals = intervals
         sent = Throughput.Span(start: 0, end: streams.map(\.sent.end).max() ?? 0, bytes: streams.reduce(0) { $0 + $1.sent.bytes })
-        received = Throughput.Span(start: 0, end: streams.map(\.received.end).max() ?? 0, bytes: streams.reduce(0) { $0 + $1.received.bytes })
+        received = Throughput.Span(start: 0, end: end, bytes: streams.reduce(0) { $0 + $1.received.bytes })
         let tcps = streams.compactMap(\.tcp)
         tcp = tcps.isEmpty ? nil : Throughput.TCPStatistics(
             retransmits: tcps.reduce(0) { $0 + $1.retransmits }, maxCongestionWindow: tcps.map(\.maxCongestionWindow).max() ?? 0,

@@ -34,7 +34,7 @@ final class ThroughputTCPStream: ThroughputStream, @unchecked Sendable {
     /// senders connected at once within `timeout`, each accepted connection matched to its
     /// sender by port. On failure everything opened is closed.
     static func open(_ count: Int, from source: NetworkNamespace?, to destination: NetworkNamespace?, target: IPAddress,
-                     port: UInt16, timeout: Double) throws -> [ThroughputTCPStream] {
+                     port: UInt16, sourceAddress: IPAddress?, timeout: Double) throws -> [ThroughputTCPStream] {
         let listener = try ThroughputSockets.open(1, type: Int32(SOCK_STREAM.rawValue), family: target.family, in: destination)[0]
         defer { close(listener) }
         var one: Int32 = 1
@@ -45,6 +45,7 @@ final class ThroughputTCPStream: ThroughputStream, @unchecked Sendable {
         let senders = try ThroughputSockets.open(count, type: Int32(SOCK_STREAM.rawValue), family: target.family, in: source)
         var accepted: [UInt16: Int32] = [:]
         do {
+            if let sourceAddress { for fd in senders { try ThroughputSockets.bind(fd, sourceAddress, port: 0, namespace: source) } }
             try ThroughputSockets.connect(senders, to: target, port: listenPort, timeout: timeout)
             let ports = try senders.map { try ThroughputSockets.port(of: $0) }
             // Every connection is in the accept queue once connect() succeeded; anything else

@@ -36,7 +36,7 @@ final class ThroughputUDPStream: ThroughputStream, @unchecked Sendable {
     /// Opens `count` streams: receivers bound to `target` (port `port` + i, or free ports for 0)
     /// inside `destination`, senders inside `source` connected to them. All or nothing.
     static func open(_ count: Int, from source: NetworkNamespace?, to destination: NetworkNamespace?, target: IPAddress,
-                     port: UInt16) throws -> [ThroughputUDPStream] {
+                     port: UInt16, sourceAddress: IPAddress?) throws -> [ThroughputUDPStream] {
         let type = Int32(SOCK_DGRAM.rawValue)
         let receivers = try ThroughputSockets.open(count, type: type, family: target.family, in: destination)
         var senders: [Int32] = []
@@ -48,6 +48,7 @@ final class ThroughputUDPStream: ThroughputStream, @unchecked Sendable {
                 ports.append(try ThroughputSockets.port(of: fd))
             }
             senders = try ThroughputSockets.open(count, type: type, family: target.family, in: source)
+            if let sourceAddress { for fd in senders { try ThroughputSockets.bind(fd, sourceAddress, port: 0, namespace: source) } }
             for (fd, p) in zip(senders, ports) {
                 let rc = ThroughputSockets.withSocketAddress(target, port: p) { Glibc.connect(fd, $0, $1) }
                 if rc != 0 { throw SystemCallError("connect to \(target) port \(p)", Errno.current) }
