@@ -31,11 +31,14 @@ struct PerfCommand: TopologyVerb {
         let r = try TopologyFailure.wrap("perf \(file)") { () -> Perf.Report in
             let t = try Topology.load(file)
             _ = try Perf.endpoints(t, from: from, to: to)
-            if !json { emitLine(PerfOutput.header(t.name, from: from, to: to, options: options)) }
+            // The header with the first interval: a test that cannot start prints nothing on stdout.
             var first = true
             return try Perf.run(t, from: from, to: to, options: options) { i in
                 guard !json else { return }
-                if first { emitLine(PerfOutput.intervalHeader(udp: udp)); first = false }
+                if first {
+                    emitLine(PerfOutput.header(t.name, from: from, to: to, options: options) + "\n" + PerfOutput.intervalHeader(udp: udp))
+                    first = false
+                }
                 emitLine(PerfOutput.intervalLine(i))
             }
         }
