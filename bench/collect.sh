@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 	echo "Each section is one benchmark script's latest run, with its anchors (iproute2, pyroute2, the"
 	echo "raw-C netlink floor from ../shared/bench, Debian's CNI plugins) measured in the same run on"
 	echo "the same machine (2 cores; other work may have been running, so compare within a table)."
-	for f in results/veth.md results/topology.md results/cni.md results/cri.md results/cri-loopback-stub.md results/cri-notes.md; do
+	for f in results/veth.md results/topology.md results/cni.md results/cri.md results/cri-loopback-stub.md results/cri-notes.md results/perf.md; do
 		[ -f "$f" ] || continue
 		echo
 		echo "<!-- $f -->"

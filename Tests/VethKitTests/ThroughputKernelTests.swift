@@ -1,5 +1,5 @@
 import Foundation
-import VethKit
+@testable import VethKit
 import VethKitTestSupport
 import XCTest
 
@@ -223,6 +223,46 @@ final class ThroughputKernelTests: XCTestCase {
         let s = "\(e)"
         guard let r = s.range(of: "port ") else { return "?" }
         return String(s[r.upperBound...].prefix { $0.isNumber })
+    }
+
+    /// Needs no kernel: the receiver's bookkeeping of sequence numbers.
+    func testSequenceCountsReorderingDuplicatesAndGaps() {
+        var s = ThroughputSequence()
+        let fresh = [1, 2, 4, 3, 3, 5, 9, 0, 2].map { s.record(UInt64($0)) }
+        XCTAssertEqual(fresh, [true, true, true, true, false, true, true, false, false])
+        XCTAssertEqual(s.received, 6, "1 2 4 3 5 9")
+        XCTAssertEqual(s.outOfOrder, 1, "3 after 4")
+        XCTAssertEqual(s.duplicates, 2, "3 and 2 again")
+        XCTAssertEqual(s.highest, 9)
+        // Past the window: the old numbers are forgotten, a late one counts as reordered.
+        XCTAssertTrue(s.record(100_000))
+        XCTAssertTrue(s.record(99_999))
+        XCTAssertFalse(s.record(99_999))
+        XCTAssertTrue(s.record(7))
+        XCTAssertEqual(s.received, 9)
+        XCTAssertEqual(s.outOfOrder, 3)
+        XCTAssertEqual(s.duplicates, 3)
+        let u = Throughput.UDPStatistics(packetsSent: 10, packetsReceived: s.received, outOfOrder: s.outOfOrder, duplicates: s.duplicates, jitter: 0)
+        XCTAssertEqual(u.lost, 1)
+        XCTAssertEqual(u.lostPercent, 10)
+    }
+
+    /// Needs no kernel: a short tail joins the last interval; a long one stands alone.
+    func testIntervalTailsJoinOrStand() {
+        var r = ThroughputIntervals(length: 1, udp: false)
+        r.add(.init(time: 1.0, sent: 100, received: 90, retransmits: 2))
+        r.add(.init(time: 2.0, sent: 200, received: 180, retransmits: 3))
+        XCTAssertNil(r.finish(.init(time: 2.1, sent: 200, received: 200, retransmits: 4)))
+        XCTAssertEqual(r.intervals.map(\.end), [1.0, 2.1])
+        XCTAssertEqual(r.intervals.map(\.bytesReceived), [90, 110])
+        XCTAssertEqual(r.intervals.map(\.bytesSent), [100, 100])
+        XCTAssertEqual(r.intervals.map(\.retransmits), [2, 2])
+        var long = ThroughputIntervals(length: 1, udp: true)
+        long.add(.init(time: 1.0, sent: 100, received: 90, packetsSent: 10, packetsReceived: 9))
+        XCTAssertNotNil(long.finish(.init(time: 1.6, sent: 150, received: 150, packetsSent: 15, packetsReceived: 15)))
+        XCTAssertEqual(long.intervals.map(\.bytesReceived), [90, 60])
+        XCTAssertEqual(long.intervals.map(\.packetsReceived), [9, 6])
+        XCTAssertEqual(long.intervals.map(\.retransmits), [nil, nil])
     }
 
     /// Needs no kernel: refused before any socket.
