@@ -35,7 +35,7 @@ links:
 EOF
 
 mkdir -p "$ROOT/bench/results"
-RAW=$W/raw.txt
+RAW=$ROOT/bench/results/perf-raw.txt   # case rep iperf3-bps vethctl-bps
 "$ROOT/scripts/sandbox" env BIN="$BIN" W="$W" REPS="$REPS" DURATION="$DURATION" bash -c '
 set -eu
 "$BIN" up "$W/pb.yaml" -q >&2
@@ -76,11 +76,12 @@ print(f"{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M')} UTC, kernel {ker
 print("Goodput, receiver side: iperf3's `end.sum_received.bits_per_second` and vethctl perf's (same key), one TCP stream,")
 print("same path, same run. vethctl: release binary (scripts/build-release).")
 print()
-print("| path | rep | iperf3 (Gbit/s) | vethctl perf (Gbit/s) | ratio |")
+print("| path | rep | iperf3 | vethctl perf | ratio |")
 print("|---|---|---|---|---|")
 for case, r, i, v in rows:
     i, v = float(i), float(v)
-    print(f"| {case} | {r} | {i/1e9:.3f} | {v/1e9:.3f} | {v/i:.3f}× |")
+    unit, scale = ("Gbit/s", 1e9) if case == "veth" else ("Mbit/s", 1e6)
+    print(f"| {case} | {r} | {i/scale:.3f} {unit} | {v/scale:.3f} {unit} | {v/i:.3f}× |")
 print()
 print("| path | iperf3 median | vethctl perf median | ratio of medians | target |")
 print("|---|---|---|---|---|")

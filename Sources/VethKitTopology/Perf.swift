@@ -183,10 +183,11 @@ public enum Perf {
 }
 
 extension String {
-    /// Control characters escaped, for a name quoted in a message.
+    /// Control characters escaped, for a name quoted in a message; at most 64 characters of it.
     var debugEscapedForMessages: String {
         var out = ""
-        for s in unicodeScalars {
+        let shown = count > 64 ? String(prefix(64)) + "…" : self
+        for s in shown.unicodeScalars {
             if s.value < 0x20 || s.value == 0x7f { out += "\\u{\(String(s.value, radix: 16))}" } else { out.unicodeScalars.append(s) }
         }
         return out

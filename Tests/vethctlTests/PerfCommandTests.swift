@@ -169,6 +169,14 @@ final class PerfCommandTests: XCTestCase {
             XCTAssertFalse(r.stderr.contains("EPERM"), "\(args) reached the kernel: \(r.stderr)")
             XCTAssertEqual(r.stdout, "", "\(args)")
         }
+        // Huge values: refused, and the message shows at most 64 characters of them.
+        let huge = String(repeating: "x", count: 100_000)
+        for args in [[huge, "b"], ["a", "b", "--udp", "--bitrate", huge], ["a", "b", "--duration", huge], ["a", "b", "--streams", huge]] {
+            let r = try runUnprivileged(v.path, ["perf", path] + args)
+            XCTAssertEqual(r.status, 2, r.stderr.prefix(300) + "")
+            XCTAssertLessThan(r.stderr.count, 400, r.stderr.prefix(300) + "")
+            XCTAssertTrue(r.stderr.contains(String(repeating: "x", count: 64) + "…"), r.stderr.prefix(300) + "")
+        }
         // A missing file and a missing argument are bad input too.
         XCTAssertEqual(try runUnprivileged(v.path, ["perf", path + ".none", "a", "b"]).status, 2)
         XCTAssertEqual(try runUnprivileged(v.path, ["perf", path, "a"]).status, 2)

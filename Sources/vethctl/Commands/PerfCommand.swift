@@ -58,7 +58,7 @@ struct PerfCommand: TopologyVerb {
 enum PerfArguments {
     static func options(duration: String?, streams: String?, udp: Bool, bitrate: String?, interval: String?) throws -> Throughput.Options {
         func bad(_ option: String, _ value: String, _ expected: String) -> TopologyFailure {
-            TopologyFailure(stderr: "vethctl: perf: invalid \(option) \"\(value.terminalEscaped(keepingNewlines: false))\": \(expected)", status: .badInput)
+            TopologyFailure(stderr: "vethctl: perf: invalid \(option) \"\(shown(value))\": \(expected)", status: .badInput)
         }
         var o = Throughput.Options()
         if let duration {
@@ -78,7 +78,7 @@ enum PerfArguments {
             o.interval = i
         }
         if let bitrate, !udp {
-            throw TopologyFailure(stderr: "vethctl: perf: --bitrate \"\(bitrate.terminalEscaped(keepingNewlines: false))\" needs --udp (TCP goes as fast as the path)", status: .badInput)
+            throw TopologyFailure(stderr: "vethctl: perf: --bitrate \"\(shown(bitrate))\" needs --udp (TCP goes as fast as the path)", status: .badInput)
         }
         if udp {
             var rate: UInt64 = 1_000_000
@@ -92,6 +92,11 @@ enum PerfArguments {
         }
         try o.validate()
         return o
+    }
+
+    /// A value as an error message shows it: control characters escaped, at most 64 characters.
+    static func shown(_ value: String) -> String {
+        (value.count > 64 ? String(value.prefix(64)) + "…" : value).terminalEscaped(keepingNewlines: false)
     }
 
     /// `10`, `1.5`, `2s`: finite seconds.
