@@ -50,7 +50,7 @@ public enum Applier {
         /// Progress lines ("namespaces 120/200"); nil for none.
         public var progress: ((String) -> Void)?
         /// Test hook: called with each phase's name before it runs (`remove`, `namespaces`,
-        /// `sysctls`, `bridges`, `veths`, `configure`, `masquerade`) and with `done` after the
+        /// `sysctls`, `bridges`, `veths`, `kinds`, `configure`, `impair`, `masquerade`) and with `done` after the
         /// last; throwing aborts `up` there (and rolls it back).
         public var faultInjection: ((String) throws -> Void)?
         public init() {}
@@ -250,6 +250,9 @@ public enum Applier {
         public var name: String
         public var namespaces: Int
         public var hostLinks: Int
+        /// Veth ends with VethKit's impairment (root qdisc 564b:), and ends cut (`vethctl cut`).
+        public var impaired: Int = 0
+        public var cut: Int = 0
     }
 
     /// Topologies that are up on this machine: marks on namespaces' lo and on host links.
@@ -261,8 +264,26 @@ public enum Applier {
             if let m, let t = Ownership.topology(fromAlias: m) { marks[n] = t }
         }
         for (_, t) in marks { out[t, default: ListedTopology(name: t, namespaces: 0, hostLinks: 0)].namespaces += 1 }
-        for l in try NetHandle().links() {
-            if let t = Ownership.topology(fromAlias: l.alias) { out[t, default: ListedTopology(name: t, namespaces: 0, hostLinks: 0)].hostLinks += 1 }
+        let host = try NetHandle()
+        var hostLinksOf: [String: Set<Int32>] = [:]
+        for l in try host.links() {
+            if let t = Ownership.topology(fromAlias: l.alias) {
+                out[t, default: ListedTopology(name: t, namespaces: 0, hostLinks: 0)].hostLinks += 1
+                hostLinksOf[t, default: []].insert(l.index)
+            }
+        }
+        // Impaired and cut ends: one qdisc dump per namespace of a topology, one of the host.
+        for (n, c) in LiveReader.egressCounts(of: marks.keys.sorted()) {
+            out[marks[n]!]!.impaired += c.impaired
+            out[marks[n]!]!.cut += c.cut
+        }
+        if !hostLinksOf.isEmpty {
+            let qs = try host.qdiscs()
+            for (t, links) in hostLinksOf {
+                let c = TopologyImpairments.count(qs, links: links)
+                out[t]!.impaired += c.impaired
+                out[t]!.cut += c.cut
+            }
         }
         return out.values.sorted { $0.name < $1.name }
     }

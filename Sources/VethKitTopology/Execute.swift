@@ -79,7 +79,7 @@ final class Run: @unchecked Sendable {
 
     /// The phases' names, in order (what ``Applier/Options/faultInjection`` is called with), and
     /// the name it is called with once they all succeeded.
-    static let phases = ["remove", "namespaces", "sysctls", "bridges", "veths", "kinds", "configure", "masquerade"]
+    static let phases = ["remove", "namespaces", "sysctls", "bridges", "veths", "kinds", "configure", "impair", "masquerade"]
     static let finished = "done"
 
     /// The phases, in order.
@@ -92,6 +92,7 @@ final class Run: @unchecked Sendable {
         try veths()
         try kindLinks()
         try configureNodes()
+        try impairments()
         try masquerade()
         if let f = options.faultInjection { try f(Run.finished) }
         try recordAddresses(after: true)

@@ -16,6 +16,8 @@ public enum LiveReader {
         var sysctls: [String: String]
         var owned: Bool
         var loAlias: String?
+        /// Every qdisc of the namespace: one dump (root ones tell impairments and cuts).
+        var qdiscs: [Qdisc] = []
     }
 
     static let rtprotKernel: UInt8 = 2
@@ -46,6 +48,18 @@ public enum LiveReader {
                 m = .none
             }
             result.with { $0[names[i]] = m }
+        }
+        return result.value
+    }
+
+    /// How many ends VethKit impairs and cuts in each of `names` (one qdisc dump each, by worker
+    /// threads that enter them in turn, as ``marks(of:)``): for `list`.
+    static func egressCounts(of names: [String]) -> [String: (impaired: Int, cut: Int)] {
+        let result = Locked<[String: (impaired: Int, cut: Int)]>([:])
+        _ = parallelFor(names.count, callerWorks: false) { i in
+            guard (try? ThreadNamespace.enter(names[i])) != nil, let qs = try? NetHandle().qdiscs() else { return }
+            let c = TopologyImpairments.count(qs)
+            result.with { $0[names[i]] = c }
         }
         return result.value
     }
@@ -131,7 +145,7 @@ public enum LiveReader {
         for s in hostNode?.sysctls ?? [] { hostSysctls[s.key] = try? Sysctl.read(s.key) }
         for k in recordedSysctls.keys where hostSysctls[k] == nil { hostSysctls[k] = try? Sysctl.read(k) }
         let hostRaw = RawNode(node: Topology.hostNode, namespace: nil, links: hostLinks, addresses: hostAddrs, routes: hostRoutes,
-                              sysctls: hostSysctls, owned: true, loAlias: nil)
+                              sysctls: hostSysctls, owned: true, loAlias: nil, qdiscs: try host.qdiscs())
 
         // Namespaces.
         let cands = try candidateNamespaces(of: topo.name)
@@ -160,7 +174,7 @@ public enum LiveReader {
                 for s in declaredSysctls { sysctls[s.key] = try? Sysctl.read(s.key) }
                 raw = RawNode(node: c.node, namespace: c.namespace, links: links, addresses: try h.addresses(),
                               routes: try h.routes().filter { $0.protocol != .kernel && $0.protocol != .ra },
-                              sysctls: sysctls, owned: true, loAlias: loAlias)
+                              sysctls: sysctls, owned: true, loAlias: loAlias, qdiscs: try h.qdiscs())
             } else {
                 // Not marked (empty or not) or marked by someone else: the user's.
                 raw = RawNode(node: c.node, namespace: c.namespace, links: [], addresses: [], routes: [], sysctls: [:], owned: false, loAlias: loAlias)
@@ -222,8 +236,10 @@ public enum LiveReader {
         let addressRecords = (try? records.addresses()) ?? []
         state.addressRecords = addressRecords
         let group = topo.linkGroup
+        state.missingQdiscs = TopologyImpairments.missingQdiscs(topo)
         for (ni, r) in all.enumerated() {
             var ns = LiveState.NodeState(name: r.node, namespace: r.namespace, exists: true, owned: r.owned)
+            let roots = TopologyImpairments.roots(r.qdiscs)
             ns.sysctls = r.sysctls
             let names = Dictionary(r.links.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
             let isHost = r.namespace == nil
@@ -243,6 +259,10 @@ public enum LiveReader {
                 }.map(\.network)
                 if l.isVeth { i.peer = peer(of: End(node: ni, link: l)) }
                 (i.parent, i.kindOptions) = Topology.KindLink.live(l, names: names)
+                if let q = roots[l.index], !q.isKernelDefault {
+                    i.egress = TopologyImpairments.egress(q)
+                    i.rootQdisc = (q.kind, "\(q.handle)")
+                }
                 if isHost && !marked {
                     // Ours only when its peer is in one of our (marked) namespaces.
                     let peerNode = i.peer?.node

@@ -33,6 +33,16 @@ public struct LiveState: Sendable, Equatable {
         public var parent: String? = nil
         /// For a kind link: its options as the kernel reports them.
         public var kindOptions: Topology.KindLink.Options? = nil
+        /// What holds the root of its egress when it is not the kernel's default qdisc: VethKit's
+        /// impairment or cut (root handle 564b:), or someone else's qdisc (never touched).
+        public var egress: Egress? = nil
+        /// The root qdisc's kind and handle as `tc -j` prints them (`tbf`, `564b:`), when not the default.
+        public var rootQdisc: (kind: String, handle: String)? {
+            get { rootQdiscKind.map { ($0, rootQdiscHandle ?? "") } }
+            set { rootQdiscKind = newValue?.kind; rootQdiscHandle = newValue?.handle }
+        }
+        var rootQdiscKind: String? = nil
+        var rootQdiscHandle: String? = nil
 
         public init(name: String, kind: String? = nil, index: Int32 = 0, mtu: Int? = 1500, mac: MACAddress? = nil,
                     master: String? = nil, up: Bool = true, operState: String = "UP", alias: String? = nil,
@@ -50,6 +60,31 @@ public struct LiveState: Sendable, Equatable {
             self.addresses = addresses
             self.peer = peer
             self.statistics = statistics
+        }
+    }
+
+    /// A root qdisc that is not the kernel's default.
+    public enum Egress: Sendable, Equatable, CustomStringConvertible {
+        /// VethKit's (root handle 564b:), read back as an impairment.
+        case impaired(LinkImpairment)
+        /// VethKit's blackhole: the link is cut (`vethctl cut`, see Cut.swift).
+        case cut
+        /// VethKit's handle on a qdisc that is neither (someone changed it with `tc`): replaced
+        /// or removed by `up` like a drifted impairment. The text says what it is (`pfifo`).
+        case other(String)
+        /// Someone else's root qdisc (`tbf 1:`): never changed or deleted.
+        case foreign(String)
+
+        /// True for the states VethKit may replace or remove (its handle).
+        public var isOurs: Bool { if case .foreign = self { false } else { true } }
+
+        public var description: String {
+            switch self {
+            case .impaired(let i): i.description
+            case .cut: "cut"
+            case .other(let k): "\(k) (not an impairment)"
+            case .foreign(let q): "\(q) (not vethkit's)"
+            }
         }
     }
 
@@ -137,6 +172,9 @@ public struct LiveState: Sendable, Equatable {
     var addressRecords: Set<TopologyRecords.AddressRecord> = []
     /// How this kernel lets `up` mark addresses.
     var addressMarking: AddressMarking = .kernel
+    /// Qdisc kinds the file's impairments need that this kernel lacks (`netem`): asked only when
+    /// the file wants them. The plan refuses those impairments, once, before any change.
+    public var missingQdiscs: Set<String> = []
 
     public init(nodes: [String: NodeState] = [:]) { self.nodes = nodes }
 

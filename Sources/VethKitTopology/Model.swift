@@ -61,8 +61,10 @@ public struct Topology: Sendable, Equatable {
         }
         for (i, l) in links.enumerated() {
             for e in l.endpoints {
-                out[e.node, default: []].append(DeclaredInterface(node: e.node, name: e.name, kind: .veth, addresses: e.addresses,
-                                                                   master: e.master, mac: e.mac, mtu: e.mtu ?? l.mtu, link: i))
+                var d = DeclaredInterface(node: e.node, name: e.name, kind: .veth, addresses: e.addresses,
+                                          master: e.master, mac: e.mac, mtu: e.mtu ?? l.mtu, link: i)
+                d.impair = e.impair ?? l.impair
+                out[e.node, default: []].append(d)
             }
         }
         return out
@@ -87,7 +89,9 @@ public struct Topology: Sendable, Equatable {
         }
         for (i, l) in links.enumerated() {
             for e in l.endpoints where e.node == node {
-                out.append(DeclaredInterface(node: node, name: e.name, kind: .veth, addresses: e.addresses, master: e.master, mac: e.mac, mtu: e.mtu ?? l.mtu, link: i))
+                var d = DeclaredInterface(node: node, name: e.name, kind: .veth, addresses: e.addresses, master: e.master, mac: e.mac, mtu: e.mtu ?? l.mtu, link: i)
+                d.impair = e.impair ?? l.impair
+                out.append(d)
             }
         }
         return out
@@ -108,6 +112,8 @@ public struct DeclaredInterface: Sendable, Equatable {
     public var link: Int?
     /// For a kind link: its options and parent.
     public var kindLink: Topology.KindLink? = nil
+    /// For a veth end: the impairment of its egress (the endpoint's own `impair`, else the link's).
+    public var impair: LinkImpairment? = nil
 
     init(node: String, name: String, kind: Kind, addresses: [IPNetwork], master: String?, mac: MACAddress?, mtu: Int?, link: Int?) {
         (self.node, self.name, self.kind, self.addresses, self.master, self.mac, self.mtu, self.link) = (node, name, kind, addresses, master, mac, mtu, link)
@@ -203,13 +209,17 @@ extension Topology {
         public var master: String?
         public var mac: MACAddress?
         public var mtu: Int?
-        public init(node: String, name: String, addresses: [IPNetwork] = [], master: String? = nil, mac: MACAddress? = nil, mtu: Int? = nil) {
+        /// The impairment of this end's egress (`impair:` on the endpoint); it wins over the link's.
+        public var impair: LinkImpairment?
+        public init(node: String, name: String, addresses: [IPNetwork] = [], master: String? = nil, mac: MACAddress? = nil, mtu: Int? = nil,
+                    impair: LinkImpairment? = nil) {
             self.node = node
             self.name = name
             self.addresses = addresses
             self.master = master
             self.mac = mac
             self.mtu = mtu
+            self.impair = impair
         }
     }
 
@@ -217,12 +227,18 @@ extension Topology {
     public struct Link: Sendable, Equatable {
         public var endpoints: [Endpoint]
         public var mtu: Int?
-        public init(_ a: Endpoint, _ b: Endpoint, mtu: Int? = nil) {
+        /// The impairment of both ends' egress (`impair:` on the link: each direction), unless an
+        /// endpoint sets its own.
+        public var impair: LinkImpairment?
+        public init(_ a: Endpoint, _ b: Endpoint, mtu: Int? = nil, impair: LinkImpairment? = nil) {
             endpoints = [a, b]
             self.mtu = mtu
+            self.impair = impair
         }
         public var a: Endpoint { endpoints[0] }
         public var b: Endpoint { endpoints[1] }
+        /// The impairment of end `k`'s egress: its own, else the link's.
+        public func impairment(of k: Int) -> LinkImpairment? { endpoints[k].impair ?? impair }
     }
 
     /// A reachability claim: an ICMP echo from a node to an address.

@@ -41,6 +41,11 @@ public struct Plan: Sendable, Equatable {
         case addAddress(node: String, interface: String, address: IPNetwork)
         case addRoute(node: String, route: Topology.Route)
         case addMasquerade(node: String, source: IPNetwork)
+        /// A veth end's egress impairment (VethKit's root qdisc, replaced in one request: the link
+        /// does not flap); `old` what held the root before (nil: the kernel's default).
+        case impair(node: String, interface: String, impairment: LinkImpairment, old: LiveState.Egress?)
+        /// VethKit's root qdisc removed: the file no longer impairs that end (or a cut, restored).
+        case clearImpairment(node: String, interface: String, old: LiveState.Egress)
 
         /// `+`, `~` or `-`.
         public var symbol: Character {
@@ -49,6 +54,8 @@ public struct Plan: Sendable, Equatable {
             case .setSysctl(_, _, _, let old): old == nil ? "+" : "~"
             case .setLink, .restoreSysctl, .changeKindLink: "~"
             case .createKindLink(_, _, let replacing): replacing == nil ? "+" : "~"
+            case .impair(_, _, _, let old): old == nil ? "+" : "~"
+            case .clearImpairment: "-"
             default: "+"
             }
         }
@@ -59,7 +66,8 @@ public struct Plan: Sendable, Equatable {
             case .deleteNamespace(let n, _), .deleteLink(let n, _), .deleteRoute(let n, _), .deleteAddress(let n, _, _),
                  .deleteMasquerade(let n, _), .createNamespace(let n, _), .setSysctl(let n, _, _, _), .restoreSysctl(let n, _, _, _), .createBridge(let n, _),
                  .setLink(let n, _, _, _), .addAddress(let n, _, _), .addRoute(let n, _), .addMasquerade(let n, _),
-                 .createKindLink(let n, _, _), .changeKindLink(let n, _, _, _):
+                 .createKindLink(let n, _, _), .changeKindLink(let n, _, _, _),
+                 .impair(let n, _, _, _), .clearImpairment(let n, _, _):
                 return n
             case .createVeth: return ""
             }
@@ -121,6 +129,10 @@ public struct Plan: Sendable, Equatable {
         case .addAddress(let node, let i, let a): return "+ address \(a) on \(node)/\(i)"
         case .addRoute(let node, let r): return "+ route \(node): \(r)"
         case .addMasquerade(let node, let s): return "+ masquerade \(s) in \(node)"
+        case .impair(let node, let i, let imp, let old):
+            return "\(step.symbol) impair \(node)/\(i) \(imp)" + (old.map { " (was \($0))" } ?? "")
+        case .clearImpairment(let node, let i, let old):
+            return "- impair \(node)/\(i) (was \(old))"
         }
     }
 
@@ -148,6 +160,7 @@ public enum Planner {
         var addresses: [Plan.Step] = []
         var routes: [Plan.Step] = []
         var masq: [Plan.Step] = []
+        var impairs: [Plan.Step] = []
         var conflicts: [String] = []
 
         let declaredNodes = Set(topo.nodes.map(\.name))
@@ -305,6 +318,7 @@ public enum Planner {
             guard let s = liveNode(n.name) else {
                 for i in ifacesOf[n.name] ?? [] {
                     for a in i.addresses { addresses.append(.addAddress(node: n.name, interface: i.name, address: a)) }
+                    if let imp = i.impair { impairs.append(.impair(node: n.name, interface: i.name, impairment: imp, old: nil)) }
                 }
                 continue
             }
@@ -312,9 +326,17 @@ public enum Planner {
                 if conflicted.contains(key(n.name, d.name)) { continue }
                 if fresh.contains(key(n.name, d.name)) {
                     for a in d.addresses { addresses.append(.addAddress(node: n.name, interface: d.name, address: a)) }
+                    if let imp = d.impair { impairs.append(.impair(node: n.name, interface: d.name, impairment: imp, old: nil)) }
                     continue
                 }
                 guard let li = liveIface(n.name, d.name), !gone.contains(key(n.name, d.name)) else { continue }
+                if d.kind == .veth {
+                    switch TopologyImpairments.step(node: n.name, interface: d.name, wanted: d.impair, live: li.egress) {
+                    case .step(let st)?: impairs.append(st)
+                    case .conflict(let c)?: conflicts.append(c)
+                    case nil: break
+                    }
+                }
                 var e = Plan.LinkEdit()
                 var old = Plan.LinkEdit()
                 if let m = d.mtu, li.mtu != m { e.mtu = m; old.mtu = li.mtu }
@@ -370,7 +392,8 @@ public enum Planner {
             for i in s.interfaces where Ownership.owns(alias: i.alias, topology: topo.name) || i.markedByPeer { removals.append(.deleteLink(node: name, name: i.name)) }
         }
 
-        let steps = removals + namespaces + sysctls + bridges + veths + kinds + edits + addresses + routes + masq
+        if let c = TopologyImpairments.missingKindConflict(impairs, missing: live.missingQdiscs) { conflicts.append(c) }
+        let steps = removals + namespaces + sysctls + bridges + veths + kinds + edits + addresses + routes + impairs + masq
         return Plan(topology: topo, steps: steps, conflicts: conflicts)
     }
 }

@@ -6,7 +6,8 @@ import VethKit
 /// - `sysctls`: the value a host sysctl had before `up` first changed it (`down`, or removing the
 ///   key from the file, writes it back);
 /// - `addresses`: on kernels that drop IFA_PROTO (before 6.3), the addresses vethkit added, one
-///   `node interface CIDR` per line — the mark that survives a crash where the kernel keeps none.
+///   `node interface CIDR` per line — the mark that survives a crash where the kernel keeps none;
+/// - `cuts`: what the root qdisc of each end `vethctl cut` cut held before (Cut.swift).
 ///
 /// Each file is rewritten whole (temporary file, fsync, rename), before the change it records
 /// is made; files are opened without following symlinks, in a directory that must be a real one.
@@ -65,7 +66,7 @@ struct TopologyRecords {
 
     /// Removes every record (after `down`).
     func removeAll() {
-        for f in ["sysctls", "addresses", "sysctls.tmp", "addresses.tmp"] { unlink("\(directory)/\(f)") }
+        for f in ["sysctls", "addresses", "cuts", "sysctls.tmp", "addresses.tmp", "cuts.tmp"] { unlink("\(directory)/\(f)") }
         rmdir(directory)
     }
 

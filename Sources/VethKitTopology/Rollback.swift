@@ -67,6 +67,8 @@ extension Run {
         case .restoreKindOptions(let node, let name, let old):
             guard let change = Topology.KindLink.kindChange(old) else { return }
             try handle(node).setLink(.named(name), LinkChange(kindChange: change))
+        case .restoreEgress(let node, let i, let old):
+            try restoreEgress(node: node, interface: i, old: old)
         }
     }
 }

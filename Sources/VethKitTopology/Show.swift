@@ -36,12 +36,14 @@ public enum Shower {
                     return n == node && (interface == nil || interface == b.name) ? line : nil
                 case .createKindLink(let n, let k, _):
                     return n == node && (interface == nil || interface == k.name) ? line : nil
-                case .changeKindLink(let n, let name, _, _):
+                case .changeKindLink(let n, let name, _, _), .impair(let n, let name, _, _), .clearImpairment(let n, let name, _):
                     return n == node && (interface == nil || interface == name) ? line : nil
                 default:
                     return interface == nil && s.node == node ? line : nil
                 }
-            } + (interface == nil ? plan.conflicts.filter { node == Topology.hostNode && $0.hasPrefix("host link") || $0.contains(" \(topology.namespaceName(of: node) ?? "\u{0}") ") } : [])
+            } + (interface == nil ? plan.conflicts.filter { node == Topology.hostNode && $0.hasPrefix("host link") || $0.contains(" \(topology.namespaceName(of: node) ?? "\u{0}") ") }
+                 // A user's qdisc where the file wants an impairment: under that interface.
+                 : plan.conflicts.filter { $0.hasPrefix("qdisc ") && $0.contains(" on \(node)/\(interface!) ") }.map { "! " + $0 })
         }
 
         public var inSync: Bool { plan.map { $0.isEmpty && $0.conflicts.isEmpty } ?? true }
@@ -73,6 +75,7 @@ public enum Shower {
                         let t = Topology.KindLink(name: i.name, options: o, parent: i.parent).planText
                         if !t.isEmpty { rel += (rel.isEmpty ? "" : "  ") + t }
                     }
+                    if let e = i.egress { rel += (rel.isEmpty ? "" : "  ") + Shower.egressText(e) }
                     return ["  " + i.name, i.kind ?? "-", i.operState, "mtu \(i.mtu.map(String.init) ?? "?")",
                             i.addresses.isEmpty ? "-" : i.addresses.map(\.description).joined(separator: ","), rel, stats]
                 }
@@ -122,6 +125,7 @@ public enum Shower {
                         f["stats64"] = ["rx": ["bytes": JSON(s.rxBytes), "packets": JSON(s.rxPackets), "errors": JSON(s.rxErrors), "dropped": JSON(s.rxDropped)],
                                         "tx": ["bytes": JSON(s.txBytes), "packets": JSON(s.txPackets), "errors": JSON(s.txErrors), "dropped": JSON(s.txDropped)]]
                     }
+                    Shower.egressJSON(i, into: &f)
                     f["diff"] = .array(diffs(node: name, interface: i.name).map(JSON.string))
                     return .object(f)
                 }

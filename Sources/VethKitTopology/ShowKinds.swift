@@ -24,3 +24,22 @@ extension Shower {
         return d
     }
 }
+
+extension Shower {
+    /// The egress column of `show`: `impair delay 20ms loss 1%`, `CUT`, or someone else's qdisc.
+    static func egressText(_ e: LiveState.Egress) -> String {
+        switch e {
+        case .impaired(let i): "impair \(i)"
+        case .cut: "CUT"
+        case .other(let k): "qdisc \(k) (vethkit's handle, not an impairment)"
+        case .foreign(let q): "qdisc \(q) (not vethkit's)"
+        }
+    }
+
+    /// `qdisc` ({kind, handle} as `tc -j` names them) and VethKit's `impair` (text) and `cut` of one interface.
+    static func egressJSON(_ i: LiveState.Interface, into f: inout JSONObject) {
+        if let q = i.rootQdisc { f["qdisc"] = ["kind": .string(q.kind), "handle": .string(q.handle), "vethkit": .bool(i.egress?.isOurs ?? false)] }
+        if case .impaired(let imp)? = i.egress { f["impair"] = .string(imp.description) }
+        if i.egress != nil || i.kind == "veth" { f["cut"] = .bool(i.egress == .cut) }
+    }
+}

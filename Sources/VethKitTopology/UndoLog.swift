@@ -22,6 +22,9 @@ enum UndoStep: Sendable, Equatable, CustomStringConvertible {
     case removeMasquerade(node: String, source: IPNetwork)
     /// A kind link's options this run changed in place, with what they were (only the fields it changed).
     case restoreKindOptions(node: String, name: String, old: Topology.KindLink.Options)
+    /// A veth end's root qdisc this run set, replaced or removed, with what held it before
+    /// (nil: the kernel's default, so VethKit's is removed).
+    case restoreEgress(node: String, interface: String, old: LiveState.Egress?)
 
     /// Undone together with neighbours of the same kind (see ``UndoLog/replayOrder()``):
     /// deleting a namespace or a host link destroys whole veth pairs, in any order.
@@ -44,6 +47,7 @@ enum UndoStep: Sendable, Equatable, CustomStringConvertible {
         case .restoreLinkEdit(let node, let name, _): "link \(node)/\(name)"
         case .removeMasquerade(let node, let source): "masquerade \(source) in \(node)"
         case .restoreKindOptions(let node, let name, let old): "\(old.kindName) options of \(node)/\(name)"
+        case .restoreEgress(let node, let i, _): "impairment of \(node)/\(i)"
         }
     }
 }

@@ -13,7 +13,7 @@ struct VethCtl: ParsableCommand {
         version: version,
         subcommands: [NetnsCommand.self, LinkCommand.self, AddrCommand.self, RouteCommand.self,
                       PeersCommand.self, MonitorCommand.self,
-                      UpCommand.self, PlanCommand.self, DownCommand.self, ShowCommand.self, CheckCommand.self,
+                      UpCommand.self, PlanCommand.self, DownCommand.self, ShowCommand.self, CheckCommand.self, CutCommand.self, RestoreCommand.self,
                       GraphCommand.self, ListCommand.self, GenCommand.self, OrphansCommand.self, PerfCommand.self])
 
     @Option(help: "Run the commands of FILE (one per line, like `ip -batch`; - for standard input) in one process.")

@@ -19,6 +19,8 @@
 #include <linux/if.h>
 #include <linux/if_vlan.h>
 #include <linux/if_ether.h>
+#include <linux/pkt_sched.h>
+#include <linux/gen_stats.h>
 
 /// errno's symbolic name ("EEXIST"), or NULL when unknown (glibc's strerrorname_np).
 const char *vk_errno_name(int e);

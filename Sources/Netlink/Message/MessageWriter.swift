@@ -88,9 +88,16 @@ public struct MessageWriter: Sendable {
 
     /// Appends a nested attribute; `body` writes its contents (attributes, or a header + attributes).
     public mutating func nested(_ type: UInt16, _ body: (inout MessageWriter) throws -> Void) rethrows {
+        try attribute(type | UInt16(NLA_F_NESTED), contents: body)
+    }
+
+    /// Appends an attribute whose payload `body` writes (a struct, attributes, or both), without
+    /// NLA_F_NESTED: as iproute2 writes a qdisc's TCA_OPTIONS (netem's is a `tc_netem_qopt`
+    /// followed by attributes; tbf's a plain nest), so requests compare byte for byte with tc's.
+    public mutating func attribute(_ type: UInt16, contents body: (inout MessageWriter) throws -> Void) rethrows {
         let start = bytes.count
         appendUInt16(0)
-        appendUInt16(type | UInt16(NLA_F_NESTED))
+        appendUInt16(type)
         try body(&self)
         let len = UInt16(bytes.count - start)
         bytes[start] = UInt8(truncatingIfNeeded: len)

@@ -11,7 +11,7 @@ extension NetHandle {
         guard !batch.isEmpty else { return [] }
         for op in batch.operations { try op.validate() }
         let ops = try resolvingNames(batch.operations)
-        var results = try socket.requestBatch(count: ops.count, perSend: perSend) { i, m in try ops[i].encode(into: &m) }
+        var results = try performResolved(ops, perSend: perSend)
         for (i, op) in batch.operations.enumerated() {
             guard case .addLink(let spec) = op, case .success = results[i] else { continue }
             do { try finishCreation(spec) } catch {
@@ -40,6 +40,7 @@ extension NetHandle {
                 if case .set(let m)? = c.master { want(m) }
             case .addAddress(_, let l, _, _), .deleteAddress(_, let l): want(l)
             case .addRoute(let r), .deleteRoute(let r, _): want(r.device)
+            case .addQdisc(_, let l, _, _, _), .deleteQdisc(let l, _, _), .impair(let l, _): want(l)
             case .deleteLink: break
             }
         }
@@ -70,6 +71,9 @@ extension NetHandle {
             case .deleteRoute(var r, let matching):
                 r.device = r.device.map(resolve)
                 return .deleteRoute(r, matchingProtocol: matching)
+            case .addQdisc(let o, let l, let p, let h, let r): return .addQdisc(o, resolve(l), parent: p, handle: h, replace: r)
+            case .deleteQdisc(let l, let p, let h): return .deleteQdisc(resolve(l), parent: p, handle: h)
+            case .impair(let l, let i): return .impair(resolve(l), i)
             case .deleteLink: return op
             }
         }
@@ -91,6 +95,10 @@ extension NetworkBatch.Operation {
         case .addRoute(let r): r.encode(Int32(RTM_NEWROUTE), deviceIndex: r.device?.resolvedIndex, into: &m)
         case .deleteRoute(let r, let matching):
             r.encode(Int32(RTM_DELROUTE), deviceIndex: r.device?.resolvedIndex, matchingProtocol: matching, into: &m)
+        case .addQdisc(let o, let l, let p, let h, let replace):
+            NetHandle.encodeAddQdisc(o, linkIndex: l.resolvedIndex, parent: p, handle: h, replace: replace, complete: replace, into: &m)
+        case .deleteQdisc(let l, let p, let h): NetHandle.encodeDeleteQdisc(linkIndex: l.resolvedIndex, parent: p, handle: h, into: &m)
+        case .impair: preconditionFailure("impairments are planned into qdisc requests before encoding")
         }
     }
 }

@@ -23,6 +23,9 @@ public struct NetworkBatch: Sendable {
         case deleteAddress(IPNetwork, LinkReference)
         case addRoute(Route)
         case deleteRoute(Route, matchingProtocol: Bool)
+        case addQdisc(QdiscOptions, LinkReference, parent: QdiscHandle, handle: QdiscHandle, replace: Bool)
+        case deleteQdisc(LinkReference, parent: QdiscHandle, handle: QdiscHandle)
+        case impair(LinkReference, LinkImpairment)
     }
 
     /// The operations, in the order they are sent.
@@ -60,6 +63,30 @@ public struct NetworkBatch: Sendable {
         operations.append(.deleteRoute(route, matchingProtocol: matchingProtocol))
     }
 
+    /// Attaches a qdisc (`tc qdisc add`), as ``NetHandle/addQdisc(_:link:parent:handle:replace:)``.
+    public mutating func addQdisc(_ options: QdiscOptions, link: LinkReference, parent: QdiscHandle = .root,
+                                  handle: QdiscHandle = .vethkit) {
+        operations.append(.addQdisc(options, link, parent: parent, handle: handle, replace: false))
+    }
+
+    /// Attaches or changes a qdisc (`tc qdisc replace`).
+    public mutating func replaceQdisc(_ options: QdiscOptions, link: LinkReference, parent: QdiscHandle = .root,
+                                      handle: QdiscHandle = .vethkit) {
+        operations.append(.addQdisc(options, link, parent: parent, handle: handle, replace: true))
+    }
+
+    /// Deletes a qdisc (`tc qdisc del`), as ``NetHandle/deleteQdisc(link:parent:handle:)``.
+    public mutating func deleteQdisc(link: LinkReference, parent: QdiscHandle = .root, handle: QdiscHandle = .vethkit) {
+        operations.append(.deleteQdisc(link, parent: parent, handle: handle))
+    }
+
+    /// Impairs a link, as ``NetHandle/impair(_:_:)`` (an empty impairment clears VethKit's root
+    /// qdisc). The ownership of every impaired link is checked from one qdisc dump before
+    /// anything is sent; a user's root makes that operation's result ``QdiscNotOurs``.
+    public mutating func impair(_ link: LinkReference, _ impairment: LinkImpairment) {
+        operations.append(.impair(link, impairment))
+    }
+
     /// How many operations the batch holds.
     public var count: Int { operations.count }
     /// True when the batch holds none.
@@ -73,7 +100,9 @@ extension NetworkBatch.Operation {
         case .addLink(let s): try s.validate()
         case .setLink(_, let c): try c.validate()
         case .addRoute(let r): try r.validate()
-        case .deleteLink, .addAddress, .deleteAddress, .deleteRoute: break
+        case .addQdisc(let o, _, _, _, _): try o.validate()
+        case .impair(_, let i): try i.validate()
+        case .deleteLink, .addAddress, .deleteAddress, .deleteRoute, .deleteQdisc: break
         }
     }
 }

@@ -22,16 +22,17 @@ enum TopologyOutput {
     /// The result's summary: `seed: removed 1 namespaces and 1 host links in 0.021 s`.
     static func down(_ r: Applier.DownResult) -> String { r.summary.terminalEscaped() }
 
-    /// NAME, NAMESPACES, HOST LINKS.
+    /// NAME, NAMESPACES, HOST LINKS, IMPAIRED, CUT (veth ends).
     static func listTable(_ l: [Applier.ListedTopology]) -> String {
-        var t = Table("NAME", "NAMESPACES", "HOST LINKS")
-        for e in l { t.add([e.name, String(e.namespaces), String(e.hostLinks)]) }
+        var t = Table("NAME", "NAMESPACES", "HOST LINKS", "IMPAIRED", "CUT")
+        for e in l { t.add([e.name, String(e.namespaces), String(e.hostLinks), String(e.impaired), String(e.cut)]) }
         return t.text
     }
 
-    /// `[{"name":…,"namespaces":N,"host_links":N}, …]`
+    /// `[{"name":…,"namespaces":N,"host_links":N,"impaired":N,"cut":N}, …]`
     static func listJSON(_ l: [Applier.ListedTopology]) -> String {
-        JSON.array(l.map { ["name": .string($0.name), "namespaces": JSON($0.namespaces), "host_links": JSON($0.hostLinks)] }).serialized
+        JSON.array(l.map { ["name": .string($0.name), "namespaces": JSON($0.namespaces), "host_links": JSON($0.hostLinks),
+                            "impaired": JSON($0.impaired), "cut": JSON($0.cut)] }).serialized
     }
 
     /// With `VETHKIT_TIMINGS=1`: the phases' times on standard error (`timings: lock 0.1 ms, …`).
