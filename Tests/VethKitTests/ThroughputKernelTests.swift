@@ -197,7 +197,7 @@ final class ThroughputKernelTests: XCTestCase {
         XCTAssertThrowsError(try Throughput.measure(from: a, to: b, target: IPAddress(parsing: "fd03:99::2"), options: .init(duration: 1))) { e in
             XCTAssertTrue("\(e)".contains("not an address") || "\(e)".contains("no address"), "\(e)")
         }
-        try ip("-n", p.b, "addr", "add", "fd09::2/64", "dev", "lo")
+        try ip("-n", p.b, "addr", "add", "fd09::2/64", "dev", "lo", "nodad")
         XCTAssertThrowsError(try Throughput.measure(from: a, to: b, target: IPAddress(parsing: "fd09::2"), options: .init(duration: 1, streams: 2))) { e in
             XCTAssertEqual("\(e)", "connect to fd09::2 port \(self.portIn(e)): Network is unreachable (ENETUNREACH)")
         }

@@ -118,36 +118,72 @@ final class PerfKernelTests: XCTestCase {
         XCTAssertEqual((tx["dropped"] as? NSNumber)?.uint64Value, h1.after?.txDropped)
     }
 
-    /// tbf 100mbit on h1's egress: perf's goodput is iperf3's ±5 %, both measured here, now, over
-    /// the same path (iperf3 first, then perf, then iperf3 again; perf against their mean).
+    /// iperf3's goodput (end.sum_received) from h1 to 10.211.2.2, over 2 s.
+    func iperf3() throws -> Double {
+        let server = try BackgroundProcess("/usr/sbin/ip", ["netns", "exec", namespace("h2"), "/usr/bin/iperf3", "-s", "-1", "-p", "5299"])
+        defer { server.stop() }
+        var result: ProcessResult?
+        try waitUntil("iperf3's server accepts", timeout: 5) {
+            let r = try runProcess("/usr/sbin/ip", ["netns", "exec", namespace("h1"), "/usr/bin/iperf3", "-c", "10.211.2.2", "-p", "5299", "-t", "2", "-J"], timeout: 30)
+            result = r
+            return r.status == 0 && !r.stdout.contains("\"error\"")
+        }
+        let r = try XCTUnwrap(result)
+        let j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let end = try XCTUnwrap(j["end"] as? [String: Any])
+        return try XCTUnwrap(((end["sum_received"] as? [String: Any])?["bits_per_second"] as? NSNumber)?.doubleValue, r.stdout)
+    }
+
+    /// perf h1 -> h2 between two iperf3 runs; asserts it is within ±5 % of their mean.
+    func assertReadsWhatIperf3Reads(_ t: Topology, _ what: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let before = try iperf3()
+        let ours = try Perf.run(t, from: "h1", to: "h2", options: .init(duration: 2)).throughput.received.bitsPerSecond
+        let after = try iperf3()
+        let anchor = (before + after) / 2
+        print("\(what): iperf3 \(before / 1e6) and \(after / 1e6) Mbit/s, perf \(ours / 1e6) Mbit/s, ratio \(ours / anchor)")
+        XCTAssertEqual(anchor, 95e6, accuracy: 5e6, "the anchor itself reads the cap", file: file, line: line)
+        XCTAssertEqual(ours / anchor, 1, accuracy: 0.05, file: file, line: line)
+    }
+
+    /// tbf 100mbit on h1's egress, set by tc: perf's goodput is iperf3's ±5 %, both measured here,
+    /// now, over the same path (iperf3 first, then perf, then iperf3 again; perf against their mean).
     func testRateCapReadsWhatIperf3Reads() throws {
         try requireComponent("/usr/bin/iperf3", package: "iperf3")
         let t = try up(chain)
         try runProcess("/usr/sbin/tc", ["-n", namespace("h1"), "qdisc", "add", "dev", "eth0", "root", "tbf",
                                         "rate", "100mbit", "burst", "64kb", "latency", "50ms"])
-        func iperf3() throws -> Double {
-            let server = try BackgroundProcess("/usr/sbin/ip", ["netns", "exec", namespace("h2"), "/usr/bin/iperf3", "-s", "-1", "-p", "5299"])
-            defer { server.stop() }
-            var result: ProcessResult?
-            try waitUntil("iperf3's server accepts", timeout: 5) {
-                let r = try runProcess("/usr/sbin/ip", ["netns", "exec", namespace("h1"), "/usr/bin/iperf3", "-c", "10.211.2.2", "-p", "5299", "-t", "2", "-J"], timeout: 30)
-                result = r
-                return r.status == 0 && !r.stdout.contains("\"error\"")
-            }
-            let r = try XCTUnwrap(result)
-            let j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-            let end = try XCTUnwrap(j["end"] as? [String: Any])
-            return try XCTUnwrap(((end["sum_received"] as? [String: Any])?["bits_per_second"] as? NSNumber)?.doubleValue, r.stdout)
-        }
-        let before = try iperf3()
-        let ours = try Perf.run(t, from: "h1", to: "h2", options: .init(duration: 2)).throughput.received.bitsPerSecond
-        let after = try iperf3()
-        let anchor = (before + after) / 2
-        print("tbf 100mbit: iperf3 \(before / 1e6) and \(after / 1e6) Mbit/s, perf \(ours / 1e6) Mbit/s, ratio \(ours / anchor)")
-        XCTAssertEqual(anchor, 95e6, accuracy: 5e6, "the anchor itself reads the cap")
-        XCTAssertEqual(ours / anchor, 1, accuracy: 0.05)
+        try assertReadsWhatIperf3Reads(t, "tbf 100mbit (tc)")
         let tc = try parseJSONArray(try runProcess("/usr/sbin/tc", ["-n", namespace("h1"), "-j", "qdisc", "show", "dev", "eth0"]).stdout)
         XCTAssertEqual(tc.first?["kind"] as? String, "tbf")
+    }
+
+    /// The same through the topology file's own `impair: {rate: 100mbit}` on the h1—r1 link.
+    func testTopologyRateImpairmentReadsWhatIperf3Reads() throws {
+        try requireComponent("/usr/bin/iperf3", package: "iperf3")
+        let r1End = "      - {node: r1, name: eth0, addresses: [10.211.1.1/24, \"fd11:1::1/64\"]}\n"
+        let impaired = chain.replacingOccurrences(of: r1End, with: r1End + "    impair: {rate: 100mbit}\n")
+        XCTAssertNotEqual(impaired, chain)
+        let t = try up(impaired)
+        let tc = try parseJSONArray(try runProcess("/usr/sbin/tc", ["-n", namespace("h1"), "-j", "qdisc", "show", "dev", "eth0"]).stdout)
+        XCTAssertEqual(tc.first?["kind"] as? String, "tbf", "up put the rate cap there")
+        try assertReadsWhatIperf3Reads(t, "impair rate 100mbit (topology)")
+    }
+
+    /// A cut link: perf cannot connect and says so once, within the connect limit; after restore
+    /// it measures again.
+    func testCutLinkIsOneClearErrorAndRestoreMeasuresAgain() throws {
+        let t = try up(chain)
+        _ = try TopologyCut.cut(topology: topo, node: "h1")
+        var o = Throughput.Options(duration: 0.5)
+        o.connectTimeout = 1
+        XCTAssertThrowsError(try Perf.run(t, from: "h1", to: "h2", options: o)) { e in
+            XCTAssertTrue(e is ConnectTimedOut, "\(type(of: e)): \(e)")
+            XCTAssertTrue("\(e)".hasPrefix("connect to 10.211.2.2 port "), "\(e)")
+        }
+        _ = try TopologyCut.restore(topology: topo, node: "h1")
+        let r = try Perf.run(t, from: "h1", to: "h2", options: o)
+        XCTAssertEqual(r.throughput.received.bytes, r.throughput.sent.bytes)
+        XCTAssertGreaterThan(r.throughput.received.bytes, 0)
     }
 
     /// No kernel needed: FROM and TO are checked against the file.
