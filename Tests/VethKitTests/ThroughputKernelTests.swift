@@ -100,7 +100,7 @@ final class ThroughputKernelTests: XCTestCase {
     }
 
     /// Over a tbf with a short queue, TCP loses segments and retransmits them: TCP_INFO's count is
-    /// not zero and equals the namespace's RetransSegs; the goodput is the cap's.
+    /// not zero and equals the namespace's RetransSegs; the goodput stays under the cap.
     func testRetransmitsUnderARateCapAreRead() throws {
         let (p, a, b) = try makePair()
         try ip("-n", p.a, "link", "set", p.aEnd, "txqueuelen", "10")
@@ -114,7 +114,9 @@ final class ThroughputKernelTests: XCTestCase {
         XCTAssertGreaterThan(tcp.retransmits, 0, "drops mean retransmits")
         XCTAssertEqual(tcp.retransmits, try snmp(p.a, "Tcp", "RetransSegs") - retransBefore)
         XCTAssertEqual(r.received.bytes, r.sent.bytes)
-        XCTAssertEqual(r.received.bitsPerSecond, 47e6, accuracy: 4e6, "goodput at a 50 Mbit/s cap")
+        // Losses cost some goodput: below the cap, but most of it.
+        XCTAssertLessThan(r.received.bitsPerSecond, 50e6)
+        XCTAssertGreaterThan(r.received.bitsPerSecond, 30e6)
     }
 
     func testTCPOverIPv6() throws {
