@@ -6,8 +6,8 @@ import XCTest
 /// the topology verbs included (they used to be forwarded before parsing, help aside).
 final class HelpAndCompletionTests: XCTestCase {
     let v = Vethctl()
-    static let topologyVerbs = ["up", "plan", "down", "show", "check", "graph", "list", "gen"]
-    static let otherVerbs = ["netns", "link", "addr", "route", "peers", "monitor"]
+    static let topologyVerbs = ["up", "plan", "down", "show", "check", "cut", "restore", "perf", "graph", "list", "gen"]
+    static let otherVerbs = ["netns", "link", "addr", "route", "qdisc", "peers", "monitor"]
 
     func testTopLevelHelpListsEveryVerb() throws {
         let r = try runUnprivileged(v.path, ["--help"])
@@ -28,7 +28,10 @@ final class HelpAndCompletionTests: XCTestCase {
             "plan": "USAGE: vethctl plan <file> [-n <ns>]",
             "down": "USAGE: vethctl down <topology> [-n <ns>]",
             "show": "USAGE: vethctl show <topology> [--json] [-n <ns>]",
-            "check": "USAGE: vethctl check <file> [--json] [-n <ns>]",
+            "check": "USAGE: vethctl check <file> [--count <count>] [--interval <interval>] [--timeout <timeout>] [--all] [--json] [-n <ns>]",
+            "cut": "USAGE: vethctl cut <topology> <node[:ifname]> [-n <ns>]",
+            "restore": "USAGE: vethctl restore <topology> <node[:ifname]> [-n <ns>]",
+            "perf": "USAGE: vethctl perf <file> <from> <to>",
             "graph": "USAGE: vethctl graph <file> [--format <format>] [-n <ns>]",
             "list": "USAGE: vethctl list [--json] [-n <ns>]",
             "gen": "USAGE: vethctl gen <kind> <count> [--name <name>] [-n <ns>]",

@@ -126,6 +126,17 @@ final class LinkImpairCommandTests: XCTestCase {
         XCTAssertTrue(name.stderr.contains("a/b"), name.stderr)
     }
 
+    /// A valid impairment without privilege reaches the kernel and is refused there as a
+    /// permission error (EPERM), never as a wrong "this kernel has no sch_tbf" (the kind probe
+    /// cannot ask the kernel without CAP_NET_ADMIN, and a container may have no module files).
+    func testValidImpairmentWithoutPrivilegeIsAPermissionError() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root to run a command as uid 65534") }
+        let r = try runUnprivileged(v.path, ["link", "impair", "lo", "--rate", "1mbit"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertFalse(r.stderr.contains("this kernel has no"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("EPERM"), r.stderr)
+    }
+
     /// On a kernel without sch_netem (this one), netem's options are one clear message, exit 1,
     /// and the link keeps what it had.
     func testNetemOptionsWithoutNetemAreOneMessageAndChangeNothing() throws {

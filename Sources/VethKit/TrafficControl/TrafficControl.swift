@@ -97,14 +97,19 @@ public enum TrafficControl {
         }
     }
 
-    /// The module files' answer (for when the kernel cannot be asked).
+    /// The module files' answer (for when the kernel cannot be asked). With no module index to
+    /// read (a container without /lib/modules), it cannot tell and says present: the request
+    /// itself then gets the kernel's answer (without privilege: EPERM, a permission error, not a
+    /// wrong "this kernel has no sch_tbf").
     static func inModuleFiles(_ kind: String) -> Bool {
         if access("/sys/module/sch_\(kind)", F_OK) == 0 { return true }
         let release = kernelRelease
         let module = "/sch_\(kind).ko"
+        var readAny = false
         for file in ["modules.builtin", "modules.dep"] {
             let fd = open("/lib/modules/\(release)/\(file)", O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { continue }
+            readAny = true
             defer { close(fd) }
             guard let bytes = try? BoundedRead.all(fd, limit: 16 << 20) else { continue }
             for line in bytes.split(separator: UInt8(ascii: "\n")) {
@@ -115,6 +120,6 @@ public enum TrafficControl {
                 }
             }
         }
-        return false
+        return !readAny
     }
 }
