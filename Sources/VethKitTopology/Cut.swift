@@ -1,3 +1,4 @@
+import Glibc
 import VethKit
 
 /// `vethctl cut` / `restore`: a topology's veth link fails like a pulled cable and comes back.
@@ -169,9 +170,18 @@ public enum TopologyCut {
                 }
                 for case .failure(let e) in try h.perform(batch) { throw e }
             } catch { firstError = firstError ?? error }
+            if let pause = stepPause { usleep(pause) }
         }
         if let firstError { throw firstError }
     }
+
+    /// A test hook: `VETHKIT_CUT_STEP_PAUSE=MICROSECONDS` (at most 1 s) pauses after each node's
+    /// batch, so that a test can kill a cut half-way on purpose (CutRestoreKernelTests) instead of
+    /// hoping a kill lands in the few milliseconds the batches take.
+    static let stepPause: UInt32? = {
+        guard let raw = getenv("VETHKIT_CUT_STEP_PAUSE"), let us = UInt32(String(cString: raw)), us > 0 else { return nil }
+        return min(us, 1_000_000)
+    }()
 
     static func handle(_ topology: String, _ node: String) throws -> NetHandle {
         node == Topology.hostNode ? try NetHandle() : try NetHandle(named: NamespaceName("\(topology)-\(node)"))

@@ -212,16 +212,16 @@ final class CutRestoreKernelTests: XCTestCase {
         _ = try TopologyCut.restore(topology: "kc", node: "host")
         XCTAssertEqual(try roots(), before)
         var landed = 0
-        // Moments through the whole run, then (until one lands half-way) late ones again.
-        var fractions = [0.3, 0.6, 0.75, 0.85, 0.92, 0.97]
-        var tries = 0
-        while !fractions.isEmpty {
-            let fraction = fractions.removeFirst()
-            tries += 1
-            let delay = UInt32(whole * fraction * 1_000_000)
+        // Kills half-way on purpose: with VETHKIT_CUT_STEP_PAUSE the cut pauses 20 ms after each
+        // node's batch (31 nodes: ~0.6 s of batches after the ~0.1 s start), so kills at these
+        // moments land before, during and after the batches, whatever the machine's load.
+        let tries = 6
+        for delayMS in [30, 150, 250, 350, 450, 2000] {
+            let delay = UInt32(delayMS * 1000)
             let p = Process()
             p.executableURL = URL(fileURLWithPath: productPath("vethctl"))
             p.arguments = ["cut", "kc", "host"]
+            p.environment = ProcessInfo.processInfo.environment.merging(["VETHKIT_CUT_STEP_PAUSE": "20000"]) { $1 }
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
@@ -234,7 +234,6 @@ final class CutRestoreKernelTests: XCTestCase {
             _ = try TopologyCut.restore(topology: "kc", node: "host")
             XCTAssertEqual(try roots(), before, "after a kill at \(delay / 1000) ms and restore")
             XCTAssertEqual(try Applier.up(t).summary, "kc: no changes")
-            if fractions.isEmpty && landed == 0 && tries < 16 { fractions = [0.8, 0.88, 0.95, 1.0, 1.05] }
         }
         print("a whole cut: \(whole) s; kills that landed half-way through a cut: \(landed) of \(tries)")
         XCTAssertGreaterThan(landed, 0, "no kill landed half-way through a cut: the test proved nothing")
