@@ -63,8 +63,12 @@ final class ThroughputNetemKernelTests: XCTestCase {
         let (a, dev, na, nb) = try pair()
         let target = try IPAddress(parsing: "10.204.0.2")
         // (Under TCG the VM's own scheduling adds milliseconds of jitter to a plain veth, so the
-        // check is a band, not a comparison with an unimpaired run.)
-        let o = Throughput.Options(duration: 1, transport: .udp(bitsPerSecond: 2_000_000))
+        // check is a band, not a comparison with an unimpaired run.) 0.5 Mbit/s: datagrams ~24 ms
+        // apart, more than the ±5 ms range, so netem (which keeps its queue sorted by send time)
+        // never reorders them and consecutive transit times differ by the full variation
+        // (mean |D| = 10/3 ms). At 2 Mbit/s (6 ms apart) reordering flattened it to 0.46 ms on
+        // Debian's 6.1 once.
+        let o = Throughput.Options(duration: 2, transport: .udp(bitsPerSecond: 500_000))
         try runProcess("/usr/sbin/tc", ["-n", a, "qdisc", "add", "dev", dev, "root", "netem", "delay", "20ms", "5ms", "distribution", "uniform"])
         let jumpy = try XCTUnwrap(try Throughput.measure(from: na, to: nb, target: target, options: o).udp)
         print("jitter: \(jumpy.jitter * 1000) ms with delay 20ms ±5ms")
