@@ -69,7 +69,11 @@ final class ThroughputNetemKernelTests: XCTestCase {
         // (mean |D| = 10/3 ms). At 2 Mbit/s (6 ms apart) reordering flattened it to 0.46 ms on
         // Debian's 6.1 once.
         let o = Throughput.Options(duration: 2, transport: .udp(bitsPerSecond: 500_000))
-        try runProcess("/usr/sbin/tc", ["-n", a, "qdisc", "add", "dev", dev, "root", "netem", "delay", "20ms", "5ms", "distribution", "uniform"])
+        // (No `distribution uniform`: uniform is netem's own default, without a table, and tc looks
+        // for /usr/lib/tc/uniform.dist, which iproute2 does not ship: it failed, and the test then
+        // measured an unimpaired veth.)
+        let add = try runProcess("/usr/sbin/tc", ["-n", a, "qdisc", "add", "dev", dev, "root", "netem", "delay", "20ms", "5ms"])
+        XCTAssertEqual(add.status, 0, add.stderr)
         let jumpy = try XCTUnwrap(try Throughput.measure(from: na, to: nb, target: target, options: o).udp)
         print("jitter: \(jumpy.jitter * 1000) ms with delay 20ms ±5ms")
         XCTAssertGreaterThan(jumpy.jitter, 0.0005, "±5 ms of uniform variation shows as jitter")
