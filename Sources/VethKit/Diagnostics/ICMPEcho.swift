@@ -164,28 +164,6 @@ public enum ICMPEcho {
         return b
     }
 
-    /// A socket address for `target`, as sendto(2) takes it.
-    struct Destination {
-        var storage = sockaddr_storage()
-        var length: socklen_t
-        init(_ target: IPAddress) {
-            let t = target.bytes
-            if target.isIPv4 {
-                var sa = sockaddr_in()
-                sa.sin_family = sa_family_t(AF_INET)
-                withUnsafeMutableBytes(of: &sa.sin_addr) { $0.copyBytes(from: t) }
-                withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: sa, as: sockaddr_in.self) }
-                length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            } else {
-                var sa = sockaddr_in6()
-                sa.sin6_family = sa_family_t(AF_INET6)
-                withUnsafeMutableBytes(of: &sa.sin6_addr) { $0.copyBytes(from: t) }
-                withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: sa, as: sockaddr_in6.self) }
-                length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-            }
-        }
-    }
-
     /// CLOCK_REALTIME in nanoseconds: the clock of the kernel's receive timestamps (SO_TIMESTAMPNS).
     static func nanoseconds() -> UInt64 {
         var ts = timespec()
@@ -334,10 +312,8 @@ public enum ICMPEcho {
             let fd = v4 ? s.v4 : s.v6
             let rc: Int = packet.withUnsafeMutableBytes { b in
                 fill(b, v4: v4, identifier: identifier[p], sequence: UInt16(k + 1), token: token, sentNanoseconds: nanoseconds())
-                let to = Destination(probe.target)   // built per send: 128 bytes per probe kept would add up
-                return withUnsafePointer(to: to.storage) { sa in
-                    sa.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, b.baseAddress, b.count, 0, $0, to.length) }
-                }
+                // Built per send: 128 bytes per probe kept would add up.
+                return SocketAddress(probe.target).withPointer { sendto(fd, b.baseAddress, b.count, 0, $0, $1) }
             }
             if rc < 0 {
                 let err = errno

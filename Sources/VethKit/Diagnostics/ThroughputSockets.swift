@@ -33,23 +33,7 @@ enum ThroughputSockets {
 
     /// Calls `body` with `address:port` as a `sockaddr` of its family.
     static func withSocketAddress<T>(_ address: IPAddress, port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
-        let bytes = address.bytes
-        if address.isIPv4 {
-            var sa = sockaddr_in()
-            sa.sin_family = sa_family_t(AF_INET)
-            sa.sin_port = port.bigEndian
-            withUnsafeMutableBytes(of: &sa.sin_addr) { $0.copyBytes(from: bytes) }
-            return withUnsafePointer(to: sa) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-        }
-        var sa = sockaddr_in6()
-        sa.sin6_family = sa_family_t(AF_INET6)
-        sa.sin6_port = port.bigEndian
-        withUnsafeMutableBytes(of: &sa.sin6_addr) { $0.copyBytes(from: bytes) }
-        return withUnsafePointer(to: sa) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-        }
+        SocketAddress(address, port: port).withPointer(body)
     }
 
     /// Binds `fd` to `address:port`; EADDRNOTAVAIL reads as "not an address of that namespace".

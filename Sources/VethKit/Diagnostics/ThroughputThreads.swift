@@ -1,4 +1,3 @@
-import CLinuxUAPI
 import Glibc
 
 /// Worker pthreads for a throughput test: one per sender and per receiver, started together and
@@ -9,18 +8,7 @@ final class ThroughputThreads {
 
     /// Starts `body` on a new pthread.
     func start(_ body: @escaping @Sendable () -> Void) throws {
-        let box = Unmanaged.passRetained(ThroughputThreadBody(body))
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            let job = Unmanaged<ThroughputThreadBody>.fromOpaque(raw!).takeRetainedValue()
-            job.body()
-            return nil
-        }, box.toOpaque())
-        if rc != 0 {
-            box.release()
-            throw SystemCallError("pthread_create", Errno(rawValue: rc))
-        }
-        threads.append(thread)
+        threads.append(try startDedicatedThread(body))
     }
 
     /// Waits for every started thread.
@@ -30,9 +18,4 @@ final class ThroughputThreads {
     }
 
     deinit { joinAll() }
-}
-
-private final class ThroughputThreadBody: @unchecked Sendable {
-    let body: @Sendable () -> Void
-    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
 }
