@@ -46,8 +46,9 @@ enum ProcFiles {
 
     /// A file's content, at most `limit` bytes (nil when it cannot be opened or read, or is
     /// larger). Never blocks on a FIFO (O_NONBLOCK) and never follows a last-component symlink
-    /// when `noFollow`.
-    static func read(_ path: String, limit: Int, noFollow: Bool = false) -> [UInt8]? {
+    /// when `noFollow`. A short first read of a /proc file is its whole content (seq_file fills
+    /// the buffer it is given), so small files (`shortReadIsEnd`) cost open, read, close.
+    static func read(_ path: String, limit: Int, noFollow: Bool = false, shortReadIsEnd: Bool = false) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (noFollow ? O_NOFOLLOW : 0))
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -55,7 +56,29 @@ enum ProcFiles {
             var st = stat()
             guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         }
-        return try? BoundedRead.all(fd, limit: limit)
+        let chunk = 4096
+        var data: [UInt8] = []
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: chunk) { buf -> [UInt8]? in
+            while true {
+                let n = Glibc.read(fd, buf.baseAddress, chunk)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return nil
+                }
+                if n == 0 { return data }
+                guard data.count + n <= limit else { return nil }
+                data.append(contentsOf: UnsafeBufferPointer(start: buf.baseAddress, count: n))
+                if shortReadIsEnd && n < chunk { return data }
+            }
+        }
+    }
+
+    /// The number of threads of a process: /proc/PID/task's link count is 2 + threads (one
+    /// stat instead of listing the directory); nil when it cannot be told.
+    static func threadCount(_ taskDirectory: String) -> Int? {
+        var st = stat()
+        guard stat(taskDirectory, &st) == 0, st.st_nlink >= 3 else { return nil }
+        return Int(st.st_nlink) - 2
     }
 
     /// The names in a directory (without `.` and `..`), as bytes; nil when it cannot be listed.

@@ -27,7 +27,9 @@ struct ProcScan {
                 s.mountNamespaces[mnt, default: []].append(pid)
             }
             var threadNamespaces: [UInt64] = []
-            if let tids = ProcFiles.numericEntries(dir + "/task"), tids.count > 1 {
+            // One stat tells a single-threaded process (most): only then is task/ listed.
+            if ProcFiles.threadCount(dir + "/task").map({ $0 > 1 }) ?? true,
+               let tids = ProcFiles.numericEntries(dir + "/task"), tids.count > 1 {
                 for tid in tids where tid != pid {
                     guard let t = ProcFiles.linkedNamespace("\(dir)/task/\(tid)/ns/net", type: "net"), t != net else { continue }
                     if !threadNamespaces.contains(t) { threadNamespaces.append(t) }

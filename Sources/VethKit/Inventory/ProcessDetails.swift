@@ -4,9 +4,9 @@ enum ProcessDetails {
     /// /proc/PID/comm without its newline, and the real uid (`Uid:` of /proc/PID/status); nil
     /// when the process is gone or unreadable.
     static func commandAndUID(procRoot: String, pid: Int32) -> (String, UInt32)? {
-        guard let status = ProcFiles.read("\(procRoot)/\(pid)/status", limit: 1 << 16),
+        guard let status = ProcFiles.read("\(procRoot)/\(pid)/status", limit: 1 << 16, shortReadIsEnd: true),
               let uid = realUID(status: status) else { return nil }
-        var comm = ProcFiles.read("\(procRoot)/\(pid)/comm", limit: 4096) ?? []
+        var comm = ProcFiles.read("\(procRoot)/\(pid)/comm", limit: 4096, shortReadIsEnd: true) ?? []
         if comm.last == 0x0A { comm.removeLast() }
         return (String(decoding: comm, as: UTF8.self), uid)
     }
@@ -32,7 +32,7 @@ enum ProcessDetails {
     }
 
     static func cgroup(procRoot: String, pid: Int32) -> [UInt8]? {
-        ProcFiles.read("\(procRoot)/\(pid)/cgroup", limit: 1 << 16)
+        ProcFiles.read("\(procRoot)/\(pid)/cgroup", limit: 1 << 16, shortReadIsEnd: true)
     }
 
     /// The parent pid: field 4 of /proc/PID/stat, after the `(comm)` that may hold anything.
@@ -46,8 +46,8 @@ enum ProcessDetails {
     /// A podman container's name from its parent, conmon: `conmon … -c ID … -n NAME …` (also
     /// `--cid`, `--name`). Nil unless the parent is conmon for that very container.
     static func podmanName(procRoot: String, pid: Int32, containerID: String) -> String? {
-        guard let stat = ProcFiles.read("\(procRoot)/\(pid)/stat", limit: 4096), let ppid = parentPID(stat: stat),
-              let cmdline = ProcFiles.read("\(procRoot)/\(ppid)/cmdline", limit: 1 << 16) else { return nil }
+        guard let stat = ProcFiles.read("\(procRoot)/\(pid)/stat", limit: 4096, shortReadIsEnd: true), let ppid = parentPID(stat: stat),
+              let cmdline = ProcFiles.read("\(procRoot)/\(ppid)/cmdline", limit: 1 << 16, shortReadIsEnd: true) else { return nil }
         return conmonName(cmdline: cmdline, containerID: containerID)
     }
 
