@@ -14,8 +14,8 @@ final class NamespaceOwnerTests: XCTestCase {
         XCTAssertEqual(owner("0::/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-\(id64).scope\n"),
                        .podman(containerID: id64, name: nil))
         XCTAssertEqual(owner("0::/libpod_parent/libpod-\(id64)\n"), .podman(containerID: id64, name: nil))
-        // conmon's own cgroup is not the container (and conmon is not in its namespace anyway)
-        XCTAssertNil(owner("0::/machine.slice/libpod-conmon-\(id64).scope\n"))
+        // conmon's own cgroup is not the container (and conmon is not in its namespace anyway): a unit
+        XCTAssertEqual(owner("0::/machine.slice/libpod-conmon-\(id64).scope\n"), .systemdUnit("libpod-conmon-\(id64).scope"))
     }
 
     func testDocker() {
@@ -68,8 +68,10 @@ final class NamespaceOwnerTests: XCTestCase {
         XCTAssertNil(owner(""))
         XCTAssertNil(owner("no colons at all\n::\n:\n0:\n"))
         XCTAssertNil(OwnerDetection.owner(cgroupFile: [0xFF, 0x3A, 0x3A, 0x2F, 0x00, 0x0A]))
-        XCTAssertNil(owner("0::/machine.slice/libpod-\(id64.uppercased()).scope\n"), "ids are lowercase hex")
-        XCTAssertNil(owner("0::/machine.slice/libpod-\(String(repeating: "a", count: 200)).scope\n"))
+        // not container ids (uppercase, absurdly long): only the scope unit they are
+        XCTAssertEqual(owner("0::/machine.slice/libpod-\(id64.uppercased()).scope\n"), .systemdUnit("libpod-\(id64.uppercased()).scope"))
+        let long = "libpod-\(String(repeating: "a", count: 200)).scope"
+        XCTAssertEqual(owner("0::/machine.slice/\(long)\n"), .systemdUnit(long))
         XCTAssertEqual(owner("0::/a:b/system.slice/x.service\n"), .systemdUnit("x.service"), "a ':' in the path")
     }
 }
