@@ -30,7 +30,7 @@ final class InventoryFakeProcTests: XCTestCase {
         XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)), path)
     }
 
-    /// A process: its ns links, task/ with extra threads, fd/ links, comm, status, cgroup, stat.
+    /// A process: its ns links, task/ with extra threads, fd/ links, status, cgroup, stat.
     func process(_ pid: Int32, net: UInt64, mnt: UInt64 = 900, comm: [UInt8]? = nil, uid: UInt32 = 0,
                  threads: [Int32: UInt64] = [:], fds: [Int32: String] = [:], cgroup: String = "0::/\n", ppid: Int32 = 1) throws {
         let d = "\(proc)/\(pid)"
@@ -40,8 +40,10 @@ final class InventoryFakeProcTests: XCTestCase {
         for (tid, n) in threads { try link("\(d)/task/\(tid)/ns/net", "net:[\(n)]") }
         try FileManager.default.createDirectory(atPath: d + "/fd", withIntermediateDirectories: true)
         for (fd, t) in fds { try link("\(d)/fd/\(fd)", t) }
-        try write(d + "/comm", (comm ?? Array("p\(pid)".utf8)) + [0x0A])
-        try write(d + "/status", "Name:\tp\(pid)\nUmask:\t0022\nUid:\t\(uid)\t\(uid)\t\(uid)\t\(uid)\n")
+        // status's Name: is comm with the kernel's escapes (newline → \n, backslash → \\)
+        var name: [UInt8] = []
+        for b in comm ?? Array("p\(pid)".utf8) { name += b == 0x0A ? [0x5C, 0x6E] : b == 0x5C ? [0x5C, 0x5C] : [b] }
+        try write(d + "/status", Array("Name:\t".utf8) + name + Array("\nUmask:\t0022\nUid:\t\(uid)\t\(uid)\t\(uid)\t\(uid)\n".utf8))
         try write(d + "/cgroup", cgroup)
         try write(d + "/stat", "\(pid) (p\(pid)) S \(ppid) \(pid) \(pid) 0 -1\n")
     }
@@ -154,7 +156,7 @@ final class InventoryFakeProcTests: XCTestCase {
 
     func testVanishedAndHostileProcesses() throws {
         try caller(mountinfo: nsfsLine(600, 600, runDir + "/evil\\012name\\040x") + "600 29 0:4 net:[601] /truncated")
-        try process(20, net: 200, comm: [0xFF, 0x1B, 0x5B, 0x32, 0x4A, 0x00, 0x07])
+        try process(20, net: 200, comm: [0xFF, 0x1B, 0x5B, 0x32, 0x4A, 0x0A, 0x5C, 0x07])
         // pid 21: gone between the listing and the status read (no status, no comm)
         try process(21, net: 200)
         try FileManager.default.removeItem(atPath: proc + "/21/status")
@@ -171,7 +173,7 @@ final class InventoryFakeProcTests: XCTestCase {
         let n = try XCTUnwrap(found.first { $0.id.inode == 200 })
         XCTAssertEqual(n.memberCount, 3, "counted from the scan: 20, 21, 24")
         XCTAssertEqual(n.processes.map(\.pid), [20, 24], "21 vanished before its status was read")
-        XCTAssertEqual(n.processes.first?.command.unicodeScalars.count, 7)
+        XCTAssertEqual(n.processes.first?.command, "\u{FFFD}\u{1B}[2J\n\\\u{07}")
         XCTAssertEqual(found.last?.names.map(\.rawValue), ["evil\nname x"])
     }
 

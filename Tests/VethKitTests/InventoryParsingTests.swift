@@ -56,6 +56,13 @@ final class InventoryParsingTests: XCTestCase {
         XCTAssertNil(ProcessDetails.parentPID(stat: Array("garbage".utf8)))
     }
 
+    func testStatusNameUnescaped() {
+        XCTAssertEqual(ProcessDetails.command(status: Array("Name:\ta\\nb\\\\c\\x\nUid:\t0\n".utf8)), "a\nb\\c\\x")
+        XCTAssertEqual(ProcessDetails.command(status: Array("Name:\tsleep\n".utf8)), "sleep")
+        XCTAssertEqual(ProcessDetails.command(status: Array("Name:\tend\\".utf8)), "end\\")
+        XCTAssertEqual(ProcessDetails.command(status: Array("Uid:\t0\n".utf8)), "")
+    }
+
     func testConmonNameOnlyForItsOwnContainer() {
         let id = String(repeating: "8f2c", count: 16)
         func cmd(_ a: [String]) -> [UInt8] { Array(a.joined(separator: "\0").utf8) + [0] }

@@ -99,6 +99,33 @@ enum ProcFiles {
         return true
     }
 
+    /// The network namespaces the numeric links of a directory name (/proc/PID/fd), as
+    /// (entry, inode) in directory order: one readlinkat per entry relative to the directory
+    /// already open for listing (no path walk from /, no path strings). False when the
+    /// directory cannot be listed.
+    static func namespaceLinks(_ path: String, type: StaticString, _ body: (Int32, UInt64) -> Void) -> Bool {
+        guard let dir = opendir(path) else { return false }
+        defer { closedir(dir) }
+        let dfd = dirfd(dir)
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buf -> Bool in
+            while let entry = readdir(dir) {
+                withUnsafePointer(to: &entry.pointee.d_name) { p in
+                    p.withMemoryRebound(to: CChar.self, capacity: 256) { c in
+                        let n = strnlen(c, 256)
+                        guard let number = c.withMemoryRebound(to: UInt8.self, capacity: n, {
+                            parseDecimal(UnsafeBufferPointer(start: $0, count: n))
+                        }) else { return }
+                        let len = readlinkat(dfd, c, buf.baseAddress!, 64)
+                        guard len > 0 else { return }
+                        let target = UnsafeRawBufferPointer(start: buf.baseAddress, count: len).bindMemory(to: UInt8.self)
+                        if let ino = namespaceInode(target, type: type) { body(number, ino) }
+                    }
+                }
+            }
+            return true
+        }
+    }
+
     /// The numeric entries of a directory (PIDs in /proc, TIDs in task/, fds in fd/), ascending.
     static func numericEntries(_ path: String) -> [Int32]? {
         var out: [Int32] = []

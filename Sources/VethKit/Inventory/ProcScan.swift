@@ -36,14 +36,17 @@ struct ProcScan {
                     s.threads[t, default: []].append(Thread(pid: pid, tid: tid))
                 }
             }
-            guard fileDescriptors, let fds = ProcFiles.numericEntries(dir + "/fd") else { continue }
-            var held: [UInt64] = []
-            for fd in fds {
-                guard let n = ProcFiles.linkedNamespace("\(dir)/fd/\(fd)", type: "net"),
-                      n != net, !threadNamespaces.contains(n), !held.contains(n) else { continue }
-                held.append(n)
-                s.descriptors[n, default: []].append(Descriptor(pid: pid, fd: fd))
+            guard fileDescriptors else { continue }
+            var held: [(fd: Int32, ns: UInt64)] = []
+            _ = ProcFiles.namespaceLinks(dir + "/fd", type: "net") { fd, n in
+                guard n != net, !threadNamespaces.contains(n) else { return }
+                if let k = held.firstIndex(where: { $0.ns == n }) {
+                    if fd < held[k].fd { held[k].fd = fd }   // the lowest descriptor, whatever the listing order
+                } else {
+                    held.append((fd, n))
+                }
             }
+            for h in held { s.descriptors[h.ns, default: []].append(Descriptor(pid: pid, fd: h.fd)) }
         }
         return s
     }
