@@ -1,24 +1,5 @@
-// TEMPORARY (ns-commands only): stand-ins for H1's NamespaceInventory.discover and H2's
-// MachinePeerMap.scan/discover so the commands build and can be tried before those branches are
-// merged. Deleted in the merge of ns-discovery / ns-peers. Covers only the caller's namespace and
-// named ones.
-
-extension NamespaceInventory {
-    public struct Options: Sendable {
-        public init() {}
-    }
-
-    public static func discover(options: Options = .init()) throws -> [DiscoveredNamespace] {
-        let here = try NetworkNamespace.current().identity()
-        var out = [DiscoveredNamespace(id: here, isCallers: true, openPaths: ["/proc/thread-self/ns/net"])]
-        for name in try NetworkNamespace.list() {
-            guard let ns = try? NetworkNamespace.open(name), let id = try? ns.identity() else { continue }
-            if let i = out.firstIndex(where: { $0.id == id }) { out[i].names.append(name); continue }
-            out.append(DiscoveredNamespace(id: id, names: [name], openPaths: [NetworkNamespace.path(of: name)]))
-        }
-        return [out[0]] + out.dropFirst().sorted { $0.id < $1.id }
-    }
-}
+// TEMPORARY (ns-commands only): a stand-in for H2's MachinePeerMap.scan/discover so the commands build and can be tried before those branches are
+// merged. Deleted in the merge of ns-peers.
 
 extension MachinePeerMap {
     public static func scan(_ namespaces: [DiscoveredNamespace], threads: Int? = nil) -> MachinePeerMap {

@@ -137,12 +137,15 @@ struct InventoryOutput {
 
     // MARK: text
 
+    /// How many processes a row of `netns list --all` shows (JSON has every one sampled).
+    static let processesShown = 2
+
     /// `netns list --all`: one row per namespace.
     var namespaceTable: String {
         var t = Table("NETNS", "LABEL", "IN", "HOLD", "PROCESSES", "MOUNTS", "OWNER", "LINKS")
         for ns in namespaces {
-            let shown = ns.processes.map { "\($0.pid) \($0.command)" + ($0.hold == .member ? "" : " (\(Self.holdText($0.hold)))") }
-            let more = ns.memberCount + ns.holderCount > ns.processes.count ? ", …" : ""
+            let shown = ns.processes.prefix(Self.processesShown).map { "\($0.pid) \($0.command)" + ($0.hold == .member ? "" : " (\(Self.holdText($0.hold)))") }
+            let more = ns.memberCount + ns.holderCount > shown.count ? ", …" : ""
             t.add([ns.id.description, label(ns.id), String(ns.memberCount), String(ns.holderCount),
                    shown.isEmpty ? "-" : shown.joined(separator: ", ") + more,
                    ns.mounts.isEmpty ? "-" : ns.mounts.map(Self.mountText).joined(separator: ","),

@@ -4,7 +4,8 @@ import VethKitTopology
 /// The name a person gives a network namespace, from what discovery found (docs/namespaces.md,
 /// "Labels"): the first rule that applies wins.
 ///
-/// 1. the caller's own namespace: `host` when PID 1 is in it too, else `here`;
+/// 1. the machine's initial namespace (kernel threads are in it: kthreadd, PID 2): `host`; the
+///    caller's own namespace otherwise: `here`;
 /// 2. a VethKit topology node (its `lo` alias is `vethkit:<topology>`): its name when it has one in
 ///    /run/netns, else `topo:<topology>/<node>` (the node from a mount `<topology>-<node>`);
 /// 3. a user's name under /run/netns (not a runtime's `cni-<uuid>` / `netns-<uuid>`): that name;
@@ -26,9 +27,8 @@ enum NamespaceLabel {
     static let shortIDLength = 12
 
     static func label(_ ns: DiscoveredNamespace, reading: NamespaceReading?) -> String {
-        if ns.isCallers {
-            return ns.processes.first.map { $0.pid == 1 && $0.hold == .member } == true ? "host" : "here"
-        }
+        if isInitial(ns) { return "host" }
+        if ns.isCallers { return "here" }
         let userNames = ns.names.map(\.rawValue).filter { !isRuntimeName($0) }
         if let topology = topology(reading) {
             if let name = userNames.first ?? ns.names.first?.rawValue { return name }
@@ -45,6 +45,11 @@ enum NamespaceLabel {
         if let owner = ns.owners.first { return label(owner) }
         if let p = ns.processes.first { return "pid \(p.pid) (\(p.command))" }
         return ns.id.description
+    }
+
+    /// The initial namespace: kthreadd (PID 2, the parent of every kernel thread) is in it.
+    static func isInitial(_ ns: DiscoveredNamespace) -> Bool {
+        ns.processes.contains { $0.pid == 2 && $0.command == "kthreadd" && $0.hold == .member }
     }
 
     /// The label of a namespace discovery did not report (gone, or never found): its identity.
