@@ -14,7 +14,7 @@ public final class NetlinkSocket: Sendable {
     public let fileDescriptor: Int32
     /// The port id the kernel assigned at bind.
     public let portID: UInt32
-    private let state = Mutex(State())
+    let state = Mutex(State())
 
     struct State {
         var sequence: UInt32 = UInt32.random(in: 1...0x7fff_ffff)
@@ -173,7 +173,7 @@ public final class NetlinkSocket: Sendable {
         try state.withLock { state in try receive(&state) }
     }
 
-    private func send(_ bytes: [UInt8]) throws {
+    func send(_ bytes: [UInt8]) throws {
         var kernel = sockaddr_nl()
         kernel.nl_family = sa_family_t(AF_NETLINK)
         let sent = try bytes.withUnsafeBytes { buf in
@@ -189,7 +189,7 @@ public final class NetlinkSocket: Sendable {
     }
 
     /// Receives one datagram, growing the buffer first when the datagram is larger than it.
-    private func receive(_ state: inout State) throws -> [NetlinkMessage] {
+    func receive(_ state: inout State) throws -> [NetlinkMessage] {
         let fd = fileDescriptor
         let size = try state.buffer.withUnsafeMutableBytes { buf in
             try syscall("recv(netlink)") { recv(fd, buf.baseAddress, buf.count, Int32(MSG_PEEK | MSG_TRUNC)) }
