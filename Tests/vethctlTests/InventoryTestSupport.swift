@@ -64,7 +64,7 @@ final class InventoryFixture {
 
     /// A process made with `unshare -n` (sleep): the namespace has no name, only its member.
     func unshared() throws -> HeldNamespace {
-        let p = try start(["/usr/bin/unshare", "-n", "/bin/sleep", "120"], comm: "sleep")
+        let p = try start(["/usr/bin/unshare", "-n", "/bin/sleep", "600"], comm: "sleep")
         let pid = p.processIdentifier
         try veth("h3u\(s)", "h3u\(s)p", netns: String(pid))
         return HeldNamespace(kind: "unshare", hostEnd: "h3u\(s)", peer: "h3u\(s)p", path: "/proc/\(pid)/ns/net",
@@ -88,14 +88,16 @@ final class InventoryFixture {
                              label: "mount \(target)", mount: target)
     }
 
-    /// Only an open descriptor (fd 3) of a sleeping process keeps it: its name is removed.
+    /// Only an open descriptor (fd 3, opened as /proc/PID/ns/net of a process that then exits)
+    /// of a sleeping process keeps it.
     func fdHeld() throws -> HeldNamespace {
-        let tmp = try named("h3ft\(s)")
-        try veth("h3f\(s)", "h3f\(s)p", netns: tmp)
-        let p = try start(["/bin/bash", "-c", "exec 3</run/netns/\(tmp); exec /bin/sleep 120"], comm: "sleep")
+        let maker = try start(["/usr/bin/unshare", "-n", "/bin/sleep", "600"], comm: "sleep")
+        try veth("h3f\(s)", "h3f\(s)p", netns: String(maker.processIdentifier))
+        let p = try start(["/bin/bash", "-c", "exec 3</proc/\(maker.processIdentifier)/ns/net; exec /bin/sleep 600"], comm: "sleep")
         let pid = p.processIdentifier
         waitUntil("fd 3 of \(pid)") { FileManager.default.fileExists(atPath: "/proc/\(pid)/fd/3") }
-        try ip("netns", "del", tmp)
+        maker.terminate()
+        maker.waitUntilExit()
         return HeldNamespace(kind: "fd", hostEnd: "h3f\(s)", peer: "h3f\(s)p", path: "/proc/\(pid)/fd/3",
                              label: "pid \(pid) (sleep)", pid: pid, hold: "fd")
     }
@@ -115,6 +117,7 @@ final class InventoryFixture {
         try """
         name: \(t)
         nodes:
+          host: {}
           n1: {}
         links:
           - endpoints: [{node: n1, name: eth0, addresses: [10.143.1.2/24]}, {node: host, name: \(t)h, addresses: [10.143.1.1/24]}]
