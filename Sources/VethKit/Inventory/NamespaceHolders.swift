@@ -25,7 +25,9 @@ public enum NamespaceHolders {
         for pid in pids where out.count < limit && pid != me && !out.contains(where: { $0.pid == pid }) {
             for fd in ProcessScan.numbers(in: "\(procRoot)/\(pid)/fd") {
                 let p = "\(procRoot)/\(pid)/fd/\(fd)"
-                guard ProcessScan.link(p) == text, ProcessScan.namespace(at: p) == id else { continue }
+                // A descriptor opened from /proc reads `net:[N]`; one opened through a bind mount
+                // reads as the mount's path: both are checked by identity, nothing else is stat'ed.
+                guard let l = ProcessScan.link(p), l == text || l.hasPrefix("/"), ProcessScan.namespace(at: p) == id else { continue }
                 add(pid, .fileDescriptor(fd))
                 break
             }

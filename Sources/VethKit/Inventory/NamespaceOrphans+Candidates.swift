@@ -13,7 +13,7 @@ extension NamespaceOrphans {
         let me = ProcessScan.namespace(at: "\(procRoot)/thread-self/ns/net")
         var out: [DiscoveredNamespace] = []
         for (inode, paths) in byInode.sorted(by: { $0.key < $1.key }) {
-            guard paths.contains(where: { if case .runtime = RuntimeNamespacePaths.classify($0) { return true }; return false }) else { continue }
+            guard paths.contains(where: { RuntimeNamespacePaths.classify($0) != .other }) else { continue }
             var id: NamespaceID?
             var mounts: [NamespaceMount] = []
             for p in Set(paths).sorted() {
