@@ -31,7 +31,7 @@ let package = Package(
     targets: [
         .target(name: "CLinuxUAPI"),
         .target(name: "Netlink", dependencies: ["CLinuxUAPI", .product(name: "SystemPackage", package: "swift-system")]),
-        .target(name: "VethKit", dependencies: ["Netlink", "CLinuxUAPI", .product(name: "SystemPackage", package: "swift-system")]),
+        .target(name: "VethKit", dependencies: ["Netlink", "CLinuxUAPI", "VethKitJSON", .product(name: "SystemPackage", package: "swift-system")]),
         // JSON values, an ordered writer and a strict parser: one module for vethctl, the topology
         // engine and the CNI plugin (no Foundation, nothing at start-up).
         .target(name: "VethKitJSON"),
@@ -47,6 +47,8 @@ let package = Package(
         // The seed's six steps with the public API only (docs/library.md); built by `swift build`,
         // run by VethKitTests' SixStepsExampleTests.
         .executableTarget(name: "SixSteps", dependencies: ["VethKit"], path: "Examples/SixSteps"),
+        // Times NamespaceInventory.discover (issue 10): `swift run -c release DiscoverBench 20 -v`.
+        .executableTarget(name: "DiscoverBench", dependencies: ["VethKit"], path: "Examples/DiscoverBench"),
         // Shared by the test targets only: kernel-test gating, running binaries, `ip -j` cross-checks.
         .target(name: "VethKitTestSupport", dependencies: ["VethKit"], path: "Tests/Support"),
         .testTarget(name: "VethKitJSONTests", dependencies: ["VethKitJSON"]),

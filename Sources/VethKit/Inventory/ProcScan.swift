@@ -1,0 +1,56 @@
+/// One pass over /proc: which network namespace each process and thread is in, which it holds
+/// through open descriptors, and which mount namespace it sees. Per process: a readlink of
+/// ns/net and ns/mnt, a listing of task/ (a readlink per extra thread) and of fd/ (a readlink per
+/// descriptor). A process that exits mid-scan, or whose entries we may not read, is skipped.
+struct ProcScan {
+    struct Thread: Equatable { var pid: Int32; var tid: Int32 }
+    struct Descriptor: Equatable { var pid: Int32; var fd: Int32 }
+
+    /// Processes whose own ns/net is the namespace, ascending.
+    var members: [UInt64: [Int32]] = [:]
+    /// Threads in a namespace their process (its main thread) is not in, by pid then tid.
+    var threads: [UInt64: [Thread]] = [:]
+    /// Open nsfs descriptors of namespaces their process is not in (by process or thread).
+    var descriptors: [UInt64: [Descriptor]] = [:]
+    /// Mount namespace inode → the processes seeing it, ascending.
+    var mountNamespaces: [UInt64: [Int32]] = [:]
+
+    /// Nil when `procRoot` cannot be listed.
+    static func scan(procRoot: String, fileDescriptors: Bool) -> ProcScan? {
+        var s = ProcScan()
+        guard let pids = ProcFiles.numericEntries(procRoot) else { return nil }
+        for pid in pids {
+            let dir = "\(procRoot)/\(pid)"
+            guard let net = ProcFiles.linkedNamespace(dir + "/ns/net", type: "net") else { continue }
+            s.members[net, default: []].append(pid)
+            if let mnt = ProcFiles.linkedNamespace(dir + "/ns/mnt", type: "mnt") {
+                s.mountNamespaces[mnt, default: []].append(pid)
+            }
+            var threadNamespaces: [UInt64] = []
+            if let tids = ProcFiles.numericEntries(dir + "/task"), tids.count > 1 {
+                for tid in tids where tid != pid {
+                    guard let t = ProcFiles.linkedNamespace("\(dir)/task/\(tid)/ns/net", type: "net"), t != net else { continue }
+                    if !threadNamespaces.contains(t) { threadNamespaces.append(t) }
+                    s.threads[t, default: []].append(Thread(pid: pid, tid: tid))
+                }
+            }
+            guard fileDescriptors, let fds = ProcFiles.numericEntries(dir + "/fd") else { continue }
+            var held: [UInt64] = []
+            for fd in fds {
+                guard let n = ProcFiles.linkedNamespace("\(dir)/fd/\(fd)", type: "net"),
+                      n != net, !threadNamespaces.contains(n), !held.contains(n) else { continue }
+                held.append(n)
+                s.descriptors[n, default: []].append(Descriptor(pid: pid, fd: fd))
+            }
+        }
+        return s
+    }
+
+    /// Every network namespace inode seen.
+    var namespaces: Set<UInt64> {
+        var all = Set(members.keys)
+        all.formUnion(threads.keys)
+        all.formUnion(descriptors.keys)
+        return all
+    }
+}
