@@ -2,6 +2,7 @@ import Foundation
 import VethKit
 import VethKitCNI
 import VethKitTestSupport
+import VethKitTopology
 import XCTest
 
 /// `vethctl orphans` machine-wide (issue 10): a namespace leaked by a killed process and kept
@@ -297,6 +298,59 @@ final class OrphansMachineKernelTests: XCTestCase {
         }
         let left = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
         XCTAssertEqual(left, ["10.144.0.10", "10.144.0.11", "10.144.0.12", "10.144.0.13", "10.144.0.9"])
+    }
+
+    /// A leak mounted only in another mount namespace: listed, reported, never removed from here.
+    func testMountInAnotherMountNamespaceIsReportedNotRemoved() throws {
+        let p = try start(["/usr/bin/unshare", "-n", "/bin/sleep", "300"], newNamespace: true)
+        let path = "/run/docker/netns/h4other\(s)"
+        try ip("link", "add", "h4e\(s)", "type", "veth", "peer", "name", "h4f\(s)", "netns", "/proc/\(p.processIdentifier)/ns/net")
+        let keeper = try start(["/usr/bin/unshare", "-m", "--propagation", "private", "/bin/bash", "-c",
+                                "touch \(path) && mount --bind /proc/\(p.processIdentifier)/ns/net \(path) && exec /bin/sleep 300"])
+        waitUntil("the other mount namespace's mount") {
+            (try? String(contentsOfFile: "/proc/\(keeper.processIdentifier)/mountinfo", encoding: .utf8))?.contains(path) == true
+        }
+        killNow(p)
+        XCTAssertEqual(try sh("findmnt -rn -o TARGET \(path) || true"), "", "not mounted in ours")
+        let r = try orphans("--min-age", "0", "--clean", "--yes")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let o = try XCTUnwrap(r.list.first { ($0["netns"] as? String) == path }, "\(r.list)")
+        XCTAssertEqual(o["veths"] as? [String], ["h4e\(s)"])
+        XCTAssertTrue((o["removed"] as? String ?? "").contains("another mount namespace (pid \(keeper.processIdentifier))"), "\(o)")
+        XCTAssertTrue(try hostLinkNames().contains("h4e\(s)"), "its veth is still there")
+        XCTAssertTrue((try String(contentsOfFile: "/proc/\(keeper.processIdentifier)/mountinfo", encoding: .utf8)).contains(path))
+        killNow(keeper)
+        try waitUntilLinksGone(["h4e\(s)"])
+    }
+
+    /// What an interrupted `up` leaves (placeholder, temporary file of a dead pid, temporary link)
+    /// is listed and removed; look-alikes (other content, a live pid, another group) stay.
+    func testTopologyLeftoversRemovedLookAlikesKept() throws {
+        let t = "h4t\(s)"
+        let dead = try start(["/bin/sleep", "300"])
+        let deadPID = dead.processIdentifier
+        killNow(dead)
+        let tmpLink = Ownership.temporaryLinkName(topology: t, serial: 1)
+        let otherLink = Ownership.temporaryLinkName(topology: t, serial: 2)
+        try sh("""
+            printf 'vethkit-placeholder:\(t)\\n' > /run/netns/\(t)-a && printf 'vethkit-placeholder:\(t)\\n' > /run/netns/.vethkit-tmp.\(t).a.\(deadPID) && \
+            printf 'mine\\n' > /run/netns/\(t)-b && printf 'vethkit-placeholder:\(t)\\n' > /run/netns/.vethkit-tmp.\(t).b.\(getpid()) && \
+            ip link add \(tmpLink) type bridge && ip link set \(tmpLink) group \(Ownership.temporaryGroup(for: t)) && \\
+            ip link add \(otherLink) type bridge && ip link set \(otherLink) group 7
+            """)
+        defer { for f in ["\(t)-a", "\(t)-b", ".vethkit-tmp.\(t).a.\(deadPID)", ".vethkit-tmp.\(t).b.\(getpid())"] { unlink("/run/netns/\(f)") } }
+        let listed = try orphans("--min-age", "0")
+        let o = try XCTUnwrap(listed.list.first { $0["kind"] as? String == "topology-leftover" && $0["network"] as? String == t }, "\(listed.list)")
+        XCTAssertEqual(o["netns"] as? String, "/run/netns/.vethkit-tmp.\(t).a.\(deadPID),/run/netns/\(t)-a")
+        XCTAssertEqual(o["ifname"] as? String, tmpLink)
+        let r = try orphans("--min-age", "0", "--clean", "--yes")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let names = try FileManager.default.contentsOfDirectory(atPath: "/run/netns").filter { $0.contains(t) }.sorted()
+        XCTAssertEqual(names, [".vethkit-tmp.\(t).b.\(getpid())", "\(t)-b"])
+        let links = try hostLinkNames()
+        XCTAssertFalse(links.contains(tmpLink))
+        XCTAssertTrue(links.contains(otherLink))
+        try ip("link", "del", otherLink)
     }
 
     /// A real runtime's leak: podman's container killed (conmon, then the container's process).

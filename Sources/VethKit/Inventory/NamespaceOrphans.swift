@@ -77,6 +77,9 @@ public enum NamespaceOrphans {
         let now = Double(time(nil))
         for n in namespaces {
             guard case .success(let runtime) = verdict(n, evidence: evidence, options: options, now: now) else { continue }
+            // A fresh look at /proc for this one: discovery may be seconds old, and a descriptor
+            // opened through a bind mount reads as the mount's path, not as `net:[N]`.
+            guard NamespaceHolders.find(n.id, procRoot: options.procRoot).isEmpty else { continue }
             var o = NamespaceOrphan(id: n.id, mounts: n.mounts.sorted { $0.path < $1.path }, runtime: runtime, ageSeconds: age(of: n, now: now))
             if let map {
                 for p in map.pairs {
@@ -93,9 +96,10 @@ public enum NamespaceOrphans {
     }
 
     static func age(of n: DiscoveredNamespace, now: Double?) -> Int? {
-        for m in n.mounts where m.isInCallersMountNamespace {
+        for m in n.mounts {
             var st = stat()
-            guard stat(m.path, &st) == 0, UInt64(st.st_ino) == n.id.inode else { continue }
+            let path = m.isInCallersMountNamespace ? m.path : "/proc/\(m.viaPID)/root\(m.path)"
+            guard stat(path, &st) == 0, UInt64(st.st_ino) == n.id.inode else { continue }
             return max(0, Int((now ?? Double(time(nil))) - Double(st.st_ctim.tv_sec)))
         }
         return nil

@@ -54,7 +54,9 @@ struct OrphansCommand: VethCommand {
     }
 
     func execute(_ context: Context) throws {
-        let candidates = NamespaceOrphans.callersMountCandidates()
+        // Every namespace on the machine (mounts in every mount namespace); should discovery
+        // fail, the runtime mounts of the caller's own mount namespace.
+        let candidates = (try? NamespaceInventory.discover()) ?? NamespaceOrphans.callersMountCandidates()
         let sources: [OrphanSource] = [
             NamespaceOrphanSource(namespaces: candidates, options: NamespaceOrphans.Options(minimumAge: minimumAge)),
             CNIReservationOrphans(dataDirs: directories),

@@ -33,7 +33,7 @@ struct NamespaceOrphanSource: OrphanSource {
                            case .otherMountNamespace(let p, let pid): why.append("\(p): mounted in another mount namespace (pid \(pid)), not removed")
                            }
                        }
-                       if done.isEmpty { return nil }
+                       if done.isEmpty { return why.isEmpty || why.allSatisfy({ !$0.contains("another mount namespace") }) ? nil : "not removed: " + why.joined(separator: "; ") }
                        if !o.veths.isEmpty && r.contains(where: { if case .removed = $0 { return true }; return false }) {
                            done.append("veths \(o.veths.map(\.end.name).joined(separator: ",")) go with it")
                        }
