@@ -108,7 +108,13 @@ mounted() { findmnt -rn "$1" >/dev/null; }
 chk "its namespace is still mounted at $key" mounted "$key"
 before=$(ip -br link | sort; ls "$W/ipam/$NET" | sort; findmnt -rn -t nsfs -o TARGET | sort)
 
-out=$("$VETHCTL" orphans --json --min-age 0 --data-dir "$W/ipam")
+# A machine-wide scan by another program (peers --all, who) holds every namespace open for a
+# moment, and a namespace held open is no orphan while it is: ask again a few times.
+for _ in $(seq 60); do
+	out=$("$VETHCTL" orphans --json --min-age 0 --data-dir "$W/ipam")
+	jq -e --arg k "$key" '[.orphans[] | select(.netns == $k)] | length == 1' <<<"$out" >/dev/null && break
+	sleep 0.2
+done
 echo "$out" | jq -c '.orphans[]' | sed 's/^/  | /'
 chk "orphans lists the leak's namespace $key with veth $leak_veth" \
 	[ "$(jq -r --arg k "$key" '.orphans[] | select(.kind=="namespace" and .netns==$k) | .veths | join(",")' <<<"$out")" = "$leak_veth" ]
@@ -118,7 +124,11 @@ chk "the live container is not listed" \
 	[ "$(jq -r --arg c "$live_id" --arg k "$live_key" '[.orphans[] | select(.containerID==$c or (.netns|contains($k)))] | length' <<<"$out")" = 0 ]
 "$VETHCTL" orphans --min-age 0 --data-dir "$W/ipam" --clean >/dev/null 2>&1
 chk "--clean alone changes nothing" [ "$(ip -br link | sort; ls "$W/ipam/$NET" | sort; findmnt -rn -t nsfs -o TARGET | sort)" = "$before" ]
-"$VETHCTL" orphans --min-age 0 --data-dir "$W/ipam" --clean --yes | sed 's/^/  | /'
+for _ in $(seq 60); do
+	"$VETHCTL" orphans --min-age 0 --data-dir "$W/ipam" --clean --yes | sed 's/^/  | /'
+	findmnt -rn "$key" >/dev/null || break
+	sleep 0.2
+done
 for _ in $(seq 100); do ip link show "$leak_veth" >/dev/null 2>&1 || break; sleep 0.05; done
 chk "--clean --yes: the leak's mount is gone" [ -z "$(findmnt -rn "$key")" ]
 gone() { ! ip link show "$1" >/dev/null 2>&1; }
