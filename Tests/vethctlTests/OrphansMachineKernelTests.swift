@@ -334,7 +334,7 @@ final class OrphansMachineKernelTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.list.filter { $0["kind"] as? String == "host-local-reservation" }.count, 0, "\(r.list)")
         let skipped = (r.doc["skipped"] as? [String] ?? []).joined(separator: "\n")
-        for (a, why) in [("9", "too large"), ("10", "not a container id"), ("11", "not a regular file"), ("12", "a symbolic link"), ("13", "not a container id")] {
+        for (a, why) in [("9", "too large (10000000 bytes)"), ("10", "not a container id"), ("11", "not a regular file"), ("12", "a symbolic link"), ("13", "not a container id")] {
             XCTAssertTrue(skipped.contains("10.144.0.\(a): \(why)"), "10.144.0.\(a): \(skipped)")
         }
         let left = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
