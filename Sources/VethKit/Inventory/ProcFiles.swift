@@ -46,8 +46,9 @@ enum ProcFiles {
 
     /// A file's content, at most `limit` bytes (nil when it cannot be opened or read, or is
     /// larger). Never blocks on a FIFO (O_NONBLOCK) and never follows a last-component symlink
-    /// when `noFollow`.
-    static func read(_ path: String, limit: Int, noFollow: Bool = false) -> [UInt8]? {
+    /// when `noFollow`. A short first read of a /proc file is its whole content (seq_file fills
+    /// the buffer it is given), so small files (`shortReadIsEnd`) cost open, read, close.
+    static func read(_ path: String, limit: Int, noFollow: Bool = false, shortReadIsEnd: Bool = false) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (noFollow ? O_NOFOLLOW : 0))
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -55,7 +56,29 @@ enum ProcFiles {
             var st = stat()
             guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         }
-        return try? BoundedRead.all(fd, limit: limit)
+        let chunk = 4096
+        var data: [UInt8] = []
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: chunk) { buf -> [UInt8]? in
+            while true {
+                let n = Glibc.read(fd, buf.baseAddress, chunk)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return nil
+                }
+                if n == 0 { return data }
+                guard data.count + n <= limit else { return nil }
+                data.append(contentsOf: UnsafeBufferPointer(start: buf.baseAddress, count: n))
+                if shortReadIsEnd && n < chunk { return data }
+            }
+        }
+    }
+
+    /// The number of threads of a process: /proc/PID/task's link count is 2 + threads (one
+    /// stat instead of listing the directory); nil when it cannot be told.
+    static func threadCount(_ taskDirectory: String) -> Int? {
+        var st = stat()
+        guard stat(taskDirectory, &st) == 0, st.st_nlink >= 3 else { return nil }
+        return Int(st.st_nlink) - 2
     }
 
     /// The names in a directory (without `.` and `..`), as bytes; nil when it cannot be listed.
@@ -74,6 +97,33 @@ enum ProcFiles {
             }
         }
         return true
+    }
+
+    /// The network namespaces the numeric links of a directory name (/proc/PID/fd), as
+    /// (entry, inode) in directory order: one readlinkat per entry relative to the directory
+    /// already open for listing (no path walk from /, no path strings). False when the
+    /// directory cannot be listed.
+    static func namespaceLinks(_ path: String, type: StaticString, _ body: (Int32, UInt64) -> Void) -> Bool {
+        guard let dir = opendir(path) else { return false }
+        defer { closedir(dir) }
+        let dfd = dirfd(dir)
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buf -> Bool in
+            while let entry = readdir(dir) {
+                withUnsafePointer(to: &entry.pointee.d_name) { p in
+                    p.withMemoryRebound(to: CChar.self, capacity: 256) { c in
+                        let n = strnlen(c, 256)
+                        guard let number = c.withMemoryRebound(to: UInt8.self, capacity: n, {
+                            parseDecimal(UnsafeBufferPointer(start: $0, count: n))
+                        }) else { return }
+                        let len = readlinkat(dfd, c, buf.baseAddress!, 64)
+                        guard len > 0 else { return }
+                        let target = UnsafeRawBufferPointer(start: buf.baseAddress, count: len).bindMemory(to: UInt8.self)
+                        if let ino = namespaceInode(target, type: type) { body(number, ino) }
+                    }
+                }
+            }
+            return true
+        }
     }
 
     /// The numeric entries of a directory (PIDs in /proc, TIDs in task/, fds in fd/), ascending.

@@ -27,21 +27,26 @@ struct ProcScan {
                 s.mountNamespaces[mnt, default: []].append(pid)
             }
             var threadNamespaces: [UInt64] = []
-            if let tids = ProcFiles.numericEntries(dir + "/task"), tids.count > 1 {
+            // One stat tells a single-threaded process (most): only then is task/ listed.
+            if ProcFiles.threadCount(dir + "/task").map({ $0 > 1 }) ?? true,
+               let tids = ProcFiles.numericEntries(dir + "/task"), tids.count > 1 {
                 for tid in tids where tid != pid {
                     guard let t = ProcFiles.linkedNamespace("\(dir)/task/\(tid)/ns/net", type: "net"), t != net else { continue }
                     if !threadNamespaces.contains(t) { threadNamespaces.append(t) }
                     s.threads[t, default: []].append(Thread(pid: pid, tid: tid))
                 }
             }
-            guard fileDescriptors, let fds = ProcFiles.numericEntries(dir + "/fd") else { continue }
-            var held: [UInt64] = []
-            for fd in fds {
-                guard let n = ProcFiles.linkedNamespace("\(dir)/fd/\(fd)", type: "net"),
-                      n != net, !threadNamespaces.contains(n), !held.contains(n) else { continue }
-                held.append(n)
-                s.descriptors[n, default: []].append(Descriptor(pid: pid, fd: fd))
+            guard fileDescriptors else { continue }
+            var held: [(fd: Int32, ns: UInt64)] = []
+            _ = ProcFiles.namespaceLinks(dir + "/fd", type: "net") { fd, n in
+                guard n != net, !threadNamespaces.contains(n) else { return }
+                if let k = held.firstIndex(where: { $0.ns == n }) {
+                    if fd < held[k].fd { held[k].fd = fd }   // the lowest descriptor, whatever the listing order
+                } else {
+                    held.append((fd, n))
+                }
             }
+            for h in held { s.descriptors[h.ns, default: []].append(Descriptor(pid: pid, fd: h.fd)) }
         }
         return s
     }

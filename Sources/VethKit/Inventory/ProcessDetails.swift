@@ -1,14 +1,32 @@
 /// What discovery reads of a sampled process only (never of every process): comm, real uid,
 /// cgroup, parent pid and command line.
 enum ProcessDetails {
-    /// /proc/PID/comm without its newline, and the real uid (`Uid:` of /proc/PID/status); nil
-    /// when the process is gone or unreadable.
+    /// The command (comm) and real uid of a process, from one read of /proc/PID/status (`Name:`
+    /// and the first `Uid:` field); nil when the process is gone or unreadable.
     static func commandAndUID(procRoot: String, pid: Int32) -> (String, UInt32)? {
-        guard let status = ProcFiles.read("\(procRoot)/\(pid)/status", limit: 1 << 16),
+        guard let status = ProcFiles.read("\(procRoot)/\(pid)/status", limit: 1 << 16, shortReadIsEnd: true),
               let uid = realUID(status: status) else { return nil }
-        var comm = ProcFiles.read("\(procRoot)/\(pid)/comm", limit: 4096) ?? []
-        if comm.last == 0x0A { comm.removeLast() }
-        return (String(decoding: comm, as: UTF8.self), uid)
+        return (command(status: status), uid)
+    }
+
+    /// `Name:` of /proc/PID/status with the kernel's two escapes undone (it writes a newline in
+    /// comm as `\n` and a backslash as `\\`; every other byte as it is).
+    static func command(status: [UInt8]) -> String {
+        let key = Array("Name:".utf8)
+        guard status.count > key.count, status[0..<key.count].elementsEqual(key) else { return "" }
+        var i = key.count
+        while i < status.count, status[i] == 0x09 || status[i] == 0x20 { i += 1 }
+        var out: [UInt8] = []
+        while i < status.count, status[i] != 0x0A {
+            if status[i] == 0x5C, i + 1 < status.count, status[i + 1] == 0x6E || status[i + 1] == 0x5C {
+                out.append(status[i + 1] == 0x6E ? 0x0A : 0x5C)
+                i += 2
+                continue
+            }
+            out.append(status[i])
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The first number of the `Uid:` line.
@@ -32,7 +50,7 @@ enum ProcessDetails {
     }
 
     static func cgroup(procRoot: String, pid: Int32) -> [UInt8]? {
-        ProcFiles.read("\(procRoot)/\(pid)/cgroup", limit: 1 << 16)
+        ProcFiles.read("\(procRoot)/\(pid)/cgroup", limit: 1 << 16, shortReadIsEnd: true)
     }
 
     /// The parent pid: field 4 of /proc/PID/stat, after the `(comm)` that may hold anything.
@@ -46,8 +64,8 @@ enum ProcessDetails {
     /// A podman container's name from its parent, conmon: `conmon … -c ID … -n NAME …` (also
     /// `--cid`, `--name`). Nil unless the parent is conmon for that very container.
     static func podmanName(procRoot: String, pid: Int32, containerID: String) -> String? {
-        guard let stat = ProcFiles.read("\(procRoot)/\(pid)/stat", limit: 4096), let ppid = parentPID(stat: stat),
-              let cmdline = ProcFiles.read("\(procRoot)/\(ppid)/cmdline", limit: 1 << 16) else { return nil }
+        guard let stat = ProcFiles.read("\(procRoot)/\(pid)/stat", limit: 4096, shortReadIsEnd: true), let ppid = parentPID(stat: stat),
+              let cmdline = ProcFiles.read("\(procRoot)/\(ppid)/cmdline", limit: 1 << 16, shortReadIsEnd: true) else { return nil }
         return conmonName(cmdline: cmdline, containerID: containerID)
     }
 

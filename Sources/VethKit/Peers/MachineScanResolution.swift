@@ -133,7 +133,7 @@ struct MachineScanResolution {
         for q in questions { for c in q.candidates where seen.insert(c.space).inserted { spaces.append(c.space) } }
         do {
             try asker.enterOnCallingThread()
-            let socket = try NetlinkSocket()
+            let socket = try NetlinkSocket(readingOnly: ())
             let results = try socket.requestBatchWithReplies(count: spaces.count) { i, m in
                 MachineScanRead.encodeNamespaceIDQuestion(namespaces[spaces[i]]!, into: &m)
             }
