@@ -8,15 +8,14 @@ import VethKitTopology
 ///    caller's own namespace otherwise: `here`;
 /// 2. a VethKit topology node (its `lo` alias is `vethkit:<topology>`): its name when it has one in
 ///    /run/netns, else `topo:<topology>/<node>` (the node from a mount `<topology>-<node>`);
-/// 3. a user's name under /run/netns (not a runtime's `cni-<uuid>` / `netns-<uuid>`): that name;
-/// 4. nothing in it and nothing holding it open, only bind mounts: `orphan` when the mounts are a
-///    runtime's (a runtime's name or path, or a container owner), else `mount <path>` (a user's
-///    bind mount outside /run/netns is the user's, never an orphan);
+/// 3. a user's name under /run/netns (not a runtime's `cni-…` / `netns-…`): that name;
+/// 4. nothing in it or holding it open, and every mount a runtime's (``isOrphan(_:)``): `orphan`;
 /// 5. a container: `podman:8f2c4a1b9e07… (web)`, `docker:…`, `k8s:default/nginx-7d9f…`,
 ///    `containerd:default/…`, `cni:… (network)`;
 /// 6. a systemd unit: `systemd:nginx.service`;
 /// 7. a process: `pid 4242 (sleep)`;
-/// 8. otherwise its identity, `net:[4026532481]`.
+/// 8. held only by a mount of a user's (outside /run/netns): `mount <path>`, never `orphan`;
+/// 9. otherwise its runtime name, or its identity `net:[4026532481]`.
 ///
 /// Labels never add what discovery did not find: a user's namespace named like a runtime's but
 /// with a live process is labelled by its process, a link named like a container veth says
@@ -36,15 +35,14 @@ enum NamespaceLabel {
             return "topo:\(topology)"
         }
         if let name = userNames.first { return name }
-        if ns.memberCount == 0 && ns.holderCount == 0 {
-            if isOrphan(ns) { return "orphan" }
-            if let m = ns.mounts.first { return "mount \(m.path)" }
-        }
+        let idle = ns.memberCount == 0 && ns.holderCount == 0
+        if idle && isOrphan(ns) { return "orphan" }
         if let owner = ns.owners.first(where: { $0.isContainer }) { return label(owner) }
         if let owner = ns.owners.first(where: { if case .systemdUnit = $0 { return true }; return false }) { return label(owner) }
         if let owner = ns.owners.first { return label(owner) }
         if let p = ns.processes.first { return "pid \(p.pid) (\(p.command))" }
-        return ns.id.description
+        if idle, let m = ns.mounts.first { return "mount \(m.path)" }
+        return ns.names.first?.rawValue ?? ns.id.description
     }
 
     /// The initial namespace: kthreadd (PID 2, the parent of every kernel thread) is in it.
@@ -55,17 +53,14 @@ enum NamespaceLabel {
     /// The label of a namespace discovery did not report (gone, or never found): its identity.
     static func label(unknown id: NamespaceID) -> String { id.description }
 
-    /// Nothing is in it or holds it open, it has no user's name, it is no topology node, and what
-    /// keeps it is a container runtime's: a runtime's name (`cni-<uuid>`, `netns-<uuid>`), a
-    /// runtime's mount path (/run/docker/netns, /run/user/UID/netns), or a container owner
-    /// (CNI state naming it). The rule docs/orphans.md builds on; `orphans` checks more (the
-    /// container being gone) before removing anything.
+    /// What looks orphaned, by docs/orphans.md's rules 1–4 and 6 (what discovery alone tells):
+    /// not the caller's, no process in it or holding it, at least one mount, every mount and every
+    /// name at a runtime's place (``RuntimeNamespacePaths``), owners at most CNI records. `orphans`
+    /// checks the rest (no runtime process names it, its age) before it lists or removes anything.
     static func isOrphan(_ ns: DiscoveredNamespace) -> Bool {
-        guard ns.memberCount == 0, ns.holderCount == 0, !ns.isCallers, !ns.mounts.isEmpty || !ns.names.isEmpty else { return false }
-        if ns.names.contains(where: { !isRuntimeName($0.rawValue) }) { return false }
-        if !ns.names.isEmpty { return true }
-        if ns.owners.contains(where: { $0.isContainer }) { return true }
-        return ns.mounts.allSatisfy { isRuntimeMountPath($0.path) }
+        guard !ns.isCallers, ns.memberCount == 0, ns.holderCount == 0, !ns.mounts.isEmpty else { return false }
+        guard ns.names.allSatisfy({ isRuntimeName($0.rawValue) }), ns.mounts.allSatisfy({ isRuntimeMountPath($0.path) }) else { return false }
+        return ns.owners.allSatisfy { if case .cni = $0 { return true }; return false }
     }
 
     /// `vethkit:<topology>` on the namespace's `lo`: the topology it is a node of.
@@ -101,38 +96,15 @@ enum NamespaceLabel {
         id.count > shortIDLength ? String(id.prefix(shortIDLength)) + "…" : id
     }
 
-    /// The names container runtimes give the namespaces they mount under /run/netns: containerd's
-    /// CRI `cni-<uuid>`, podman's `netns-<uuid>` (lowercase hex, 8-4-4-4-12).
+    /// A name under /run/netns that a runtime makes (containerd's `cni-…`, podman's `netns-…`).
     static func isRuntimeName(_ name: String) -> Bool {
-        for prefix in ["cni-", "netns-"] where name.hasPrefix(prefix) {
-            return isUUID(name.utf8.dropFirst(prefix.utf8.count))
-        }
-        return false
+        isRuntimeMountPath(NetworkNamespace.runDirectory + "/" + name)
     }
 
-    /// Where runtimes bind-mount namespaces outside /run/netns: Docker's /run/docker/netns/ID and
-    /// rootless podman's /run/user/UID/netns/NAME; and a runtime's name under /run/netns.
+    /// A runtime's mount place (docs/orphans.md, "Runtime places").
     static func isRuntimeMountPath(_ path: String) -> Bool {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count >= 2, parts[0].isEmpty else { return false }
-        let p = parts[1] == "var" ? Array(parts.dropFirst(2)) : Array(parts.dropFirst(1))   // /var/run = /run
-        if p.count == 4, p[0] == "run", p[1] == "docker", p[2] == "netns", !p[3].isEmpty { return true }
-        if p.count == 5, p[0] == "run", p[1] == "user", UInt32(p[2]) != nil, p[3] == "netns", !p[4].isEmpty { return true }
-        if p.count == 3, p[0] == "run", p[1] == "netns" { return isRuntimeName(p[2]) }
+        if case .runtime = RuntimeNamespacePaths.classify(path) { return true }
         return false
-    }
-
-    static func isUUID(_ bytes: some Sequence<UInt8>) -> Bool {
-        let b = Array(bytes)
-        guard b.count == 36 else { return false }
-        for (i, c) in b.enumerated() {
-            if i == 8 || i == 13 || i == 18 || i == 23 {
-                if c != UInt8(ascii: "-") { return false }
-            } else if !((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66)) {
-                return false
-            }
-        }
-        return true
     }
 }
 
