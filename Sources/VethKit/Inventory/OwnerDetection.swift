@@ -15,6 +15,7 @@ enum OwnerDetection {
     /// The owner a cgroup file (all its lines) names: the first container found on any line
     /// (the unified `0::` line first, then `name=systemd`, then the rest), else a systemd unit.
     static func owner(cgroupFile bytes: [UInt8]) -> NamespaceOwner? {
+        guard mayNameAnOwner(bytes) else { return nil }
         var paths: [(rank: Int, path: Substring)] = []
         let text = String(decoding: bytes, as: UTF8.self)
         for line in text.split(separator: "\n") {
@@ -31,6 +32,23 @@ enum OwnerDetection {
         for p in ordered { if let o = container(cgroupPath: p) { return o } }
         for p in ordered { if let u = systemdUnit(cgroupPath: p) { return .systemdUnit(u) } }
         return nil
+    }
+
+    /// Every owner's cgroup path has a unit suffix (`.scope`, `.service`: a '.') or a run of
+    /// 12+ hex digits (an id); most processes' paths (`/`, `/user.slice/…` aside) have neither,
+    /// and are dismissed by this one pass over the bytes before any string is made.
+    static func mayNameAnOwner(_ bytes: [UInt8]) -> Bool {
+        var run = 0
+        for b in bytes {
+            if b == 0x2E { return true }
+            if (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66) {
+                run += 1
+                if run >= 12 { return true }
+            } else {
+                run = 0
+            }
+        }
+        return false
     }
 
     /// The container a cgroup path names, or nil.
