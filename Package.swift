@@ -49,6 +49,8 @@ let package = Package(
         .executableTarget(name: "SixSteps", dependencies: ["VethKit"], path: "Examples/SixSteps"),
         // Times NamespaceInventory.discover (issue 10): `swift run -c release DiscoverBench 20 -v`.
         .executableTarget(name: "DiscoverBench", dependencies: ["VethKit"], path: "Examples/DiscoverBench"),
+        // MachinePeerMap.scan with the public API: bench/netns-bench.sh times it.
+        .executableTarget(name: "MachinePeers", dependencies: ["VethKit"], path: "Examples/MachinePeers"),
         // Shared by the test targets only: kernel-test gating, running binaries, `ip -j` cross-checks.
         .target(name: "VethKitTestSupport", dependencies: ["VethKit"], path: "Tests/Support"),
         .testTarget(name: "VethKitJSONTests", dependencies: ["VethKitJSON"]),

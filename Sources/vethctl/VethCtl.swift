@@ -12,7 +12,7 @@ struct VethCtl: ParsableCommand {
         discussion: "Global option: -n NS before or after the subcommand runs it inside the named network namespace (for the topology verbs: NS is the topology's host node).",
         version: version,
         subcommands: [NetnsCommand.self, LinkCommand.self, AddrCommand.self, RouteCommand.self,
-                      PeersCommand.self, MonitorCommand.self,
+                      PeersCommand.self, WhoCommand.self, MonitorCommand.self,
                       UpCommand.self, PlanCommand.self, DownCommand.self, ShowCommand.self, CheckCommand.self, CutCommand.self, RestoreCommand.self,
                       GraphCommand.self, ListCommand.self, GenCommand.self, OrphansCommand.self, QdiscCommand.self, PerfCommand.self])
 

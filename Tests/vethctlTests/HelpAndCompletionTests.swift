@@ -7,7 +7,7 @@ import XCTest
 final class HelpAndCompletionTests: XCTestCase {
     let v = Vethctl()
     static let topologyVerbs = ["up", "plan", "down", "show", "check", "cut", "restore", "perf", "graph", "list", "gen"]
-    static let otherVerbs = ["netns", "link", "addr", "route", "qdisc", "peers", "monitor"]
+    static let otherVerbs = ["netns", "link", "addr", "route", "qdisc", "peers", "who", "monitor"]
 
     func testTopLevelHelpListsEveryVerb() throws {
         let r = try runUnprivileged(v.path, ["--help"])
@@ -43,6 +43,14 @@ final class HelpAndCompletionTests: XCTestCase {
                 XCTAssertTrue(r.stdout.contains(try XCTUnwrap(usage[verb])), "\(args): \(r.stdout)")
                 XCTAssertTrue(r.stdout.contains("-n <ns>"), "\(args) lacks -n: \(r.stdout)")
             }
+        }
+        // The inventory verbs (issue 10): who's usage, --all on peers and netns list.
+        for (args, usage) in [(["who", "--help"], "USAGE: vethctl who <ifname|ifindex> [-n <ns>] [--json]"),
+                              (["peers", "--help"], "USAGE: vethctl peers [--json] [--all]"),
+                              (["netns", "list", "--help"], "USAGE: vethctl netns list [--json] [--all]")] {
+            let r = try runUnprivileged(v.path, args)
+            XCTAssertEqual(r.status, 0, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stdout.contains(usage), "\(args): \(r.stdout)")
         }
         let up = try runUnprivileged(v.path, ["up", "--help"]).stdout
         XCTAssertTrue(up.contains("-q, --quiet") && up.contains("Print only the summary."), up)

@@ -35,6 +35,13 @@ public struct MessageWriter: Sendable {
         setLength()
     }
 
+    /// Appends `other`'s messages after those already written; the last of them becomes the
+    /// current message (for ``stamp(sequence:addingFlags:)``).
+    public mutating func append(messagesOf other: MessageWriter) {
+        messageStart = bytes.count + other.messageStart
+        bytes.append(contentsOf: other.bytes)
+    }
+
     /// Forgets every message, keeping the buffer's capacity.
     public mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)

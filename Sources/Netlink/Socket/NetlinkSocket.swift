@@ -14,11 +14,15 @@ public final class NetlinkSocket: Sendable {
     public let fileDescriptor: Int32
     /// The port id the kernel assigned at bind.
     public let portID: UInt32
-    private let state = Mutex(State())
+    let state: Mutex<State>
 
     struct State {
-        var sequence: UInt32 = UInt32.random(in: 1...0x7fff_ffff)
+        var sequence: UInt32
         var buffer = [UInt8](repeating: 0, count: 32 * 1024)
+        /// Peek at each datagram's size before reading it (false for ``init(readingOnly:)``).
+        var peeks = true
+
+        init(sequence: UInt32 = UInt32.random(in: 1...0x7fff_ffff)) { self.sequence = sequence }
     }
 
     /// How often a dump interrupted by a concurrent change (NLM_F_DUMP_INTR) is retried.
@@ -29,6 +33,7 @@ public final class NetlinkSocket: Sendable {
     ///   - protocol: the netlink family, NETLINK_ROUTE by default.
     ///   - groups: multicast groups to join (RTNLGRP_* numbers), for event monitoring.
     public init(protocol proto: Int32 = NETLINK_ROUTE, groups: [UInt32] = []) throws {
+        state = Mutex(State())
         let fd = try syscall("socket(AF_NETLINK)") {
             socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto)
         }
@@ -66,6 +71,22 @@ public final class NetlinkSocket: Sendable {
             throw error
         }
         fileDescriptor = fd
+    }
+
+    /// A socket for reads only (dumps and GET questions, as the machine-wide scan makes in
+    /// every namespace): no options, no explicit bind (the kernel binds it at the first send;
+    /// ``portID`` is 0), a fixed first sequence number, and each datagram read with one recv into
+    /// a 64 KiB buffer (the kernel's dump datagrams are at most 32 KiB; a larger one is an error,
+    /// never silently cut). About a third of the system calls of ``init(protocol:groups:)``.
+    public init(readingOnly: Void, protocol proto: Int32 = NETLINK_ROUTE) throws {
+        fileDescriptor = try syscall("socket(AF_NETLINK)") {
+            socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto)
+        }
+        portID = 0
+        var s = State(sequence: 1)
+        s.buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        s.peeks = false
+        state = Mutex(s)
     }
 
     deinit { close(fileDescriptor) }
@@ -173,7 +194,7 @@ public final class NetlinkSocket: Sendable {
         try state.withLock { state in try receive(&state) }
     }
 
-    private func send(_ bytes: [UInt8]) throws {
+    func send(_ bytes: [UInt8]) throws {
         var kernel = sockaddr_nl()
         kernel.nl_family = sa_family_t(AF_NETLINK)
         let sent = try bytes.withUnsafeBytes { buf in
@@ -189,8 +210,17 @@ public final class NetlinkSocket: Sendable {
     }
 
     /// Receives one datagram, growing the buffer first when the datagram is larger than it.
-    private func receive(_ state: inout State) throws -> [NetlinkMessage] {
+    func receive(_ state: inout State) throws -> [NetlinkMessage] {
         let fd = fileDescriptor
+        if !state.peeks {
+            let n = try state.buffer.withUnsafeMutableBytes { buf in
+                try syscall("recv(netlink)") { recv(fd, buf.baseAddress, buf.count, Int32(MSG_TRUNC)) }
+            }
+            guard n <= state.buffer.count else {
+                throw SystemCallError("recv(netlink): a \(n)-byte datagram does not fit \(state.buffer.count) bytes", .messageTooLong)
+            }
+            return try NetlinkMessage.parse(Array(state.buffer[0..<n]))
+        }
         let size = try state.buffer.withUnsafeMutableBytes { buf in
             try syscall("recv(netlink)") { recv(fd, buf.baseAddress, buf.count, Int32(MSG_PEEK | MSG_TRUNC)) }
         }

@@ -3,7 +3,7 @@ import Glibc
 import Netlink
 
 /// NS_GET_NSTYPE from linux/nsfs.h, `_IO(0xb7, 0x3)` (a function-like macro Swift cannot import).
-private let nsGetNSType = UInt(0xb703)
+let nsGetNSType = UInt(0xb703)
 
 extension NetworkNamespace {
     /// True when the open file is a network namespace (NS_GET_NSTYPE answers CLONE_NEWNET only

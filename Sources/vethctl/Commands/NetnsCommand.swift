@@ -29,9 +29,23 @@ struct NetnsCommand: ParsableCommand {
     }
 
     struct List: VethCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List named network namespaces.", aliases: ["show"])
-        @Flag(help: "JSON output, as `ip -j netns list`.") var json = false
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List named network namespaces (--all: every network namespace on the machine).",
+            discussion: """
+                --all: every network namespace, however it is kept alive (a name, a process or thread in it, \
+                a bind mount in any mount namespace, an open file descriptor), with its label, processes, \
+                mounts, owners and link count (docs/namespaces.md).
+                """, aliases: ["show"])
+        @Flag(help: "JSON output (without --all: as `ip -j netns list`).") var json = false
+        @Flag(help: "Every network namespace on the machine, with what holds it and who owns it.") var all = false
         func execute(_ context: Context) throws {
+            if all {
+                let (namespaces, map) = try step("netns list --all") { try MachinePeerMap.discover(options: .init()) }
+                let out = InventoryOutput(namespaces: namespaces, map: map)
+                if json { emitJSON(.array(namespaces.map(out.json))) } else { emit(out.namespaceTable) }
+                for line in out.failureLines { warn(line) }
+                return
+            }
             let names = try step("netns list") { try NetworkNamespace.list() }
             let here = try context.handle(nil)
             var rows: [(String, Int32?)] = []

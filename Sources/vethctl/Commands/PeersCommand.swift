@@ -4,10 +4,18 @@ import VethKit
 
 struct PeersCommand: VethCommand {
     static let configuration = CommandConfiguration(
-        commandName: "peers", abstract: "Every veth pair here and in every named namespace: both ends with namespace, name, ifindex.")
+        commandName: "peers", abstract: "Every veth pair here and in every named namespace (--all: on the whole machine): both ends with namespace, name, ifindex.",
+        discussion: """
+            --all finds every network namespace on the machine (named ones, those processes or their \
+            threads are in, bind mounts in every mount namespace, open file descriptors) and names \
+            each end's namespace as a person would: t1 (named), podman:8f2c4a1b9e07… (web), \
+            k8s:default/nginx-7d9f…, pid 4242 (sleep), topo:TOPOLOGY/NODE, orphan (docs/namespaces.md).
+            """)
     @Flag(help: "JSON output.") var json = false
+    @Flag(help: "Every veth pair on the machine, each end with its namespace's label and owner.") var all = false
 
     func execute(_ context: Context) throws {
+        if all { return try executeAll() }
         let pairs = try step("peers") { try PeerMap.discover() }
         func end(_ e: VethEnd) -> JSON {
             var o = JSONObject()
@@ -30,5 +38,17 @@ struct PeersCommand: VethCommand {
             }
             emit(t.text)
         }
+    }
+
+    /// `peers --all`: every pair on the machine; namespaces that could not be read on standard error.
+    func executeAll() throws {
+        let (namespaces, map) = try step("peers --all") { try MachinePeerMap.discover(options: .init()) }
+        let out = InventoryOutput(namespaces: namespaces, map: map)
+        if json {
+            emitJSON(.array(map.pairs.map(out.json)))
+        } else {
+            emit(out.pairTable)
+        }
+        for line in out.failureLines { warn(line) }
     }
 }
