@@ -105,6 +105,19 @@ final class NamespaceDiscoveryKernelTests: XCTestCase {
                 && ((try? String(contentsOfFile: "/proc/\(fdHolder.processIdentifier)/comm", encoding: .utf8)) ?? "") == "sleep\n"
         }
         stop(m3)
+        // 5b. an open descriptor opened through a bind mount (its link reads as the mount's path,
+        // not net:[N]), the mount then detached: the descriptor alone holds it
+        let (m4, viaMountID) = try newNamespaceProcess()
+        let viaMountPath = tmp + "/via-mount"
+        XCTAssertTrue(FileManager.default.createFile(atPath: viaMountPath, contents: nil))
+        XCTAssertEqual(try runProcess("/usr/bin/mount", ["--bind", "/proc/\(m4.processIdentifier)/ns/net", viaMountPath]).status, 0)
+        let viaMountHolder = try start("/bin/bash", ["-c", "exec 8<'\(viaMountPath)'; exec sleep 120"])
+        try waitUntil("bash to hold fd 8 (opened through the bind mount) and exec sleep", timeout: 5) {
+            ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(viaMountHolder.processIdentifier)/fd/8")) ?? "").hasPrefix("/")
+                && ((try? String(contentsOfFile: "/proc/\(viaMountHolder.processIdentifier)/comm", encoding: .utf8)) ?? "") == "sleep\n"
+        }
+        XCTAssertEqual(try runProcess("/usr/bin/umount", ["-l", viaMountPath]).status, 0)
+        stop(m4)
         // lsns, run before the thread's process renames itself (lsns 2.38 writes invalid JSON for a
         // comm with a newline), agrees for every namespace with a process: inode, count, first pid.
         let lsns = try runProcess("/usr/bin/lsns", ["-t", "net", "-J", "--list"])
@@ -189,6 +202,14 @@ final class NamespaceDiscoveryKernelTests: XCTestCase {
         XCTAssertEqual(f.openPaths, ["/proc/\(fdHolder.processIdentifier)/fd/7"])
         XCTAssertEqual(f.owners, [.process(pid: fdHolder.processIdentifier, command: "sleep")])
 
+        let v = try one(found, viaMountID, "the namespace held by a descriptor opened through a mount")
+        XCTAssertEqual(v.memberCount, 0)
+        XCTAssertEqual(v.holderCount, 1)
+        XCTAssertEqual(v.mounts, [])
+        XCTAssertFalse(v.isHeldOnlyByMounts)
+        XCTAssertEqual(v.processes.map(\.hold), [.fileDescriptor(8)])
+        XCTAssertEqual(v.processes.first?.pid, viaMountHolder.processIdentifier)
+
         if let threadID, let threadTID, let threadPID {
             let t = try one(found, threadID, "the thread's")
             XCTAssertEqual(t.memberCount, 1)
@@ -200,7 +221,7 @@ final class NamespaceDiscoveryKernelTests: XCTestCase {
 
         // Every one opens through its paths, as itself, without the caller moving.
         let before = currentNamespaceInode()
-        for id in [memberID, namedID, mountID, otherMountID, fdID] + (threadID.map { [$0] } ?? []) {
+        for id in [memberID, namedID, mountID, otherMountID, fdID, viaMountID] + (threadID.map { [$0] } ?? []) {
             let ns = try XCTUnwrap(found.first { $0.id == id })
             XCTAssertEqual(try NamespaceInventory.open(ns).identity(), id)
         }

@@ -20,7 +20,7 @@ extension NamespaceInventory {
             ?? ProcFiles.linkedNamespace("\(proc)/self/ns/net", type: "net")
         let callerMnt = ProcFiles.linkedNamespace("\(proc)/thread-self/ns/mnt", type: "mnt")
             ?? ProcFiles.linkedNamespace("\(proc)/self/ns/mnt", type: "mnt")
-        guard let scan = ProcScan.scan(procRoot: proc, fileDescriptors: options.scanFileDescriptors) else {
+        guard let scan = ProcScan.scan(procRoot: proc, fileDescriptors: options.scanFileDescriptors, nsfsDevice: device) else {
             throw SystemCallError("opendir \(proc)")
         }
 

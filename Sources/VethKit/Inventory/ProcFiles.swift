@@ -101,9 +101,13 @@ enum ProcFiles {
 
     /// The network namespaces the numeric links of a directory name (/proc/PID/fd), as
     /// (entry, inode) in directory order: one readlinkat per entry relative to the directory
-    /// already open for listing (no path walk from /, no path strings). False when the
+    /// already open for listing (no path walk from /, no path strings). A descriptor opened
+    /// through a bind mount (`open("/run/netns/x")`) reads as the mount's path, not `net:[N]`:
+    /// for targets that are paths, one fstatat through the magic link tells whether the file is
+    /// on the nsfs device `nsfsDevice` (and then its inode is the namespace). False when the
     /// directory cannot be listed.
-    static func namespaceLinks(_ path: String, type: StaticString, _ body: (Int32, UInt64) -> Void) -> Bool {
+    static func namespaceLinks(_ path: String, type: StaticString, nsfsDevice: UInt64? = nil,
+                               _ body: (Int32, UInt64) -> Void) -> Bool {
         guard let dir = opendir(path) else { return false }
         defer { closedir(dir) }
         let dfd = dirfd(dir)
@@ -118,7 +122,12 @@ enum ProcFiles {
                         let len = readlinkat(dfd, c, buf.baseAddress!, 64)
                         guard len > 0 else { return }
                         let target = UnsafeRawBufferPointer(start: buf.baseAddress, count: len).bindMemory(to: UInt8.self)
-                        if let ino = namespaceInode(target, type: type) { body(number, ino) }
+                        if let ino = namespaceInode(target, type: type) {
+                            body(number, ino)
+                        } else if let nsfsDevice, target.first == UInt8(ascii: "/") {
+                            var st = stat()
+                            if fstatat(dfd, c, &st, 0) == 0, UInt64(st.st_dev) == nsfsDevice { body(number, UInt64(st.st_ino)) }
+                        }
                     }
                 }
             }

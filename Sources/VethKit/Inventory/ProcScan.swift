@@ -15,8 +15,9 @@ struct ProcScan {
     /// Mount namespace inode → the processes seeing it, ascending.
     var mountNamespaces: [UInt64: [Int32]] = [:]
 
-    /// Nil when `procRoot` cannot be listed.
-    static func scan(procRoot: String, fileDescriptors: Bool) -> ProcScan? {
+    /// Nil when `procRoot` cannot be listed. With `nsfsDevice`, descriptors opened through a bind
+    /// mount (whose links read as paths) are recognised too.
+    static func scan(procRoot: String, fileDescriptors: Bool, nsfsDevice: UInt64? = nil) -> ProcScan? {
         var s = ProcScan()
         guard let pids = ProcFiles.numericEntries(procRoot) else { return nil }
         for pid in pids {
@@ -38,7 +39,7 @@ struct ProcScan {
             }
             guard fileDescriptors else { continue }
             var held: [(fd: Int32, ns: UInt64)] = []
-            _ = ProcFiles.namespaceLinks(dir + "/fd", type: "net") { fd, n in
+            _ = ProcFiles.namespaceLinks(dir + "/fd", type: "net", nsfsDevice: nsfsDevice) { fd, n in
                 guard n != net, !threadNamespaces.contains(n) else { return }
                 if let k = held.firstIndex(where: { $0.ns == n }) {
                     if fd < held[k].fd { held[k].fd = fd }   // the lowest descriptor, whatever the listing order
