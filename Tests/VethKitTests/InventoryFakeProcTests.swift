@@ -153,6 +153,21 @@ final class InventoryFakeProcTests: XCTestCase {
         XCTAssertEqual(ns[270]?.owners, [.process(pid: 27, command: "p27")])
     }
 
+    /// podman passes K8S_POD_NAMESPACE and K8S_POD_NAME (the container's name) to its CNI
+    /// plugins, and libcni caches them: with podman known from the cgroup, they name the podman
+    /// container; only without a runtime owner do they make a Kubernetes pod.
+    func testPodmansCNIArgsAreNotAPod() throws {
+        try caller(mountinfo: "")
+        try process(30, net: 330, cgroup: "0::/machine.slice/libpod-\(id64).scope\n")
+        try write(root + "/cni/results/podnet-\(id64)-eth0", """
+            {"kind":"cniCacheV1","containerId":"\(id64)","ifName":"eth0","networkName":"podnet",
+             "cniArgs":[["IgnoreUnknown","1"],["K8S_POD_NAMESPACE","web"],["K8S_POD_NAME","web"],["K8S_POD_INFRA_CONTAINER_ID","\(id64)"]]}
+            """)
+        let found = try NamespaceInventory.discover(options: options())
+        let ns = Dictionary(uniqueKeysWithValues: found.map { ($0.id.inode, $0) })
+        XCTAssertEqual(ns[330]?.owners, [.podman(containerID: id64, name: "web"), .cni(containerID: id64, network: "podnet", ifname: "eth0")])
+    }
+
     func testSampleIsBoundedCountsExact() throws {
         try caller(mountinfo: "")
         for pid: Int32 in 100..<160 { try process(pid, net: 777, fds: pid % 2 == 0 ? [:] : [9: "net:[778]"]) }
