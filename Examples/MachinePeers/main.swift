@@ -1,20 +1,22 @@
-// The machine-wide veth peer map with VethKit's public API: find the namespaces (named ones and
-// those of processes — a stand-in until NamespaceInventory.discover is in), scan them with
-// MachinePeerMap.scan, print every pair as JSON. bench/netns-bench.sh times it; with --timings
+// The machine-wide veth peer map with VethKit's public API: find every namespace
+// (NamespaceInventory.discover), scan them (MachinePeerMap.scan, as MachinePeerMap.discover does),
+// print every pair as JSON. bench/netns-bench.sh times it; with --timings
 // the phases' times go to standard error.
 //
-//   MachinePeers [--threads N] [--timings]
+//   MachinePeers [--threads N] [--timings] [--separate]
 import Glibc
 import VethKit
 
 var threads: Int?
 var timings = false
+var separate = false
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
     switch a {
     case "--threads": threads = args.popFirst().flatMap { Int($0) }
     case "--timings": timings = true
-    default: say(2, "usage: MachinePeers [--threads N] [--timings]\n"); exit(2)
+    case "--separate": separate = true
+    default: say(2, "usage: MachinePeers [--threads N] [--timings] [--separate]\n"); exit(2)
     }
 }
 
@@ -34,35 +36,17 @@ func now() -> Double {
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
 
-/// Named namespaces and every process's namespace, once each.
-func findNamespaces() -> [DiscoveredNamespace] {
-    var found: [NamespaceID: DiscoveredNamespace] = [:]
-    var order: [NamespaceID] = []
-    func add(_ path: String, name: NamespaceName? = nil) {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return }
-        let id = NamespaceID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
-        if found[id] == nil { found[id] = DiscoveredNamespace(id: id); order.append(id) }
-        found[id]!.openPaths.append(path)
-        if let name { found[id]!.names.append(name) }
-    }
-    add("/proc/self/ns/net")
-    if let first = order.first { found[first]!.isCallers = true }
-    for n in (try? NetworkNamespace.list()) ?? [] { add(NetworkNamespace.path(of: n), name: n) }
-    if let dir = opendir("/proc") {
-        while let e = readdir(dir) {
-            let n = withUnsafePointer(to: e.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
-            if let pid = Int32(n) { add("/proc/\(pid)/ns/net") }
-        }
-        closedir(dir)
-    }
-    return order.map { found[$0]! }
-}
-
 let t0 = now()
-let spaces = findNamespaces()
-let t1 = now()
-let map = MachinePeerMap.scan(spaces, threads: threads)
+// --separate: discovery, then the scan; by default MachinePeerMap.discover (overlapped).
+let (spaces, map): ([DiscoveredNamespace], MachinePeerMap)
+var t1 = t0
+if separate {
+    spaces = (try? NamespaceInventory.discover()) ?? []
+    t1 = now()
+    map = MachinePeerMap.scan(spaces, threads: threads)
+} else {
+    (spaces, map) = (try? MachinePeerMap.discover(threads: threads)) ?? ([], MachinePeerMap(pairs: [], readings: [:], failures: [:]))
+}
 let t2 = now()
 let nameOf = Dictionary(uniqueKeysWithValues: spaces.map { ($0.id, $0.names.first?.rawValue) })
 func quoted(_ s: String) -> String {

@@ -257,4 +257,47 @@ final class MachinePeerMapKernelTests: XCTestCase {
         XCTAssertLessThan(u.end.index, u.peer?.index ?? 0)
         XCTAssertEqual(try pair(map, end: "eth2", in: try named(a).id).peer?.name, "eth1")
     }
+
+    /// MachinePeerMap.discover: discovery and the scan together; a namespace held only by an open
+    /// descriptor (found by discovery only, not the scan's quick first list) is read too.
+    func testDiscoverMapsEveryDiscoveredNamespace() throws {
+        let a = try namedNamespace("a")
+        let pid = try processNamespace()
+        let s = uniqueSuffix()
+        let hostA = "h2ha\(s)", hostP = "h2hp\(s)", hostF = "h2hf\(s)"
+        addTeardownBlock {
+            for n in [hostA, hostP, hostF] { _ = try? runProcess("/usr/sbin/ip", ["link", "del", n]) }
+        }
+        try ip("link", "add", hostA, "type", "veth", "peer", "name", "eth0", "netns", a)
+        try ip("link", "add", hostP, "type", "veth", "peer", "name", "eth0", "netns", "\(pid)")
+        // A namespace held only by a descriptor: made by a process that then exits.
+        let maker = try BackgroundProcess("/usr/bin/unshare", ["-n", "sleep", "120"])
+        let mpid = maker.process.processIdentifier
+        try waitUntil("unshare -n has made its namespace") {
+            var st = stat()
+            return stat("/proc/\(mpid)/ns/net", &st) == 0 && UInt64(st.st_ino) != currentNamespaceInode()
+        }
+        let fid = try discovered("/proc/\(mpid)/ns/net").id
+        try ip("link", "add", hostF, "type", "veth", "peer", "name", "eth0", "netns", "\(mpid)")
+        let holder = try BackgroundProcess("/bin/bash", ["-c", "exec 7</proc/\(mpid)/ns/net; exec sleep 120"])
+        addTeardownBlock { holder.stop() }
+        let hpid = holder.process.processIdentifier
+        try waitUntil("the holder has net:[\(fid.inode)] open") {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(hpid)/fd/7")) == "net:[\(fid.inode)]"
+        }
+        maker.stop()
+
+        let (found, map) = try MachinePeerMap.discover()
+        let me = try XCTUnwrap(found.first)
+        XCTAssertTrue(me.isCallers)
+        XCTAssertEqual(Set(map.readings.keys).union(map.failures.keys), Set(found.map(\.id)))
+        XCTAssertTrue(found.contains { $0.id == fid && $0.holderCount > 0 && $0.memberCount == 0 },
+                      "the fd-held namespace was not discovered as such")
+        XCTAssertEqual(try pair(map, end: hostA, in: me.id).peer?.namespace, try named(a).id)
+        XCTAssertEqual(try pair(map, end: hostP, in: me.id).peer?.namespace, try discovered("/proc/\(pid)/ns/net").id)
+        let pf = try pair(map, end: hostF, in: me.id)
+        XCTAssertEqual(pf.peer?.namespace, fid)
+        XCTAssertEqual(pf.peer?.name, "eth0")
+        XCTAssertNil(map.failures[fid])
+    }
 }

@@ -19,54 +19,10 @@ extension MachinePeerMap {
     /// namespace come first, that end as `end`; then the others by namespace (in the given
     /// order) and ifindex.
     public static func scan(_ namespaces: [DiscoveredNamespace], threads: Int? = nil) -> MachinePeerMap {
-        var spaces: [DiscoveredNamespace] = []
-        var seen = Set<NamespaceID>()
-        for d in namespaces where seen.insert(d.id).inserted { spaces.append(d) }
-        var failures: [NamespaceID: String] = [:]
-        let callers: NetworkNamespace
-        let callersID: NamespaceID
-        do {
-            callers = try NetworkNamespace.current()
-            callersID = try callers.identity()
-        } catch {
-            for d in spaces { failures[d.id] = "the caller's namespace cannot be opened: \(error)" }
-            return MachinePeerMap(pairs: [], readings: [:], failures: failures)
-        }
-        let callerSpace = spaces.firstIndex { $0.id == callersID }
-        let workers = max(1, threads ?? MachineScanWorkers.defaultCount)
-
-        let slots = MachineScanSlots<Result<MachineScanReading, Error>>(count: spaces.count)
-        let list = spaces
-        do {
-            try MachineScanWorkers.run(count: list.count, threads: workers) { i in
-                slots[i] = Result { try MachineScanRead.read(list[i], isCallers: i == callerSpace, callers: callers) }
-            }
-        } catch {
-            for d in spaces { failures[d.id] = "no worker thread could be started: \(error)" }
-            return MachinePeerMap(pairs: [], readings: [:], failures: failures)
-        }
-        var readings: [MachineScanReading?] = []
-        var readingsByID: [NamespaceID: NamespaceReading] = [:]
-        for (i, d) in spaces.enumerated() {
-            switch slots[i] {
-            case .success(let r)?:
-                readings.append(r)
-                readingsByID[d.id] = NamespaceReading(id: d.id, loopbackAlias: r.loopbackAlias, linkCount: r.linkCount)
-            case .failure(let e)?:
-                readings.append(nil)
-                failures[d.id] = "\(e)"
-            case nil:
-                readings.append(nil)
-                failures[d.id] = "not read"
-            }
-        }
-
-        let resolution = MachineScanResolution(readings: readings, callerSpace: callerSpace)
-        var (peers, open) = resolution.settleFromReadings()
-        resolution.resolve(open, into: &peers, threads: workers)
-        open.removeAll()
-        let pairs = Self.pairs(spaces: spaces, resolution: resolution, peers: peers)
-        return MachinePeerMap(pairs: pairs, readings: readingsByID, failures: failures)
+        var scanner = MachineScanner(threads: threads)
+        var reads = scanner.startReading(namespaces)
+        reads.finish()
+        return scanner.map(for: namespaces, reads: [reads])
     }
 
     /// Each pair once: the caller's namespace's ends first (as `end`), then by namespace and ifindex.
@@ -93,5 +49,30 @@ extension MachinePeerMap {
             }
         }
         return pairs
+    }
+}
+
+extension MachinePeerMap {
+    /// Every network namespace on the machine (``NamespaceInventory/discover(options:)``) and the
+    /// map of every veth pair among them (``scan(_:threads:)``). Throws only when discovery
+    /// itself cannot run; a namespace that cannot be read is in the map's ``failures``.
+    public static func discover(options: NamespaceInventory.Options = .init(), threads: Int? = nil) throws
+        -> (namespaces: [DiscoveredNamespace], map: MachinePeerMap) {
+        // The scan's workers start on a quick first list (names, processes' ns/net) while this
+        // thread runs the full discovery; what only discovery found is read afterwards.
+        // Default workers: one per CPU but one, this thread being busy with discovery meanwhile
+        // (more only add contention for the kernel's RTNL lock the link dumps take).
+        var scanner = MachineScanner(threads: threads ?? max(1, MachineScanWorkers.defaultCount - 1))
+        var early = scanner.startReading(options.procRoot == "/proc" ? MachineScanPrepass.namespaces(options) : [])
+        let found: [DiscoveredNamespace]
+        do { found = try NamespaceInventory.discover(options: options) } catch {
+            early.finish()
+            throw error
+        }
+        early.finish()
+        let rest = found.filter { early.reading(of: $0.id) == nil }
+        var late = scanner.startReading(rest)
+        late.finish()
+        return (found, scanner.map(for: found, reads: [early, late]))
     }
 }

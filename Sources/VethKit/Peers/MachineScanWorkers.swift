@@ -14,7 +14,25 @@ enum MachineScanWorkers {
     /// Runs `job(i)` for every i in 0..<count on up to `threads` new pthreads and waits for all.
     /// Throws only when not a single thread could be started (no job ran then).
     static func run(count: Int, threads: Int, _ job: @escaping @Sendable (Int) -> Void) throws {
-        guard count > 0 else { return }
+        try start(count: count, threads: threads, job).join()
+    }
+
+    /// Started workers: ``join()`` waits for them (it must be called, once).
+    struct Running {
+        fileprivate var threads: [pthread_t]
+        fileprivate var error: Error?
+
+        /// Waits for every worker; throws when not a single one could be started.
+        func join() throws {
+            for t in threads { pthread_join(t, nil) }
+            if threads.isEmpty, let error { throw error }
+        }
+    }
+
+    /// Starts the workers of ``run(count:threads:_:)`` without waiting for them: the caller's
+    /// thread does something else meanwhile (discovery), then joins.
+    static func start(count: Int, threads: Int, _ job: @escaping @Sendable (Int) -> Void) -> Running {
+        guard count > 0 else { return Running(threads: [], error: nil) }
         let next = Counter()
         let work: @Sendable () -> Void = {
             while true {
@@ -31,8 +49,7 @@ enum MachineScanWorkers {
                 break
             }
         }
-        for t in started { pthread_join(t, nil) }
-        if started.isEmpty, let firstError { throw firstError }
+        return Running(threads: started, error: firstError)
     }
 
     private final class Counter: Sendable {
