@@ -43,9 +43,8 @@ final class InventoryFakeProcTests: XCTestCase {
         // status's Name: is comm with the kernel's escapes (newline → \n, backslash → \\)
         var name: [UInt8] = []
         for b in comm ?? Array("p\(pid)".utf8) { name += b == 0x0A ? [0x5C, 0x6E] : b == 0x5C ? [0x5C, 0x5C] : [b] }
-        try write(d + "/status", Array("Name:\t".utf8) + name + Array("\nUmask:\t0022\nUid:\t\(uid)\t\(uid)\t\(uid)\t\(uid)\n".utf8))
+        try write(d + "/status", Array("Name:\t".utf8) + name + Array("\nUmask:\t0022\nPPid:\t\(ppid)\nUid:\t\(uid)\t\(uid)\t\(uid)\t\(uid)\n".utf8))
         try write(d + "/cgroup", cgroup)
-        try write(d + "/stat", "\(pid) (p\(pid)) S \(ppid) \(pid) \(pid) 0 -1\n")
     }
 
     func nsfsLine(_ id: Int, _ ino: UInt64, _ path: String) -> String {
@@ -137,6 +136,21 @@ final class InventoryFakeProcTests: XCTestCase {
         XCTAssertEqual(named.names.map(\.rawValue), ["h1alias", "h1named"])
         XCTAssertEqual(named.openPaths, [runDir + "/h1alias", runDir + "/h1named"])
         XCTAssertEqual(named.owners, [], "a name alone is nobody's container")
+    }
+
+    func testPodmanWithoutCgroupsFromConmon() throws {
+        try caller(mountinfo: "")
+        let other = String(repeating: "c3", count: 32)
+        try process(25, net: 250, ppid: 24)
+        try write(proc + "/24/cmdline", "/usr/bin/conmon\0--api-version\0001\0-c\0\(id64)\0-n\0db\0--exit-command\0/usr/bin/podman\0")
+        try process(26, net: 260, ppid: 23)   // CRI-O's conmon: not podman
+        try write(proc + "/23/cmdline", "conmon\0-c\0\(other)\0-n\0k8s_x\0")
+        try process(27, net: 270, ppid: 10)   // an ordinary parent
+        let found = try NamespaceInventory.discover(options: options())
+        let ns = Dictionary(uniqueKeysWithValues: found.map { ($0.id.inode, $0) })
+        XCTAssertEqual(ns[250]?.owners, [.podman(containerID: id64, name: "db")])
+        XCTAssertEqual(ns[260]?.owners, [.process(pid: 26, command: "p26")])
+        XCTAssertEqual(ns[270]?.owners, [.process(pid: 27, command: "p27")])
     }
 
     func testSampleIsBoundedCountsExact() throws {

@@ -45,15 +45,15 @@ final class InventoryParsingTests: XCTestCase {
         XCTAssertEqual(MountInfoScan.unescape(ArraySlice(Array("a\\0400\\".utf8))), "a 0\\")
     }
 
-    func testStatusUIDAndStatParentPID() {
-        let status = "Name:\tsleep\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t1000\t1001\t1002\t1003\nGid:\t0\t0\t0\t0\n"
+    func testStatusFields() {
+        let status = "Name:\tsleep\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4242\nPid:\t4242\nPPid:\t4100\nUid:\t1000\t1001\t1002\t1003\nGid:\t0\t0\t0\t0\n"
         XCTAssertEqual(ProcessDetails.realUID(status: Array(status.utf8)), 1000)
+        XCTAssertEqual(ProcessDetails.field(status: Array(status.utf8), "\nPPid:"), 4100)
         XCTAssertNil(ProcessDetails.realUID(status: Array("Name:\tx\nGid:\t0\n".utf8)))
         XCTAssertNil(ProcessDetails.realUID(status: Array("Name:\tx\nUid:\t99999999999\n".utf8)))
-        // comm may hold ') ' itself: the parent pid follows the LAST ')'.
-        XCTAssertEqual(ProcessDetails.parentPID(stat: Array("4242 (a) S 17 (b)) S 4100 4242 4242 0 -1".utf8)), 4100)
-        XCTAssertEqual(ProcessDetails.parentPID(stat: Array("1 (init) S 0 1 1".utf8)), 0)
-        XCTAssertNil(ProcessDetails.parentPID(stat: Array("garbage".utf8)))
+        XCTAssertNil(ProcessDetails.realUID(status: Array("Name:\tx\nUid:\t\n".utf8)))
+        // a comm cannot fake a field: it is on the first line, and a newline in it is escaped
+        XCTAssertNil(ProcessDetails.field(status: Array("Name:\tUid:\t5\n".utf8), "\nUid:"))
     }
 
     func testStatusNameUnescaped() {
@@ -63,15 +63,23 @@ final class InventoryParsingTests: XCTestCase {
         XCTAssertEqual(ProcessDetails.command(status: Array("Uid:\t0\n".utf8)), "")
     }
 
-    func testConmonNameOnlyForItsOwnContainer() {
+    func testConmonCommandLine() throws {
         let id = String(repeating: "8f2c", count: 16)
         func cmd(_ a: [String]) -> [UInt8] { Array(a.joined(separator: "\0").utf8) + [0] }
-        let args = ["/usr/bin/conmon", "--api-version", "1", "-c", id, "-u", id, "-r", "/usr/bin/crun", "-b", "/x", "-n", "web", "--exit-dir", "/e"]
-        XCTAssertEqual(ProcessDetails.conmonName(cmdline: cmd(args), containerID: id), "web")
-        XCTAssertEqual(ProcessDetails.conmonName(cmdline: cmd(["conmon", "--cid", id, "--name", "db"]), containerID: id), "db")
-        XCTAssertNil(ProcessDetails.conmonName(cmdline: cmd(args), containerID: String(repeating: "a", count: 64)))
-        XCTAssertNil(ProcessDetails.conmonName(cmdline: cmd(["/usr/bin/bash", "-c", id, "-n", "web"]), containerID: id))
-        XCTAssertNil(ProcessDetails.conmonName(cmdline: cmd(["conmon", "-c", id, "-n"]), containerID: id))
+        let args = ["/usr/bin/conmon", "--api-version", "1", "-c", id, "-u", id, "-r", "/usr/bin/crun", "-b", "/x", "-n", "web",
+                    "--exit-dir", "/e", "--exit-command", "/usr/bin/podman", "--exit-command-arg", "--root"]
+        let c = try XCTUnwrap(ProcessDetails.conmon(cmdline: cmd(args)))
+        XCTAssertEqual(c.containerID, id)
+        XCTAssertEqual(c.name, "web")
+        XCTAssertTrue(c.podman)
+        let crio = try XCTUnwrap(ProcessDetails.conmon(cmdline: cmd(["conmon", "--cid", id, "--name", "k8s_POD_x", "--exit-dir", "/e"])))
+        XCTAssertEqual(crio.name, "k8s_POD_x")
+        XCTAssertFalse(crio.podman, "CRI-O's conmon has no podman exit command")
+        XCTAssertNil(ProcessDetails.conmon(cmdline: cmd(["/usr/bin/bash", "-c", id, "-n", "web"])))
+        XCTAssertNil(ProcessDetails.conmon(cmdline: cmd(["conmon", "-c", "short", "-n", "web"])))
+        XCTAssertNil(ProcessDetails.conmon(cmdline: cmd(["conmon", "-n", "web", "-c"])))
+        XCTAssertNil(ProcessDetails.conmon(cmdline: [0xFF, 0x00, 0x00]))
+        XCTAssertEqual(ProcessDetails.conmon(cmdline: cmd(["conmon", "-c", id, "-n", ""]))?.name, nil as String?)
     }
 
     func testCNIResultCacheEntry() throws {

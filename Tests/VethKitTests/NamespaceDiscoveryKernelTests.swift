@@ -243,4 +243,64 @@ final class NamespaceDiscoveryKernelTests: XCTestCase {
         let list = try ip("netns", "list")
         for n in names { XCTAssertTrue(list.contains(n), n) }
     }
+
+    /// A real podman container (podman 4.3 as scripts/cni-podman.sh runs it: CNI backend,
+    /// cgroups disabled, vfs storage on a tmpfs, a busybox rootfs; `--network none`): discovery
+    /// names it podman with the id and name `podman inspect` reports, through its conmon.
+    func testPodmanContainerIsOwner() throws {
+        try requireKernel()
+        for tool in ["/usr/bin/podman", "/usr/bin/crun", "/usr/bin/conmon", "/bin/busybox"] where !FileManager.default.isExecutableFile(atPath: tool) {
+            throw XCTSkip("\(tool) missing: apt-get install --no-install-recommends podman busybox-static")
+        }
+        let work = NSTemporaryDirectory() + "h1-podman-\(uniqueSuffix())"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        cleanups.append { try? FileManager.default.removeItem(atPath: work) }
+        let out = work + "/out"
+        XCTAssertTrue(FileManager.default.createFile(atPath: out, contents: nil))
+        // In a mount namespace of its own: tmpfs on the storage, /var/lib/cni and /dev/shm; the
+        // container runs until `done` appears, then is removed.
+        let script = """
+            set -u
+            W=\(work)/w; mkdir -p $W && mount -t tmpfs h1w $W || exit 1
+            if [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then umount /sys/fs/cgroup/unified; fi
+            mkdir -p /var/lib/cni && mount -t tmpfs h1cni /var/lib/cni && mount -t tmpfs h1shm /dev/shm || exit 1
+            mkdir -p $W/rootfs/bin $W/rootfs/proc $W/rootfs/sys $W/rootfs/dev $W/rootfs/etc $W/rootfs/tmp $W/root $W/run $W/tmp $W/net.d
+            cp /bin/busybox $W/rootfs/bin/busybox
+            printf '%s\\n' '[containers]' 'log_driver = "k8s-file"' 'cgroups = "disabled"' \\
+              'default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]' '[network]' 'network_backend = "cni"' \\
+              "network_config_dir = \\"$W/net.d\\"" '[engine]' 'cgroup_manager = "cgroupfs"' 'events_logger = "file"' \\
+              "events_logfile_path = \\"$W/events.log\\"" 'runtime = "crun"' "tmp_dir = \\"$W/tmp\\"" > $W/containers.conf
+            export CONTAINERS_CONF=$W/containers.conf
+            P="podman --root $W/root --runroot $W/run --storage-driver vfs"
+            $P run -d --name h1web --network none --rootfs $W/rootfs /bin/busybox sleep 120 >/dev/null 2>$W/err || { echo "FAIL $(cat $W/err)"; exit 1; }
+            echo "READY $($P inspect --format '{{.Id}} {{.State.Pid}}' h1web)"
+            while [ ! -e \(work)/done ]; do sleep 0.1; done
+            $P rm -f -t 0 h1web >/dev/null 2>&1
+            umount $W
+            echo GONE
+            """
+        let p = try start("/usr/bin/unshare", ["--mount", "--propagation", "private", "/bin/bash", "-c", script],
+                          stdout: try FileHandle(forWritingTo: URL(fileURLWithPath: out)))
+        cleanups.append {
+            FileManager.default.createFile(atPath: work + "/done", contents: nil)
+            let deadline = Date().addingTimeInterval(20)
+            while p.isRunning && Date() < deadline { usleep(50_000) }
+        }
+        func output() -> String { (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" }
+        try waitUntil("podman run -d to start the container", timeout: 60) { output().contains("\n") }
+        let line = output().split(separator: "\n").first.map(String.init) ?? ""
+        guard line.hasPrefix("READY ") else {
+            if line.contains("Operation not permitted") || line.contains("permission denied") { throw XCTSkip("podman cannot run here: \(line)") }
+            return XCTFail("podman: \(line)")
+        }
+        let fields = line.split(separator: " ")
+        XCTAssertEqual(fields.count, 3, line)
+        let id = String(fields[1]), pid = try XCTUnwrap(Int32(fields[2]), line)
+        let nsID = try statID("/proc/\(pid)/ns/net")
+        let found = try NamespaceInventory.discover()
+        let d = try one(found, nsID, "the podman container's")
+        XCTAssertEqual(d.owners.first, .podman(containerID: id, name: "h1web"))
+        XCTAssertEqual(d.processes.first?.pid, pid)
+        XCTAssertEqual(d.memberCount, 1)
+    }
 }

@@ -9,7 +9,7 @@ import VethKitJSON
 ///   (`/var/lib/cni/networks/NETWORK/`), whose format VethKitCNI's `NetnsRecord` documents —
 ///   `vethkit-cni netns record 1`, `container ID`, `ifname IF`, `netns PATH`, `nsfs DEV INO`.
 ///   VethKit cannot import VethKitCNI (it is the layer above), so the five lines are parsed
-///   here; vethctlTests pins the two readings together.
+///   here; VethKitCNITests' NetnsRecordDiscoveryTests pins the two together.
 enum CNIState {
     struct Attachment: Equatable {
         var containerID: String

@@ -60,17 +60,18 @@ extension NamespaceInventory {
         if let caller { ids.insert(caller) }
 
         var found: [DiscoveredNamespace] = []
+        var parents: [Int32: Int32] = [:]   // sampled pid → parent pid (from the same status read)
         found.reserveCapacity(ids.count)
         for id in ids {
             var ns = DiscoveredNamespace(id: id, isCallers: id == caller)
-            if id.device == device { scan.fill(&ns, procRoot: proc, sample: options.processSample) }
+            if id.device == device { scan.fill(&ns, procRoot: proc, sample: options.processSample, parents: &parents) }
             ns.names = Array(Set(names[id] ?? [])).sorted()
             ns.mounts = (mounts[id] ?? []).sorted { ($0.path, $0.mountNamespace, $0.viaPID) < ($1.path, $1.mountNamespace, $1.viaPID) }
             ns.openPaths = openPaths(ns, namePaths: namePaths[id] ?? [], procRoot: proc)
             found.append(ns)
         }
         found.sort { a, b in a.isCallers != b.isCallers ? a.isCallers : a.id < b.id }
-        Owners.assign(&found, options: options)
+        Owners.assign(&found, options: options, parents: parents)
         return found
     }
 
@@ -90,8 +91,8 @@ extension NamespaceInventory {
 
 extension ProcScan {
     /// Sets a namespace's counts and its process sample (members by lowest pid, then holders),
-    /// reading comm and uid of the sampled ones only; a sampled process that has gone is left out.
-    func fill(_ ns: inout DiscoveredNamespace, procRoot: String, sample: Int) {
+    /// reading the status of the sampled ones only (comm, uid, parent); a sampled process that has gone is left out.
+    func fill(_ ns: inout DiscoveredNamespace, procRoot: String, sample: Int, parents: inout [Int32: Int32]) {
         let ino = ns.id.inode
         let own = members[ino] ?? []
         let threadHolds = threads[ino] ?? []
@@ -113,8 +114,9 @@ extension ProcScan {
         var picked: [NamespaceProcess] = []
         for (pid, hold) in memberHolds + holderHolds {
             if picked.count >= sample { break }
-            guard let (comm, uid) = ProcessDetails.commandAndUID(procRoot: procRoot, pid: pid) else { continue }
-            picked.append(NamespaceProcess(pid: pid, command: comm, uid: uid, hold: hold))
+            guard let d = ProcessDetails.commandUIDParent(procRoot: procRoot, pid: pid) else { continue }
+            picked.append(NamespaceProcess(pid: pid, command: d.command, uid: d.uid, hold: hold))
+            if let p = d.parent { parents[pid] = p }
         }
         ns.processes = picked
     }

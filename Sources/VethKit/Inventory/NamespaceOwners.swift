@@ -1,10 +1,20 @@
 /// Puts together each namespace's owners, most specific first: containers (from the cgroups of
-/// its sampled member processes; podman's name from conmon), then CNI attachments (result cache
+/// its sampled member processes; podman's name, or podman itself when it runs without cgroups,
+/// from the conmon that is the first member's parent), then CNI attachments (result cache
 /// and vethkit-cni records, matched by recorded identity, by CNI_NETNS path, or by container
 /// id), then systemd units, else its first process. The caller's namespace is the host's: none.
 enum Owners {
-    static func assign(_ found: inout [DiscoveredNamespace], options: NamespaceInventory.Options) {
+    static func assign(_ found: inout [DiscoveredNamespace], options: NamespaceInventory.Options, parents: [Int32: Int32]) {
         let proc = options.procRoot
+        // conmon of the parent, read once per parent (500 `unshare -n` children of one shell: one read)
+        var parentCmdlines: [Int32: (containerID: String, name: String?, podman: Bool)?] = [:]
+        func conmonParent(_ pid: Int32) -> (containerID: String, name: String?, podman: Bool)? {
+            guard let ppid = parents[pid], ppid > 0 else { return nil }
+            if let c = parentCmdlines[ppid] { return c }
+            let c = ProcFiles.read("\(proc)/\(ppid)/cmdline", limit: 1 << 16, shortReadIsEnd: true).flatMap { ProcessDetails.conmon(cmdline: $0) }
+            parentCmdlines[ppid] = c
+            return c
+        }
         var containers: [[NamespaceOwner]] = Array(repeating: [], count: found.count)
         var units: [[NamespaceOwner]] = Array(repeating: [], count: found.count)
         var cni: [[NamespaceOwner]] = Array(repeating: [], count: found.count)
@@ -19,7 +29,7 @@ enum Owners {
                 guard let cg = ProcessDetails.cgroup(procRoot: proc, pid: p.pid),
                       let owner = OwnerDetection.owner(cgroupFile: cg) else { continue }
                 var o = owner
-                if case .podman(let id, nil) = owner, let name = ProcessDetails.podmanName(procRoot: proc, pid: p.pid, containerID: id) {
+                if case .podman(let id, nil) = owner, let c = conmonParent(p.pid), c.containerID == id, let name = c.name {
                     o = .podman(containerID: id, name: name)
                 }
                 if case .systemdUnit = o {
@@ -29,6 +39,16 @@ enum Owners {
                     if let id = o.containerID { byContainerID[id] = i }
                 }
             }
+        }
+
+        // podman without cgroups (`cgroups = "disabled"`, some rootless setups): the container's
+        // first process is conmon's child, and conmon's command line names the container.
+        for (i, ns) in found.enumerated() where !ns.isCallers && containers[i].isEmpty {
+            guard let p = ns.processes.first(where: { if case .fileDescriptor = $0.hold { return false }; return true }),
+                  let c = conmonParent(p.pid), c.podman else { continue }
+            let o = NamespaceOwner.podman(containerID: c.containerID, name: c.name)
+            containers[i].append(o)
+            byContainerID[c.containerID] = i
         }
 
         var attachments: [CNIState.Attachment] = CNIState.vethkitRecords(options.cniNetworksDirectories)

@@ -15,10 +15,15 @@ enum OwnerDetection {
     /// The owner a cgroup file (all its lines) names: the first container found on any line
     /// (the unified `0::` line first, then `name=systemd`, then the rest), else a systemd unit.
     static func owner(cgroupFile bytes: [UInt8]) -> NamespaceOwner? {
-        guard mayNameAnOwner(bytes) else { return nil }
         var paths: [(rank: Int, path: Substring)] = []
-        let text = String(decoding: bytes, as: UTF8.self)
-        for line in text.split(separator: "\n") {
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+            let lineBytes = bytes[start..<end]
+            start = end + 1
+            guard mayNameAnOwner(lineBytes) else { continue }   // most lines: no string made at all
+            let line = Substring(String(decoding: lineBytes, as: UTF8.self))
             // hierarchy-ID:controller-list:cgroup-path (the path may contain ':')
             guard let c1 = line.firstIndex(of: ":") else { continue }
             let rest = line[line.index(after: c1)...]
@@ -28,6 +33,7 @@ enum OwnerDetection {
             let rank = line[..<c1] == "0" && controllers.isEmpty ? 0 : controllers == "name=systemd" ? 1 : 2
             paths.append((rank, path))
         }
+        guard !paths.isEmpty else { return nil }
         let ordered = paths.enumerated().sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }.map(\.element.path)
         for p in ordered { if let o = container(cgroupPath: p) { return o } }
         for p in ordered { if let u = systemdUnit(cgroupPath: p) { return .systemdUnit(u) } }
@@ -36,8 +42,8 @@ enum OwnerDetection {
 
     /// Every owner's cgroup path has a unit suffix (`.scope`, `.service`: a '.') or a run of
     /// 12+ hex digits (an id); most processes' paths (`/`, `/user.slice/…` aside) have neither,
-    /// and are dismissed by this one pass over the bytes before any string is made.
-    static func mayNameAnOwner(_ bytes: [UInt8]) -> Bool {
+    /// and such lines are dismissed by this one pass over their bytes before any string is made.
+    static func mayNameAnOwner(_ bytes: ArraySlice<UInt8>) -> Bool {
         var run = 0
         for b in bytes {
             if b == 0x2E { return true }

@@ -1,12 +1,14 @@
-/// What discovery reads of a sampled process only (never of every process): comm, real uid,
-/// cgroup, parent pid and command line.
+/// What discovery reads of a sampled process only (never of every process): its status (comm,
+/// real uid, parent pid) and cgroup, and its parent's command line (conmon's).
 enum ProcessDetails {
-    /// The command (comm) and real uid of a process, from one read of /proc/PID/status (`Name:`
-    /// and the first `Uid:` field); nil when the process is gone or unreadable.
-    static func commandAndUID(procRoot: String, pid: Int32) -> (String, UInt32)? {
+    /// The command (comm), real uid and parent pid of a process, from one read of
+    /// /proc/PID/status (`Name:`, the first `Uid:` field, `PPid:`); nil when the process is gone
+    /// or unreadable.
+    static func commandUIDParent(procRoot: String, pid: Int32) -> (command: String, uid: UInt32, parent: Int32?)? {
         guard let status = ProcFiles.read("\(procRoot)/\(pid)/status", limit: 1 << 16, shortReadIsEnd: true),
               let uid = realUID(status: status) else { return nil }
-        return (command(status: status), uid)
+        let ppid = field(status: status, "\nPPid:").flatMap { $0 <= UInt64(Int32.max) ? Int32($0) : nil }
+        return (command(status: status), uid, ppid)
     }
 
     /// `Name:` of /proc/PID/status with the kernel's two escapes undone (it writes a newline in
@@ -31,18 +33,22 @@ enum ProcessDetails {
 
     /// The first number of the `Uid:` line.
     static func realUID(status: [UInt8]) -> UInt32? {
-        let key = Array("\nUid:".utf8)
+        field(status: status, "\nUid:").flatMap { $0 <= UInt64(UInt32.max) ? UInt32($0) : nil }
+    }
+
+    /// The first number after `key` (`\nUid:`, `\nPPid:`; the first line is Name:, so every
+    /// other key has its newline).
+    static func field(status: [UInt8], _ key: String) -> UInt64? {
+        let key = Array(key.utf8)
         var i = 0
         let n = status.count
-        // The first line is Name:, so "\nUid:" always has its newline.
         while i + key.count <= n {
             if status[i] == 0x0A, status[i..<(i + key.count)].elementsEqual(key) {
                 var j = i + key.count
                 while j < n, status[j] == 0x20 || status[j] == 0x09 { j += 1 }
                 var k = j
                 while k < n, status[k] >= 0x30, status[k] <= 0x39 { k += 1 }
-                guard let v = UInt64(decimal: status[j..<k]), v <= UInt64(UInt32.max) else { return nil }
-                return UInt32(v)
+                return UInt64(decimal: status[j..<k])
             }
             i += 1
         }
@@ -53,36 +59,25 @@ enum ProcessDetails {
         ProcFiles.read("\(procRoot)/\(pid)/cgroup", limit: 1 << 16, shortReadIsEnd: true)
     }
 
-    /// The parent pid: field 4 of /proc/PID/stat, after the `(comm)` that may hold anything.
-    static func parentPID(stat: [UInt8]) -> Int32? {
-        guard let close = stat.lastIndex(of: UInt8(ascii: ")")) else { return nil }
-        let fields = stat[(close + 1)...].split(separator: 0x20)
-        guard fields.count >= 2 else { return nil }
-        return ProcFiles.parseDecimal(fields[1])
-    }
-
-    /// A podman container's name from its parent, conmon: `conmon … -c ID … -n NAME …` (also
-    /// `--cid`, `--name`). Nil unless the parent is conmon for that very container.
-    static func podmanName(procRoot: String, pid: Int32, containerID: String) -> String? {
-        guard let stat = ProcFiles.read("\(procRoot)/\(pid)/stat", limit: 4096, shortReadIsEnd: true), let ppid = parentPID(stat: stat),
-              let cmdline = ProcFiles.read("\(procRoot)/\(ppid)/cmdline", limit: 1 << 16, shortReadIsEnd: true) else { return nil }
-        return conmonName(cmdline: cmdline, containerID: containerID)
-    }
-
-    static func conmonName(cmdline: [UInt8], containerID: String) -> String? {
+    /// What a conmon command line says: the container id (`-c`/`--cid`), its name (`-n`/`--name`)
+    /// and whether podman started it (`--exit-command …/podman`; CRI-O's conmon has none). Nil
+    /// unless argv[0] is conmon and the id is 64 hex digits.
+    static func conmon(cmdline: [UInt8]) -> (containerID: String, name: String?, podman: Bool)? {
         let args = cmdline.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         guard let first = args.first, first == "conmon" || first.hasSuffix("/conmon") else { return nil }
         var name: String?
         var id: String?
+        var podman = false
         var i = 1
         while i + 1 < args.count {
             switch args[i] {
             case "-n", "--name": name = args[i + 1]; i += 2
             case "-c", "--cid": id = args[i + 1]; i += 2
+            case "--exit-command": podman = args[i + 1] == "podman" || args[i + 1].hasSuffix("/podman"); i += 2
             default: i += 1
             }
         }
-        guard id == containerID, let name, !name.isEmpty else { return nil }
-        return name
+        guard let id, OwnerDetection.isHex(id, minimum: 64) else { return nil }
+        return (id, name.flatMap { $0.isEmpty ? nil : $0 }, podman)
     }
 }
