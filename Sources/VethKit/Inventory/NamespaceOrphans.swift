@@ -1,3 +1,4 @@
+import CLinuxUAPI
 import Glibc
 
 /// A network namespace nothing uses any more: no process in it, none holding it open, kept
@@ -8,8 +9,8 @@ public struct NamespaceOrphan: Sendable {
     public var mounts: [NamespaceMount]
     /// The runtime the first mount's place belongs to (`docker`, `cni`, `podman`, …).
     public var runtime: String
-    /// Its veths: `end` the end outside it (the host's, when the scan could read it), `peer`
-    /// the end inside (nil when not read).
+    /// Its veths: `end` the end outside it (normally the host's) and `peer` the end inside; when
+    /// the outside end is in no namespace read, `end` is the inside end and `peer` nil.
     public var veths: [MachineVethPair]
     /// Seconds since the namespace's nsfs inode was made (about when it was first mounted).
     public var ageSeconds: Int?
@@ -70,7 +71,8 @@ public enum NamespaceOrphans {
     }
 
     /// The orphans among `namespaces` (as ``NamespaceInventory/discover(options:)`` finds them),
-    /// each with its veths from `map` (or read here when `map` is nil).
+    /// each with its veths from `map` (when nil: one ``MachinePeerMap/scan(_:threads:)`` of the
+    /// caller's namespace and the orphans).
     public static func find(_ namespaces: [DiscoveredNamespace], map: MachinePeerMap? = nil, options: Options = .init()) -> [NamespaceOrphan] {
         let evidence = ContainerEvidence.collect(procRoot: options.procRoot)
         var out: [NamespaceOrphan] = []
@@ -80,19 +82,37 @@ public enum NamespaceOrphans {
             // A fresh look at /proc for this one: discovery may be seconds old, and a descriptor
             // opened through a bind mount reads as the mount's path, not as `net:[N]`.
             guard NamespaceHolders.find(n.id, procRoot: options.procRoot).isEmpty else { continue }
-            var o = NamespaceOrphan(id: n.id, mounts: n.mounts.sorted { $0.path < $1.path }, runtime: runtime, ageSeconds: age(of: n, now: now))
-            if let map {
-                for p in map.pairs {
-                    if p.peer?.namespace == n.id { o.veths.append(p) } else if p.end.namespace == n.id {
-                        o.veths.append(MachineVethPair(end: p.peer ?? p.end, peer: p.peer == nil ? nil : p.end, peerIndex: p.peer == nil ? p.peerIndex : p.end.index))
+            out.append(NamespaceOrphan(id: n.id, mounts: n.mounts.sorted { $0.path < $1.path }, runtime: runtime, ageSeconds: age(of: n, now: now)))
+        }
+        guard !out.isEmpty else { return out }
+        // Their veths: from `map`, else from one MachinePeerMap.scan of the caller's namespace
+        // and the orphans (only they are read), else (a namespace the scan could not read) directly.
+        let byID = Dictionary(namespaces.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var peers = map
+        if peers == nil {
+            let caller = namespaces.first { $0.isCallers } ?? callersEntry()
+            peers = caller.map { MachinePeerMap.scan([$0] + out.compactMap { byID[$0.id] }) }
+        }
+        for i in out.indices {
+            let id = out[i].id
+            if let peers, peers.failures[id] == nil {
+                for p in peers.pairs {
+                    if p.peer?.namespace == id { out[i].veths.append(p) } else if p.end.namespace == id {
+                        out[i].veths.append(MachineVethPair(end: p.peer ?? p.end, peer: p.peer == nil ? nil : p.end, peerIndex: p.peer == nil ? p.peerIndex : p.end.index))
                     }
                 }
-            } else {
-                o.veths = readVeths(n)
+            } else if let n = byID[id] {
+                out[i].veths = readVeths(n)
             }
-            out.append(o)
         }
         return out
+    }
+
+    /// The caller's namespace as a discovered one (for a scan), through its thread's /proc entry.
+    static func callersEntry() -> DiscoveredNamespace? {
+        let path = "/proc/\(getpid())/task/\(vk_gettid())/ns/net"
+        guard let id = ProcessScan.namespace(at: path) else { return nil }
+        return DiscoveredNamespace(id: id, isCallers: true, openPaths: [path])
     }
 
     static func age(of n: DiscoveredNamespace, now: Double?) -> Int? {
