@@ -50,11 +50,12 @@ run() { # label cmd...: REPS runs, prints "label median_s peak_kb lines"
 }
 run lsns lsns -t net -J --list
 run machinepeers "$MP"
+run machinepeers-separate "$MP" --separate
 if "$V" peers --help 2>/dev/null | grep -q -- --all; then run vethctl "$V" peers --all --json; fi
 run ipall ip -all netns exec ip -j link
 # the scan phases (one run, to standard error)
-"$MP" --timings 2>&1 >/dev/null | sed "s/^/phases: /"
-"$MP" --timings --threads 1 2>&1 >/dev/null | sed "s/^/phases (1 thread): /"
+for r in 1 2 3; do "$MP" --timings --separate 2>&1 >/dev/null | sed "s/^/phases (discover, then scan): /"; done
+echo "load: $(cut -d" " -f1-3 /proc/loadavg)"
 if [ -n "${STRACE:-}" ] && command -v strace >/dev/null; then strace -f -c -o "$WORK/strace" "$MP" >/dev/null; sed "s/^/strace: /" "$WORK/strace" | head -25; fi
 ip -all netns delete
 ')
