@@ -148,6 +148,10 @@ final class OrphansMachineKernelTests: XCTestCase {
         try mount(fdNS, at: fdPath)
         _ = try start(["/bin/bash", "-c", "exec /bin/sleep 300 3<\(fdPath)"])
         killNow(fdNS)   // now held by the mount and the sleeping holder's fd only
+        let elsewhere = try start(["/usr/bin/unshare", "-n", "/bin/sleep", "300"], newNamespace: true)
+        let userMount = "/run/vethkit/h4-user-mount-\(s)"   // a user's bind mount outside /run/netns
+        try mount(elsewhere, at: userMount)
+        killNow(elsewhere)
         let liveID = "h4livecontainer\(s)0123456789"
         _ = try start(["/bin/bash", "-c", "exec -a conmon-\(liveID) /bin/sleep 300"])
         try sh("mkdir -p \(dataDir)/h4net && printf '\(liveID)\\r\\neth0' > \(dataDir)/h4net/10.144.0.5 && : > \(dataDir)/h4net/lock && echo 10.144.0.6 > \(dataDir)/h4net/last_reserved_ip.0")
@@ -168,7 +172,8 @@ final class OrphansMachineKernelTests: XCTestCase {
 
         let listed = try orphansUntil(["--min-age", "0"]) { $0.contains { ($0["netns"] as? String ?? "").contains(docker) } }
         XCTAssertEqual(listed.status, 0, listed.stderr)
-        let nsOrphans = listed.list.filter { $0["kind"] as? String == "namespace" }
+        // Only this test's (discovery sees every mount namespace: other sandboxes' leaks too).
+        let nsOrphans = listed.list.filter { $0["kind"] as? String == "namespace" && ($0["netns"] as? String ?? "").contains(s) }
         XCTAssertEqual(nsOrphans.count, 1, "\(listed.list); holders now: \(NamespaceHolders.find(id, limit: 5))")
         XCTAssertEqual(nsOrphans.first?["netns"] as? String, [cni, docker].sorted().joined(separator: ","))
         XCTAssertEqual(nsOrphans.first?["veths"] as? [String], [host])
@@ -177,7 +182,7 @@ final class OrphansMachineKernelTests: XCTestCase {
         XCTAssertEqual(hl.map { $0["containerID"] as? String }, [deadID], "only the dead container's reservation: \(listed.list)")
         for o in listed.list {
             let where_ = o["netns"] as? String ?? ""
-            XCTAssertFalse(where_.contains(user) || where_.contains(lookAlike) || where_.contains(fdPath), "\(o)")
+            XCTAssertFalse(where_.contains(user) || where_.contains(lookAlike) || where_.contains(fdPath) || where_.contains(userMount), "\(o)")
         }
         // The text form names the host veth too.
         var text = try vethctl.run(["orphans", "--data-dir", dataDir, "--min-age", "0"])
@@ -212,7 +217,7 @@ final class OrphansMachineKernelTests: XCTestCase {
         XCTAssertEqual(after, before)
         // And a second clean finds nothing.
         let again = try orphans("--min-age", "0", "--clean", "--yes")
-        XCTAssertEqual(again.list.filter { $0["kind"] as? String == "namespace" }.count, 0, "\(again.list)")
+        XCTAssertEqual(again.list.filter { $0["kind"] as? String == "namespace" && ($0["netns"] as? String ?? "").contains(s) }.count, 0, "\(again.list)")
     }
 
     /// A namespace that gains a process (or an fd holder) between listing and removing is not removed.
