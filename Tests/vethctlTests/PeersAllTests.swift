@@ -133,6 +133,14 @@ final class PeersAllTests: XCTestCase {
             XCTAssertEqual(int(bp?["ifindex"]), hostIndex, "\(m.kind) back")
             XCTAssertEqual(jsonIdentity(bp?["id"])?.inode, here.inode, "\(m.kind) back")
             XCTAssertEqual((b["end"] as? [String: Any])?["netns"] as? String, "here", "\(m.kind) back")
+            // Back with -n NAME: vethctl stays here, the end asked about is the pair's far end.
+            if let name = m.name {
+                let o = try parseJSONObject(try v.ok("who", m.peer, "-n", name, "--json"))
+                checkEnd(o["end"] as? [String: Any], ifname: m.peer, label: m.label, identity: namespaceIdentity(m.path), ifindex: farIndex, "\(m.kind) -n end")
+                checkEnd(o["peer"] as? [String: Any], ifname: m.hostEnd, label: "here", identity: here, ifindex: hostIndex, "\(m.kind) -n peer")
+                XCTAssertEqual(int(o["peerIfindex"]), hostIndex)
+                XCTAssertEqual((o["namespace"] as? [String: Any])?["here"] as? Bool, true)
+            }
         }
     }
 }

@@ -63,7 +63,9 @@ enum Owners {
             guard let i = target else { continue }
             let o = NamespaceOwner.cni(containerID: a.containerID, network: a.network, ifname: a.ifname)
             if !cni[i].contains(o) { cni[i].append(o) }
-            if a.podName != nil || a.podNamespace != nil {
+            // A pod only with K8S_POD_NAMESPACE (kubelet's runtimes always pass it): podman passes
+            // K8S_POD_NAME=<container name> alone, and a podman container is no pod.
+            if a.podNamespace != nil {
                 if let k = containers[i].firstIndex(where: { if case .kubernetes = $0 { return true }; return false }),
                    case .kubernetes(let uid, let podNS, let pod, let cid) = containers[i][k] {
                     containers[i][k] = .kubernetes(podUID: uid ?? a.podUID, namespace: podNS ?? a.podNamespace, pod: pod ?? a.podName,

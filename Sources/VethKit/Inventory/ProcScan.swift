@@ -1,3 +1,4 @@
+import Glibc
 /// One pass over /proc: which network namespace each process and thread is in, which it holds
 /// through open descriptors, and which mount namespace it sees. Per process: a readlink of
 /// ns/net and ns/mnt, a listing of task/ (a readlink per extra thread) and of fd/ (a readlink per
@@ -20,6 +21,9 @@ struct ProcScan {
     static func scan(procRoot: String, fileDescriptors: Bool, nsfsDevice: UInt64? = nil) -> ProcScan? {
         var s = ProcScan()
         guard let pids = ProcFiles.numericEntries(procRoot) else { return nil }
+        // This process's own threads and descriptors are the scan's (MachinePeerMap's workers
+        // setns into the namespaces they read and hold them open): never a namespace's holders.
+        let ownPID = procRoot == "/proc" ? getpid() : -1
         for pid in pids {
             let dir = "\(procRoot)/\(pid)"
             guard let net = ProcFiles.linkedNamespace(dir + "/ns/net", type: "net") else { continue }
@@ -27,6 +31,7 @@ struct ProcScan {
             if let mnt = ProcFiles.linkedNamespace(dir + "/ns/mnt", type: "mnt") {
                 s.mountNamespaces[mnt, default: []].append(pid)
             }
+            if pid == ownPID { continue }
             var threadNamespaces: [UInt64] = []
             // One stat tells a single-threaded process (most): only then is task/ listed.
             if ProcFiles.threadCount(dir + "/task").map({ $0 > 1 }) ?? true,
