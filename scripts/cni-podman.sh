@@ -15,15 +15,9 @@
 # outside the sandbox: the script refuses to. Exit 0 = all PASS, 1 = a FAIL, 77 = skipped.
 # Needs: apt-get install --no-install-recommends podman busybox-static containernetworking-plugins jq
 set -u
-HERE=$(dirname "$(readlink -f "$0")")
-ROOT=$(readlink -f "$HERE/..")
+. "$(dirname "$(readlink -f "$0")")/podman-common.sh"   # HERE, ROOT, podman_*
 BIN=$(readlink -f "${1:-$ROOT/.build/debug/vethkit-cni}")
-
-. "$HERE/podman-common.sh"
-if [ "${CNI_PODMAN_INSIDE:-}" != 1 ]; then
-	podman_enter CNI_PODMAN_INSIDE "$BIN" "podman crun conmon busybox jq ip" host-local "swift build --product vethkit-cni"
-fi
-podman_refuse_host
+podman_start CNI_PODMAN_INSIDE "$BIN" "podman crun conmon busybox jq ip" host-local "swift build --product vethkit-cni"
 SUBNET=10.77.0.0/24 GW=10.77.0.1 BRIDGE=cni-vk0 NET=vknet
 
 podman_setup vkcni /tmp/vkcni-podman.XXXXXX 1

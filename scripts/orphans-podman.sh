@@ -10,15 +10,9 @@
 # namespace and reservation are untouched. Runs inside scripts/sandbox (setup in podman-common.sh,
 # shared with cni-podman.sh and who-podman.sh). Exit 0 = all PASS, 1 = a FAIL, 77 = skipped.
 set -u
-HERE=$(dirname "$(readlink -f "$0")")
-ROOT=$(readlink -f "$HERE/..")
+. "$(dirname "$(readlink -f "$0")")/podman-common.sh"   # HERE, ROOT, podman_*
 VETHCTL=$(readlink -f "${1:-$ROOT/.build/debug/vethctl}")
-
-. "$HERE/podman-common.sh"
-if [ "${CNI_PODMAN_INSIDE:-}" != 1 ]; then
-	podman_enter CNI_PODMAN_INSIDE "$VETHCTL" "podman crun conmon busybox jq ip" "host-local bridge" "swift build"
-fi
-podman_refuse_host
+podman_start CNI_PODMAN_INSIDE "$VETHCTL" "podman crun conmon busybox jq ip" "host-local bridge" "swift build"
 SUBNET=10.144.7.0/24 GW=10.144.7.1 BRIDGE=h4pbr0 NET=h4pnet
 
 podman_setup vkcni /tmp/vkcni-podman.XXXXXX 1

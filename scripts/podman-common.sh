@@ -1,17 +1,22 @@
 # scripts/podman-common.sh: sourced (not run) by the scripts that drive a real podman 4.3 (CNI
 # backend) with busybox containers from a local rootfs (--rootfs: no image, no registry):
-# cni-podman.sh, who-podman.sh, orphans-podman.sh. Each sets HERE/ROOT and calls, in order:
-#   podman_enter INSIDE_VAR BINARY "COMMANDS" "CNI_PLUGINS" HINT   (outside: skip checks, re-exec
-#       itself inside scripts/sandbox, or in a private mount namespace when already in one)
-#   podman_refuse_host          (inside: refuse to run anywhere but the sandbox)
+# cni-podman.sh, who-podman.sh, orphans-podman.sh. It sets HERE (scripts/) and ROOT (the
+# checkout); each script then calls, in order:
+#   podman_start INSIDE_VAR BINARY "COMMANDS" "CNI_PLUGINS" HINT   (outside: skip checks, re-exec
+#       itself inside scripts/sandbox, or in a private mount namespace when already in one, with
+#       INSIDE_VAR=1; inside: refuse to run anywhere but the sandbox)
 #   podman_setup TAG WORKDIR_TEMPLATE WRAPPER_DIR(0|1)   (needs NET; sets W, P, RUN and the
 #       EXIT trap; an `extra_cleanup` function, when defined, runs in the trap before W goes)
 # and may use ok/bad/chk (counting into `fails`).
+HERE=$(dirname "$(readlink -f "$0")")
+ROOT=$(readlink -f "$HERE/..")
 
-# The outside half: root, the commands and CNI plugins needed, a static busybox, the binary
-# under test; then re-exec the calling script with INSIDE_VAR=1 (never returns).
-podman_enter() {
+# Outside (INSIDE_VAR unset): root, the commands and CNI plugins needed, a static busybox, the
+# binary under test; then re-exec the calling script with INSIDE_VAR=1 (never returns). Inside:
+# podman_refuse_host.
+podman_start() {
 	local var=$1 bin=$2 commands=$3 plugins=$4 hint=$5 c p self
+	[ "${!var:-}" = 1 ] && { podman_refuse_host; return; }
 	self=$(readlink -f "$0")
 	[ "$(id -u)" = 0 ] || { echo "SKIP: needs root" >&2; exit 77; }
 	for c in $commands; do

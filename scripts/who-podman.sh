@@ -13,15 +13,9 @@
 # else. vethctl runs in that mount namespace too, so it sees podman's CNI result cache.
 # Exit 0 = ran (the checks are the test's), 1 = setup failed, 77 = skipped (the reason on stderr).
 set -u
-HERE=$(dirname "$(readlink -f "$0")")
-ROOT=$(readlink -f "$HERE/..")
+. "$(dirname "$(readlink -f "$0")")/podman-common.sh"   # HERE, ROOT, podman_*
 VETHCTL=$(readlink -f "${1:-$ROOT/.build/debug/vethctl}")
-
-. "$HERE/podman-common.sh"
-if [ "${WHO_PODMAN_INSIDE:-}" != 1 ]; then
-	podman_enter WHO_PODMAN_INSIDE "$VETHCTL" "podman crun conmon busybox ip" "bridge host-local" "swift build"
-fi
-podman_refuse_host
+podman_start WHO_PODMAN_INSIDE "$VETHCTL" "podman crun conmon busybox ip" "bridge host-local" "swift build"
 NET=h3who SUBNET=10.143.9.0/24 GW=10.143.9.1 BRIDGE=h3who0
 
 extra_cleanup() { ip link del $BRIDGE 2>/dev/null; }
