@@ -71,8 +71,8 @@ enum Owners {
                     containers[i][k] = .kubernetes(podUID: uid ?? a.podUID, namespace: podNS ?? a.podNamespace, pod: pod ?? a.podName,
                                                    containerID: cid ?? a.containerID)
                 } else if let k = containers[i].firstIndex(where: { if case .podman = $0 { return true }; return false }) {
-                    // podman passes K8S_POD_NAMESPACE/K8S_POD_NAME (both the container's name) to
-                    // every CNI plugin: with podman known, they name the container, not a pod.
+                    // a podman that passes K8S_POD_NAMESPACE too (some versions do; both are the
+                    // container's name): with podman known, they name the container, not a pod.
                     if case .podman(let id, nil) = containers[i][k], let name = a.podName { containers[i][k] = .podman(containerID: id, name: name) }
                 } else if !containers[i].contains(where: { if case .docker = $0 { return true }; return false }) {
                     containers[i].insert(.kubernetes(podUID: a.podUID, namespace: a.podNamespace, pod: a.podName, containerID: a.containerID), at: 0)
