@@ -15,81 +15,16 @@
 # outside the sandbox: the script refuses to. Exit 0 = all PASS, 1 = a FAIL, 77 = skipped.
 # Needs: apt-get install --no-install-recommends podman busybox-static containernetworking-plugins jq
 set -u
-HERE=$(dirname "$(readlink -f "$0")")
-ROOT=$(readlink -f "$HERE/..")
+. "$(dirname "$(readlink -f "$0")")/podman-common.sh"   # HERE, ROOT, podman_*
 BIN=$(readlink -f "${1:-$ROOT/.build/debug/vethkit-cni}")
-
-if [ "${CNI_PODMAN_INSIDE:-}" != 1 ]; then
-	[ "$(id -u)" = 0 ] || { echo "SKIP: needs root" >&2; exit 77; }
-	for c in podman crun conmon busybox jq ip; do
-		command -v $c >/dev/null || { echo "SKIP: missing $c (apt-get install --no-install-recommends podman busybox-static jq)" >&2; exit 77; }
-	done
-	[ -x /usr/lib/cni/host-local ] || { echo "SKIP: missing /usr/lib/cni/host-local (containernetworking-plugins)" >&2; exit 77; }
-	ldd "$(command -v busybox)" >/dev/null 2>&1 && { echo "SKIP: busybox is dynamic; need busybox-static" >&2; exit 77; }
-	[ -x "$BIN" ] || { echo "no plugin binary $BIN (swift build --product vethkit-cni)" >&2; exit 1; }
-	if [ "${VETHKIT_SANDBOX:-}" = 1 ]; then
-		# Already in the project's sandbox (e.g. from swift test): a private mount namespace is enough.
-		CNI_PODMAN_INSIDE=1 exec unshare --mount --propagation private "$(readlink -f "$0")" "$BIN"
-	fi
-	CNI_PODMAN_INSIDE=1 exec "$ROOT/scripts/sandbox" "$(readlink -f "$0")" "$BIN"
-fi
-
-# ---------- inside the sandbox: refuse to touch the host ----------
-[ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net)" ] || { echo "REFUSING: not in a throwaway netns" >&2; exit 99; }
-[ "$(stat -f -c %T /run/netns)" = tmpfs ] || { echo "REFUSING: /run/netns not private" >&2; exit 99; }
-[ "$(readlink /proc/self/ns/mnt)" != "$(readlink /proc/1/ns/mnt)" ] || { echo "REFUSING: not in a private mount ns" >&2; exit 99; }
-[ "${VETHKIT_SANDBOX:-}" = 1 ] || { echo "REFUSING: not started by scripts/sandbox" >&2; exit 99; }
-export LC_ALL=C
+podman_start CNI_PODMAN_INSIDE "$BIN" "podman crun conmon busybox jq ip" host-local "swift build --product vethkit-cni"
 SUBNET=10.77.0.0/24 GW=10.77.0.1 BRIDGE=cni-vk0 NET=vknet
 
-if [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ] &&
-	[ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = tmpfs ]; then
-	umount /sys/fs/cgroup/unified   # private mount namespace only
-fi
-made_cache=0; [ -d /var/lib/cni ] || { mkdir -p /var/lib/cni && made_cache=1; }
-mount -t tmpfs vkcni-cache /var/lib/cni
-mount -t tmpfs vkcni-shm /dev/shm
-W=$(mktemp -d /tmp/vkcni-podman.XXXXXX) && mount -t tmpfs vkcni-work "$W" || exit 1
-
-P=()
-cleanup() {
-	[ ${#P[@]} -gt 0 ] && "${P[@]}" rm -a -f -t 0 >/dev/null 2>&1
-	for pid in $(pgrep -x conmon); do   # only conmons of this run (their command line names $W)
-		grep -qF "$W" /proc/$pid/cmdline 2>/dev/null && kill "$pid"
-	done
-	umount "$W" 2>/dev/null; rmdir "$W" 2>/dev/null
-	[ $made_cache = 1 ] && umount /var/lib/cni 2>/dev/null && rmdir /var/lib/cni 2>/dev/null
-}
-trap cleanup EXIT
-
-mkdir -p "$W"/{rootfs/bin,rootfs/proc,rootfs/sys,rootfs/dev,rootfs/etc,rootfs/tmp,net.d,root,run,tmp,ipam,plugins}
-cp "$(command -v busybox)" "$W/rootfs/bin/busybox"
+podman_setup vkcni /tmp/vkcni-podman.XXXXXX 1
 # A logging wrapper named vethkit-cni, first in cni_plugin_dirs; it execs the binary under test.
 printf '#!/bin/sh\necho "$CNI_COMMAND $CNI_CONTAINERID $CNI_NETNS $CNI_IFNAME" >>"%s/cni.log"\nexec "%s" "$@"\n' "$W" "$BIN" >"$W/plugins/vethkit-cni"
 chmod +x "$W/plugins/vethkit-cni"
-printf '%s\n' \
-	'[containers]' \
-	'log_driver = "k8s-file"' \
-	'cgroups = "disabled"' \
-	'default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]' \
-	'[network]' \
-	'network_backend = "cni"' \
-	"cni_plugin_dirs = [\"$W/plugins\", \"/usr/lib/cni\"]" \
-	"network_config_dir = \"$W/net.d\"" \
-	'[engine]' \
-	'cgroup_manager = "cgroupfs"' \
-	'events_logger = "file"' \
-	"events_logfile_path = \"$W/events.log\"" \
-	'runtime = "crun"' \
-	"tmp_dir = \"$W/tmp\"" >"$W/containers.conf"
-export CONTAINERS_CONF=$W/containers.conf
-P=(podman --root "$W/root" --runroot "$W/run" --storage-driver vfs)
-RUN=(--network $NET --rootfs "$W/rootfs")
 
-fails=0
-ok() { echo "PASS $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
-chk() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 q() { "$@" >/dev/null 2>&1; }   # a check whose output is not wanted
 reserved() { ls "$W/ipam/$NET" 2>/dev/null | grep -E '^[0-9a-f.:]+$'; }
 in_subnet() { case "$1" in 10.77.0.*) [ "$1" != 10.77.0.0 ] && [ "$1" != $GW ] ;; *) false ;; esac; }

@@ -206,6 +206,41 @@ final class InventoryFakeProcTests: XCTestCase {
         XCTAssertEqual(found.last?.names.map(\.rawValue), ["evil\nname x"])
     }
 
+    /// The orphan rules' holder check reads the same scan: members, thread members and
+    /// descriptor holders by pid, a process whose status is gone still counted (never missed).
+    func testHoldersFromTheSameScan() throws {
+        try caller(mountinfo: "")
+        try process(20, net: 200)
+        try process(21, net: 200)
+        try FileManager.default.removeItem(atPath: proc + "/21/status")   // exiting: counted anyway
+        try process(30, net: 300, threads: [31: 200])
+        try process(40, net: 300, fds: [7: "net:[200]", 3: "net:[200]", 4: "/dev/null"])
+        try process(50, net: 300, fds: [3: "net:[301]"])
+        let id = NamespaceID(device: 4, inode: 200)
+        let all = NamespaceHolders.find(id, procRoot: proc, limit: 10)
+        XCTAssertEqual(all.map(\.pid), [20, 21, 30, 40])
+        XCTAssertEqual(all.map(\.hold), [.member, .member, .thread(31), .fileDescriptor(3)])
+        XCTAssertEqual(all.map(\.command), ["p20", "", "p30", "p40"])
+        XCTAssertEqual(NamespaceHolders.find(id, procRoot: proc).map(\.pid), [20], "limit 1: the first member")
+        XCTAssertEqual(NamespaceHolders.find(NamespaceID(device: 4, inode: 301), procRoot: proc).map(\.hold), [.fileDescriptor(3)])
+        XCTAssertEqual(NamespaceHolders.find(NamespaceID(device: 4, inode: 999), procRoot: proc), [])
+    }
+
+    /// Container evidence: each process's cgroup and command line, its first 64 KiB only, never
+    /// through a symbolic link.
+    func testContainerEvidenceIsBounded() throws {
+        try process(20, net: 200, cgroup: "0::/machine.slice/libpod-\(id64).scope\n")
+        try write(proc + "/20/cmdline", Array("conmon\0-c\0early-id-1234\0".utf8) + [UInt8](repeating: 0x61, count: 70_000) + Array("late-id-5678".utf8))
+        try process(21, net: 200)
+        try write(root + "/elsewhere", "linked-id-9012")
+        try link(proc + "/21/cmdline", root + "/elsewhere")
+        let e = ContainerEvidence.collect(procRoot: proc)
+        XCTAssertTrue(e.mentions(id64), "from the cgroup")
+        XCTAssertTrue(e.mentions("early-id-1234"), "a long command line is read, its start")
+        XCTAssertFalse(e.mentions("late-id-5678"), "past 64 KiB: not read")
+        XCTAssertFalse(e.mentions("linked-id-9012"), "a symbolic link is not followed")
+    }
+
     func testCNIStateOwners() throws {
         try caller(mountinfo: nsfsLine(600, 600, runDir + "/cni-0b1e") + nsfsLine(601, 601, runDir + "/netns-2f1c")
                    + nsfsLine(602, 602, runDir + "/cni-lookalike"))

@@ -8,42 +8,7 @@ extension NetlinkSocket {
     /// request does not stop the others.
     public func requestBatchWithReplies(count: Int, perSend: Int = 64,
                                         encode: (Int, inout MessageWriter) throws -> Void) throws -> [Result<[NetlinkMessage], KernelError>] {
-        precondition(perSend > 0, "perSend must be positive")
-        return try state.withLock { state in
-            var results = [Result<[NetlinkMessage], KernelError>](repeating: .success([]), count: count)
-            var replies = [[NetlinkMessage]](repeating: [], count: min(count, perSend))
-            var datagram = MessageWriter(capacity: min(count, perSend) * 64)
-            var start = 0
-            while start < count {
-                let end = min(start + perSend, count)
-                datagram.removeAll()
-                let firstSeq = state.sequence &+ 1
-                for i in start..<end {
-                    try encode(i, &datagram)
-                    datagram.stamp(sequence: state.nextSequence(), addingFlags: UInt16(NLM_F_ACK))
-                }
-                try send(datagram.bytes)
-                for k in 0..<(end - start) { replies[k].removeAll(keepingCapacity: true) }
-                var answered = [Bool](repeating: false, count: end - start)
-                var pending = end - start
-                while pending > 0 {
-                    for m in try receive(&state) {
-                        let k = Int(m.sequence &- firstSeq)
-                        guard k >= 0, k < end - start, !answered[k] else { continue }
-                        if m.type == UInt16(NLMSG_ERROR) {
-                            if let error = try Self.kernelError(m) { results[start + k] = .failure(error) }
-                            else { results[start + k] = .success(replies[k]) }
-                            answered[k] = true
-                            pending -= 1
-                        } else if m.type != UInt16(NLMSG_DONE) {
-                            replies[k].append(m)
-                        }
-                    }
-                }
-                start = end
-            }
-            return results
-        }
+        try batch(count: count, perSend: perSend, bytesPerRequest: 64, keepingReplies: true, encode: encode)
     }
 }
 

@@ -160,10 +160,20 @@ public final class NetlinkSocket: Sendable {
     /// costs one buffer, reused for every chunk. A refusal of one request does not stop the others.
     public func requestBatch(count: Int, perSend: Int = 64,
                              encode: (Int, inout MessageWriter) throws -> Void) throws -> [Result<Void, KernelError>] {
+        try batch(count: count, perSend: perSend, bytesPerRequest: 160, keepingReplies: false, encode: encode)
+            .map { $0.map { _ in () } }
+    }
+
+    /// The loop both batch calls share: `count` requests, `perSend` per `sendmsg`, each stamped
+    /// with NLM_F_ACK, answered in order by its ACK or refusal, with (`keepingReplies`) the
+    /// messages the kernel sent before it. `bytesPerRequest` sizes the one reused datagram buffer.
+    func batch(count: Int, perSend: Int, bytesPerRequest: Int, keepingReplies: Bool,
+               encode: (Int, inout MessageWriter) throws -> Void) throws -> [Result<[NetlinkMessage], KernelError>] {
         precondition(perSend > 0, "perSend must be positive")
         return try state.withLock { state in
-            var results = [Result<Void, KernelError>](repeating: .success(()), count: count)
-            var datagram = MessageWriter(capacity: min(count, perSend) * 160)
+            var results = [Result<[NetlinkMessage], KernelError>](repeating: .success([]), count: count)
+            var replies = [[NetlinkMessage]](repeating: [], count: keepingReplies ? min(count, perSend) : 0)
+            var datagram = MessageWriter(capacity: min(count, perSend) * bytesPerRequest)
             var start = 0
             while start < count {
                 let end = min(start + perSend, count)
@@ -174,13 +184,21 @@ public final class NetlinkSocket: Sendable {
                     datagram.stamp(sequence: state.nextSequence(), addingFlags: UInt16(NLM_F_ACK))
                 }
                 try send(datagram.bytes)
+                for k in replies.indices { replies[k].removeAll(keepingCapacity: true) }
+                var answered = [Bool](repeating: false, count: end - start)
                 var pending = end - start
                 while pending > 0 {
-                    for m in try receive(&state) where m.type == UInt16(NLMSG_ERROR) {
-                        let index = Int(m.sequence &- firstSeq)
-                        guard index >= 0, index < end - start else { continue }
-                        if let error = try Self.kernelError(m) { results[start + index] = .failure(error) }
-                        pending -= 1
+                    for m in try receive(&state) {
+                        let k = Int(m.sequence &- firstSeq)
+                        guard k >= 0, k < end - start, !answered[k] else { continue }
+                        if m.type == UInt16(NLMSG_ERROR) {
+                            if let error = try Self.kernelError(m) { results[start + k] = .failure(error) }
+                            else if keepingReplies { results[start + k] = .success(replies[k]) }
+                            answered[k] = true
+                            pending -= 1
+                        } else if keepingReplies, m.type != UInt16(NLMSG_DONE) {
+                            replies[k].append(m)
+                        }
                     }
                 }
                 start = end

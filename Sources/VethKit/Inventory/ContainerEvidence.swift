@@ -14,9 +14,9 @@ public struct ContainerEvidence: Sendable {
     /// mount paths and owner ids of `namespaces`.
     public static func collect(namespaces: [DiscoveredNamespace] = [], procRoot: String = "/proc") -> ContainerEvidence {
         var texts: [String] = []
-        for pid in ProcessScan.numbers(in: procRoot) {
+        for pid in ProcFiles.numericEntries(procRoot) ?? [] {
             for file in ["cgroup", "cmdline"] {
-                if let b = ProcessScan.read("\(procRoot)/\(pid)/\(file)", limit: 65536), !b.isEmpty {
+                if let b = ProcFiles.read("\(procRoot)/\(pid)/\(file)", limit: 65536, noFollow: true, truncating: true), !b.isEmpty {
                     texts.append(String(decoding: b.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self))
                 }
             }

@@ -92,7 +92,10 @@ extension NamespaceInventory {
 extension ProcScan {
     /// Sets a namespace's counts and its process sample (members by lowest pid, then holders),
     /// reading the status of the sampled ones only (comm, uid, parent); a sampled process that has gone is left out.
-    func fill(_ ns: inout DiscoveredNamespace, procRoot: String, sample: Int, parents: inout [Int32: Int32]) {
+    /// With `keepingUnreadable`, a sampled process whose status cannot be read is kept (no
+    /// command, uid 0): the orphan checks count it rather than miss it.
+    func fill(_ ns: inout DiscoveredNamespace, procRoot: String, sample: Int, parents: inout [Int32: Int32],
+              keepingUnreadable: Bool = false) {
         let ino = ns.id.inode
         let own = members[ino] ?? []
         let threadHolds = threads[ino] ?? []
@@ -114,7 +117,10 @@ extension ProcScan {
         var picked: [NamespaceProcess] = []
         for (pid, hold) in memberHolds + holderHolds {
             if picked.count >= sample { break }
-            guard let d = ProcessDetails.commandUIDParent(procRoot: procRoot, pid: pid) else { continue }
+            guard let d = ProcessDetails.commandUIDParent(procRoot: procRoot, pid: pid) else {
+                if keepingUnreadable { picked.append(NamespaceProcess(pid: pid, command: "", uid: 0, hold: hold)) }
+                continue
+            }
             picked.append(NamespaceProcess(pid: pid, command: d.command, uid: d.uid, hold: hold))
             if let p = d.parent { parents[pid] = p }
         }

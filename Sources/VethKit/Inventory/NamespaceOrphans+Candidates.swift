@@ -7,10 +7,9 @@ extension NamespaceOrphans {
     /// which also sees mounts in other mount namespaces) is not wanted. A mount shadowed by a
     /// later one at the same path (its path now opens something else) is left out.
     public static func callersMountCandidates(procRoot: String = "/proc") -> [DiscoveredNamespace] {
-        let all = callersNamespaceMounts()
         var byInode: [UInt64: [String]] = [:]
-        for m in all { byInode[m.inode, default: []].append(m.path) }
-        let me = ProcessScan.namespace(at: "\(procRoot)/thread-self/ns/net")
+        for m in callersNamespaceMounts() { byInode[m.inode, default: []].append(m.path) }
+        let me = ProcFiles.identity("\(procRoot)/thread-self/ns/net").map { NamespaceID(device: $0.0, inode: $0.1) }
         var out: [DiscoveredNamespace] = []
         for (inode, paths) in byInode.sorted(by: { $0.key < $1.key }) {
             guard paths.contains(where: { RuntimeNamespacePaths.classify($0) != .other }) else { continue }

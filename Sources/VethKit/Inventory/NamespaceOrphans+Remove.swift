@@ -89,36 +89,10 @@ extension NamespaceOrphans {
         callersNamespaceMounts().filter { $0.inode == id.inode }.map(\.path)
     }
 
-    /// Every nsfs mount of a network namespace in the caller's mount namespace: mount point and
-    /// inode (mountinfo's root field `net:[N]`). Mount points are unescaped (`\040` …).
-    public static func callersNamespaceMounts() -> [(path: String, inode: UInt64)] {
-        guard let bytes = ProcessScan.read("/proc/self/mountinfo", limit: 64 << 20) else { return [] }
-        var out: [(String, UInt64)] = []
-        for line in bytes.split(separator: 0x0a) {
-            let f = line.split(separator: 0x20, omittingEmptySubsequences: false)
-            guard f.count >= 10, let dash = f.firstIndex(where: { $0.elementsEqual("-".utf8) }), dash + 1 < f.count,
-                  f[dash + 1].elementsEqual("nsfs".utf8) else { continue }
-            let root = String(decoding: f[3], as: UTF8.self)
-            guard root.hasPrefix("net:["), root.hasSuffix("]"), let ino = UInt64(root.dropFirst(5).dropLast()) else { continue }
-            out.append((unescape(f[4]), ino))
-        }
-        return out
-    }
-
-    static func unescape(_ s: ArraySlice<UInt8>) -> String {
-        var out: [UInt8] = []
-        var i = s.startIndex
-        while i < s.endIndex {
-            if s[i] == UInt8(ascii: "\\"), s.distance(from: i, to: s.endIndex) >= 4,
-               s[(i + 1)...(i + 3)].allSatisfy({ $0 >= 0x30 && $0 <= 0x37 }) {
-                out.append(UInt8(truncatingIfNeeded: (Int(s[i + 1] - 0x30) << 6) | (Int(s[i + 2] - 0x30) << 3) | Int(s[i + 3] - 0x30)))
-                i += 4
-            } else {
-                out.append(s[i])
-                i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+    /// Every nsfs mount of a network namespace in the caller's mount namespace
+    /// (/proc/self/mountinfo, through discovery's parser): mount points unescaped (`\040` …).
+    static func callersNamespaceMounts() -> [MountInfoScan.Entry] {
+        MountInfoScan.read(["/proc/self/mountinfo"])?.entries ?? []
     }
 }
 

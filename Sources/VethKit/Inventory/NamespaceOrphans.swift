@@ -111,7 +111,8 @@ public enum NamespaceOrphans {
     /// The caller's namespace as a discovered one (for a scan), through its thread's /proc entry.
     static func callersEntry() -> DiscoveredNamespace? {
         let path = "/proc/\(getpid())/task/\(vk_gettid())/ns/net"
-        guard let id = ProcessScan.namespace(at: path) else { return nil }
+        guard let (device, inode) = ProcFiles.identity(path) else { return nil }
+        let id = NamespaceID(device: device, inode: inode)
         return DiscoveredNamespace(id: id, isCallers: true, openPaths: [path])
     }
 

@@ -45,10 +45,12 @@ enum ProcFiles {
     }
 
     /// A file's content, at most `limit` bytes (nil when it cannot be opened or read, or is
-    /// larger). Never blocks on a FIFO (O_NONBLOCK) and never follows a last-component symlink
-    /// when `noFollow`. A short first read of a /proc file is its whole content (seq_file fills
-    /// the buffer it is given), so small files (`shortReadIsEnd`) cost open, read, close.
-    static func read(_ path: String, limit: Int, noFollow: Bool = false, shortReadIsEnd: Bool = false) -> [UInt8]? {
+    /// larger; its first `limit` bytes when `truncating`). Never blocks on a FIFO (O_NONBLOCK)
+    /// and never follows a last-component symlink when `noFollow`. A short first read of a /proc
+    /// file is its whole content (seq_file fills the buffer it is given), so small files
+    /// (`shortReadIsEnd`) cost open, read, close.
+    static func read(_ path: String, limit: Int, noFollow: Bool = false, shortReadIsEnd: Bool = false,
+                     truncating: Bool = false) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (noFollow ? O_NOFOLLOW : 0))
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -66,7 +68,11 @@ enum ProcFiles {
                     return nil
                 }
                 if n == 0 { return data }
-                guard data.count + n <= limit else { return nil }
+                guard data.count + n <= limit else {
+                    guard truncating else { return nil }
+                    data.append(contentsOf: UnsafeBufferPointer(start: buf.baseAddress, count: limit - data.count))
+                    return data
+                }
                 data.append(contentsOf: UnsafeBufferPointer(start: buf.baseAddress, count: n))
                 if shortReadIsEnd && n < chunk { return data }
             }

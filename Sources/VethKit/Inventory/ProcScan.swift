@@ -17,8 +17,9 @@ struct ProcScan {
     var mountNamespaces: [UInt64: [Int32]] = [:]
 
     /// Nil when `procRoot` cannot be listed. With `nsfsDevice`, descriptors opened through a bind
-    /// mount (whose links read as paths) are recognised too.
-    static func scan(procRoot: String, fileDescriptors: Bool, nsfsDevice: UInt64? = nil) -> ProcScan? {
+    /// mount (whose links read as paths) are recognised too. The calling process's own descriptors
+    /// are never counted; its threads only with `ownThreads`.
+    static func scan(procRoot: String, fileDescriptors: Bool, nsfsDevice: UInt64? = nil, ownThreads: Bool = false) -> ProcScan? {
         var s = ProcScan()
         guard let pids = ProcFiles.numericEntries(procRoot) else { return nil }
         // This process's own threads and descriptors are the scan's (MachinePeerMap's workers
@@ -31,7 +32,7 @@ struct ProcScan {
             if let mnt = ProcFiles.linkedNamespace(dir + "/ns/mnt", type: "mnt") {
                 s.mountNamespaces[mnt, default: []].append(pid)
             }
-            if pid == ownPID { continue }
+            if pid == ownPID && !ownThreads { continue }
             var threadNamespaces: [UInt64] = []
             // One stat tells a single-threaded process (most): only then is task/ listed.
             if ProcFiles.threadCount(dir + "/task").map({ $0 > 1 }) ?? true,
@@ -42,7 +43,7 @@ struct ProcScan {
                     s.threads[t, default: []].append(Thread(pid: pid, tid: tid))
                 }
             }
-            guard fileDescriptors else { continue }
+            guard fileDescriptors, pid != ownPID else { continue }
             var held: [(fd: Int32, ns: UInt64)] = []
             _ = ProcFiles.namespaceLinks(dir + "/fd", type: "net", nsfsDevice: nsfsDevice) { fd, n in
                 guard n != net, !threadNamespaces.contains(n) else { return }
