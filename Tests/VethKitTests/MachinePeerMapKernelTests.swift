@@ -237,19 +237,24 @@ final class MachinePeerMapKernelTests: XCTestCase {
         try ip("-n", b, "link", "add", "x0", "type", "veth", "peer", "name", "y0", "netns", c)
         try ip("-n", b2, "link", "add", "x0", "type", "veth", "peer", "name", "y0", "netns", c2)
         let all = [a, b, c, b2, c2]
+        // The caller's namespace is the sandbox's, shared with earlier tests whose links and
+        // namespaces are still going away (and whose bridges' timers tick): only this test's own
+        // links are compared there, and its nsid list may only shrink, never gain an id.
         func snapshot() throws -> [String] {
-            var out = [try ip("-j", "-d", "link", "show"), try ip("netns", "list-id")]
+            var out = try [hostA, userA, userB].map { try ip("-j", "-d", "link", "show", "dev", $0) }
             for n in all { out += [try ip("-n", n, "-j", "-d", "link", "show"), try ip("-n", n, "netns", "list-id")] }
             return out
         }
-        let before = try snapshot()
+        func callersIDs() throws -> Set<Substring> { Set(try ip("netns", "list-id").split(separator: "\n")) }
+        let before = try snapshot(), idsBefore = try callersIDs()
         // b has an id for c (given when the pair was made) and none for the caller or b2/c2:
         // the scan asks b about those, and asking must not give b new ids.
-        XCTAssertEqual(before[1 + 2 * 2].split(separator: "\n").count, 1, "ip -n b netns list-id: \(before[5])")
+        XCTAssertEqual(before[3 + 2 * 1 + 1].split(separator: "\n").count, 1, "ip -n b netns list-id: \(before[6])")
         let map = MachinePeerMap.scan(try [caller()] + all.map { try named($0) })
         XCTAssertEqual(map.failures, [:])
-        let after = try snapshot()
+        let after = try snapshot(), idsAfter = try callersIDs()
         XCTAssertEqual(before, after)
+        XCTAssertTrue(idsAfter.isSubset(of: idsBefore), "the caller's nsids gained \(idsAfter.subtracting(idsBefore))")
         // The user's pairs are read, not touched.
         // A pair within one namespace: the lower ifindex is `end`.
         let u = try pair(map, end: userB, in: try caller().id)
