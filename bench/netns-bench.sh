@@ -8,8 +8,8 @@
 #   - the scan: `vethctl peers --all --json` when vethctl has it, and Examples/MachinePeers
 #     (find namespaces + MachinePeerMap.scan + JSON, one process; its own phase times too)
 #   - ip -all netns exec ip -j link          (iproute2 over the 500 named ones only; for comparison)
-# whole-process wall time and peak RSS (/usr/bin/time -f %M). Prints the ratios and writes
-# bench/results/netns.md. Release build. Needs root.
+# whole-process wall time and peak RSS (/usr/bin/time -f %M). Prints the medians and a table of
+# ratios to lsns (copy it into bench/results/netns.md). Release build. Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${1:-7}
@@ -60,3 +60,9 @@ if [ -n "${STRACE:-}" ] && command -v strace >/dev/null; then strace -f -c -o "$
 ip -all netns delete
 ')
 echo "$OUT"
+# The table: each program's median against lsns's in this same run, and peak memory.
+echo
+echo "| program | median s | / lsns | peak RSS KB |"
+echo "|---|---:|---:|---:|"
+echo "$OUT" | awk '$1=="lsns"{l=$2} {r[NR]=$0} END{for(i=1;i<=NR;i++){split(r[i],f," "); if(f[1]~/^(lsns|machinepeers|machinepeers-separate|vethctl|ipall)$/ && NF==4) printf "| %s | %.4f | %.2f× | %s |\n", f[1], f[2], f[2]/l, f[3]}}'
+
