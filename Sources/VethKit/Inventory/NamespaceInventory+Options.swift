@@ -22,11 +22,15 @@ extension NamespaceInventory {
         /// The device of nsfs (the same for every namespace); nil: `stat` of
         /// `procRoot/self/ns/net`. Tests with a fake `procRoot` set it.
         public var nsfsDevice: UInt64?
+        /// Docker's data root: a docker container's name is read from
+        /// `containers/<id>/config.v2.json` there; nil: names not looked up.
+        public var dockerDataDirectory: String?
 
         public init(procRoot: String = "/proc", runDirectories: [String] = ["/run/netns", "/var/run/netns"],
                     processSample: Int = 5, cniResultsDirectory: String? = "/var/lib/cni/results",
                     cniNetworksDirectories: [String] = ["/var/lib/cni/networks"],
-                    scanFileDescriptors: Bool = true, nsfsDevice: UInt64? = nil) {
+                    scanFileDescriptors: Bool = true, nsfsDevice: UInt64? = nil,
+                    dockerDataDirectory: String? = "/var/lib/docker") {
             self.procRoot = procRoot
             self.runDirectories = runDirectories
             self.processSample = processSample
@@ -34,6 +38,7 @@ extension NamespaceInventory {
             self.cniNetworksDirectories = cniNetworksDirectories
             self.scanFileDescriptors = scanFileDescriptors
             self.nsfsDevice = nsfsDevice
+            self.dockerDataDirectory = dockerDataDirectory
         }
     }
 }

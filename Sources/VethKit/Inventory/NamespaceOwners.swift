@@ -1,6 +1,6 @@
 /// Puts together each namespace's owners, most specific first: containers (from the cgroups of
 /// its sampled member processes; podman's name, or podman itself when it runs without cgroups,
-/// from the conmon that is the first member's parent), then CNI attachments (result cache
+/// from the conmon that is the first member's parent; docker's from its config.v2.json), then CNI attachments (result cache
 /// and vethkit-cni records, matched by recorded identity, by CNI_NETNS path, or by container
 /// id), then systemd units, else its first process. The caller's namespace is the host's: none.
 enum Owners {
@@ -14,6 +14,15 @@ enum Owners {
             let c = ProcFiles.read("\(proc)/\(ppid)/cmdline", limit: 1 << 16, shortReadIsEnd: true).flatMap { ProcessDetails.conmon(cmdline: $0) }
             parentCmdlines[ppid] = c
             return c
+        }
+        // docker's name from its config file, read once per container
+        var dockerNames: [String: String?] = [:]
+        func dockerName(_ id: String) -> String? {
+            guard let root = options.dockerDataDirectory else { return nil }
+            if let n = dockerNames[id] { return n }
+            let n = DockerNames.name(containerID: id, dataDirectory: root)
+            dockerNames[id] = n
+            return n
         }
         var containers: [[NamespaceOwner]] = Array(repeating: [], count: found.count)
         var units: [[NamespaceOwner]] = Array(repeating: [], count: found.count)
@@ -32,6 +41,7 @@ enum Owners {
                 if case .podman(let id, nil) = owner, let c = conmonParent(p.pid), c.containerID == id, let name = c.name {
                     o = .podman(containerID: id, name: name)
                 }
+                if case .docker(let id, nil) = owner, let name = dockerName(id) { o = .docker(containerID: id, name: name) }
                 if case .systemdUnit = o {
                     if !units[i].contains(o) { units[i].append(o) }
                 } else if !containers[i].contains(o) {
