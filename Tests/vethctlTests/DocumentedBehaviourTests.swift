@@ -149,7 +149,7 @@ final class DocumentedBehaviourTests: XCTestCase {
         XCTAssertEqual(try parseJSONArray(inNS("route", "show", "--table", "70000", "--json")).compactMap { $0["dst"] as? String }, ["10.8.0.0/16"])
         XCTAssertEqual(try ipJSON("-n", ns, "route", "show", "table", "70000").first?["gateway"] as? String, "10.5.0.9")
         let text200 = rows(try inNS("route", "show", "--table", "200"))
-        XCTAssertEqual(text200.first, ["DESTINATION", "GATEWAY", "DEV", "PROTO", "SCOPE", "METRIC"])
+        XCTAssertEqual(text200.first, ["DESTINATION", "GATEWAY", "DEV", "PROTO", "SCOPE", "METRIC", "TYPE", "SRC", "PREF", "FLAGS"])
         XCTAssertEqual(text200.dropFirst().map { $0[0] }, ["10.7.0.0/16"])
         let main = rows(try inNS("route", "show"))
         XCTAssertFalse(main.contains { $0.first == "10.7.0.0/16" }, "table 200's route in the main table's listing")

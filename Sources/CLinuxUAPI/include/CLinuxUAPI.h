@@ -21,6 +21,7 @@
 #include <linux/if_ether.h>
 #include <linux/pkt_sched.h>
 #include <linux/gen_stats.h>
+#include <linux/icmpv6.h>
 
 /// errno's symbolic name ("EEXIST"), or NULL when unknown (glibc's strerrorname_np).
 const char *vk_errno_name(int e);

@@ -3,9 +3,10 @@ import Glibc
 import Netlink
 
 extension NetHandle {
-    /// The unicast routes of `table` (main by default) of `family` (IPv4 and IPv6 by default):
-    /// `ip route show` and `ip -6 route show`. Pass nil for every table.
-    public func routes(table: RouteTable? = .main, family: AddressFamily = .unspecified) throws -> [Route] {
+    /// The routes of `table` (main by default), of `family` (IPv4 and IPv6 by default) and of
+    /// `type` (unicast by default): `ip route show` and `ip -6 route show`. Pass nil for every
+    /// table (`table all`) or every type (blackhole, local, broadcast… as `ip route` lists them).
+    public func routes(table: RouteTable? = .main, family: AddressFamily = .unspecified, type: RouteType? = .unicast) throws -> [Route] {
         var m = MessageWriter(type: UInt16(RTM_GETROUTE))
         var h = rtmsg()
         h.rtm_family = family.rawValue
@@ -16,7 +17,7 @@ extension NetHandle {
             guard let f = m.payload.first, f == AddressFamily.inet.rawValue || f == AddressFamily.inet6.rawValue else { return nil }
             let r = try Route(message: m)
             if let table, r.table != table { return nil }
-            if r.type != .unicast { return nil }
+            if let type, r.type != type { return nil }
             return r
         }
     }

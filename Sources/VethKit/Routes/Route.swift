@@ -23,8 +23,15 @@ public struct Route: Sendable, Hashable {
     public var scope: RouteScope
     /// What it does with packets (unicast by default).
     public var type: RouteType
-    /// The preferred source address (RTA_PREFSRC).
+    /// The preferred source address (RTA_PREFSRC; `src` in `ip route`).
     public var preferredSource: IPAddress?
+    /// The next hops of a multipath route (RTA_MULTIPATH); empty for a single-path route, whose
+    /// next hop is ``gateway`` and ``device``.
+    public var nexthops: [RouteNextHop] = []
+    /// `rtm_flags`: `linkdown`, `onlink`… (a single path's next-hop flags are folded in by the kernel).
+    public var flags: RouteFlags = []
+    /// An IPv6 route's router preference (RTA_PREF); nil when the kernel sends none (IPv4).
+    public var preference: RoutePreference?
 
     /// A route to add or delete. The scope defaults to ``RouteScope/link`` without a gateway and
     /// ``RouteScope/universe`` with one.
@@ -112,6 +119,9 @@ public struct Route: Sendable, Hashable {
         metric = attrs[UInt16(RTA_PRIORITY.rawValue)]?.uint32
         preferredSource = attrs[UInt16(RTA_PREFSRC.rawValue)].flatMap { IPAddress(bytes: $0.value) }
         if let t = attrs[UInt16(RTA_TABLE.rawValue)]?.uint32 { table = RouteTable(rawValue: t) }
+        flags = RouteFlags(rawValue: h.rtm_flags)
+        if let mp = attrs[UInt16(RTA_MULTIPATH.rawValue)] { nexthops = try RouteNextHop.list(decoding: mp.value) }
+        preference = attrs[UInt16(RTA_PREF.rawValue)]?.uint8.map { RoutePreference(rawValue: $0) }
     }
 
     /// Writes the RTM_NEWROUTE / RTM_DELROUTE request as the next message of `m`, with the output

@@ -66,52 +66,40 @@ struct RouteCommand: ParsableCommand {
         static func apply(_ route: Route, on handle: NetHandle) throws { try handle.deleteRoute(route) }
     }
 
+    /// `--table`: one table by name or number, or `all`.
+    enum TableChoice: ExpressibleByArgument {
+        case all
+        case one(RouteTable)
+        init?(argument: String) {
+            if argument == "all" { self = .all } else if let t = RouteTable(name: argument) { self = .one(t) } else { return nil }
+        }
+        var table: RouteTable? { if case .one(let t) = self { t } else { nil } }
+    }
+
     struct Show: VethCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the main table's routes (IPv4 and IPv6).", aliases: ["list"])
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show the main table's routes (IPv4 and IPv6), of every type.", aliases: ["list"])
         @OptionGroup var ns: NamespaceOption
-        @Option(help: "Another table: local, default, or a number.") var table: RouteTable?
+        @Option(help: "Another table: local, default, all, or a number.") var table: TableChoice?
+        @Flag(name: .customShort("4"), help: "IPv4 routes only.") var inet4 = false
+        @Flag(name: .customShort("6"), help: "IPv6 routes only.") var inet6 = false
         @Flag(help: "JSON output with `ip -j route` key names.") var json = false
-        func check() throws { try ns.check() }
+        func check() throws {
+            try ns.check()
+            if inet4 && inet6 { throw UsageError("route show: -4 and -6 exclude each other (give neither for both)") }
+        }
         func execute(_ context: Context) throws {
             try step("route show") {
                 let h = try context.handle(ns.name)
-                let routes = try h.routes(table: table ?? .main)
+                let family: AddressFamily = inet4 ? .inet : inet6 ? .inet6 : .unspecified
+                let routes = try h.routes(table: (table ?? .one(.main)).table, family: family, type: nil)
                 var names: [Int32: String] = [:]
                 for l in try h.linksWithoutStatistics() { names[l.index] = l.name }
                 if json {
-                    emitJSON(JSON.array(routes.map { Self.json($0, names) }))
+                    emitJSON(JSON.array(routes.map { RouteOutput.json($0, names) }))
                 } else {
-                    var t = Table("DESTINATION", "GATEWAY", "DEV", "PROTO", "SCOPE", "METRIC")
-                    for r in routes {
-                        t.add([r.destinationText + (r.family == .inet6 && r.isDefault ? " (v6)" : ""),
-                               r.gateway.map { "\($0)" } ?? "-", Self.deviceName(r, names) ?? "-",
-                               r.protocol.name, r.scope.name, r.metric.map { String($0) } ?? "-"])
-                    }
-                    emit(t.text)
+                    emit(RouteOutput.text(routes, names, withTable: { if case .all? = table { true } else { false } }()))
                 }
-            }
-        }
-
-        static func json(_ r: Route, _ names: [Int32: String]) -> JSON {
-            var o = JSONObject()
-            o.set("dst", r.destinationText)
-            o.set("gateway", r.gateway.map { "\($0)" })
-            o.set("dev", deviceName(r, names))
-            if r.table != .main { o.set("table", r.table.name) }
-            if r.protocol != .boot { o.set("protocol", r.protocol.name) }
-            if r.scope != .universe { o.set("scope", r.scope.name) }
-            o.set("prefsrc", r.preferredSource.map { "\($0)" })
-            o.set("metric", r.metric)
-            o.set("flags", .array([]))
-            return o.json
-        }
-
-        /// The output device's name (decoded routes carry its index).
-        static func deviceName(_ r: Route, _ names: [Int32: String]) -> String? {
-            switch r.device {
-            case .index(let i)?: names[i]
-            case .name(let n)?: n.rawValue
-            case nil: nil
             }
         }
     }

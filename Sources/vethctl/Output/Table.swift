@@ -3,15 +3,25 @@
 struct Table {
     var header: [String]
     var rows: [[String]] = []
+    /// Rows that are one free line (a route's next hop): printed as is, left out of the widths.
+    var lines: Set<Int> = []
 
     init(_ header: String...) { self.header = header }
     init(_ header: [String]) { self.header = header }
 
     mutating func add(_ cells: [String]) { rows.append(cells.map { $0.terminalEscaped() }) }
 
+    /// A line under the last row that does not follow the columns.
+    mutating func addLine(_ text: String) {
+        lines.insert(rows.count)
+        rows.append([text.terminalEscaped()])
+    }
+
     var text: String {
         var widths = header.map(\.count)
-        for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+        for (n, r) in rows.enumerated() where !lines.contains(n) {
+            for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) }
+        }
         func line(_ cells: [String]) -> String {
             var s = ""
             for (i, c) in cells.enumerated() {
