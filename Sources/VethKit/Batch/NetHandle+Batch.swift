@@ -39,7 +39,9 @@ extension NetHandle {
                 want(l)
                 if case .set(let m)? = c.master { want(m) }
             case .addAddress(_, let l, _, _), .deleteAddress(_, let l): want(l)
-            case .addRoute(let r), .deleteRoute(let r, _): want(r.device)
+            case .addRoute(let r), .deleteRoute(let r, _):
+                want(r.device)
+                for n in r.nexthops { want(n.device) }
             case .addQdisc(_, let l, _, _, _), .deleteQdisc(let l, _, _), .impair(let l, _): want(l)
             case .deleteLink: break
             }
@@ -67,9 +69,11 @@ extension NetHandle {
             case .deleteAddress(let a, let l): return .deleteAddress(a, resolve(l))
             case .addRoute(var r):
                 r.device = r.device.map(resolve)
+                r.nexthops = r.nexthops.map { var n = $0; n.device = n.device.map(resolve); return n }
                 return .addRoute(r)
             case .deleteRoute(var r, let matching):
                 r.device = r.device.map(resolve)
+                r.nexthops = r.nexthops.map { var n = $0; n.device = n.device.map(resolve); return n }
                 return .deleteRoute(r, matchingProtocol: matching)
             case .addQdisc(let o, let l, let p, let h, let r): return .addQdisc(o, resolve(l), parent: p, handle: h, replace: r)
             case .deleteQdisc(let l, let p, let h): return .deleteQdisc(resolve(l), parent: p, handle: h)

@@ -26,16 +26,29 @@ extension NetHandle {
     /// looked up first.
     public func addRoute(_ route: Route) throws {
         try route.validate()
+        let r = try resolvingNextHops(route)
         var m = MessageWriter(capacity: 128)
-        route.encode(Int32(RTM_NEWROUTE), deviceIndex: try route.device.map { try index(of: $0) }, into: &m)
+        r.encode(Int32(RTM_NEWROUTE), deviceIndex: try route.device.map { try index(of: $0) }, into: &m)
         try socket.request(m)
+    }
+
+    /// `route` with each next hop's device given by index (looked up when given by name).
+    func resolvingNextHops(_ route: Route) throws -> Route {
+        var r = route
+        r.nexthops = try route.nexthops.map { n in
+            var n = n
+            n.device = try n.device.map { .index(try index(of: $0)) }
+            return n
+        }
+        return r
     }
 
     /// Deletes a route (`ip route del`); throws ``NotFound`` when there is no such route.
     /// `matchingProtocol`: only a route whose protocol is `route.protocol` (the kernel checks).
     public func deleteRoute(_ route: Route, matchingProtocol: Bool = false) throws {
+        let r = try resolvingNextHops(route)
         var m = MessageWriter(capacity: 128)
-        route.encode(Int32(RTM_DELROUTE), deviceIndex: try route.device.map { try index(of: $0) },
+        r.encode(Int32(RTM_DELROUTE), deviceIndex: try route.device.map { try index(of: $0) },
                      matchingProtocol: matchingProtocol, into: &m)
         do {
             try socket.request(m)

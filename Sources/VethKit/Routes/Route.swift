@@ -33,21 +33,37 @@ public struct Route: Sendable, Hashable {
     /// An IPv6 route's router preference (RTA_PREF); nil when the kernel sends none (IPv4).
     public var preference: RoutePreference?
 
-    /// A route to add or delete. The scope defaults to ``RouteScope/link`` without a gateway and
-    /// ``RouteScope/universe`` with one.
+    /// A route to add or delete. Left nil, the scope and table are what `ip route add` picks:
+    /// scope host for a `local` or `nat` route, link for `broadcast`, `multicast`, `anycast` and
+    /// for a unicast route with neither gateway nor next hops, universe (global) otherwise; table
+    /// local for `local`, `broadcast`, `anycast` and `nat`, main otherwise. `nexthops` makes a
+    /// multipath route (then no ``gateway`` or ``device`` of its own); `flags` may hold
+    /// ``RouteFlags/onlink``.
     public init(destination: IPNetwork, gateway: IPAddress? = nil, device: LinkReference? = nil, metric: UInt32? = nil,
-                table: RouteTable = .main, protocol: RouteProtocol = .boot, scope: RouteScope? = nil,
-                type: RouteType = .unicast, preferredSource: IPAddress? = nil) {
+                table: RouteTable? = nil, protocol: RouteProtocol = .boot, scope: RouteScope? = nil,
+                type: RouteType = .unicast, preferredSource: IPAddress? = nil, nexthops: [RouteNextHop] = [], flags: RouteFlags = []) {
         self.destination = destination.masked
         family = destination.family
         self.gateway = gateway
         self.device = device
         self.metric = metric
-        self.table = table
         self.protocol = `protocol`
-        self.scope = scope ?? (gateway == nil ? .link : .universe)
         self.type = type
         self.preferredSource = preferredSource
+        self.nexthops = nexthops
+        self.flags = flags
+        self.scope = scope ?? Route.defaultScope(type: type, hasGateway: gateway != nil || !nexthops.isEmpty)
+        self.table = table ?? ([.local, .broadcast, .anycast, .nat].contains(type) ? .local : .main)
+    }
+
+    /// The scope `ip route add` gives a route of `type` when none is named.
+    static func defaultScope(type: RouteType, hasGateway: Bool) -> RouteScope {
+        switch type {
+        case .local, .nat: .host
+        case .broadcast, .multicast, .anycast: .link
+        case .unicast, .unspecified: hasGateway ? .universe : .link
+        default: .universe
+        }
     }
 
     /// The default route of `gateway`'s family through `gateway` (`ip route add default via GW`).
@@ -84,13 +100,36 @@ public struct Route: Sendable, Hashable {
         }
     }
 
-    /// Checks the route before any syscall: gateway and destination of one family, a way out.
+    /// Checks the route before any syscall: gateway and destination of one family, a way out for
+    /// the types that deliver, none for those that refuse (blackhole, unreachable, prohibit,
+    /// throw: the kernel rejects a gateway or device on them), next hops or a single path.
     public func validate() throws {
+        let familyName = family == .inet ? "IPv4" : "IPv6"
         if let gateway, gateway.family != family {
-            throw InvalidInput("gateway", "\(gateway)", "is not of the destination's address family (\(family == .inet ? "IPv4" : "IPv6"))")
+            throw InvalidInput("gateway", "\(gateway)", "is not of the destination's address family (\(familyName))")
         }
-        if gateway == nil && device == nil && type == .unicast {
-            throw InvalidInput("route", destinationText, "needs a gateway (--via) or a device (--dev)")
+        if let preferredSource, preferredSource.family != family {
+            throw InvalidInput("source", "\(preferredSource)", "is not of the destination's address family (\(familyName))")
+        }
+        let refuses = [RouteType.blackhole, .unreachable, .prohibit, .throw].contains(type)
+        if refuses && (gateway != nil || device != nil || !nexthops.isEmpty) {
+            throw InvalidInput("route", "\(type.name) \(destinationText)", "takes no gateway, device or next hop (the kernel drops its packets itself)")
+        }
+        if !nexthops.isEmpty {
+            if gateway != nil || device != nil {
+                throw InvalidInput("route", destinationText, "has next hops: give the gateway and device in each next hop, not for the route")
+            }
+            if nexthops.count > 256 { throw InvalidInput("route", destinationText, "has \(nexthops.count) next hops (at most 256)") }
+            for (i, n) in nexthops.enumerated() {
+                if let g = n.gateway, g.family != family {
+                    throw InvalidInput("next hop \(i + 1) gateway", "\(g)", "is not of the destination's address family (\(familyName))")
+                }
+                if n.gateway == nil && n.device == nil { throw InvalidInput("next hop", "\(i + 1)", "needs a gateway or a device") }
+                if !(1...256).contains(n.weight) { throw InvalidInput("next hop \(i + 1) weight", String(n.weight), "is not in 1…256") }
+            }
+        }
+        if gateway == nil && device == nil && nexthops.isEmpty && !refuses {
+            throw InvalidInput("route", destinationText, "needs a gateway (--via), a device (--dev) or next hops (--nexthop)")
         }
     }
 
@@ -136,7 +175,10 @@ public struct Route: Sendable, Hashable {
         h.rtm_table = table.rawValue < 256 ? UInt8(table.rawValue) : UInt8(RT_TABLE_UNSPEC.rawValue)
         h.rtm_protocol = isNew || matchingProtocol ? self.protocol.rawValue : 0
         h.rtm_scope = isNew ? scope.rawValue : RouteScope.nowhere.rawValue
-        h.rtm_type = isNew ? type.rawValue : 0
+        // A delete names the type only when it is not unicast (`ip route del blackhole …`): the
+        // kernel then deletes only a route of that type.
+        h.rtm_type = isNew || type != .unicast ? type.rawValue : 0
+        h.rtm_flags = isNew ? flags.intersection(.onlink).rawValue : 0
         m.append(header: h)
         if destination.prefixLength > 0 { m.attribute(UInt16(RTA_DST.rawValue), destination.network.bytes) }
         if let gateway { m.attribute(UInt16(RTA_GATEWAY.rawValue), gateway.bytes) }
@@ -144,6 +186,7 @@ public struct Route: Sendable, Hashable {
         if let metric { m.attribute(UInt16(RTA_PRIORITY.rawValue), uint32: metric) }
         if let preferredSource, isNew { m.attribute(UInt16(RTA_PREFSRC.rawValue), preferredSource.bytes) }
         if table.rawValue >= 256 { m.attribute(UInt16(RTA_TABLE.rawValue), uint32: table.rawValue) }
+        if !nexthops.isEmpty { m.attribute(UInt16(RTA_MULTIPATH.rawValue), RouteNextHop.encode(nexthops)) }
     }
 
     /// The request as a message of its own (tests compare its bytes).

@@ -20,6 +20,30 @@ public struct RouteNextHop: Sendable, Hashable {
         self.flags = flags
     }
 
+    /// RTA_MULTIPATH's payload for `hops` (their devices already resolved to indexes): each a
+    /// `struct rtnexthop` (`rtnh_hops` = weight - 1, `rtnh_flags`: only `onlink` is the caller's to
+    /// set) followed by its RTA_GATEWAY, as `ip route add … nexthop via GW dev DEV weight W` sends.
+    static func encode(_ hops: [RouteNextHop]) -> [UInt8] {
+        var out: [UInt8] = []
+        for hop in hops {
+            var gatewayAttribute: [UInt8] = []
+            if let g = hop.gateway {
+                let length = 4 + g.bytes.count
+                gatewayAttribute = [UInt8(truncatingIfNeeded: length), UInt8(truncatingIfNeeded: length >> 8),
+                                    UInt8(truncatingIfNeeded: RTA_GATEWAY.rawValue), 0] + g.bytes
+                while gatewayAttribute.count % 4 != 0 { gatewayAttribute.append(0) }
+            }
+            var h = rtnexthop()
+            h.rtnh_len = UInt16(MemoryLayout<rtnexthop>.size + gatewayAttribute.count)
+            h.rtnh_flags = UInt8(truncatingIfNeeded: hop.flags.intersection(.onlink).rawValue)
+            h.rtnh_hops = UInt8(clamping: max(0, hop.weight - 1))
+            if case .index(let i)? = hop.device { h.rtnh_ifindex = i }
+            withUnsafeBytes(of: h) { out.append(contentsOf: $0) }
+            out += gatewayAttribute
+        }
+        return out
+    }
+
     /// Decodes RTA_MULTIPATH's payload: `rtnexthop` headers, each followed by its attributes.
     /// Throws ``MalformedMessage`` for a next hop shorter than its header or running past the
     /// payload; trailing bytes shorter than a header are ignored (as the kernel and ip do).

@@ -9,23 +9,52 @@ extension RouteTable: ExpressibleByArgument {
 
 struct RouteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "route", abstract: "Routes: default, via, dev, metric, table.", subcommands: [Add.self, Del.self, Show.self])
+        commandName: "route", abstract: "Routes of every type: unicast, blackhole, local…, multipath; via, dev, src, metric, table, scope.", subcommands: [Add.self, Del.self, Show.self])
 
-    /// The options shared by `route add` and `route del`.
+    /// The options shared by `route add` and `route del`: iproute2's words as options.
     struct RouteOptions: ParsableArguments {
-        @Argument(help: "`default` or a CIDR.") var destination: String
+        @Argument(help: ArgumentHelp("[TYPE] DESTINATION: `default` or a CIDR, after an optional type (unicast, blackhole, unreachable, prohibit, throw, local, broadcast, multicast, anycast).",
+                                     valueName: "type-or-destination"))
+        var words: [String] = []
         @Option(help: "The gateway.") var via: String?
         @Option(help: "The output device.") var dev: String?
         @Option var metric: UInt32?
-        @Option(help: "The table: main (default), local, default, or a number.") var table: RouteTable?
+        @Option(help: "The table: main (default; local for local, broadcast and anycast routes), local, default, or a number.") var table: RouteTable?
+        @Option(help: "The preferred source address (`src`).") var src: String?
+        @Option(help: "The scope: global, site, link, host or a number (default as ip route picks it).") var scope: String?
+        @Option(help: "The protocol: boot (default), static, kernel, vethkit… or a number; with del, only a route of this protocol is deleted.") var `protocol`: String?
+        @Flag(help: "Take the gateway to be on the link even if no address says so.") var onlink = false
+        @Option(help: ArgumentHelp("A next hop of a multipath route, as ip writes one: \"via GW dev DEV weight W onlink\" (repeat for each).",
+                                   valueName: "words"))
+        var nexthop: [String] = []
         @Flag(name: .customShort("6"), help: "With `default`: the IPv6 default route.") var inet6 = false
 
-        /// The route (0.0.0.0/0 or ::/0 for `default`), checked without syscalls.
-        func parsed() throws -> Route {
+        /// The route type and the destination text from the positional words.
+        func typeAndDestination() throws -> (RouteType, String) {
+            switch words.count {
+            case 1: return (.unicast, words[0])
+            case 2:
+                guard let t = RouteType(name: words[0]), t.rawValue != 0, RouteType.names.contains(where: { $0.0 == t }) else {
+                    throw InvalidInput("route type", words[0], "is not one of unicast, blackhole, unreachable, prohibit, throw, local, broadcast, multicast, anycast")
+                }
+                return (t, words[1])
+            case 0: throw UsageError("route: give a destination (`default` or a CIDR)")
+            default: throw UsageError("route: give at most a type and a destination (got \(words.count) words; options start with --)")
+            }
+        }
+
+        /// The route (0.0.0.0/0 or ::/0 for `default`), checked without syscalls. A route to add
+        /// needs a way out (`--via`, `--dev`, `--nexthop`) unless its type drops packets; one to
+        /// delete may name only its destination, as `ip route del PREFIX` (the kernel deletes the
+        /// first route of that prefix, of the type given if any).
+        func parsed(forDelete: Bool = false) throws -> Route {
+            let (type, destination) = try typeAndDestination()
             let gateway = try via.map { try IPAddress(parsing: $0) }
+            let hops = try nexthop.map(Self.nextHop)
+            let firstGateway = gateway ?? hops.lazy.compactMap(\.gateway).first
             let dst: IPNetwork
             if destination == "default" {
-                dst = .all(inet6 || gateway.map({ !$0.isIPv4 }) == true ? .inet6 : .inet)
+                dst = .all(inet6 || firstGateway.map({ !$0.isIPv4 }) == true ? .inet6 : .inet)
             } else {
                 dst = try IPNetwork(destination, allowBareAddress: true)
                 if inet6 && dst.family != .inet6 { throw InvalidInput("route destination", destination, "is IPv4 but -6 asks for IPv6") }
@@ -36,9 +65,51 @@ struct RouteCommand: ParsableCommand {
             if let gateway, gateway.family != dst.family {
                 throw InvalidInput("gateway", via!, "is \(gateway.isIPv4 ? "IPv4" : "IPv6") but the destination is \(dst.isIPv4 ? "IPv4" : "IPv6")")
             }
-            if via == nil && dev == nil { throw UsageError("route \(destination): give --via or --dev") }
+            let delivers = ![RouteType.blackhole, .unreachable, .prohibit, .throw].contains(type)
+            if delivers && !forDelete && via == nil && dev == nil && hops.isEmpty {
+                throw UsageError("route \(destination): give --via, --dev or --nexthop")
+            }
             let device = try dev.map { LinkReference.name(try InterfaceName($0)) }
-            return Route(destination: dst, gateway: gateway, device: device, metric: metric, table: table ?? .main)
+            let source = try src.map { try IPAddress(parsing: $0) }
+            let scopeValue = try scope.map { s in
+                guard let v = RouteScope(name: s) else { throw InvalidInput("scope", s, "is not global, site, link, host or a number 0–255") }
+                return v
+            }
+            let protocolValue = try `protocol`.map { p in
+                guard let v = RouteProtocol(name: p) else { throw InvalidInput("protocol", p, "is not a protocol name (boot, static, kernel, vethkit…) or a number 0–255") }
+                return v
+            }
+            let route = Route(destination: dst, gateway: gateway, device: device, metric: metric, table: table,
+                              protocol: protocolValue ?? .boot, scope: scopeValue, type: type, preferredSource: source,
+                              nexthops: hops, flags: onlink ? .onlink : [])
+            if !forDelete || via != nil || dev != nil || !hops.isEmpty { try route.validate() }
+            return route
+        }
+
+        /// One `--nexthop`: `via GW`, `dev DEV`, `weight W` (1–256), `onlink`, in any order.
+        static func nextHop(_ text: String) throws -> RouteNextHop {
+            var hop = RouteNextHop()
+            var words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map(String.init)[...]
+            if words.isEmpty { throw InvalidInput("next hop", text, "is empty (give \"via GW dev DEV weight W\")") }
+            func value(_ key: String) throws -> String {
+                guard let v = words.popFirst() else { throw InvalidInput("next hop", text, "ends after `\(key)` (a value is missing)") }
+                return v
+            }
+            var seen = Set<String>()
+            while let word = words.popFirst() {
+                guard seen.insert(word).inserted else { throw InvalidInput("next hop", text, "gives `\(word)` twice") }
+                switch word {
+                case "via": hop.gateway = try IPAddress(parsing: try value(word))
+                case "dev": hop.device = .name(try InterfaceName(try value(word)))
+                case "weight":
+                    let w = try value(word)
+                    guard let n = Int(w), (1...256).contains(n) else { throw InvalidInput("next hop weight", w, "is not a number in 1…256") }
+                    hop.weight = n
+                case "onlink": hop.flags.insert(.onlink)
+                default: throw InvalidInput("next hop", text, "has `\(word)` (expected via, dev, weight or onlink)")
+                }
+            }
+            return hop
         }
     }
 
@@ -47,7 +118,7 @@ struct RouteCommand: ParsableCommand {
         static var verb: String { get }
         var ns: NamespaceOption { get }
         var options: RouteOptions { get }
-        static func apply(_ route: Route, on handle: NetHandle) throws
+        static func apply(_ route: Route, options: RouteOptions, on handle: NetHandle) throws
     }
 
     struct Add: RouteEdit {
@@ -55,7 +126,7 @@ struct RouteCommand: ParsableCommand {
         static let verb = "add"
         @OptionGroup var ns: NamespaceOption
         @OptionGroup var options: RouteOptions
-        static func apply(_ route: Route, on handle: NetHandle) throws { try handle.addRoute(route) }
+        static func apply(_ route: Route, options: RouteOptions, on handle: NetHandle) throws { try handle.addRoute(route) }
     }
 
     struct Del: RouteEdit {
@@ -63,7 +134,10 @@ struct RouteCommand: ParsableCommand {
         static let verb = "del"
         @OptionGroup var ns: NamespaceOption
         @OptionGroup var options: RouteOptions
-        static func apply(_ route: Route, on handle: NetHandle) throws { try handle.deleteRoute(route) }
+        /// With `--protocol`, only a route of that protocol is deleted (as `ip route del … proto P`).
+        static func apply(_ route: Route, options: RouteOptions, on handle: NetHandle) throws {
+            try handle.deleteRoute(route, matchingProtocol: options.protocol != nil)
+        }
     }
 
     /// `--table`: one table by name or number, or `all`.
@@ -108,13 +182,14 @@ struct RouteCommand: ParsableCommand {
 extension RouteCommand.RouteEdit {
     func check() throws {
         try ns.check()
-        _ = try options.parsed()
+        _ = try options.parsed(forDelete: Self.verb == "del")
     }
 
     func execute(_ context: Context) throws {
-        try step("route \(Self.verb) \(options.destination)") {
+        let shown = options.words.joined(separator: " ")
+        try step("route \(Self.verb) \(shown)") {
             let h = try context.handle(ns.name)
-            try Self.apply(options.parsed(), on: h)
+            try Self.apply(options.parsed(forDelete: Self.verb == "del"), options: options, on: h)
         }
     }
 }
