@@ -103,7 +103,8 @@ struct RouteCommand: ParsableCommand {
                 case "dev": hop.device = .name(try InterfaceName(try value(word)))
                 case "weight":
                     let w = try value(word)
-                    guard let n = Int(w), (1...256).contains(n) else { throw InvalidInput("next hop weight", w, "is not a number in 1…256") }
+                    // The range (1–256) is Route.validate's.
+                    guard let n = Int(w) else { throw InvalidInput("next hop weight", w, "is not a number in 1…256") }
                     hop.weight = n
                 case "onlink": hop.flags.insert(.onlink)
                 default: throw InvalidInput("next hop", text, "has `\(word)` (expected via, dev, weight or onlink)")
