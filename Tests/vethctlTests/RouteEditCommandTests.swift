@@ -178,3 +178,28 @@ final class RouteEditCommandTests: XCTestCase {
         XCTAssertEqual(r.first?["flags"] as? [String], ["onlink"])
     }
 }
+
+extension RouteEditCommandTests {
+    /// `route replace` changes the route of the same key (as `ip route replace`) or adds one, in
+    /// both namespaces alike; a user's route of the same prefix in another table is not it.
+    func testReplaceIsWhatIPReplaceMakes() throws {
+        for ns in [byIP, byVethctl] { try ipIn(ns, "route add 10.155.50.0/24 via 10.155.1.2 table 100") }
+        let pairs: [(ip: String, vethctl: [String])] = [
+            ("route replace 10.155.50.0/24 via 10.155.1.3", ["10.155.50.0/24", "--via", "10.155.1.3"]),
+            ("route replace 10.155.50.0/24 via 10.155.2.3", ["10.155.50.0/24", "--via", "10.155.2.3"]),
+            ("route replace blackhole 10.155.51.0/24", ["blackhole", "10.155.51.0/24"]),
+            ("route replace unreachable 10.155.51.0/24", ["unreachable", "10.155.51.0/24"]),
+            ("route replace 10.155.52.0/24 nexthop via 10.155.1.2 nexthop via 10.155.2.2 weight 2",
+             ["10.155.52.0/24", "--nexthop", "via 10.155.1.2", "--nexthop", "via 10.155.2.2 weight 2"]),
+        ]
+        for p in pairs {
+            try ipIn(byIP, p.ip)
+            let out = try v.run(["-n", byVethctl, "route", "replace"] + p.vethctl)
+            XCTAssertEqual(out.status, 0, "vethctl route replace \(p.vethctl): \(out.stderr)")
+        }
+        let theirs = try routes(byIP)
+        XCTAssertTrue(theirs.contains { $0.contains("10.155.2.3") && $0.contains("10.155.50.0") }, "\(theirs)")
+        XCTAssertTrue(theirs.contains { $0.contains("10.155.1.2") && $0.contains("\"table\":\"100\"") }, "the table-100 route stays: \(theirs)")
+        XCTAssertEqual(try routes(byVethctl), theirs)
+    }
+}

@@ -68,7 +68,9 @@ final class RouteShowCommandTests: XCTestCase {
     /// The one comparison: every route `ip -j ARGS` prints is in vethctl's list (matched by type,
     /// dst, dev, gateway, metric and table) with every key ip prints present and equal (after
     /// ``renamed``), and vethctl lists no route ip does not.
-    func assertSameRoutes(ip ipArgs: [String], vethctl vArgs: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+    /// `omitted`: keys ip leaves out because its selector fixes them (`dev` with `ip route show dev X`).
+    func assertSameRoutes(ip ipArgs: [String], vethctl vArgs: [String], omitted: Set<String> = [],
+                          file: StaticString = #filePath, line: UInt = #line) throws {
         // The kernel adds link-local addresses (and their local routes) a moment after a link
         // comes up: compare a snapshot that ip printed the same before and after vethctl's.
         var r = try runProcess("/usr/sbin/ip", ["-j", "-n", ns] + ipArgs)
@@ -98,7 +100,7 @@ final class RouteShowCommandTests: XCTestCase {
         XCTAssertFalse(theirs.isEmpty, "ip \(ipArgs) printed no route: the comparison would prove nothing", file: file, line: line)
         for route in theirs {
             let matches = mine.filter { m in
-                identity.allSatisfy { value($0, route) == value($0, m) } && (route["table"] == nil || value("table", route) == value("table", m))
+                identity.allSatisfy { omitted.contains($0) || value($0, route) == value($0, m) } && (route["table"] == nil || value("table", route) == value("table", m))
             }
             XCTAssertEqual(matches.count, 1, "ip \(ipArgs): \(route) is \(matches.count) times in vethctl's \(out.stdout)", file: file, line: line)
             guard let m = matches.first else { continue }
@@ -152,6 +154,25 @@ final class RouteShowCommandTests: XCTestCase {
         let t100 = try v.json("-n", ns, "route", "show", "--table", "100")
         XCTAssertEqual(t100.first { $0["dst"] as? String == "10.147.24.0/24" }?["protocol"] as? String, "vethkit")
         XCTAssertEqual(t100.compactMap { $0["dst"] as? String }.sorted(), ["10.147.24.0/24", "10.147.25.0/24"])
+    }
+
+    /// `route show PREFIX`, `--dev`, `--protocol`, `--type`, `--scope`: what ip's selectors list.
+    func testSelectorsMatchIP() throws {
+        try assertSameRoutes(ip: ["route", "show", "10.147.20.0/24"], vethctl: ["10.147.20.0/24"])
+        try assertSameRoutes(ip: ["-6", "route", "show", "fd47:2::/64"], vethctl: ["fd47:2::/64"])
+        try assertSameRoutes(ip: ["route", "show", "dev", "h7b"], vethctl: ["-4", "--dev", "h7b"], omitted: ["dev"])
+        try assertSameRoutes(ip: ["route", "show", "proto", "static"], vethctl: ["-4", "--protocol", "static"])
+        try assertSameRoutes(ip: ["route", "show", "proto", "kernel"], vethctl: ["-4", "--protocol", "kernel"])
+        try assertSameRoutes(ip: ["route", "show", "type", "blackhole"], vethctl: ["-4", "--type", "blackhole"])
+        try assertSameRoutes(ip: ["route", "show", "scope", "link"], vethctl: ["-4", "--scope", "link"])
+        try assertSameRoutes(ip: ["route", "show", "table", "100", "proto", "86"], vethctl: ["--table", "100", "--protocol", "vethkit"])
+        let none = try v.json("-n", ns, "route", "show", "10.147.99.0/24")
+        XCTAssertEqual(none.count, 0)
+        for bad in [["--protocol", "nope"], ["--type", "sideways"], ["--scope", "galaxy"], ["--dev", "a/b"], ["10.147.1.300/24"]] {
+            let r = try v.run(["-n", ns, "route", "show"] + bad)
+            XCTAssertEqual(r.status, 2, "\(bad): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(bad.last!), r.stderr)
+        }
     }
 
     func testFamilyFilters() throws {

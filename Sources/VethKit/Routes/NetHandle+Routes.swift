@@ -25,10 +25,20 @@ extension NetHandle {
     /// Adds a route (`ip route add`). Validated before anything is sent; a device named by name is
     /// looked up first.
     public func addRoute(_ route: Route) throws {
+        try send(route, replace: false)
+    }
+
+    /// Adds a route or changes the one of the same key (destination, table, metric): `ip route
+    /// replace`. Validated and resolved as ``addRoute(_:)``.
+    public func replaceRoute(_ route: Route) throws {
+        try send(route, replace: true)
+    }
+
+    private func send(_ route: Route, replace: Bool) throws {
         try route.validate()
         let r = try resolvingNextHops(route)
         var m = MessageWriter(capacity: 128)
-        r.encode(Int32(RTM_NEWROUTE), deviceIndex: try route.device.map { try index(of: $0) }, into: &m)
+        r.encode(Int32(RTM_NEWROUTE), deviceIndex: try route.device.map { try index(of: $0) }, replace: replace, into: &m)
         try socket.request(m)
     }
 

@@ -166,9 +166,11 @@ public struct Route: Sendable, Hashable {
     /// Writes the RTM_NEWROUTE / RTM_DELROUTE request as the next message of `m`, with the output
     /// device's index resolved (`deviceIndex`). With `matchingProtocol`, an RTM_DELROUTE carries
     /// ``protocol`` and the kernel deletes only a route of that protocol (ESRCH otherwise).
-    func encode(_ messageType: Int32, deviceIndex: Int32?, matchingProtocol: Bool = false, into m: inout MessageWriter) {
+    /// `replace`: an RTM_NEWROUTE with NLM_F_REPLACE instead of NLM_F_EXCL (`ip route replace`):
+    /// the route of the same key (destination, table, metric; tos) is changed, or made if none is.
+    func encode(_ messageType: Int32, deviceIndex: Int32?, matchingProtocol: Bool = false, replace: Bool = false, into m: inout MessageWriter) {
         let isNew = messageType == Int32(RTM_NEWROUTE)
-        m.begin(type: UInt16(messageType), flags: isNew ? NLM_F_CREATE | NLM_F_EXCL : 0)
+        m.begin(type: UInt16(messageType), flags: isNew ? NLM_F_CREATE | (replace ? Int32(NLM_F_REPLACE) : NLM_F_EXCL) : 0)
         var h = rtmsg()
         h.rtm_family = family.rawValue
         h.rtm_dst_len = UInt8(destination.prefixLength)

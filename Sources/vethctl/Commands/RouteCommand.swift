@@ -9,7 +9,7 @@ extension RouteTable: ExpressibleByArgument {
 
 struct RouteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "route", abstract: "Routes of every type: unicast, blackhole, local…, multipath; via, dev, src, metric, table, scope.", subcommands: [Add.self, Del.self, Show.self])
+        commandName: "route", abstract: "Routes of every type: unicast, blackhole, local…, multipath; via, dev, src, metric, table, scope.", subcommands: [Add.self, Replace.self, Del.self, Show.self])
 
     /// The options shared by `route add` and `route del`: iproute2's words as options.
     struct RouteOptions: ParsableArguments {
@@ -130,6 +130,15 @@ struct RouteCommand: ParsableCommand {
         static func apply(_ route: Route, options: RouteOptions, on handle: NetHandle) throws { try handle.addRoute(route) }
     }
 
+    struct Replace: RouteEdit {
+        static let configuration = CommandConfiguration(
+            commandName: "replace", abstract: "Add a route, or change the one of the same destination, table and metric (as ip route replace).")
+        static let verb = "replace"
+        @OptionGroup var ns: NamespaceOption
+        @OptionGroup var options: RouteOptions
+        static func apply(_ route: Route, options: RouteOptions, on handle: NetHandle) throws { try handle.replaceRoute(route) }
+    }
+
     struct Del: RouteEdit {
         static let configuration = CommandConfiguration(commandName: "del", abstract: "Delete a route.", aliases: ["delete"])
         static let verb = "del"
@@ -153,23 +162,59 @@ struct RouteCommand: ParsableCommand {
 
     struct Show: VethCommand {
         static let configuration = CommandConfiguration(
-            commandName: "show", abstract: "Show the main table's routes (IPv4 and IPv6), of every type.", aliases: ["list"])
+            commandName: "show", abstract: "Show the main table's routes (IPv4 and IPv6), of every type; selectors as ip route show's.", aliases: ["list"])
         @OptionGroup var ns: NamespaceOption
+        @Argument(help: "Only the route to exactly this prefix (`default` or a CIDR), as `ip route show PREFIX`.") var prefix: String?
         @Option(help: "Another table: local, default, all, or a number.") var table: TableChoice?
+        @Option(help: "Only routes out of this device (as ip: not multipath routes, whose devices are their next hops').") var dev: String?
+        @Option(help: "Only routes of this protocol (kernel, boot, static, vethkit… or a number).") var `protocol`: String?
+        @Option(help: "Only routes of this type (unicast, blackhole, local…).") var type: String?
+        @Option(help: "Only routes of this scope (global, link, host or a number).") var scope: String?
         @Flag(name: .customShort("4"), help: "IPv4 routes only.") var inet4 = false
         @Flag(name: .customShort("6"), help: "IPv6 routes only.") var inet6 = false
         @Flag(help: "JSON output with `ip -j route` key names.") var json = false
+
+        /// The selectors, parsed without syscalls.
+        struct Selection {
+            var prefix: IPNetwork?, defaultOnly = false, device: String?, routeProtocol: RouteProtocol?, type: RouteType?, scope: RouteScope?
+            func admits(_ r: Route, _ names: [Int32: String]) -> Bool {
+                if defaultOnly && !r.isDefault { return false }
+                if let prefix, r.destination != prefix { return false }
+                if let routeProtocol, r.protocol != routeProtocol { return false }
+                if let type, r.type != type { return false }
+                if let scope, r.scope != scope { return false }
+                // As ip: the route's own device (a multipath route has none, whatever its next hops).
+                if let device, RouteOutput.deviceName(r.device, names) != device { return false }
+                return true
+            }
+        }
+
+        func selection() throws -> Selection {
+            var s = Selection()
+            if let prefix {
+                if prefix == "default" { s.defaultOnly = true } else { s.prefix = try IPNetwork(prefix, allowBareAddress: true).masked }
+            }
+            if let dev { s.device = try InterfaceName(dev).rawValue }
+            s.routeProtocol = try `protocol`.map { p in try RouteProtocol(name: p).orThrow(InvalidInput("protocol", p, "is not a protocol name (boot, static, kernel, vethkit…) or a number 0–255")) }
+            s.type = try type.map { t in try RouteType(name: t).orThrow(InvalidInput("route type", t, "is not unicast, blackhole, unreachable, prohibit, throw, local, broadcast, multicast, anycast or a number")) }
+            s.scope = try scope.map { c in try RouteScope(name: c).orThrow(InvalidInput("scope", c, "is not global, site, link, host or a number 0–255")) }
+            return s
+        }
+
         func check() throws {
             try ns.check()
             if inet4 && inet6 { throw UsageError("route show: -4 and -6 exclude each other (give neither for both)") }
+            _ = try selection()
         }
         func execute(_ context: Context) throws {
+            let selected = try selection()
             try step("route show") {
                 let h = try context.handle(ns.name)
-                let family: AddressFamily = inet4 ? .inet : inet6 ? .inet6 : .unspecified
-                let routes = try h.routes(table: (table ?? .one(.main)).table, family: family, type: nil)
+                var family: AddressFamily = inet4 ? .inet : inet6 ? .inet6 : .unspecified
+                if let p = selected.prefix { family = p.family }
                 var names: [Int32: String] = [:]
                 for l in try h.linksWithoutStatistics() { names[l.index] = l.name }
+                let routes = try h.routes(table: (table ?? .one(.main)).table, family: family, type: nil).filter { selected.admits($0, names) }
                 if json {
                     emitJSON(JSON.array(routes.map { RouteOutput.json($0, names) }))
                 } else {
@@ -177,6 +222,14 @@ struct RouteCommand: ParsableCommand {
                 }
             }
         }
+    }
+}
+
+extension Optional {
+    /// The value, or `error` thrown.
+    func orThrow(_ error: @autoclosure () -> Error) throws -> Wrapped {
+        guard let self else { throw error() }
+        return self
     }
 }
 
