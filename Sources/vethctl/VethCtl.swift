@@ -41,12 +41,24 @@ enum Main {
         var args = arguments
         do {
             Context.shared.defaultNamespace = try takeLeadingNamespace(&args)
+            try refuseUnknownVerb(args)
             var command = try VethCtl.parseAsRoot(args)
             try command.run()
             return ExitStatus.ok.rawValue
         } catch {
             return report(error)
         }
+    }
+
+    /// `vethctl link` alone is `link show` (as `ip link`; likewise addr, route, netns), but a word
+    /// after it that is no verb of its is refused (ArgumentParser would take it for show's argument).
+    static func refuseUnknownVerb(_ args: [String]) throws {
+        guard args.count >= 2, !args[1].hasPrefix("-"),
+              let group = VethCtl.configuration.subcommands.first(where: { $0.configuration.commandName == args[0] }),
+              group.configuration.defaultSubcommand != nil else { return }
+        let verbs = group.configuration.subcommands.flatMap { [$0.configuration.commandName ?? ""] + $0.configuration.aliases }
+        guard !verbs.contains(args[1]) else { return }
+        throw UsageError("\(args[0]): no command \"\(args[1].terminalEscaped())\" (\(args[0]) \(verbs.joined(separator: "|")); \(args[0]) alone shows)")
     }
 
     /// Removes a leading `-n NS` / `--netns NS` / `-nNS` (iproute2's position for it) and returns NS.

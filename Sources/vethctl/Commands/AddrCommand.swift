@@ -5,7 +5,7 @@ import VethKit
 
 struct AddrCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "addr", abstract: "IPv4 and IPv6 addresses.", subcommands: [Add.self, Del.self, Show.self],
+        commandName: "addr", abstract: "IPv4 and IPv6 addresses.", subcommands: [Add.self, Del.self, Show.self], defaultSubcommand: Show.self,
         aliases: ["address"])
 
     /// `addr add` and `addr del`: a CIDR and a device.

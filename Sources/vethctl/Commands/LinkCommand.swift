@@ -5,7 +5,7 @@ import VethKit
 struct LinkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "link", abstract: "Network interfaces: veth pairs, bridges, dummies, vlans, macvlans, ipvlans, vxlans.",
-        subcommands: [Add.self, Set.self, Del.self, Show.self, Stats.self, Impair.self])
+        subcommands: [Add.self, Set.self, Del.self, Show.self, Stats.self, Impair.self], defaultSubcommand: Show.self)
 
     enum Kind: String, ExpressibleByArgument, CaseIterable { case veth, bridge, dummy, vlan, macvlan, ipvlan, vxlan }
 

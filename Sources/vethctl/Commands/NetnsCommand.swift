@@ -6,7 +6,7 @@ import VethKit
 struct NetnsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "netns", abstract: "Named network namespaces (iproute2-compatible, under /run/netns).",
-        subcommands: [Add.self, Del.self, List.self, Exec.self])
+        subcommands: [Add.self, Del.self, List.self, Exec.self], defaultSubcommand: List.self)
 
     struct Add: VethCommand {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "Create a named network namespace.")

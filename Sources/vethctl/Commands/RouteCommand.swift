@@ -9,7 +9,7 @@ extension RouteTable: ExpressibleByArgument {
 
 struct RouteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "route", abstract: "Routes of every type: unicast, blackhole, local…, multipath; via, dev, src, metric, table, scope.", subcommands: [Add.self, Replace.self, Del.self, Show.self])
+        commandName: "route", abstract: "Routes of every type: unicast, blackhole, local…, multipath; via, dev, src, metric, table, scope.", subcommands: [Add.self, Replace.self, Del.self, Show.self], defaultSubcommand: Show.self)
 
     /// The options shared by `route add` and `route del`: iproute2's words as options.
     struct RouteOptions: ParsableArguments {
