@@ -48,9 +48,13 @@ final class ThroughputNetemKernelTests: XCTestCase {
         XCTAssertEqual(lossy.lost, try drops(a, dev), "lost = what netem dropped")
         XCTAssertEqual(lossy.lostPercent, 10, accuracy: 5)
         XCTAssertEqual(lossy.duplicates, 0)
-        // Duplicates and reordering (netem's clones of a packet are not drops of ours).
-        try runProcess("/usr/sbin/tc", ["-n", a, "qdisc", "replace", "dev", dev, "root", "netem",
-                                        "delay", "2ms", "reorder", "25%", "50%", "duplicate", "10%"])
+        // Duplicates and reordering (netem's clones of a packet are not drops of ours). The delay
+        // must be longer than the gap between datagrams (5 Mbit/s of 1470-byte datagrams: ~2.3 ms)
+        // or the one sent at once only follows a delayed one already gone: with 2 ms, Debian's 6.1
+        // saw no datagram out of order in 648. 10 ms: each one sent at once passes ~4 delayed ones.
+        let replace = try runProcess("/usr/sbin/tc", ["-n", a, "qdisc", "replace", "dev", dev, "root", "netem",
+                                                      "delay", "10ms", "reorder", "25%", "50%", "duplicate", "10%"])
+        XCTAssertEqual(replace.status, 0, replace.stderr)
         let mixed = try XCTUnwrap(try Throughput.measure(from: na, to: nb, target: target, options: o).udp)
         print("netem duplicate 10% reorder 25%: \(mixed)")
         XCTAssertEqual(mixed.lost, 0)
