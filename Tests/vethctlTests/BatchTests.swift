@@ -117,6 +117,50 @@ final class BatchTests: XCTestCase {
         try v.ok("link", "del", "m\(s)")
     }
 
+    /// `netns exec` inside a batch runs the command as a child and goes on with the next line (it
+    /// used to replace the process: the lines after it were silently skipped). A command that fails
+    /// is the line's failure (its status named), which stops the batch unless --force.
+    func testNetnsExecRunsAndTheBatchGoesOn() throws {
+        try requireKernel()
+        let s = uniqueSuffix()
+        let ns = "bx-\(s)"
+        cleanUp(namespaces: [ns])
+        let script = """
+            netns add \(ns)
+            netns exec \(ns) -- /usr/sbin/ip link add xa\(s) type bridge
+            netns exec \(ns) echo "line 3 in" \(ns)
+            -n \(ns) link add xb\(s) --type bridge
+            netns exec \(ns) -- /bin/sh -c "exit 3"
+            -n \(ns) link add xc\(s) --type bridge
+            netns exec \(ns) -- /bin/sh -c "kill -9 $$"
+            -n \(ns) link add xd\(s) --type bridge
+            """
+        let names = { try ipJSON("-n", ns, "link", "show").compactMap { $0["ifname"] as? String }.filter { $0.hasSuffix(s) }.sorted() }
+        let r = try v.run(["--batch", "-"], input: script)
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(r.stdout, "line 3 in \(ns)\n", "the child's output is the batch's")
+        XCTAssertEqual(r.stderr, "vethctl: -:5: netns exec \(ns): /bin/sh -c 'exit 3': exited with status 3\nvethctl: 1 line failed\n")
+        XCTAssertEqual(try names(), ["xa\(s)", "xb\(s)"], "the lines before the failing command ran, those after it did not")
+        let forced = try v.run(["--batch", "-", "--force"], input: script.replacingOccurrences(of: "netns add \(ns)\n", with: "")
+            .replacingOccurrences(of: "/usr/sbin/ip link add xa\(s)", with: "/usr/sbin/ip link set xa\(s) up")
+            .replacingOccurrences(of: "link add xb\(s) --type bridge", with: "link set xb\(s) --up"))
+        XCTAssertEqual(forced.status, 1, forced.stderr)
+        XCTAssertEqual(forced.stderr, """
+            vethctl: -:4: netns exec \(ns): /bin/sh -c 'exit 3': exited with status 3
+            vethctl: -:6: netns exec \(ns): /bin/sh -c 'kill -9 $$': killed by signal 9
+            vethctl: 2 lines failed
+
+            """)
+        XCTAssertEqual(try names(), ["xa\(s)", "xb\(s)", "xc\(s)", "xd\(s)"], "--force ran every line")
+        let up = try ipJSON("-n", ns, "link", "show", "xa\(s)").first?["flags"] as? [String] ?? []
+        XCTAssertTrue(up.contains("UP"), "the child's ip link set ran: \(up)")
+        // A namespace that does not exist: the line's error names it; nothing is spawned.
+        let missing = try v.run(["--batch", "-"], input: "netns exec nx-\(s) -- /bin/true\n")
+        XCTAssertEqual(missing.status, 1, missing.stderr)
+        XCTAssertTrue(missing.stderr.hasPrefix("vethctl: -:1: netns exec nx-\(s): "), missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("nx-\(s)"), missing.stderr)
+    }
+
     func testQuotesEscapesCommentsAndUTF8() throws {
         try requireKernel()
         let s = uniqueSuffix()

@@ -80,6 +80,14 @@ struct NetnsCommand: ParsableCommand {
 
         func execute(_ context: Context) throws {
             let argv = command.first == "--" ? Array(command.dropFirst()) : command
+            if context.inBatch {
+                // A batch goes on after the command: it runs as a child, waited for.
+                let shown = shellQuoted(argv)
+                _ = try step("netns exec \(name)") { try context.namespace(name) }
+                let status = try step("netns exec \(name)") { try ChildCommand.run(["netns", "exec", name, "--"] + argv) }
+                if status != 0 { throw CommandError(context: "netns exec \(name)", underlying: ChildFailed(command: shown, status: status)) }
+                return
+            }
             try step("netns exec \(name)") {
                 let ns = try context.namespace(name)
                 try NamespaceExec.exec(in: ns, name: NamespaceName(name), argv)

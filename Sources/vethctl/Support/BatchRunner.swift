@@ -66,6 +66,8 @@ struct BatchRunner {
             clock.mark("run")
             clock.report()
         }
+        Context.shared.inBatch = true
+        defer { Context.shared.inBatch = false }
         var next = 0
         while next < lines.count {
             let line = lines[next]

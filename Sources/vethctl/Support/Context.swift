@@ -7,6 +7,9 @@ final class Context {
 
     /// `-n NS` given before the subcommand (stripped from argv before parsing).
     var defaultNamespace: String?
+    /// True while `--batch` runs its lines: a command that would replace the process
+    /// (`netns exec`) runs as a child instead.
+    var inBatch = false
     private var handles: [String: NetHandle] = [:]
     private var namespaces: [String: NetworkNamespace] = [:]
 
