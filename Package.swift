@@ -52,13 +52,13 @@ let package = Package(
         // MachinePeerMap.scan with the public API: bench/netns-bench.sh times it.
         .executableTarget(name: "MachinePeers", dependencies: ["VethKit"], path: "Examples/MachinePeers"),
         // Shared by the test targets only: kernel-test gating, running binaries, `ip -j` cross-checks.
-        .target(name: "VethKitTestSupport", dependencies: ["VethKit"], path: "Tests/Support"),
+        .target(name: "VethKitTestSupport", dependencies: ["VethKit", "VethKitJSON"], path: "Tests/Support"),
         .testTarget(name: "VethKitJSONTests", dependencies: ["VethKitJSON"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CLinuxUAPI", .product(name: "SystemPackage", package: "swift-system")]),
         .testTarget(name: "VethKitTests", dependencies: ["VethKit", "Netlink", "CLinuxUAPI", "VethKitTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "VethKitTopologyTests", dependencies: ["VethKitTopology", "VethKitTestSupport"]),
         .testTarget(name: "VethKitCNITests", dependencies: ["VethKitCNI", "VethKitJSON", "VethKitTestSupport"]),
-        .testTarget(name: "vethctlTests", dependencies: ["VethKit", "VethKitTopology", "VethKitCNI", "VethKitTestSupport"]),
+        .testTarget(name: "vethctlTests", dependencies: ["VethKit", "VethKitJSON", "VethKitTopology", "VethKitCNI", "VethKitTestSupport"]),
     ]
 )

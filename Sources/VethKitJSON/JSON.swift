@@ -11,6 +11,9 @@ public enum JSON: Sendable {
     case uint(UInt64)
     /// A number with a fraction or an exponent, or an integer too large for 64 bits.
     case double(Double)
+    /// A number written with exactly `places` decimals, as C's `%.Nf` (iproute2's timers:
+    /// `"gc_timer":0.00`); parsed back it is a ``double(_:)``.
+    case fixed(Double, places: Int)
     case string(String)
     case array([JSON])
     case object(JSONObject)
@@ -33,6 +36,7 @@ public enum JSON: Sendable {
         case .int(let i): return i
         case .uint(let u): return u <= UInt64(Int64.max) ? Int64(u) : nil
         case .double(let d) where d == d.rounded() && abs(d) < 1e15: return Int64(d)
+        case .fixed(let d, _) where d == d.rounded() && abs(d) < 1e15: return Int64(d)
         default: return nil
         }
     }
@@ -42,7 +46,7 @@ public enum JSON: Sendable {
         switch self {
         case .int(let i): return Double(i)
         case .uint(let u): return Double(u)
-        case .double(let d): return d
+        case .double(let d), .fixed(let d, _): return d
         default: return nil
         }
     }
@@ -52,7 +56,7 @@ public enum JSON: Sendable {
         switch self {
         case .null: return "null"
         case .bool: return "a boolean"
-        case .int, .uint, .double: return "a number"
+        case .int, .uint, .double, .fixed: return "a number"
         case .string: return "a string"
         case .array: return "a list"
         case .object: return "an object"

@@ -44,7 +44,22 @@ extension JSON {
             if !d.isFinite { out.append(contentsOf: "null".utf8) }
             else if d == d.rounded() && abs(d) < 1e15 { out.append(contentsOf: String(Int64(d)).utf8) }
             else { out.append(contentsOf: "\(d)".utf8) }
-        case .string(let s): JSON.writeString(s, to: &out)
+        case .fixed(let d, let places):
+            if !d.isFinite { out.append(contentsOf: "null".utf8); return }
+            // Rounded to `places` decimals and written digit by digit (no Foundation formatting).
+            let p = max(0, min(places, 15))
+            var scale: Double = 1
+            for _ in 0..<p { scale *= 10 }
+            let scaled = (abs(d) * scale).rounded()
+            guard scaled < 9e18 else { out.append(contentsOf: "\(d)".utf8); return }
+            let n = UInt64(scaled), unit = UInt64(scale)
+            if d < 0 && n != 0 { out.append(UInt8(ascii: "-")) }
+            out.append(contentsOf: String(n / unit).utf8)
+            if p > 0 {
+                let frac = String(n % unit)
+                out.append(UInt8(ascii: "."))
+                out.append(contentsOf: (String(repeating: "0", count: p - frac.count) + frac).utf8)
+            }        case .string(let s): JSON.writeString(s, to: &out)
         case .array(let items):
             if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
             out.append(UInt8(ascii: "["))

@@ -34,6 +34,15 @@ final class JSONWriterTests: XCTestCase {
         XCTAssertEqual(JSON.int(5), JSON.uint(5))
         XCTAssertEqual(JSON.int(5), JSON.double(5))
         XCTAssertNotEqual(JSON.int(-1), JSON.uint(UInt64.max))
+        // Fixed decimals, as C's %.2f (iproute2's bridge timers).
+        XCTAssertEqual(JSON.fixed(0, places: 2).serialized, "0.00")
+        XCTAssertEqual(JSON.fixed(0.1, places: 2).serialized, "0.10")
+        XCTAssertEqual(JSON.fixed(12.345, places: 2).serialized, "12.35")
+        XCTAssertEqual(JSON.fixed(-3.14, places: 1).serialized, "-3.1")
+        XCTAssertEqual(JSON.fixed(-0.001, places: 2).serialized, "0.00")
+        XCTAssertEqual(JSON.fixed(7, places: 0).serialized, "7")
+        XCTAssertEqual(JSON.fixed(.nan, places: 2).serialized, "null")
+        XCTAssertEqual(JSON.fixed(0.5, places: 2), JSON.double(0.5))
     }
 
     func testPrettyLayout() {

@@ -10,6 +10,10 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/if_link.h>
+// linux/if_bridge.h pulls in linux/in6.h: glibc's netinet/in.h first, so libc-compat.h keeps
+// glibc's in6_addr (one definition for Swift).
+#include <netinet/in.h>
+#include <linux/if_bridge.h>
 #include <linux/if_addr.h>
 #include <linux/if_arp.h>
 #include <linux/veth.h>

@@ -42,6 +42,13 @@ public struct Link: Sendable, Hashable {
     public var qdisc: String?
     /// Counters (IFLA_STATS64).
     public var statistics: LinkStatistics?
+    /// What `ip -d` adds about the link itself (promiscuity, link mode, queues, GSO limits…).
+    public var details: LinkDetails
+    /// A bridge's every option and state as `ip -j -d` names them (`info_data`); empty for
+    /// other kinds (see ``kindOptions``).
+    public var kindFields: [KindField]
+    /// A bridge port's every option and state as `ip -j -d` names them (`info_slave_data`).
+    public var portFields: [KindField]
 
     /// True when the interface is administratively up.
     public var isUp: Bool { flags.contains(.up) }
@@ -72,8 +79,10 @@ public struct Link: Sendable, Hashable {
         var mtu: UInt32?, minMTU: UInt32?, maxMTU: UInt32?, address: MACAddress?, broadcast: MACAddress?, operationalState = OperationalState.unknown
         var masterIndex: Int32?, linkIndex: Int32?, linkNetnsID: Int32?, group: UInt32 = 0, alias: String?
         var txQueueLength: UInt32?, qdisc: String?, statistics: LinkStatistics?, kind: String?, portKind: String?
-        var infoData: ArraySlice<UInt8>?
+        var infoData: ArraySlice<UInt8>?, portData: ArraySlice<UInt8>?
+        var details = LinkDetails()
         try message.forEachAttribute(after: ifinfomsg.self) { a in
+            if try details.decode(a) { return }
             switch Int(a.type) {
             case Int(IFLA_IFNAME): name = a.string
             case Int(IFLA_MTU): mtu = a.uint32
@@ -95,6 +104,7 @@ public struct Link: Sendable, Hashable {
                     if i.type == UInt16(IFLA_INFO_KIND) { kind = i.string }
                     if i.type == UInt16(IFLA_INFO_SLAVE_KIND) { portKind = i.string }
                     if i.type == UInt16(IFLA_INFO_DATA) { infoData = i.value }
+                    if i.type == UInt16(IFLA_INFO_SLAVE_DATA) { portData = i.value }
                 }
             default: break
             }
@@ -102,7 +112,9 @@ public struct Link: Sendable, Hashable {
         (self.name, self.mtu, self.address, self.broadcast, self.operationalState) = (name, mtu, address, broadcast, operationalState)
         (self.masterIndex, self.linkIndex, self.linkNetnsID, self.group, self.alias) = (masterIndex, linkIndex, linkNetnsID, group, alias)
         (self.txQueueLength, self.qdisc, self.statistics, self.kind, self.portKind) = (txQueueLength, qdisc, statistics, kind, portKind)
-        (self.minMTU, self.maxMTU) = (minMTU, maxMTU)
+        (self.minMTU, self.maxMTU, self.details) = (minMTU, maxMTU, details)
+        kindFields = try kind == "bridge" ? infoData.map(KindField.bridge) ?? [] : []
+        portFields = try portKind == "bridge" ? portData.map(KindField.bridgePort) ?? [] : []
         kindOptions = try kind.flatMap { try LinkKindOptions(kind: $0, infoData: infoData, linkIndex: linkIndex) }
         if name.isEmpty { throw MalformedMessage("link \(index) has no IFLA_IFNAME") }
     }

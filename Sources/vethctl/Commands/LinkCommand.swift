@@ -158,8 +158,9 @@ struct LinkCommand: ParsableCommand {
         @OptionGroup var ns: NamespaceOption
         @Argument var name: String?
         @Flag(help: "JSON output with iproute2's key names.") var json = false
-        @Flag(name: [.customShort("s"), .customLong("stats")], help: "Include the counters (stats64), as `ip -s`.")
-        var stats = false
+        @Flag(name: [.customShort("s"), .customLong("stats")],
+              help: "Include the counters (stats64), as `ip -s`; twice (-s -s) the detailed errors too, as `ip -s -s`.")
+        var stats: Int
         @Flag(name: [.customShort("d"), .customLong("details")],
               help: "Include each kind's options (a vlan's id, a macvlan's mode, a vxlan's endpoints…), as `ip -d`.")
         var details = false
@@ -182,10 +183,10 @@ struct LinkCommand: ParsableCommand {
                         names[index] = try? h.link(index: index).name
                     }
                 } else {
-                    links = try stats ? h.links() : h.linksWithoutStatistics()
+                    links = try stats > 0 ? h.links() : h.linksWithoutStatistics()
                     for l in links { names[l.index] = l.name }
                 }
-                let out = LinkOutput(names: names, namespaceNames: LinkOutput.namespaceNames(for: links, handle: h), withStatistics: stats,
+                let out = LinkOutput(names: names, namespaceNames: LinkOutput.namespaceNames(for: links, handle: h), statisticsLevel: stats,
                                      withDetails: details)
                 if json { emitJSON(JSON.array(links.map(out.json))) } else { emit(out.table(links)) }
             }
@@ -210,7 +211,7 @@ struct LinkCommand: ParsableCommand {
                 if json {
                     emit(JSON.array(links.map { l in
                         .object([JSONField("ifindex", .int(Int64(l.index))), JSONField("ifname", .string(l.name)),
-                                 JSONField("stats64", l.statistics.map(LinkOutput.stats) ?? .null)])
+                                 JSONField("stats64", l.statistics.map { LinkOutput.stats($0) } ?? .null)])
                     }).text() + "\n")
                 } else {
                     var t = Table("NAME", "RX PACKETS", "RX BYTES", "RX DROPPED", "TX PACKETS", "TX BYTES", "TX DROPPED")

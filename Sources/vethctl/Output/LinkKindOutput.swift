@@ -26,8 +26,35 @@ extension LinkOutput {
          (.bridgeBinding, "BRIDGE_BINDING")].filter { f.contains($0.0) }.map(\.1)
     }
 
-    /// The kind and its options on one line; the kind alone for those without options; `-`.
+    /// The kind and its options on one line (a bridge port's state after them), then
+    /// promiscuity and the MTU range, as `ip -d` (`--json` has every field).
     func details(_ l: Link) -> String {
+        var words = [kindDetails(l)]
+        if !l.portFields.isEmpty {
+            let wanted = ["state", "priority", "cost", "learning", "flood"]
+            words.append("\(l.portKind ?? "port")_port " + l.portFields.filter { wanted.contains($0.name) }.map(Self.text).joined(separator: " "))
+        }
+        if let p = l.details.promiscuity { words.append("promiscuity \(p)") }
+        if let lo = l.minMTU, let hi = l.maxMTU { words.append("minmtu \(lo) maxmtu \(hi)") }
+        return words.joined(separator: " ")
+    }
+
+    /// `name value` as iproute2's text output writes a field (`hairpin off`).
+    static func text(_ f: KindField) -> String {
+        switch f.value {
+        case .unsigned(let u): "\(f.name) \(u)"
+        case .bool(let b): "\(f.name) \(b ? "on" : "off")"
+        case .string(let s): "\(f.name) \(s)"
+        case .seconds(let d): "\(f.name) \(d)"
+        }
+    }
+
+    /// The kind and its options; the kind alone for those without options; `-`.
+    func kindDetails(_ l: Link) -> String {
+        if !l.kindFields.isEmpty {
+            let wanted = ["stp_state", "forward_delay", "priority", "vlan_filtering", "vlan_protocol", "ageing_time"]
+            return ([l.kind ?? "-"] + l.kindFields.filter { wanted.contains($0.name) }.map(Self.text)).joined(separator: " ")
+        }
         switch l.kindOptions {
         case .vlan(let v)?:
             var s = "vlan protocol \(v.protocol) id \(v.id)"

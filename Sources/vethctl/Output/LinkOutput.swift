@@ -8,8 +8,9 @@ struct LinkOutput {
     var names: [Int32: String]
     /// Namespace names by id local to the listed namespace (for `link_netns`).
     var namespaceNames: [Int32: String]
-    /// Print `stats64` (as `ip -s`).
-    var withStatistics = false
+    /// Print `stats64`: 1 as `ip -s`, 2 as `ip -s -s` (the detailed errors too).
+    var statisticsLevel = 0
+    var withStatistics: Bool { statisticsLevel > 0 }
     /// Print each kind's options (as `ip -d`): `info_data` in JSON, a DETAILS column in text.
     var withDetails = false
 
@@ -25,6 +26,7 @@ struct LinkOutput {
         o.set("qdisc", l.qdisc)
         if let m = l.masterIndex { o.set("master", names[m] ?? String(m)) }
         o.set("operstate", l.operationalState.description)
+        o.set("linkmode", l.details.linkMode)
         o.set("group", l.group == 0 ? "default" : String(l.group))
         o.set("txqlen", l.txQueueLength)
         o.set("link_type", linkType(l))
@@ -35,22 +37,80 @@ struct LinkOutput {
             o.set("link_netns", namespaceNames[id])
         }
         o.set("ifalias", l.alias)
+        if withDetails {
+            let d = l.details
+            o.set("promiscuity", d.promiscuity)
+            o.set("allmulti", d.allmulti)
+            o.set("min_mtu", l.minMTU)
+            o.set("max_mtu", l.maxMTU)
+        }
         var info = JSONObject()
         info.set("info_kind", l.kind)
-        if withDetails, let data = l.kindOptions.flatMap(infoData) { info.set("info_data", data) }
+        if withDetails {
+            if !l.kindFields.isEmpty { info.set("info_data", Self.fields(l.kindFields)) }
+            else if let data = l.kindOptions.flatMap(infoData) { info.set("info_data", data) }
+        }
         info.set("info_slave_kind", l.portKind)
+        if withDetails, !l.portFields.isEmpty { info.set("info_slave_data", Self.fields(l.portFields)) }
         if !info.fields.isEmpty { o.set("linkinfo", info.json) }
-        if withStatistics, let s = l.statistics { o.set("stats64", LinkOutput.stats(s)) }
+        if withDetails {
+            let d = l.details
+            o.set("inet6_addr_gen_mode", d.inet6AddressGenerationMode)
+            o.set("num_tx_queues", d.transmitQueues)
+            o.set("num_rx_queues", d.receiveQueues)
+            o.set("gso_max_size", d.gsoMaxSize)
+            o.set("gso_max_segs", d.gsoMaxSegments)
+            o.set("tso_max_size", d.tsoMaxSize)
+            o.set("tso_max_segs", d.tsoMaxSegments)
+            o.set("gro_max_size", d.groMaxSize)
+            o.set("parentbus", d.parentBus)
+            o.set("parentdev", d.parentDevice)
+        }
+        if withStatistics, let s = l.statistics {
+            o.set("stats64", LinkOutput.stats(s, detailed: statisticsLevel > 1, carrierChanges: l.details.carrierChanges))
+        }
         return o.json
     }
 
-    static func stats(_ s: LinkStatistics) -> JSON {
+    /// A bridge's or bridge port's fields as `ip -j -d` prints them.
+    static func fields(_ fields: [KindField]) -> JSON {
+        var o = JSONObject()
+        for f in fields {
+            let value: JSON
+            switch f.value {
+            case .unsigned(let u): value = .int(Int64(clamping: u))
+            case .bool(let b): value = .bool(b)
+            case .string(let s): value = .string(s)
+            case .seconds(let d): value = .fixed(d, places: 2)  // iproute2's %.2f
+            }
+            o.set(f.name, value)
+        }
+        return o.json
+    }
+
+    /// `stats64` with `ip -j -s`'s keys; `detailed` adds `ip -s -s`'s error breakdown (and the
+    /// carrier change count iproute2 puts under tx).
+    static func stats(_ s: LinkStatistics, detailed: Bool = false, carrierChanges: UInt32? = nil) -> JSON {
         var rx = JSONObject()
         rx.set("bytes", s.rxBytes); rx.set("packets", s.rxPackets); rx.set("errors", s.rxErrors)
-        rx.set("dropped", s.rxDropped); rx.set("multicast", s.multicast)
+        rx.set("dropped", s.rxDropped); rx.set("over_errors", s.rxOverErrors); rx.set("multicast", s.multicast)
+        if s.rxCompressed != 0 { rx.set("compressed", s.rxCompressed) }
+        if detailed {
+            rx.set("length_errors", s.rxLengthErrors); rx.set("crc_errors", s.rxCRCErrors)
+            rx.set("frame_errors", s.rxFrameErrors); rx.set("fifo_errors", s.rxFIFOErrors)
+            rx.set("missed_errors", s.rxMissedErrors)
+        }
+        if s.rxNoHandler != 0 { rx.set("nohandler", s.rxNoHandler) }
+        if s.rxOtherhostDropped != 0 { rx.set("otherhost", s.rxOtherhostDropped) }
         var tx = JSONObject()
         tx.set("bytes", s.txBytes); tx.set("packets", s.txPackets); tx.set("errors", s.txErrors)
-        tx.set("dropped", s.txDropped); tx.set("collisions", s.collisions)
+        tx.set("dropped", s.txDropped); tx.set("carrier_errors", s.txCarrierErrors); tx.set("collisions", s.collisions)
+        if s.txCompressed != 0 { tx.set("compressed", s.txCompressed) }
+        if detailed {
+            tx.set("aborted_errors", s.txAbortedErrors); tx.set("fifo_errors", s.txFIFOErrors)
+            tx.set("window_errors", s.txWindowErrors); tx.set("heartbeat_errors", s.txHeartbeatErrors)
+            tx.set("carrier_changes", carrierChanges)
+        }
         return .object([JSONField("rx", rx.json), JSONField("tx", tx.json)])
     }
 
