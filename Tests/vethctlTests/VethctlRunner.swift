@@ -14,6 +14,10 @@ struct Vethctl {
     /// Runs and fails the test unless the exit status is 0; returns standard output.
     @discardableResult
     func ok(_ args: String..., file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        try ok(args, file: file, line: line)
+    }
+
+    func ok(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
         let r = try run(args)
         XCTAssertEqual(r.status, 0, "vethctl \(args.joined(separator: " ")): \(r.stderr)", file: file, line: line)
         return r.stdout

@@ -19,6 +19,9 @@ public struct Address: Sendable, Hashable {
     public var flags: UInt32
     /// Who added the address (IFA_PROTO, kernel ≥ 6.3); ``AddressProtocol/unspecified`` on older kernels.
     public var `protocol`: AddressProtocol = .unspecified
+    /// Seconds the address stays valid and preferred (IFA_CACHEINFO); `UInt32.max` is forever.
+    public var validLifetime: UInt32?
+    public var preferredLifetime: UInt32?
 
     /// True while IPv6 duplicate address detection is still running.
     public var isTentative: Bool { flags & UInt32(IFA_F_TENTATIVE) != 0 }
@@ -43,6 +46,25 @@ public struct Address: Sendable, Hashable {
         label = attrs[UInt16(IFA_LABEL)]?.string
         if let f = attrs[UInt16(IFA_FLAGS)]?.uint32 { flags = f }
         if let p = attrs[UInt16(IFA_PROTO)]?.value.first { self.protocol = AddressProtocol(rawValue: p) }
+        if let c = attrs[UInt16(IFA_CACHEINFO)], c.value.count >= MemoryLayout<ifa_cacheinfo>.size {
+            let info = c.structure(ifa_cacheinfo.self)
+            (validLifetime, preferredLifetime) = (info.ifa_valid, info.ifa_prefered)
+        }
+    }
+
+    /// The IFA_F_* flags by iproute2's names, as `ip -j addr` prints them (each `true`):
+    /// `secondary` (`temporary` for IPv6), `tentative`, `nodad`, … and `dynamic` for an address
+    /// that is not permanent (one with a lifetime).
+    public var flagNames: [String] {
+        let names: [(Int32, String)] = [
+            (IFA_F_SECONDARY, network.isIPv4 ? "secondary" : "temporary"), (IFA_F_NODAD, "nodad"),
+            (IFA_F_OPTIMISTIC, "optimistic"), (IFA_F_DADFAILED, "dadfailed"), (IFA_F_HOMEADDRESS, "home"),
+            (IFA_F_DEPRECATED, "deprecated"), (IFA_F_TENTATIVE, "tentative"), (IFA_F_MANAGETEMPADDR, "mngtmpaddr"),
+            (IFA_F_NOPREFIXROUTE, "noprefixroute"), (IFA_F_MCAUTOJOIN, "autojoin"), (IFA_F_STABLE_PRIVACY, "stable-privacy"),
+        ]
+        var out = names.filter { flags & UInt32($0.0) != 0 }.map(\.1)
+        if flags & UInt32(IFA_F_PERMANENT) == 0 { out.append("dynamic") }
+        return out
     }
 
     /// Writes the RTM_NEWADDR / RTM_DELADDR request for `network` on the link with `index` as the

@@ -49,46 +49,17 @@ struct AddrCommand: ParsableCommand {
         func execute(_ context: Context) throws {
             try step("addr show") {
                 let h = try context.handle(ns.name)
-                let links = try dev.map { [try h.link(named: InterfaceName($0))] } ?? h.linksWithoutStatistics()
-                let addrs = try h.addresses()
+                let all = try h.linksWithoutStatistics()
+                let links = try dev.map { d in
+                    let l = try h.link(named: InterfaceName(d))
+                    return [all.first { $0.index == l.index } ?? l]
+                } ?? all
                 var byLink: [Int32: [Address]] = [:]
-                for a in addrs { byLink[a.linkIndex, default: []].append(a) }
-                if json {
-                    emit(JSON.array(links.map { l in
-                        var o = JSONObject()
-                        o.set("ifindex", l.index)
-                        o.set("ifname", l.name)
-                        o.set("flags", .array(l.flags.names.map { .string($0) }))
-                        o.set("mtu", l.mtu)
-                        o.set("operstate", l.operationalState.description)
-                        o.set("address", l.address?.description)
-                        o.set("addr_info", .array((byLink[l.index] ?? []).map(Self.json)))
-                        return o.json
-                    }).text() + "\n")
-                } else {
-                    var t = Table("DEV", "FAMILY", "ADDRESS", "SCOPE", "FLAGS")
-                    for l in links {
-                        for a in byLink[l.index] ?? [] {
-                            t.add([l.name, a.network.family.name, "\(a.network)", a.scopeName,
-                                   a.isTentative ? "tentative" : "-"])
-                        }
-                    }
-                    emit(t.text)
-                }
+                for a in try h.addresses() { byLink[a.linkIndex, default: []].append(a) }
+                let out = AddressOutput(links: LinkOutput(names: Dictionary(all.map { ($0.index, $0.name) }) { a, _ in a },
+                                                          namespaceNames: LinkOutput.namespaceNames(for: links, handle: h)))
+                if json { emitJSON(out.json(links, byLink)) } else { emit(out.table(links, byLink)) }
             }
-        }
-
-        static func json(_ a: Address) -> JSON {
-            var o = JSONObject()
-            o.set("family", a.network.family.name)
-            o.set("local", "\(a.network.address)")
-            if let p = a.peer { o.set("address", "\(p)") }
-            o.set("prefixlen", a.network.prefixLength)
-            o.set("broadcast", a.broadcast.map { "\($0)" })
-            o.set("scope", a.scopeName)
-            if a.isTentative { o.set("tentative", .bool(true)) }
-            o.set("label", a.label)
-            return o.json
         }
     }
 }
