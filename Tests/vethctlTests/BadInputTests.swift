@@ -111,7 +111,34 @@ final class BadInputTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("nosuchlink0"), r.stderr)
         let e = try v.run(["link", "add", "lo", "--type", "bridge"])
         XCTAssertEqual(e.status, 1, e.stderr)
-        XCTAssertEqual(e.stderr, "vethctl: link add lo: File exists (EEXIST)\n")
+        XCTAssertEqual(e.stderr, "vethctl: link add lo: File exists (EEXIST): a link named \"lo\" exists\n")
+    }
+
+    /// EEXIST names the link that exists: the new name, or the veth peer's (here or in the
+    /// peer's namespace); the user's links are untouched and nothing new is left.
+    func testExistsNamesTheClashingLink() throws {
+        try requireKernel()
+        let s = uniqueSuffix()
+        let ns = "ex-\(s)"
+        addTeardownBlock {
+            _ = try? runProcess("/usr/sbin/ip", ["link", "del", "ev\(s)"])
+            _ = try? runProcess("/usr/sbin/ip", ["netns", "del", ns])
+        }
+        try ip("link", "add", "ev\(s)", "type", "bridge")
+        try ip("netns", "add", ns)
+        try ip("-n", ns, "link", "add", "ep\(s)", "type", "bridge")
+        for (args, clash) in [(["link", "add", "en\(s)", "--peer", "ev\(s)"], "a link named \"ev\(s)\" exists"),
+                              (["link", "add", "ev\(s)", "--peer", "ez\(s)"], "a link named \"ev\(s)\" exists"),
+                              (["link", "add", "en\(s)", "--peer", "ep\(s)", "--peer-netns", ns],
+                               "a link named \"ep\(s)\" exists in the peer's namespace")] {
+            let r = try v.run(args)
+            XCTAssertEqual(r.status, 1, r.stderr)
+            XCTAssertEqual(r.stderr, "vethctl: link add \(args[2]): File exists (EEXIST): \(clash)\n")
+        }
+        let here = try ipJSON("link", "show").compactMap { $0["ifname"] as? String }.filter { $0.hasSuffix(s) }
+        XCTAssertEqual(here, ["ev\(s)"], "a new link was left")
+        XCTAssertEqual(try ipJSON("-d", "link", "show", "ev\(s)").first?["linkinfo"].flatMap { ($0 as? [String: Any])?["info_kind"] as? String }, "bridge")
+        XCTAssertEqual(try ipJSON("-n", ns, "link", "show").compactMap { $0["ifname"] as? String }.sorted(), ["ep\(s)", "lo"])
     }
 
     func testUsageWithoutRootOrSandboxNeedsNoKernel() throws {

@@ -58,7 +58,7 @@ final class BatchTests: XCTestCase {
         let refused = try batchFile("link set f\(s) --down\nlink add f\(s) --type bridge\n")
         let k = try v.run(["--batch", refused])
         XCTAssertEqual(k.status, 1, k.stderr)
-        XCTAssertEqual(k.stderr, "vethctl: \(refused):2: link add f\(s): File exists (EEXIST)\nvethctl: 1 line failed\n")
+        XCTAssertEqual(k.stderr, "vethctl: \(refused):2: link add f\(s): File exists (EEXIST): a link named \"f\(s)\" exists\nvethctl: 1 line failed\n")
         // A missing file: one message naming it.
         let missing = try v.run(["--batch", "/nonexistent/vk-\(s).batch"])
         XCTAssertNotEqual(missing.status, 0)

@@ -79,7 +79,7 @@ final class LinkKindCommandTests: LinkKindCommandTestCase {
         try ip("-n", ns, "link", "add", "ux0", "type", "vxlan", "id", "7", "remote", "10.9.9.9", "dstport", "4789")
         let r = try v.run(["-n", ns, "link", "add", "ux0", "--type", "vxlan", "--id", "8", "--remote", "10.1.1.1"])
         XCTAssertEqual(r.status, 1, r.stderr)
-        XCTAssertEqual(r.stderr, "vethctl: link add ux0: File exists (EEXIST)\n")
+        XCTAssertEqual(r.stderr, "vethctl: link add ux0: File exists (EEXIST): a link named \"ux0\" exists\n")
         XCTAssertEqual(try infoData(ns, "ux0")["id"] as? Int, 7)
         XCTAssertEqual(try infoData(ns, "ux0")["remote"] as? String, "10.9.9.9")
     }

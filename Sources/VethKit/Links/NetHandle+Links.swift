@@ -74,13 +74,35 @@ extension NetHandle {
     /// works), so a peer marked `up` is brought up right after, through a handle in its own namespace
     /// (RTM_SETLINK does not honour IFLA_TARGET_NETNSID).
     /// If that second step fails, the new pair is deleted again: nothing is left half-built.
+    /// EEXIST names the link that exists (the new name, or a veth's peer name in the peer's
+    /// namespace): `File exists (EEXIST): a link named "veth2" exists`.
     public func addLink(_ spec: LinkSpec) throws {
         try spec.validate()
         let resolved = try resolvingMasters(spec)
         var m = MessageWriter(capacity: 256)
         try resolved.encode(into: &m)
-        try socket.request(m)
+        do {
+            try socket.request(m)
+        } catch let e as KernelError where e.errno == .fileExists {
+            throw namingTheExistingLink(e, spec)
+        }
         try finishCreation(spec)
+    }
+
+    /// `e` with the name that clashed, found by looking the new names up after the refusal
+    /// (nothing is looked up on success).
+    func namingTheExistingLink(_ e: KernelError, _ spec: LinkSpec) -> KernelError {
+        var names = [(spec.attributes.name, spec.attributes.namespace, "")]
+        if let veth = spec.kind as? Veth {
+            let elsewhere = veth.peer.namespace != nil && veth.peer.namespace !== spec.attributes.namespace
+            names.append((veth.peer.name, veth.peer.namespace ?? spec.attributes.namespace, elsewhere ? " in the peer's namespace" : ""))
+        }
+        for (name, namespace, whereText) in names {
+            guard let h = try? handle(for: namespace), (try? h.link(named: name)) != nil else { continue }
+            let clash = "a link named \"\(name.rawValue)\" exists\(whereText)"
+            return KernelError(errno: e.errno, message: e.message.map { "\($0) (\(clash))" } ?? clash, attributeOffset: e.attributeOffset)
+        }
+        return e
     }
 
     /// After a link was created: brings a veth's peer up when its spec says so, or deletes the
