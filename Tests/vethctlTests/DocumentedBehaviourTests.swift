@@ -169,10 +169,10 @@ final class DocumentedBehaviourTests: XCTestCase {
         waitUntil("link new, addr new and link del lines for mon0, got:\n\(mon.output)") {
             let l = mon.lines
             return l.contains { $0.hasPrefix("link new mon0 index \(index) bridge") }
-                && l.contains("addr new 10.9.9.1/24 index \(index)")
+                && l.contains("addr new 10.9.9.1/24 index \(index) dev mon0 scope global")
                 && l.contains("link del mon0 index \(index)")
         }
-        XCTAssertTrue(mon.lines.dropFirst().allSatisfy { ["link ", "addr ", "route "].contains(where: $0.hasPrefix) }, mon.output)
+        XCTAssertTrue(mon.lines.dropFirst().allSatisfy { ["link ", "addr ", "route ", "neigh ", "nsid "].contains(where: $0.hasPrefix) }, mon.output)
     }
 
     func testKernelRefusalCarriesTheExtendedAckText() throws {

@@ -10,6 +10,12 @@ public enum Event: Sendable {
     case deletedAddress(Address)
     case newRoute(Route)
     case deletedRoute(Route)
+    case newNeighbour(Neighbour)
+    case deletedNeighbour(Neighbour)
+    /// This namespace gave an id to another namespace (RTM_NEWNSID: `ip monitor nsid`).
+    case newNamespaceID(Int32)
+    /// It dropped one (the other namespace is gone).
+    case deletedNamespaceID(Int32)
 
     /// Decodes a notification; nil for message types VethKit does not follow.
     /// For the fuzzer of the decoders (fuzz/): `@_spi(Decoding) import VethKit`.
@@ -21,12 +27,19 @@ public enum Event: Sendable {
         case Int32(RTM_DELADDR): self = .deletedAddress(try Address(message: m))
         case Int32(RTM_NEWROUTE): self = .newRoute(try Route(message: m))
         case Int32(RTM_DELROUTE): self = .deletedRoute(try Route(message: m))
+        case Int32(RTM_NEWNEIGH): self = .newNeighbour(try Neighbour(message: m))
+        case Int32(RTM_DELNEIGH): self = .deletedNeighbour(try Neighbour(message: m))
+        case Int32(RTM_NEWNSID), Int32(RTM_DELNSID):
+            _ = try m.header(rtgenmsg.self)
+            let attrs = try m.attributes(after: rtgenmsg.self)
+            guard let id = attrs[UInt16(NETNSA_NSID)]?.int32 else { throw MalformedMessage("nsid event without NETNSA_NSID") }
+            self = m.type == UInt16(RTM_NEWNSID) ? .newNamespaceID(id) : .deletedNamespaceID(id)
         default: return nil
         }
     }
 }
 
-/// A subscription to link, address and route events of one namespace. ``next()`` blocks until the
+/// A subscription to link, address, route, neighbour and namespace-id events of one namespace. ``next()`` blocks until the
 /// kernel announces something; ``next(timeout:)`` gives up after a deadline.
 public final class EventMonitor: Sendable {
     private let socket: NetlinkSocket
@@ -34,7 +47,7 @@ public final class EventMonitor: Sendable {
     /// Subscribes in `namespace` (the caller's when nil); the socket is opened inside it.
     public init(namespace: NetworkNamespace? = nil) throws {
         let groups: [UInt32] = [RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
-                                RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE].map { UInt32($0.rawValue) }
+                                RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_NEIGH, RTNLGRP_NSID].map { UInt32($0.rawValue) }
         if let namespace {
             socket = try namespace.run { try NetlinkSocket(groups: groups) }
         } else {

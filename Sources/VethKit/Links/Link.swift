@@ -42,6 +42,8 @@ public struct Link: Sendable, Hashable {
     public var qdisc: String?
     /// Counters (IFLA_STATS64).
     public var statistics: LinkStatistics?
+    /// Set on the RTM_DELLINK of a link that moved to another namespace (not a plain delete).
+    public var movedTo: LinkMove?
     /// What `ip -d` adds about the link itself (promiscuity, link mode, queues, GSO limits…).
     public var details: LinkDetails
     /// A bridge's every option and state as `ip -j -d` names them (`info_data`); empty for
@@ -81,6 +83,7 @@ public struct Link: Sendable, Hashable {
         var txQueueLength: UInt32?, qdisc: String?, statistics: LinkStatistics?, kind: String?, portKind: String?
         var infoData: ArraySlice<UInt8>?, portData: ArraySlice<UInt8>?
         var details = LinkDetails()
+        var newNetnsID: Int32?, newIndex: Int32?
         try message.forEachAttribute(after: ifinfomsg.self) { a in
             if try details.decode(a) { return }
             switch Int(a.type) {
@@ -94,6 +97,8 @@ public struct Link: Sendable, Hashable {
             case Int(IFLA_MASTER): masterIndex = a.int32
             case Int(IFLA_LINK): linkIndex = a.int32
             case Int(IFLA_LINK_NETNSID): linkNetnsID = a.int32
+            case Int(IFLA_NEW_NETNSID): newNetnsID = a.int32
+            case Int(IFLA_NEW_IFINDEX): newIndex = a.int32
             case Int(IFLA_GROUP): group = a.uint32 ?? 0
             case Int(IFLA_IFALIAS): alias = a.string
             case Int(IFLA_TXQLEN): txQueueLength = a.uint32
@@ -113,6 +118,7 @@ public struct Link: Sendable, Hashable {
         (self.masterIndex, self.linkIndex, self.linkNetnsID, self.group, self.alias) = (masterIndex, linkIndex, linkNetnsID, group, alias)
         (self.txQueueLength, self.qdisc, self.statistics, self.kind, self.portKind) = (txQueueLength, qdisc, statistics, kind, portKind)
         (self.minMTU, self.maxMTU, self.details) = (minMTU, maxMTU, details)
+        movedTo = newNetnsID.map { LinkMove(namespaceID: $0, index: newIndex) }
         kindFields = try kind == "bridge" ? infoData.map(KindField.bridge) ?? [] : []
         portFields = try portKind == "bridge" ? portData.map(KindField.bridgePort) ?? [] : []
         kindOptions = try kind.flatMap { try LinkKindOptions(kind: $0, infoData: infoData, linkIndex: linkIndex) }

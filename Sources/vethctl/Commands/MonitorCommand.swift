@@ -5,9 +5,20 @@ import VethKit
 
 struct MonitorCommand: VethCommand {
     static let configuration = CommandConfiguration(
-        commandName: "monitor", abstract: "Print link, address and route events as they happen, until interrupted.")
+        commandName: "monitor",
+        abstract: "Print link, address, route, neighbour and namespace-id events as they happen, until interrupted.",
+        discussion: """
+            A link moved to another namespace shows as `link del NAME index N moved to netns NS new-ifindex M`
+            (JSON: new_netnsid, new_netns, new_ifindex). JSON events carry the keys of link/addr/route show --json.
+
+            Examples:
+              vethctl monitor
+              vethctl -n t1 monitor --json --timestamp
+            """)
     @OptionGroup var ns: NamespaceOption
     @Flag(help: "One JSON object per line.") var json = false
+    @Flag(name: [.customShort("t"), .long], help: "Prefix each event with its time (as `ip monitor -ts`; JSON: a timestamp key).")
+    var timestamp = false
 
     func check() throws { try ns.check() }
 
@@ -15,40 +26,24 @@ struct MonitorCommand: VethCommand {
         let monitor = try step("monitor") {
             try EventMonitor(namespace: ns.name.map { try context.namespace($0) })
         }
+        let out = try step("monitor") { try EventOutput(handle: context.handle(ns.name)) }
         if !json { emit("monitoring \(ns.name ?? "this namespace"); Ctrl-C to stop\n") }
         while true {
             for e in try step("monitor") { try monitor.next() } {
-                emit(json ? Self.json(e).text() + "\n" : Self.line(e).terminalEscaped() + "\n")
+                // A bridge's forwarding entries (AF_BRIDGE neighbours) are `bridge monitor fdb`'s,
+                // not ip monitor's: left out, as ip does.
+                if case .newNeighbour(let n) = e, n.family == UInt8(AF_BRIDGE) { continue }
+                if case .deletedNeighbour(let n) = e, n.family == UInt8(AF_BRIDGE) { continue }
+                out.learn(e)
+                if json {
+                    var o = JSONObject()
+                    if timestamp { o.set("timestamp", EventOutput.timestamp()) }
+                    for f in out.json(e).fields { o.set(f.key, f.value) }
+                    emit(o.json.text() + "\n")
+                } else {
+                    emit((timestamp ? "[\(EventOutput.timestamp())] " : "") + out.line(e).terminalEscaped() + "\n")
+                }
             }
-        }
-    }
-
-    static func line(_ e: Event) -> String {
-        switch e {
-        case .newLink(let l): "link new \(l.name) index \(l.index) \(l.kind ?? "") \(l.operationalState) mtu \(l.mtu ?? 0)"
-        case .deletedLink(let l): "link del \(l.name) index \(l.index)"
-        case .newAddress(let a): "addr new \(a.network) index \(a.linkIndex)"
-        case .deletedAddress(let a): "addr del \(a.network) index \(a.linkIndex)"
-        case .newRoute(let r): "route new \(r.destinationText)" + (r.gateway.map { " via \($0)" } ?? "")
-        case .deletedRoute(let r): "route del \(r.destinationText)" + (r.gateway.map { " via \($0)" } ?? "")
-        }
-    }
-
-    static func json(_ e: Event) -> JSON {
-        switch e {
-        case .newLink(let l), .deletedLink(let l):
-            let action = if case .newLink = e { "new" } else { "del" }
-            return .object([JSONField("event", .string("link")), JSONField("action", .string(action)), JSONField("ifindex", .int(Int64(l.index))),
-                            JSONField("ifname", .string(l.name)), JSONField("operstate", .string(l.operationalState.description)),
-                            JSONField("kind", l.kind.map { .string($0) } ?? .null)])
-        case .newAddress(let a), .deletedAddress(let a):
-            let action = if case .newAddress = e { "new" } else { "del" }
-            return .object([JSONField("event", .string("addr")), JSONField("action", .string(action)), JSONField("ifindex", .int(Int64(a.linkIndex))),
-                            JSONField("local", .string("\(a.network.address)")), JSONField("prefixlen", .int(Int64(a.network.prefixLength)))])
-        case .newRoute(let r), .deletedRoute(let r):
-            let action = if case .newRoute = e { "new" } else { "del" }
-            return .object([JSONField("event", .string("route")), JSONField("action", .string(action)), JSONField("dst", .string(r.destinationText)),
-                            JSONField("gateway", r.gateway.map { .string("\($0)") } ?? .null)])
         }
     }
 }
