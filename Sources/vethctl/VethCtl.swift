@@ -42,6 +42,16 @@ enum Main {
         do {
             Context.shared.defaultNamespace = try takeLeadingNamespace(&args)
             try refuseUnknownVerb(args)
+            // The completion scripts and their callbacks use the same tree with a leading -n.
+            if args.first == "--generate-completion-script" || args.first == "---completion" {
+                // (Its script and its answers are made by the type that parsed: printed here.)
+                do { _ = try VethCtlCompletion.parseAsRoot(args) } catch {
+                    let code = VethCtlCompletion.exitCode(for: error)
+                    if code == .success { emit(VethCtlCompletion.fullMessage(for: error) + "\n") } else { warn(VethCtlCompletion.fullMessage(for: error)) }
+                    return code.rawValue
+                }
+                return ExitStatus.ok.rawValue
+            }
             var command = try VethCtl.parseAsRoot(args)
             try command.run()
             return ExitStatus.ok.rawValue
@@ -82,6 +92,12 @@ enum Main {
             emitLine(e.stdout)
             if !e.stderr.isEmpty { warn(e.stderr) }
             return e.status.rawValue
+        case let e as CommandError where Privilege.explains(e):
+            warn("vethctl: \(prefix)\(e.context.isEmpty ? "" : e.context + ": ")\(Privilege.message)")
+            return ExitStatus.refused.rawValue
+        case is KernelError, is SystemCallError where Privilege.explains(error):
+            warn("vethctl: \(prefix)\(Privilege.message)")
+            return ExitStatus.refused.rawValue
         case is CommandError, is InvalidInput, is UsageError, is NotFound, is AlreadyExists, is KernelError,
              is SystemCallError, is MalformedMessage, is BatchFailed:
             warn("vethctl: \(prefix)\(error)")

@@ -56,6 +56,9 @@ public enum NFTables {
     /// returns nft's output. Throws ``Unavailable`` or ``CommandError``.
     @discardableResult
     public static func run(_ commands: String) throws -> String {
+        // Without CAP_NET_ADMIN every nft request is refused, and libnftables prints its own
+        // "Operation not permitted (you must be root)" on standard error: refused here instead.
+        guard Capabilities.hasNetAdmin else { throw SystemCallError("nftables \"\(commands.prefix(40))\"", .notPermitted) }
         let lib = try library.get()
         guard let ctx = lib.ctxNew(0) else { throw Unavailable(reason: "nft_ctx_new failed") }
         defer { lib.ctxFree(ctx) }

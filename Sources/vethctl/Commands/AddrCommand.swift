@@ -22,7 +22,7 @@ struct AddrCommand: ParsableCommand {
         static let verb = "add"
         @OptionGroup var ns: NamespaceOption
         @Argument var cidr: String
-        @Option var dev: String
+        @Option(completion: Completions.interfaces) var dev: String
         @Flag(help: "IPv6: skip duplicate address detection.") var nodad = false
         func apply(_ network: IPNetwork, on handle: NetHandle) throws { try handle.addAddress(network, to: .name(InterfaceName(dev)), noDAD: nodad) }
     }
@@ -33,14 +33,14 @@ struct AddrCommand: ParsableCommand {
         static let verb = "del"
         @OptionGroup var ns: NamespaceOption
         @Argument var cidr: String
-        @Option var dev: String
+        @Option(completion: Completions.interfaces) var dev: String
         func apply(_ network: IPNetwork, on handle: NetHandle) throws { try handle.deleteAddress(network, from: .name(InterfaceName(dev))) }
     }
 
     struct Show: VethCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "Show addresses.", aliases: ["list"])
         @OptionGroup var ns: NamespaceOption
-        @Option var dev: String?
+        @Option(completion: Completions.interfaces) var dev: String?
         @Flag(help: "JSON output shaped as `ip -j addr show`.") var json = false
         func check() throws {
             try ns.check()

@@ -23,9 +23,10 @@ struct LinkCommand: ParsableCommand {
                 """)
         @OptionGroup var ns: NamespaceOption
         @Argument var name: String
-        @Option(name: .customLong("type"), help: "veth (default), bridge, dummy, vlan, macvlan, ipvlan or vxlan.") var type: String?
+        @Option(name: .customLong("type"), help: "veth (default), bridge, dummy, vlan, macvlan, ipvlan or vxlan.",
+                completion: .list(["veth", "bridge", "dummy", "vlan", "macvlan", "ipvlan", "vxlan"])) var type: String?
         @Option(help: "The veth peer's name.") var peer: String?
-        @Option(name: .customLong("peer-netns"), help: "Create the peer straight in this namespace.") var peerNetns: String?
+        @Option(name: .customLong("peer-netns"), help: "Create the peer straight in this namespace.", completion: Completions.namespaces) var peerNetns: String?
         @Option(parsing: .unconditional, help: "MTU in bytes.") var mtu: String?
         @Option(help: "MAC address.") var address: String?
         @Option(parsing: .unconditional, help: "Link group number; for a vxlan, an IP address is its multicast group.") var group: String?
@@ -58,11 +59,11 @@ struct LinkCommand: ParsableCommand {
                 change: delete the link and add it again.
                 """)
         @OptionGroup var ns: NamespaceOption
-        @Argument var name: String
+        @Argument(completion: Completions.interfaces) var name: String
         @Flag(help: "Bring it up.") var up = false
         @Flag(help: "Take it down.") var down = false
-        @Option(name: .customLong("netns"), help: "Move it into this namespace.") var toNetns: String?
-        @Option(help: "Attach to this bridge.") var master: String?
+        @Option(name: .customLong("netns"), help: "Move it into this namespace.", completion: Completions.namespaces) var toNetns: String?
+        @Option(help: "Attach to this bridge.", completion: Completions.interfaces) var master: String?
         @Flag(help: "Detach from its bridge.") var nomaster = false
         @Option(parsing: .unconditional, help: "MTU in bytes.") var mtu: String?
         @Option(name: .customLong("name"), help: "Rename it.") var newName: String?
@@ -130,7 +131,7 @@ struct LinkCommand: ParsableCommand {
             commandName: "del", abstract: "Delete a link (both ends of a veth), or a whole link group at once.",
             aliases: ["delete"])
         @OptionGroup var ns: NamespaceOption
-        @Argument var name: String?
+        @Argument(completion: Completions.interfaces) var name: String?
         @Option(help: "Delete every link in this group (≠ 0) in one request: the kernel's bulk path.")
         var group: UInt32?
 
@@ -156,7 +157,7 @@ struct LinkCommand: ParsableCommand {
     struct Show: VethCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "Show links.", aliases: ["list"])
         @OptionGroup var ns: NamespaceOption
-        @Argument var name: String?
+        @Argument(completion: Completions.interfaces) var name: String?
         @Flag(help: "JSON output with iproute2's key names.") var json = false
         @Flag(name: [.customShort("s"), .customLong("stats")],
               help: "Include the counters (stats64), as `ip -s`; twice (-s -s) the detailed errors too, as `ip -s -s`.")
@@ -196,7 +197,7 @@ struct LinkCommand: ParsableCommand {
     struct Stats: VethCommand {
         static let configuration = CommandConfiguration(commandName: "stats", abstract: "Per-link packet, byte and drop counters.")
         @OptionGroup var ns: NamespaceOption
-        @Argument var name: String?
+        @Argument(completion: Completions.interfaces) var name: String?
         @Flag(help: "JSON output (`stats64` as in `ip -j -s link`).") var json = false
 
         func check() throws {

@@ -109,7 +109,7 @@ extension LinkCommand {
                 values to change it in place (no flap). Details: docs/impairments.md.
                 """)
         @OptionGroup var ns: NamespaceOption
-        @Argument var name: String
+        @Argument(completion: Completions.interfaces) var name: String
         @Option(parsing: .unconditional, help: ArgumentHelp("Added delay.", valueName: "time")) var delay: String?
         @Option(parsing: .unconditional, help: ArgumentHelp("Delay variation (±), with --delay.", valueName: "time")) var jitter: String?
         @Option(parsing: .unconditional, help: ArgumentHelp("Correlation of each delay with the last.", valueName: "percent")) var correlation: String?

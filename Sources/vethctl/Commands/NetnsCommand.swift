@@ -20,7 +20,7 @@ struct NetnsCommand: ParsableCommand {
     struct Del: VethCommand {
         static let configuration = CommandConfiguration(commandName: "del", abstract: "Delete a named network namespace (its veths go with it).",
                                                         aliases: ["delete"])
-        @Argument var name: String
+        @Argument(completion: Completions.namespaces) var name: String
         func check() throws { _ = try NamespaceName(name) }
         func execute(_ context: Context) throws {
             try step("netns del \(name)") { try NetworkNamespace.delete(NamespaceName(name)) }
@@ -68,7 +68,7 @@ struct NetnsCommand: ParsableCommand {
 
     struct Exec: VethCommand {
         static let configuration = CommandConfiguration(commandName: "exec", abstract: "Run a command inside a named network namespace.")
-        @Argument var name: String
+        @Argument(completion: Completions.namespaces) var name: String
         @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (after --).")
         var command: [String] = []
 

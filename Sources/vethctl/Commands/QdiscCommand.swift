@@ -12,7 +12,7 @@ struct QdiscCommand: ParsableCommand {
             discussion: "--json has `tc -s -j qdisc show`'s keys and value types (rates in bytes/s, netem's times in seconds).",
             aliases: ["list"])
         @OptionGroup var ns: NamespaceOption
-        @Option(help: "Only this link's qdiscs.") var dev: String?
+        @Option(help: "Only this link's qdiscs.", completion: Completions.interfaces) var dev: String?
         @Flag(help: "JSON output with `tc -s -j qdisc show` key names.") var json = false
 
         func check() throws {

@@ -17,11 +17,11 @@ struct RouteCommand: ParsableCommand {
                                      valueName: "type-or-destination"))
         var words: [String] = []
         @Option(help: "The gateway.") var via: String?
-        @Option(help: "The output device.") var dev: String?
+        @Option(help: "The output device.", completion: Completions.interfaces) var dev: String?
         @Option var metric: UInt32?
         @Option(help: "The table: main (default; local for local, broadcast and anycast routes), local, default, or a number.") var table: RouteTable?
         @Option(help: "The preferred source address (`src`).") var src: String?
-        @Option(help: "The scope: global, site, link, host or a number (default as ip route picks it).") var scope: String?
+        @Option(help: "The scope: global, site, link, host or a number (default as ip route picks it).", completion: .list(["global", "site", "link", "host"])) var scope: String?
         @Option(help: "The protocol: boot (default), static, kernel, vethkit… or a number; with del, only a route of this protocol is deleted.") var `protocol`: String?
         @Flag(help: "Take the gateway to be on the link even if no address says so.") var onlink = false
         @Option(help: ArgumentHelp("A next hop of a multipath route, as ip writes one: \"via GW dev DEV weight W onlink\" (repeat for each).",
@@ -165,11 +165,14 @@ struct RouteCommand: ParsableCommand {
             commandName: "show", abstract: "Show the main table's routes (IPv4 and IPv6), of every type; selectors as ip route show's.", aliases: ["list"])
         @OptionGroup var ns: NamespaceOption
         @Argument(help: "Only the route to exactly this prefix (`default` or a CIDR), as `ip route show PREFIX`.") var prefix: String?
-        @Option(help: "Another table: local, default, all, or a number.") var table: TableChoice?
-        @Option(help: "Only routes out of this device (as ip: not multipath routes, whose devices are their next hops').") var dev: String?
-        @Option(help: "Only routes of this protocol (kernel, boot, static, vethkit… or a number).") var `protocol`: String?
-        @Option(help: "Only routes of this type (unicast, blackhole, local…).") var type: String?
-        @Option(help: "Only routes of this scope (global, link, host or a number).") var scope: String?
+        @Option(help: "Another table: local, default, all, or a number.", completion: .list(["main", "local", "default", "all"])) var table: TableChoice?
+        @Option(help: "Only routes out of this device (as ip: not multipath routes, whose devices are their next hops').",
+                completion: Completions.interfaces) var dev: String?
+        @Option(help: "Only routes of this protocol (kernel, boot, static, vethkit… or a number).",
+                completion: .list(["kernel", "boot", "static", "vethkit", "redirect", "dhcp"])) var `protocol`: String?
+        @Option(help: "Only routes of this type (unicast, blackhole, local…).",
+                completion: .list(["unicast", "blackhole", "unreachable", "prohibit", "throw", "local", "broadcast", "multicast", "anycast"])) var type: String?
+        @Option(help: "Only routes of this scope (global, link, host or a number).", completion: .list(["global", "site", "link", "host"])) var scope: String?
         @Flag(name: .customShort("4"), help: "IPv4 routes only.") var inet4 = false
         @Flag(name: .customShort("6"), help: "IPv6 routes only.") var inet6 = false
         @Flag(help: "JSON output with `ip -j route` key names.") var json = false

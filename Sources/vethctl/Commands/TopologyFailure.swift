@@ -18,6 +18,9 @@ struct TopologyFailure: Error {
 
     /// The message and status for a library error of `command` (`up FILE`, `show NAME`, `list`…).
     static func failure(_ command: String, _ error: Error) -> TopologyFailure {
+        if !(error is SchemaErrors), Privilege.explains(error) {
+            return TopologyFailure(stderr: "vethctl: \(command): \(Privilege.message)", status: .refused)
+        }
         switch error {
         case let e as SchemaErrors:
             // One line per problem, each `vethctl: FILE:LINE:COLUMN: message`.

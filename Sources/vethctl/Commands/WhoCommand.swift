@@ -15,7 +15,7 @@ struct WhoCommand: VethCommand {
             its peer is in a namespace that could not be read (the answer says so); 2 for bad input.
             """)
 
-    @Argument(help: ArgumentHelp("The veth: its name, or its ifindex.", valueName: "ifname|ifindex"))
+    @Argument(help: ArgumentHelp("The veth: its name, or its ifindex.", valueName: "ifname|ifindex"), completion: Completions.interfaces)
     var link: String
     @OptionGroup var ns: NamespaceOption
     @Flag(help: "JSON output.") var json = false

@@ -25,7 +25,8 @@ extension VethCommand {
 
 /// `-n NS` after the subcommand (it may also come before it: `vethctl -n NS link show`).
 struct NamespaceOption: ParsableArguments {
-    @Option(name: .customShort("n"), help: ArgumentHelp("Run in the named network namespace (topology verbs: it is the topology's host node).", valueName: "ns"))
+    @Option(name: .customShort("n"), help: ArgumentHelp("Run in the named network namespace (topology verbs: it is the topology's host node).", valueName: "ns"),
+            completion: Completions.namespaces)
     var netns: String?
 
     /// The namespace in effect (this option, else the leading `-n`).

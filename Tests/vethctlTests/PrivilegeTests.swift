@@ -1,0 +1,42 @@
+import Foundation
+import VethKitTestSupport
+import XCTest
+
+/// Without CAP_NET_ADMIN (uid 65534 as root), every command that needs it says so in one line,
+/// the same for all (instead of EPERM from the kernel, EACCES on a lock file or a mount error),
+/// exit 1; bad input is still found first (exit 2).
+final class PrivilegeTests: XCTestCase {
+    let v = Vethctl()
+
+    func testOneMessageForEveryCommandThatNeedsPrivilege() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let yaml = root + "/examples/seed.yaml"
+        let cases: [([String], String)] = [
+            (["netns", "add", "pv0"], "netns add pv0"),
+            (["link", "add", "pv0", "--type", "bridge"], "link add pv0"),
+            (["link", "set", "lo", "--mtu", "1400"], "link set lo"),
+            (["link", "impair", "lo", "--rate", "1mbit"], "link impair lo"),
+            (["addr", "add", "10.163.0.1/24", "--dev", "lo"], "addr add 10.163.0.1/24 dev lo"),
+            (["route", "add", "10.163.0.0/16", "--dev", "lo"], "route add 10.163.0.0/16"),
+            (["up", yaml], "up \(yaml)"),
+            (["down", "seed"], "down seed"),
+            (["cut", "seed", "t1"], "cut seed t1"),
+        ]
+        if getuid() != 0 { throw XCTSkip("not root: cannot drop CAP_NET_ADMIN to see the refusal (run as root)") }
+        for (args, context) in cases {
+            let r = try runUnprivileged(v.path, args)
+            XCTAssertEqual(r.status, 1, "\(args): \(r.stderr)")
+            XCTAssertEqual(r.stderr, "vethctl: \(context): needs root (CAP_NET_ADMIN): run it with sudo\n", "\(args)")
+        }
+        // In a batch: the line's number, the same message.
+        let b = try runUnprivileged(v.path, ["--batch", "-"], input: "link add pv1 --type bridge\n")
+        XCTAssertEqual(b.stderr, "vethctl: -:1: link add pv1: needs root (CAP_NET_ADMIN): run it with sudo\nvethctl: 1 line failed\n")
+        // Bad input is still bad input (exit 2), found before any privilege is needed.
+        let bad = try runUnprivileged(v.path, ["addr", "add", "10.163.0.1/99", "--dev", "lo"])
+        XCTAssertEqual(bad.status, 2, bad.stderr)
+        XCTAssertFalse(bad.stderr.contains("CAP_NET_ADMIN"), bad.stderr)
+        // What needs no privilege still works.
+        let show = try runUnprivileged(v.path, ["link", "show", "lo"])
+        XCTAssertEqual(show.status, 0, show.stderr)
+    }
+}
