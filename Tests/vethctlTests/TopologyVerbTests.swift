@@ -172,7 +172,7 @@ final class TopologyVerbTests: XCTestCase {
         // The file's 3 claims and the default ones (the host reaches each leaf): 5 probes.
         assertMatches(lastLine(check.stdout), "\(t.name): 5/5 reachable in [0-9.]+ s")
         XCTAssertEqual(check.stdout.split(separator: "\n").first.map(String.init)?.split(separator: " ").map(String.init),
-                       ["FROM", "TO", "RESULT", "RTT", "WHY"])
+                       ["FROM", "TO", "RESULT", "RTT", "WHY", "CLAIM"])
         // show, by name and by file: in sync.
         let show = try v.run(["show", t.name])
         XCTAssertEqual(show.status, 0, show.stderr)

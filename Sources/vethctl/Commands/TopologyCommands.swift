@@ -105,7 +105,7 @@ struct CheckCommand: TopologyVerb {
         commandName: "check", abstract: "Send real pings across the topology; exit 1 if any claim fails.",
         discussion: """
         Without --count: one echo per claim (resent every 250 ms for --timeout, then once more with \
-        twice the timeout), a table FROM/TO/RESULT/RTT/WHY. --count N: N echoes per claim, --interval \
+        twice the timeout), a table FROM/TO/RESULT/RTT/WHY/CLAIM (WHY: what failed; CLAIM: why the pair is probed). --count N: N echoes per claim, --interval \
         apart (10ms by default; ping's is 1s), each waited for --timeout and never resent: sent, \
         received, loss and ping's rtt min/avg/max/mdev per claim. --all: every node to every address of \
         every other node (pingall), as a matrix with the failures listed. Times as tc writes them \
