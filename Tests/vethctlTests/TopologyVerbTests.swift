@@ -84,7 +84,7 @@ final class TopologyVerbTests: XCTestCase {
             XCTAssertEqual(r.stdout, expected, "vethctl \(args)")
             XCTAssertEqual(r.stderr, "", "vethctl \(args)")
         }
-        let usage = "vethctl: gen: expected `star N` (1...65000), `chain N` (2...65000), `pairs N` or `pairs-ns N`\n"
+        let usage = "vethctl: gen: expected `star N` (1...65000), `chain N` (2...65000), `pairs N` (1...65000) or `pairs-ns N` (1...65000)\n"
         for args in [["gen", "bogus", "2"], ["gen", "chain", "1"], ["gen", "star", "65001"]] {
             let r = try runUnprivileged(v.path, args)
             XCTAssertEqual(r.status, 2, "vethctl \(args): \(r.stderr)")
@@ -97,6 +97,25 @@ final class TopologyVerbTests: XCTestCase {
         let badName = try runUnprivileged(v.path, ["gen", "star", "2", "--name", "a/b"])
         XCTAssertEqual(badName.status, 2, badName.stderr)
         XCTAssertTrue(badName.stderr.hasPrefix("vethctl: gen: "), badName.stderr)
+    }
+
+    /// `gen --help` lists every kind the library generates, each on one line with what it makes
+    /// and its sizes, and only those; the kind argument's help names them all.
+    func testGenHelpListsEveryKind() throws {
+        XCTAssertEqual(TopologyGenerator.Kind.allCases.map(\.rawValue), ["star", "chain", "pairs", "pairs-ns"])
+        let r = try runUnprivileged(v.path, ["gen", "--help"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let start = try XCTUnwrap(lines.firstIndex(of: "KINDS:"), r.stdout)
+        let listed = lines[(start + 1)...].prefix { $0.hasPrefix("  ") }
+        XCTAssertEqual(listed.count, TopologyGenerator.Kind.allCases.count, r.stdout)
+        for (line, kind) in zip(listed, TopologyGenerator.Kind.allCases) {
+            let lo = kind.sizes.lowerBound, hi = kind.sizes.upperBound
+            assertMatches(line, "  \(kind.rawValue) N +\(NSRegularExpression.escapedPattern(for: kind.summary)) \\(\(lo)-\(hi)\\)")
+            XCTAssertGreaterThan(kind.summary.count, 20, "\(kind): a description, not a word")
+            XCTAssertLessThanOrEqual(line.count, 79, "one line each: \(line)")
+        }
+        XCTAssertTrue(r.stdout.contains("<kind>                  The kind: star, chain, pairs, pairs-ns."), r.stdout)
     }
 
     /// One executable: vethctl copied alone into an empty directory runs the topology verbs

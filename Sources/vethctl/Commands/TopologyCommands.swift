@@ -195,24 +195,40 @@ struct ListCommand: TopologyVerb {
 }
 
 struct GenCommand: TopologyVerb {
+    typealias Kind = TopologyGenerator.Kind
+
     static let configuration = CommandConfiguration(
-        commandName: "gen", abstract: "Print a generated topology file: star N, chain N, pairs N or pairs-ns N.")
-    @Argument(help: "star, chain, pairs or pairs-ns") var kind: String
+        commandName: "gen", abstract: "Print a generated topology file: \(kindList).",
+        discussion: kindsHelp)
+    @Argument(help: ArgumentHelp("The kind: \(Kind.allCases.map(\.rawValue).joined(separator: ", ")).")) var kind: String
     @Argument(help: "How many leaves, nodes or pairs.") var count: Int
     @Option(help: "The topology's name (default: the kind and N).") var name: String?
     @OptionGroup var namespace: NamespaceOption
 
+    /// `KINDS:` and a line per kind: `  star N      a host bridge and … (1-65000)`.
+    static var kindsHelp: String {
+        var lines = ["KINDS:"]
+        for k in Kind.allCases {
+            let word = "\(k.rawValue) N"
+            let head = word + String(repeating: " ", count: max(2, 12 - word.count))
+            lines.append("  " + head + k.summary + " (\(k.sizes.lowerBound)-\(k.sizes.upperBound))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `star, chain, pairs or pairs-ns`.
+    static var kindList: String {
+        let all = Kind.allCases.map(\.rawValue)
+        return all.dropLast().joined(separator: ", ") + " or " + all.last!
+    }
+
     func perform() throws -> String {
         if let name { try TopologyFailure.wrap("gen") { try validateTopologyName(name) } }
-        let n = count
-        switch kind {
-        case "star" where (1...65000).contains(n): return TopologyGenerator.star(n, name: name)
-        case "chain" where (2...65000).contains(n): return TopologyGenerator.chain(n, name: name)
-        case "pairs" where (1...65000).contains(n): return TopologyGenerator.pairs(n, name: name)
-        case "pairs-ns" where (1...65000).contains(n): return TopologyGenerator.pairs(n, name: name, namespace: true)
-        default:
-            throw TopologyFailure(stderr: "vethctl: gen: expected `star N` (1...65000), `chain N` (2...65000), `pairs N` or `pairs-ns N`",
+        guard let k = Kind(rawValue: kind), k.sizes.contains(count) else {
+            let expected: [String] = Kind.allCases.map { k in "`\(k.rawValue) N` (\(k.sizes.lowerBound)...\(k.sizes.upperBound))" }
+            throw TopologyFailure(stderr: "vethctl: gen: expected " + expected.dropLast().joined(separator: ", ") + " or " + expected.last!,
                                   status: .badInput)
         }
+        return k.generate(count, name: name)
     }
 }
