@@ -134,6 +134,23 @@ final class TopologyVerbTests: XCTestCase {
         XCTAssertEqual(dot.stdout, try Topology.load(path).graph(format: .mermaid))
     }
 
+    /// `graph --format png` writes Graphviz's PNG bytes unchanged (the PNG signature first);
+    /// without `dot` on PATH, one line naming the package, exit 1.
+    func testGraphPNG() throws {
+        try requireComponent("/usr/bin/dot", package: "graphviz")
+        let path = try file(TopologyGenerator.star(8))
+        let magic = try runUnprivileged("/bin/sh", ["-c", "'\(v.path)' graph '\(path)' --format png | head -c 8 | od -An -tx1"])
+        XCTAssertEqual(magic.status, 0, magic.stderr)
+        XCTAssertEqual(magic.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty },
+                       ["89", "50", "4e", "47", "0d", "0a", "1a", "0a"])
+        let size = try runUnprivileged("/bin/sh", ["-c", "'\(v.path)' graph '\(path)' --format png | wc -c"])
+        XCTAssertGreaterThan(Int(size.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, 1000, size.stdout)
+        let missing = try runUnprivileged("/usr/bin/env", ["PATH=/nonexistent", v.path, "graph", path, "--format", "png"])
+        XCTAssertEqual(missing.status, 1, missing.stderr)
+        XCTAssertEqual(missing.stdout, "")
+        XCTAssertTrue(missing.stderr.hasPrefix("vethctl: graph --format png needs Graphviz's `dot` program") && missing.stderr.contains("apt-get install graphviz"), missing.stderr)
+    }
+
     func testSchemaErrorsExitTwoWithFileLineColumn() throws {
         let bad = try file("name: bad\nnodes:\n  host: {bogus: 1}\n  n1:\n    routes: [{to: 10.0.0.0/40, via: 10.0.0.1}]\n")
         for verb in ["plan", "up", "check", "graph", "show", "down"] {
@@ -145,8 +162,9 @@ final class TopologyVerbTests: XCTestCase {
         }
         let usage = try v.run(["plan"])
         XCTAssertEqual(usage.status, 2, usage.stderr)
-        let format = try v.run(["graph", bad, "--format", "png"])
+        let format = try v.run(["graph", bad, "--format", "gif"])
         XCTAssertEqual(format.status, 2, format.stderr)
+        XCTAssertEqual(format.stderr, "vethctl: graph: invalid format \"gif\": expected dot, svg, png or mermaid\n")
     }
 
     // MARK: kernel (sandbox)

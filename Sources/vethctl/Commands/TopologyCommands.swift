@@ -170,16 +170,32 @@ struct CheckCommand: TopologyVerb {
 
 struct GraphCommand: TopologyVerb {
     static let configuration = CommandConfiguration(
-        commandName: "graph", abstract: "Draw a topology: dot, mermaid, or svg (through Graphviz's dot).")
+        commandName: "graph", abstract: "Draw a topology: dot, mermaid, or svg and png (through Graphviz's dot).",
+        discussion: "Each namespace is a cluster; a link's ends carry their interface and addresses. png is binary: redirect it (> lab.png).")
     @Argument(help: "The topology file.") var file: String
-    @Option(help: "dot, svg or mermaid.") var format = "dot"
+    @Option(help: "dot, svg, png or mermaid.") var format = "dot"
     @OptionGroup var namespace: NamespaceOption
 
-    func perform() throws -> String {
+    /// The format, or exit 2 naming it; PNG is never written to a terminal.
+    func graphFormat() throws -> GraphFormat {
         guard let f = GraphFormat(rawValue: format) else {
-            throw TopologyFailure(stderr: "vethctl: graph: invalid format \"\(format)\": expected dot, svg or mermaid", status: .badInput)
+            throw TopologyFailure(stderr: "vethctl: graph: invalid format \"\(format.terminalEscaped())\": expected dot, svg, png or mermaid", status: .badInput)
         }
-        return try TopologyFailure.wrap("graph \(file)") { try Topology.load(file).graph(format: f) }
+        if !f.isText, isatty(1) == 1 {
+            throw TopologyFailure(stderr: "vethctl: graph: --format \(f.rawValue) is binary: redirect standard output to a file (> \(f.rawValue == "png" ? "lab.png" : "FILE"))", status: .badInput)
+        }
+        return f
+    }
+
+    mutating func run() throws {
+        try MainThreadNamespace.enter(namespace.name, for: Self._commandName)
+        let f = try graphFormat()
+        let bytes = try TopologyFailure.wrap("graph \(file)") { try Topology.load(file).graphBytes(format: f) }
+        if f.isText { emitLine(String(decoding: bytes, as: UTF8.self)) } else { emit(bytes) }
+    }
+
+    func perform() throws -> String {
+        try TopologyFailure.wrap("graph \(file)") { try Topology.load(file).graph(format: graphFormat()) }
     }
 }
 
