@@ -71,6 +71,43 @@ final class TopologyExecTests: XCTestCase {
         XCTAssertTrue(none.stderr.contains("no command"), none.stderr)
     }
 
+    /// `host` is the namespace vethctl runs in: with `-n NS` (as `up -n NS` made it), NS; the
+    /// host ends and bridge are there, so `exec T host` without `-n` finds no host node.
+    func testHostNodeIsTheNamespaceOfDashN() throws {
+        try requireKernel()
+        let s = uniqueSuffix()
+        let t = "tp\(s)", hostNS = "tp\(s)h", bridge = "tpb\(s)"
+        try ip("netns", "add", hostNS)
+        addTeardownBlock { _ = try? runProcess("/usr/sbin/ip", ["netns", "del", hostNS]) }
+        let path = NSTemporaryDirectory() + "vethctl-exec-\(s).yaml"
+        try """
+        name: \(t)
+        nodes:
+          host:
+            bridges:
+              \(bridge): {addresses: [10.158.4.1/24]}
+          a:
+            routes: [{to: default, via: 10.158.4.1}]
+        links:
+          - endpoints: [{node: a, name: eth0, addresses: [10.158.4.2/24]}, {node: host, name: tph\(s)a, master: \(bridge)}]
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        addTeardownBlock { [v] in
+            _ = try? v.run(["-n", hostNS, "down", t])
+            try? FileManager.default.removeItem(atPath: path)
+        }
+        try v.ok("-n", hostNS, "up", path, "-q")
+        let r = try v.run(["-n", hostNS, "exec", t, "host", "--", "/usr/sbin/ip", "-j", "addr", "show"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let got = addresses(try parseJSONArray(r.stdout))
+        XCTAssertEqual(got, addresses(try ipJSON("-n", hostNS, "addr", "show")))
+        XCTAssertTrue(got.contains { $0.hasPrefix("\(bridge) ") && $0.contains("10.158.4.1/24") }, "\(got)")
+        let ping = try v.run(["-n", hostNS, "exec", t, "host", "--", "ping", "-c", "1", "-W", "2", "10.158.4.2"])
+        XCTAssertEqual(ping.status, 0, "host → a through exec: \(ping.stdout) \(ping.stderr)")
+        let here = try v.run(["exec", t, "host", "--", "/bin/true"])
+        XCTAssertEqual(here.status, 2, here.stderr)
+        XCTAssertEqual(here.stderr, "vethctl: exec \(t) host: invalid node \"host\": is not a node of topology \(t) (nodes: a)\n")
+    }
+
     /// A user's namespace named as a node of the topology would be (`T-c`), and another topology's
     /// namespace `T-x-y` (topology `T-x`, node y: the name node `x-y` of T would have) are not
     /// nodes of T: exec refuses, naming the node and listing T's nodes, and never runs CMD.
