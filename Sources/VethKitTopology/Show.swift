@@ -121,7 +121,7 @@ public enum Shower {
                     f.set("ifalias", i.alias)
                     f["group"] = .string(LinkGroupName.text(i.group))
                     f["addr_info"] = .array(i.addresses.map {
-                        ["family": .string($0.isIPv4 ? "inet" : "inet6"), "local": .string($0.address.description), "prefixlen": JSON($0.prefixLength)]
+                        ["family": .string($0.family.name), "local": .string($0.address.description), "prefixlen": JSON($0.prefixLength)]
                     })
                     if let p = i.peer { f["peer"] = ["node": p.node.map(JSON.string) ?? .null, "ifname": p.name.map(JSON.string) ?? .null] }
                     if let s = i.statistics {

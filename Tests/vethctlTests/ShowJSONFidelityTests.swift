@@ -5,7 +5,8 @@ import XCTest
 /// `vethctl show --json` speaks `ip -j`: for every link, address and route it prints, every key
 /// `ip -n NS -j -d addr show` / `ip -n NS -j route show` (-4 and -6) prints for that object, when
 /// show has it too, has the same value and the same JSON type (docs/iproute2.md). The one
-/// documented difference: protocol 86 is `vethkit` (ip prints `"86"`).
+/// documented difference: protocol 86 is `vethkit` (ip prints `"86"`). The same holds against
+/// vethctl's own `link|addr|route show --json` (where it is `vethkit` too).
 final class ShowJSONFidelityTests: XCTestCase {
     let v = Vethctl()
 
@@ -36,6 +37,13 @@ final class ShowJSONFidelityTests: XCTestCase {
         }
     }
 
+    /// `vethctl ARGS --json`, decoded (exit 0 asserted).
+    func ourJSON(_ args: [String]) throws -> [[String: Any]] {
+        let r = try v.run(args + ["--json"])
+        XCTAssertEqual(r.status, 0, "vethctl \(args) --json: \(r.stderr)")
+        return try parseJSONArray(r.stdout)
+    }
+
     /// All differences between `vethctl show NAME --json` and ip, and how often each key was compared.
     func compare(_ name: String) throws -> (differences: [String], compared: [String: Int], links: Int, routes: Int) {
         let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try v.ok("show", name, "--json").utf8)) as? [String: Any])
@@ -51,15 +59,31 @@ final class ShowJSONFidelityTests: XCTestCase {
                 links += 1
                 out += differences(i, l, "\(label)/\(i["ifname"] ?? "?")", compared: &compared)
             }
+            // vethctl's own link show / addr show --json (the same objects, vethctl's keys).
+            let ours = try ourJSON(pre + ["link", "show"]), ourAddrs = try ourJSON(pre + ["addr", "show"])
+            for i in node["interfaces"] as? [[String: Any]] ?? [] {
+                let name = i["ifname"] as? String
+                for (what, list) in [("link show", ours), ("addr show", ourAddrs)] {
+                    guard let l = list.first(where: { $0["ifname"] as? String == name }) else { out.append("\(label)/\(name ?? "?"): not in vethctl \(what)"); continue }
+                    var ignored: [String: Int] = [:]
+                    out += differences(i, l, "\(label)/\(name ?? "?") (vethctl \(what))", compared: &ignored)
+                }
+            }
             var ipRoutes: [[String: Any]] = []
             for family in ["-4", "-6"] { ipRoutes += try parseJSONArray(try runProcess("/usr/sbin/ip", pre + [family, "-j", "route", "show"]).stdout) }
+            let ourRoutes = try ourJSON(pre + ["route", "show"])
             for r in node["routes"] as? [[String: Any]] ?? [] {
                 let id = "\(r["dst"] ?? "?") via \(r["gateway"] ?? "-")"
-                guard let m = ipRoutes.first(where: { "\($0["dst"] ?? "?") via \($0["gateway"] ?? "-")" == id }) else {
+                func key(_ o: [String: Any]) -> String { "\(o["dst"] ?? "?") via \(o["gateway"] ?? "-")" }
+                guard let m = ipRoutes.first(where: { key($0) == id }) else {
                     out.append("\(label) route \(id): not in ip"); continue
                 }
                 routes += 1
                 out += differences(r, m, "\(label) route \(id)", compared: &compared)
+                guard let o = ourRoutes.first(where: { key($0) == id }) else { out.append("\(label) route \(id): not in vethctl route show"); continue }
+                var ignored: [String: Int] = [:]
+                out += differences(r, o, "\(label) route \(id) (vethctl route show)", compared: &ignored)
+                if o["protocol"] as? String != r["protocol"] as? String { out.append("\(label) route \(id): protocol \(r["protocol"] ?? "none") ≠ route show's \(o["protocol"] ?? "none")") }
             }
         }
         return (out, compared, links, routes)
