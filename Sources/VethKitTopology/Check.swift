@@ -95,6 +95,13 @@ public enum Checker {
         public var passed: Bool { outcomes.allSatisfy(\.ok) }
         public var failures: Int { outcomes.filter { !$0.ok }.count }
 
+        /// The WHY cell: the failure (`no reply within 1s`, `loss 20% above max_loss 5%`), `-`
+        /// for a claim that passed, `unreachable (expected)` for one that passed by getting no reply.
+        static func why(_ o: Outcome) -> String {
+            if !o.ok { return o.error ?? "failed" }
+            return o.claim.expect == .unreachable ? "unreachable (expected)" : "-"
+        }
+
         /// `seed: 3/3 reachable in 0.004 s` (`passed` instead of `reachable` when some claims expect unreachable).
         var summary: String {
             let word = outcomes.contains { $0.claim.expect == .unreachable } ? "passed" : "reachable"
@@ -103,35 +110,30 @@ public enum Checker {
             return s
         }
 
-        /// An aligned table, then `seed: 3/3 reachable in 0.004 s`. With `--count`: sent,
-        /// received, loss and ping's min/avg/max/mdev per claim, then the failures. With `--all`: the matrix.
+        /// An aligned table FROM / TO / RESULT / RTT / WHY / CLAIM, then `seed: 3/3 reachable in
+        /// 0.004 s`: RTT is the reply's time (`-` without one), WHY what failed (`-` when the claim
+        /// passed), CLAIM why the pair is probed (a link, a route, `checks:`). With `--count`: sent,
+        /// received, loss and ping's min/avg/max/mdev per claim, WHY and CLAIM.
+        /// With `--all`: the matrix.
         public var table: String {
             if let matrix { return matrix.text(outcomes, seconds: seconds, topology: topology) }
             if options.count == nil {
-                var rows = [["FROM", "TO", "RESULT", "RTT", "WHY"]]
+                var rows = [["FROM", "TO", "RESULT", "RTT", "WHY", "CLAIM"]]
                 for o in outcomes {
-                    let rttText: String
-                    if o.ok, o.claim.expect == .unreachable { rttText = "unreachable (expected)" }
-                    else if o.ok, let r = o.rtt { rttText = FixedPoint.text(r * 1000, places: 3) + " ms" }
-                    else { rttText = o.error ?? "timeout" }
-                    rows.append([o.claim.from, o.claim.to.description, o.ok ? "ok" : "FAIL", rttText, o.claim.reason])
+                    let rttText = o.rtt.map { FixedPoint.text($0 * 1000, places: 3) + " ms" } ?? "-"
+                    rows.append([o.claim.from, o.claim.to.description, o.ok ? "ok" : "FAIL", rttText, Self.why(o), o.claim.reason])
                 }
                 var out = TextFormat.table(rows)
                 out.append(summary)
                 return out.joined(separator: "\n")
             }
-            var rows = [["FROM", "TO", "RESULT", "SENT", "RECV", "LOSS", "RTT MIN/AVG/MAX/MDEV MS", "WHY"]]
+            var rows = [["FROM", "TO", "RESULT", "SENT", "RECV", "LOSS", "RTT MIN/AVG/MAX/MDEV MS", "WHY", "CLAIM"]]
             for o in outcomes {
                 let st = o.statistics
                 rows.append([o.claim.from, o.claim.to.description, o.ok ? "ok" : "FAIL", String(st.transmitted), String(st.received),
-                             st.lossText, st.rttText ?? "-", o.claim.reason])
+                             st.lossText, st.rttText ?? "-", Self.why(o), o.claim.reason])
             }
             var out = TextFormat.table(rows)
-            let failed = outcomes.filter { !$0.ok }
-            if !failed.isEmpty {
-                out.append("failures:")
-                for o in failed { out.append("  \(o.claim.from) -> \(o.claim.to): \(o.error ?? "failed")") }
-            }
             out.append(summary)
             return out.joined(separator: "\n")
         }

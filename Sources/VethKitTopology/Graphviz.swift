@@ -1,9 +1,12 @@
 import Glibc
 import VethKit
 
+/// `dot` is not installed: names the package that has it.
 public struct GraphvizMissing: Error, CustomStringConvertible {
+    /// The format that needed it (`svg`, `png`).
+    public var format: String = "svg"
     public var description: String {
-        "graph --format svg needs Graphviz's `dot` program, which is not on PATH (Debian/Ubuntu: apt-get install graphviz); --format dot and --format mermaid need nothing"
+        "graph --format \(format) needs Graphviz's `dot` program, which is not on PATH (Debian/Ubuntu: apt-get install graphviz); --format dot and --format mermaid need nothing"
     }
 }
 
@@ -12,19 +15,33 @@ public struct GraphvizMissing: Error, CustomStringConvertible {
 public struct GraphvizFailed: Error, CustomStringConvertible {
     public var status: Int32
     public var message: String
-    public var description: String { "dot -Tsvg failed (exit \(status)): \(message)" }
+    /// The output format asked of dot (`svg`, `png`).
+    public var format: String = "svg"
+    public var description: String { "dot -T\(format) failed (exit \(status)): \(message)" }
 }
 
 extension Topology {
-    /// The most SVG (and standard error) read back from `dot`.
+    /// The most output (and standard error) read back from `dot`.
     static let svgLimit = 64 << 20
 
-    /// Runs `dot -Tsvg` (an output renderer, not kernel work): the DOT text on its standard input,
+    /// `dot -Tsvg` of `dot`, as text (see ``render(_:format:deadline:)``).
+    static func renderSVG(_ dot: String, deadline: Double = 60) throws -> String {
+        String(decoding: try render(dot, format: "svg", deadline: deadline), as: UTF8.self)
+    }
+
+    /// Runs `dot -T<format>` (an output renderer, not kernel work): the DOT text on its standard input,
     /// its standard output and error into unlinked temporary files (no pipe to keep flowing, so
     /// no thread and no deadlock), killed and reaped when it runs past `deadline` seconds or its
     /// output grows past ``svgLimit``; both read back with ``BoundedRead/all(_:limit:)``.
-    static func renderSVG(_ dot: String, deadline: Double = 60) throws -> String {
-        guard let path = executableOnPath("dot") else { throw GraphvizMissing() }
+    static func render(_ dot: String, format: String, deadline: Double = 60) throws -> [UInt8] {
+        do { return try run(dot, format: format, deadline: deadline) } catch var e as GraphvizFailed {
+            e.format = format
+            throw e
+        }
+    }
+
+    static func run(_ dot: String, format: String, deadline: Double) throws -> [UInt8] {
+        guard let path = executableOnPath("dot") else { throw GraphvizMissing(format: format) }
         let input = try anonymousFile(), output = try anonymousFile(), errors = try anonymousFile()
         defer { close(input); close(output); close(errors) }
         try writeAll(input, Array(dot.utf8))
@@ -36,7 +53,7 @@ extension Topology {
         posix_spawn_file_actions_adddup2(&actions, input, 0)
         posix_spawn_file_actions_adddup2(&actions, output, 1)
         posix_spawn_file_actions_adddup2(&actions, errors, 2)
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(path), strdup("-Tsvg"), nil]
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(path), strdup("-T\(format)"), nil]
         defer { for a in argv { free(a) } }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, path, &actions, nil, argv, environ)
@@ -69,7 +86,7 @@ extension Topology {
         let exit = (status >> 8) & 0xff
         guard exit == 0 else { throw GraphvizFailed(status: exit, message: err) }
         do {
-            return String(decoding: try readBack(output), as: UTF8.self)
+            return try readBack(output)
         } catch is BoundedRead.TooLarge {
             throw GraphvizFailed(status: 0, message: "wrote more than \(svgLimit) bytes")
         }

@@ -254,6 +254,7 @@ public enum LiveReader {
                                             alias: l.alias.flatMap { $0.isEmpty ? nil : $0 }, group: l.group,
                                             addresses: addrs.map(\.network),
                                             statistics: withStatistics ? l.statistics : nil)
+                (i.flags, i.qdisc) = (l.flags, l.qdisc)
                 i.foreignAddresses = addrs.filter { a in
                     a.protocol.rawValue != Ownership.addressProtocol
                         && !addressRecords.contains(.init(node: r.node, interface: l.name, address: a.network))

@@ -43,6 +43,11 @@ public struct LiveState: Sendable, Equatable {
         }
         var rootQdiscKind: String? = nil
         var rootQdiscHandle: String? = nil
+        /// The interface flags (`ip -j`'s `flags`), when read from the kernel.
+        public var flags: LinkFlags? = nil
+        /// The root qdisc's kind as the kernel reports it for the link (IFLA_QDISC: `noqueue`,
+        /// `tbf`; `ip -j link`'s `qdisc`), when read from the kernel.
+        public var qdisc: String? = nil
 
         public init(name: String, kind: String? = nil, index: Int32 = 0, mtu: Int? = 1500, mac: MACAddress? = nil,
                     master: String? = nil, up: Bool = true, operState: String = "UP", alias: String? = nil,

@@ -94,9 +94,11 @@ public enum Shower {
             return out.joined(separator: "\n")
         }
 
-        /// JSON with iproute2's key names where the same fact exists (ifname, ifindex, mtu,
-        /// operstate, address, master, linkinfo.info_kind, addr_info, stats64, dst, gateway, dev,
-        /// metric, protocol), plus VethKit's: node, namespace, peer {node, ifname}, diff.
+        /// JSON with iproute2's key names and value types where the same fact exists (ifname,
+        /// ifindex, flags, mtu, qdisc, operstate, address, master, linkinfo.info_kind, group (a
+        /// string: `default`), addr_info, stats64, dst, gateway, dev, metric, protocol (by name, as
+        /// `route show --json`: `vethkit` for 0x56)), plus VethKit's: node, namespace, peer {node,
+        /// ifname}, root_qdisc, impair, cut, diff.
         public var jsonValue: JSON {
             var nodes: [JSON] = []
             for name in nodeOrder {
@@ -105,7 +107,8 @@ public enum Shower {
                     var f: JSONObject = ["ifname": .string(i.name), "ifindex": JSON(i.index)]
                     f.set("mtu", i.mtu)
                     f["operstate"] = .string(i.operState)
-                    f["flags"] = .array(i.up ? ["UP"] : [])
+                    f["flags"] = .array((i.flags?.names ?? (i.up ? ["UP"] : [])).map(JSON.string))
+                    f.set("qdisc", i.qdisc)
                     f.set("address", i.mac?.description)
                     f.set("master", i.master)
                     if let k = i.kind {
@@ -116,9 +119,9 @@ public enum Shower {
                     // ip -j's `link`: a vlan's, macvlan's or ipvlan's parent (a vxlan's is in info_data).
                     if let p = i.parent, i.kind != "vxlan" { f["link"] = .string(p) }
                     f.set("ifalias", i.alias)
-                    f["group"] = JSON(i.group)
+                    f["group"] = .string(LinkGroupName.text(i.group))
                     f["addr_info"] = .array(i.addresses.map {
-                        ["family": .string($0.isIPv4 ? "inet" : "inet6"), "local": .string($0.address.description), "prefixlen": JSON($0.prefixLength)]
+                        ["family": .string($0.family.name), "local": .string($0.address.description), "prefixlen": JSON($0.prefixLength)]
                     })
                     if let p = i.peer { f["peer"] = ["node": p.node.map(JSON.string) ?? .null, "ifname": p.name.map(JSON.string) ?? .null] }
                     if let s = i.statistics {
@@ -134,7 +137,7 @@ public enum Shower {
                     f.set("gateway", r.via?.description)
                     f.set("dev", r.dev)
                     f.set("metric", r.metric)
-                    f["protocol"] = JSON(r.proto)
+                    f["protocol"] = .string(RouteProtocol(rawValue: r.proto).name)
                     return .object(f)
                 }
                 var sysctls = JSONObject()

@@ -36,9 +36,10 @@ extension Shower {
         }
     }
 
-    /// `qdisc` ({kind, handle} as `tc -j` names them) and VethKit's `impair` (text) and `cut` of one interface.
+    /// `root_qdisc` ({kind, handle} as `tc -j` names them, when not the kernel's default; `qdisc`
+    /// is ip's, the kind's name alone) and VethKit's `impair` (text) and `cut` of one interface.
     static func egressJSON(_ i: LiveState.Interface, into f: inout JSONObject) {
-        if let q = i.rootQdisc { f["qdisc"] = ["kind": .string(q.kind), "handle": .string(q.handle), "vethkit": .bool(i.egress?.isOurs ?? false)] }
+        if let q = i.rootQdisc { f["root_qdisc"] = ["kind": .string(q.kind), "handle": .string(q.handle), "vethkit": .bool(i.egress?.isOurs ?? false)] }
         if case .impaired(let imp)? = i.egress { f["impair"] = .string(imp.description) }
         if i.egress != nil || i.kind == "veth" { f["cut"] = .bool(i.egress == .cut) }
     }

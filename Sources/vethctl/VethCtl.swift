@@ -14,7 +14,7 @@ struct VethCtl: ParsableCommand {
         subcommands: [NetnsCommand.self, LinkCommand.self, AddrCommand.self, RouteCommand.self,
                       PeersCommand.self, WhoCommand.self, MonitorCommand.self,
                       UpCommand.self, PlanCommand.self, DownCommand.self, ShowCommand.self, CheckCommand.self, CutCommand.self, RestoreCommand.self,
-                      GraphCommand.self, ListCommand.self, GenCommand.self, OrphansCommand.self, QdiscCommand.self, PerfCommand.self])
+                      ExecCommand.self, GraphCommand.self, ListCommand.self, GenCommand.self, OrphansCommand.self, QdiscCommand.self, PerfCommand.self])
 
     @Option(help: "Run the commands of FILE (one per line, like `ip -batch`; - for standard input) in one process.")
     var batch: String?

@@ -83,12 +83,12 @@ final class ImpairKernelTests: XCTestCase {
         XCTAssertTrue(s.inSync, s.text)
         let h2line = try XCTUnwrap(s.text.split(separator: "\n").first { $0.hasPrefix("eth0") && $0.contains("peer r1/eth2") })
         XCTAssertTrue(h2line.contains("impair \(try impairment(("rate", "10mbit")))"), String(h2line))
-        XCTAssertTrue(s.json.contains("\"qdisc\":{\"kind\":\"tbf\",\"handle\":\"564b:\",\"vethkit\":true},\"impair\":\"\(try impairment(("rate", "10mbit")))\",\"cut\":false"), s.json)
+        XCTAssertTrue(s.json.contains("\"root_qdisc\":{\"kind\":\"tbf\",\"handle\":\"564b:\",\"vethkit\":true},\"impair\":\"\(try impairment(("rate", "10mbit")))\",\"cut\":false"), s.json)
         // show --json's qdisc of every interface is tc's root qdisc, field by field.
         try assertShowQdiscsMatchTC(s)
     }
 
-    /// Every interface of `show --json`: `qdisc.kind`/`qdisc.handle` as `tc -j` prints its root, or none on both sides.
+    /// Every interface of `show --json`: `root_qdisc.kind`/`root_qdisc.handle` as `tc -j` prints its root, or none on both sides.
     func assertShowQdiscsMatchTC(_ s: Shower.Report, file: StaticString = #filePath, line: UInt = #line) throws {
         let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(s.json.utf8)) as? [String: Any], file: file, line: line)
         var compared = 0
@@ -96,7 +96,7 @@ final class ImpairKernelTests: XCTestCase {
             let ns = n["namespace"] as? String
             for i in n["interfaces"] as? [[String: Any]] ?? [] {
                 let name = try XCTUnwrap(i["ifname"] as? String, file: file, line: line)
-                let q = i["qdisc"] as? [String: Any]
+                let q = i["root_qdisc"] as? [String: Any]
                 let tc = try tcRoot(ns, name, file: file, line: line)
                 XCTAssertEqual(q?["kind"] as? String, tc?["kind"] as? String, "\(ns ?? "host") \(name)", file: file, line: line)
                 XCTAssertEqual(q?["handle"] as? String, tc?["handle"] as? String, "\(ns ?? "host") \(name)", file: file, line: line)

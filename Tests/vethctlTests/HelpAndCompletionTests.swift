@@ -6,7 +6,7 @@ import XCTest
 /// the topology verbs included (they used to be forwarded before parsing, help aside).
 final class HelpAndCompletionTests: XCTestCase {
     let v = Vethctl()
-    static let topologyVerbs = ["up", "plan", "down", "show", "check", "cut", "restore", "perf", "graph", "list", "gen"]
+    static let topologyVerbs = ["up", "plan", "down", "show", "check", "cut", "restore", "perf", "exec", "graph", "list", "gen"]
     static let otherVerbs = ["netns", "link", "addr", "route", "qdisc", "peers", "who", "monitor"]
 
     func testTopLevelHelpListsEveryVerb() throws {
@@ -32,6 +32,7 @@ final class HelpAndCompletionTests: XCTestCase {
             "cut": "USAGE: vethctl cut <topology> <node[:ifname]> [-n <ns>]",
             "restore": "USAGE: vethctl restore <topology> <node[:ifname]> [-n <ns>]",
             "perf": "USAGE: vethctl perf <file> <from> <to>",
+            "exec": "USAGE: vethctl exec <topology> <node> -- [<command> ...] [-n <ns>]",
             "graph": "USAGE: vethctl graph <file> [--format <format>] [-n <ns>]",
             "list": "USAGE: vethctl list [--json] [-n <ns>]",
             "gen": "USAGE: vethctl gen <kind> <count> [--name <name>] [-n <ns>]",

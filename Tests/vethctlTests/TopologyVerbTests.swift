@@ -84,7 +84,7 @@ final class TopologyVerbTests: XCTestCase {
             XCTAssertEqual(r.stdout, expected, "vethctl \(args)")
             XCTAssertEqual(r.stderr, "", "vethctl \(args)")
         }
-        let usage = "vethctl: gen: expected `star N` (1...65000), `chain N` (2...65000), `pairs N` or `pairs-ns N`\n"
+        let usage = "vethctl: gen: expected `star N` (1...65000), `chain N` (2...65000), `pairs N` (1...65000) or `pairs-ns N` (1...65000)\n"
         for args in [["gen", "bogus", "2"], ["gen", "chain", "1"], ["gen", "star", "65001"]] {
             let r = try runUnprivileged(v.path, args)
             XCTAssertEqual(r.status, 2, "vethctl \(args): \(r.stderr)")
@@ -97,6 +97,25 @@ final class TopologyVerbTests: XCTestCase {
         let badName = try runUnprivileged(v.path, ["gen", "star", "2", "--name", "a/b"])
         XCTAssertEqual(badName.status, 2, badName.stderr)
         XCTAssertTrue(badName.stderr.hasPrefix("vethctl: gen: "), badName.stderr)
+    }
+
+    /// `gen --help` lists every kind the library generates, each on one line with what it makes
+    /// and its sizes, and only those; the kind argument's help names them all.
+    func testGenHelpListsEveryKind() throws {
+        XCTAssertEqual(TopologyGenerator.Kind.allCases.map(\.rawValue), ["star", "chain", "pairs", "pairs-ns"])
+        let r = try runUnprivileged(v.path, ["gen", "--help"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let start = try XCTUnwrap(lines.firstIndex(of: "KINDS:"), r.stdout)
+        let listed = lines[(start + 1)...].prefix { $0.hasPrefix("  ") }
+        XCTAssertEqual(listed.count, TopologyGenerator.Kind.allCases.count, r.stdout)
+        for (line, kind) in zip(listed, TopologyGenerator.Kind.allCases) {
+            let lo = kind.sizes.lowerBound, hi = kind.sizes.upperBound
+            assertMatches(line, "  \(kind.rawValue) N +\(NSRegularExpression.escapedPattern(for: kind.summary)) \\(\(lo)-\(hi)\\)")
+            XCTAssertGreaterThan(kind.summary.count, 20, "\(kind): a description, not a word")
+            XCTAssertLessThanOrEqual(line.count, 79, "one line each: \(line)")
+        }
+        XCTAssertTrue(r.stdout.contains("<kind>                  The kind: star, chain, pairs, pairs-ns."), r.stdout)
     }
 
     /// One executable: vethctl copied alone into an empty directory runs the topology verbs
@@ -115,6 +134,23 @@ final class TopologyVerbTests: XCTestCase {
         XCTAssertEqual(dot.stdout, try Topology.load(path).graph(format: .mermaid))
     }
 
+    /// `graph --format png` writes Graphviz's PNG bytes unchanged (the PNG signature first);
+    /// without `dot` on PATH, one line naming the package, exit 1.
+    func testGraphPNG() throws {
+        try requireComponent("/usr/bin/dot", package: "graphviz")
+        let path = try file(TopologyGenerator.star(8))
+        let magic = try runUnprivileged("/bin/sh", ["-c", "'\(v.path)' graph '\(path)' --format png | head -c 8 | od -An -tx1"])
+        XCTAssertEqual(magic.status, 0, magic.stderr)
+        XCTAssertEqual(magic.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty },
+                       ["89", "50", "4e", "47", "0d", "0a", "1a", "0a"])
+        let size = try runUnprivileged("/bin/sh", ["-c", "'\(v.path)' graph '\(path)' --format png | wc -c"])
+        XCTAssertGreaterThan(Int(size.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, 1000, size.stdout)
+        let missing = try runUnprivileged("/usr/bin/env", ["PATH=/nonexistent", v.path, "graph", path, "--format", "png"])
+        XCTAssertEqual(missing.status, 1, missing.stderr)
+        XCTAssertEqual(missing.stdout, "")
+        XCTAssertTrue(missing.stderr.hasPrefix("vethctl: graph --format png needs Graphviz's `dot` program") && missing.stderr.contains("apt-get install graphviz"), missing.stderr)
+    }
+
     func testSchemaErrorsExitTwoWithFileLineColumn() throws {
         let bad = try file("name: bad\nnodes:\n  host: {bogus: 1}\n  n1:\n    routes: [{to: 10.0.0.0/40, via: 10.0.0.1}]\n")
         for verb in ["plan", "up", "check", "graph", "show", "down"] {
@@ -126,8 +162,9 @@ final class TopologyVerbTests: XCTestCase {
         }
         let usage = try v.run(["plan"])
         XCTAssertEqual(usage.status, 2, usage.stderr)
-        let format = try v.run(["graph", bad, "--format", "png"])
+        let format = try v.run(["graph", bad, "--format", "gif"])
         XCTAssertEqual(format.status, 2, format.stderr)
+        XCTAssertEqual(format.stderr, "vethctl: graph: invalid format \"gif\": expected dot, svg, png or mermaid\n")
     }
 
     // MARK: kernel (sandbox)
@@ -172,7 +209,7 @@ final class TopologyVerbTests: XCTestCase {
         // The file's 3 claims and the default ones (the host reaches each leaf): 5 probes.
         assertMatches(lastLine(check.stdout), "\(t.name): 5/5 reachable in [0-9.]+ s")
         XCTAssertEqual(check.stdout.split(separator: "\n").first.map(String.init)?.split(separator: " ").map(String.init),
-                       ["FROM", "TO", "RESULT", "RTT", "WHY"])
+                       ["FROM", "TO", "RESULT", "RTT", "WHY", "CLAIM"])
         // show, by name and by file: in sync.
         let show = try v.run(["show", t.name])
         XCTAssertEqual(show.status, 0, show.stderr)

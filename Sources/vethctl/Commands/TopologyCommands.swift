@@ -105,7 +105,7 @@ struct CheckCommand: TopologyVerb {
         commandName: "check", abstract: "Send real pings across the topology; exit 1 if any claim fails.",
         discussion: """
         Without --count: one echo per claim (resent every 250 ms for --timeout, then once more with \
-        twice the timeout), a table FROM/TO/RESULT/RTT/WHY. --count N: N echoes per claim, --interval \
+        twice the timeout), a table FROM/TO/RESULT/RTT/WHY/CLAIM (WHY: what failed; CLAIM: why the pair is probed). --count N: N echoes per claim, --interval \
         apart (10ms by default; ping's is 1s), each waited for --timeout and never resent: sent, \
         received, loss and ping's rtt min/avg/max/mdev per claim. --all: every node to every address of \
         every other node (pingall), as a matrix with the failures listed. Times as tc writes them \
@@ -170,16 +170,32 @@ struct CheckCommand: TopologyVerb {
 
 struct GraphCommand: TopologyVerb {
     static let configuration = CommandConfiguration(
-        commandName: "graph", abstract: "Draw a topology: dot, mermaid, or svg (through Graphviz's dot).")
+        commandName: "graph", abstract: "Draw a topology: dot, mermaid, or svg and png (through Graphviz's dot).",
+        discussion: "Each namespace is a cluster; a link's ends carry their interface and addresses. png is binary: redirect it (> lab.png).")
     @Argument(help: "The topology file.") var file: String
-    @Option(help: "dot, svg or mermaid.") var format = "dot"
+    @Option(help: "dot, svg, png or mermaid.") var format = "dot"
     @OptionGroup var namespace: NamespaceOption
 
-    func perform() throws -> String {
+    /// The format, or exit 2 naming it; PNG is never written to a terminal.
+    func graphFormat() throws -> GraphFormat {
         guard let f = GraphFormat(rawValue: format) else {
-            throw TopologyFailure(stderr: "vethctl: graph: invalid format \"\(format)\": expected dot, svg or mermaid", status: .badInput)
+            throw TopologyFailure(stderr: "vethctl: graph: invalid format \"\(format.terminalEscaped())\": expected dot, svg, png or mermaid", status: .badInput)
         }
-        return try TopologyFailure.wrap("graph \(file)") { try Topology.load(file).graph(format: f) }
+        if !f.isText, isatty(1) == 1 {
+            throw TopologyFailure(stderr: "vethctl: graph: --format \(f.rawValue) is binary: redirect standard output to a file (> \(f.rawValue == "png" ? "lab.png" : "FILE"))", status: .badInput)
+        }
+        return f
+    }
+
+    mutating func run() throws {
+        try MainThreadNamespace.enter(namespace.name, for: Self._commandName)
+        let f = try graphFormat()
+        let bytes = try TopologyFailure.wrap("graph \(file)") { try Topology.load(file).graphBytes(format: f) }
+        if f.isText { emitLine(String(decoding: bytes, as: UTF8.self)) } else { emit(bytes) }
+    }
+
+    func perform() throws -> String {
+        try TopologyFailure.wrap("graph \(file)") { try Topology.load(file).graph(format: graphFormat()) }
     }
 }
 
@@ -195,24 +211,40 @@ struct ListCommand: TopologyVerb {
 }
 
 struct GenCommand: TopologyVerb {
+    typealias Kind = TopologyGenerator.Kind
+
     static let configuration = CommandConfiguration(
-        commandName: "gen", abstract: "Print a generated topology file: star N, chain N, pairs N or pairs-ns N.")
-    @Argument(help: "star, chain, pairs or pairs-ns") var kind: String
+        commandName: "gen", abstract: "Print a generated topology file: \(kindList).",
+        discussion: kindsHelp)
+    @Argument(help: ArgumentHelp("The kind: \(Kind.allCases.map(\.rawValue).joined(separator: ", ")).")) var kind: String
     @Argument(help: "How many leaves, nodes or pairs.") var count: Int
     @Option(help: "The topology's name (default: the kind and N).") var name: String?
     @OptionGroup var namespace: NamespaceOption
 
+    /// `KINDS:` and a line per kind: `  star N      a host bridge and … (1-65000)`.
+    static var kindsHelp: String {
+        var lines = ["KINDS:"]
+        for k in Kind.allCases {
+            let word = "\(k.rawValue) N"
+            let head = word + String(repeating: " ", count: max(2, 12 - word.count))
+            lines.append("  " + head + k.summary + " (\(k.sizes.lowerBound)-\(k.sizes.upperBound))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `star, chain, pairs or pairs-ns`.
+    static var kindList: String {
+        let all = Kind.allCases.map(\.rawValue)
+        return all.dropLast().joined(separator: ", ") + " or " + all.last!
+    }
+
     func perform() throws -> String {
         if let name { try TopologyFailure.wrap("gen") { try validateTopologyName(name) } }
-        let n = count
-        switch kind {
-        case "star" where (1...65000).contains(n): return TopologyGenerator.star(n, name: name)
-        case "chain" where (2...65000).contains(n): return TopologyGenerator.chain(n, name: name)
-        case "pairs" where (1...65000).contains(n): return TopologyGenerator.pairs(n, name: name)
-        case "pairs-ns" where (1...65000).contains(n): return TopologyGenerator.pairs(n, name: name, namespace: true)
-        default:
-            throw TopologyFailure(stderr: "vethctl: gen: expected `star N` (1...65000), `chain N` (2...65000), `pairs N` or `pairs-ns N`",
+        guard let k = Kind(rawValue: kind), k.sizes.contains(count) else {
+            let expected: [String] = Kind.allCases.map { k in "`\(k.rawValue) N` (\(k.sizes.lowerBound)...\(k.sizes.upperBound))" }
+            throw TopologyFailure(stderr: "vethctl: gen: expected " + expected.dropLast().joined(separator: ", ") + " or " + expected.last!,
                                   status: .badInput)
         }
+        return k.generate(count, name: name)
     }
 }

@@ -27,7 +27,7 @@ struct LinkOutput {
         if let m = l.masterIndex { o.set("master", names[m] ?? String(m)) }
         o.set("operstate", l.operationalState.description)
         o.set("linkmode", l.details.linkMode)
-        o.set("group", l.group == 0 ? "default" : String(l.group))
+        o.set("group", LinkGroupName.text(l.group))
         o.set("txqlen", l.txQueueLength)
         o.set("link_type", linkType(l))
         o.set("address", l.address?.description)
