@@ -18,11 +18,7 @@ public enum NodeNamespace {
     /// up) when nothing of the topology exists, and `InvalidInput` naming the node and listing
     /// the topology's nodes when it has no such node.
     public static func locate(topology: String, node: String) throws -> Location {
-        try validateTopologyName(topology)
-        let hostLinks = try NetHandle().links()
-        let hasHostLinks = hostLinks.contains { Ownership.owns(alias: $0.alias, topology: topology) }
-        let owned = try LiveReader.ownedNamespaces(of: topology, hostLinks: hostLinks).owned
-        guard hasHostLinks || !owned.isEmpty else { throw NotUp.error(topology) }
+        let (owned, hasHostLinks) = try members(of: topology)
         let nodes = owned.map(\.node) + (hasHostLinks ? [Topology.hostNode] : [])
         func unknown() -> InvalidInput {
             InvalidInput("node", node, "is not a node of topology \(topology) (nodes: \(nodes.sorted().joined(separator: ", ")))")
@@ -34,5 +30,22 @@ public enum NodeNamespace {
         // The mark, read again through the descriptor that will be entered.
         guard try NetHandle(namespace: ns).link(index: 1).alias == Ownership.alias(for: topology) else { throw unknown() }
         return .namespace(ns, name: name)
+    }
+
+    /// The names of the nodes of topology `topology` that is up (`host` when it has host links),
+    /// sorted; throws ``NotUp`` when nothing of it exists. For completion and error messages.
+    public static func nodes(of topology: String) throws -> [String] {
+        let (owned, hasHostLinks) = try members(of: topology)
+        return (owned.map(\.node) + (hasHostLinks ? [Topology.hostNode] : [])).sorted()
+    }
+
+    /// The topology's marked namespaces and whether it has links in the caller's namespace.
+    static func members(of topology: String) throws -> (owned: [(node: String, namespace: String)], hasHostLinks: Bool) {
+        try validateTopologyName(topology)
+        let hostLinks = try NetHandle().links()
+        let hasHostLinks = hostLinks.contains { Ownership.owns(alias: $0.alias, topology: topology) }
+        let owned = try LiveReader.ownedNamespaces(of: topology, hostLinks: hostLinks).owned
+        guard hasHostLinks || !owned.isEmpty else { throw NotUp.error(topology) }
+        return (owned, hasHostLinks)
     }
 }

@@ -9,7 +9,7 @@ struct VethCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vethctl",
         abstract: "Linux virtual networking: veth pairs, bridges, namespaces, addresses and routes, over rtnetlink.",
-        discussion: "Global option: -n NS before or after the subcommand runs it inside the named network namespace (for the topology verbs: NS is the topology's host node).",
+        discussion: HelpExamples.discussion("vethctl", "Global option: -n NS before or after the subcommand runs it inside the named network namespace (for the topology verbs: NS is the topology's host node)."),
         version: version,
         subcommands: [NetnsCommand.self, LinkCommand.self, AddrCommand.self, RouteCommand.self,
                       PeersCommand.self, WhoCommand.self, MonitorCommand.self,
@@ -95,7 +95,7 @@ enum Main {
         case let e as CommandError where Privilege.explains(e):
             warn("vethctl: \(prefix)\(e.context.isEmpty ? "" : e.context + ": ")\(Privilege.message)")
             return ExitStatus.refused.rawValue
-        case is KernelError, is SystemCallError where Privilege.explains(error):
+        case _ where (error is KernelError || error is SystemCallError) && Privilege.explains(error):
             warn("vethctl: \(prefix)\(Privilege.message)")
             return ExitStatus.refused.rawValue
         case is CommandError, is InvalidInput, is UsageError, is NotFound, is AlreadyExists, is KernelError,

@@ -5,7 +5,7 @@ import VethKit
 
 struct AddrCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "addr", abstract: "IPv4 and IPv6 addresses.", subcommands: [Add.self, Del.self, Show.self], defaultSubcommand: Show.self,
+        commandName: "addr", abstract: "IPv4 and IPv6 addresses.", discussion: HelpExamples.discussion("addr"), subcommands: [Add.self, Del.self, Show.self], defaultSubcommand: Show.self,
         aliases: ["address"])
 
     /// `addr add` and `addr del`: a CIDR and a device.
@@ -18,7 +18,7 @@ struct AddrCommand: ParsableCommand {
     }
 
     struct Add: AddrEdit {
-        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add an address (CIDR) to a link.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add an address (CIDR) to a link.", discussion: HelpExamples.discussion("addr add"))
         static let verb = "add"
         @OptionGroup var ns: NamespaceOption
         @Argument var cidr: String
@@ -28,7 +28,7 @@ struct AddrCommand: ParsableCommand {
     }
 
     struct Del: AddrEdit {
-        static let configuration = CommandConfiguration(commandName: "del", abstract: "Remove an address from a link.",
+        static let configuration = CommandConfiguration(commandName: "del", abstract: "Remove an address from a link.", discussion: HelpExamples.discussion("addr del"),
                                                         aliases: ["delete"])
         static let verb = "del"
         @OptionGroup var ns: NamespaceOption
@@ -38,7 +38,7 @@ struct AddrCommand: ParsableCommand {
     }
 
     struct Show: VethCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show addresses.", aliases: ["list"])
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show addresses.", discussion: HelpExamples.discussion("addr show"), aliases: ["list"])
         @OptionGroup var ns: NamespaceOption
         @Option(completion: Completions.interfaces) var dev: String?
         @Flag(help: "JSON output shaped as `ip -j addr show`.") var json = false

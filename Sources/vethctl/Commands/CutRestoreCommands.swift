@@ -8,9 +8,9 @@ import VethKitTopology
 struct CutCommand: TopologyVerb {
     static let configuration = CommandConfiguration(
         commandName: "cut", abstract: "Cut a topology's link (both directions; every link of NODE without IFNAME).",
-        discussion: "Nothing crosses the link until `vethctl restore`; addresses, routes, neighbours, bridge ports and impairments stay.")
-    @Argument(help: "The topology's name.") var topology: String
-    @Argument(help: ArgumentHelp("The node, and the link by its interface there.", valueName: "node[:ifname]")) var end: String
+        discussion: HelpExamples.discussion("cut", "Nothing crosses the link until `vethctl restore`; addresses, routes, neighbours, bridge ports and impairments stay."))
+    @Argument(help: "The topology's name.", completion: Completions.topologies) var topology: String
+    @Argument(help: ArgumentHelp("The node, and the link by its interface there.", valueName: "node[:ifname]"), completion: Completions.nodes) var end: String
     @OptionGroup var namespace: NamespaceOption
 
     func perform() throws -> String {
@@ -23,9 +23,9 @@ struct CutCommand: TopologyVerb {
 
 struct RestoreCommand: TopologyVerb {
     static let configuration = CommandConfiguration(
-        commandName: "restore", abstract: "Restore a link `vethctl cut` cut (every cut link of NODE without IFNAME).")
-    @Argument(help: "The topology's name.") var topology: String
-    @Argument(help: ArgumentHelp("The node, and the link by its interface there.", valueName: "node[:ifname]")) var end: String
+        commandName: "restore", abstract: "Restore a link `vethctl cut` cut (every cut link of NODE without IFNAME).", discussion: HelpExamples.discussion("restore"))
+    @Argument(help: "The topology's name.", completion: Completions.topologies) var topology: String
+    @Argument(help: ArgumentHelp("The node, and the link by its interface there.", valueName: "node[:ifname]"), completion: Completions.nodes) var end: String
     @OptionGroup var namespace: NamespaceOption
 
     func perform() throws -> String {

@@ -10,9 +10,9 @@ import VethKitTopology
 struct ExecCommand: TopologyVerb {
     static let configuration = CommandConfiguration(
         commandName: "exec", abstract: "Run a command in a node of a topology that is up (its exit status is vethctl's).",
-        discussion: "The node's namespace is found through the topology's marks; `host` is the namespace vethctl runs in (-n NS).")
-    @Argument(help: "The topology's name.") var topology: String
-    @Argument(help: "The node.") var node: String
+        discussion: HelpExamples.discussion("exec", "The node's namespace is found through the topology's marks; `host` is the namespace vethctl runs in (-n NS)."))
+    @Argument(help: "The topology's name.", completion: Completions.topologies) var topology: String
+    @Argument(help: "The node.", completion: Completions.nodes) var node: String
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
     var command: [String] = []
     @OptionGroup var namespace: NamespaceOption

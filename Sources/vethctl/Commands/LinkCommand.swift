@@ -4,7 +4,7 @@ import VethKit
 
 struct LinkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "link", abstract: "Network interfaces: veth pairs, bridges, dummies, vlans, macvlans, ipvlans, vxlans.",
+        commandName: "link", abstract: "Network interfaces: veth pairs, bridges, dummies, vlans, macvlans, ipvlans, vxlans.", discussion: HelpExamples.discussion("link"),
         subcommands: [Add.self, Set.self, Del.self, Show.self, Stats.self, Impair.self], defaultSubcommand: Show.self)
 
     enum Kind: String, ExpressibleByArgument, CaseIterable { case veth, bridge, dummy, vlan, macvlan, ipvlan, vxlan }
@@ -12,7 +12,7 @@ struct LinkCommand: ParsableCommand {
     struct Add: VethCommand {
         static let configuration = CommandConfiguration(
             commandName: "add", abstract: "Create a link.",
-            discussion: """
+            discussion: HelpExamples.discussion("link add", """
                 veth:    --peer NAME [--peer-netns NS]
                 vlan:    --link PARENT --id 1..4094 [--protocol 802.1Q|802.1ad]
                 macvlan: --link PARENT --mode bridge|private|vepa|passthru
@@ -20,7 +20,7 @@ struct LinkCommand: ParsableCommand {
                 vxlan:   --id 0..16777215 (--remote IP | --group MULTICAST-IP) [--local IP] [--dstport N (4789)]
                          [--dev UNDERLAY] [--learning | --nolearning]
                 The parent (--link, --dev) is a link of the namespace vethctl runs in.
-                """)
+                """))
         @OptionGroup var ns: NamespaceOption
         @Argument var name: String
         @Option(name: .customLong("type"), help: "veth (default), bridge, dummy, vlan, macvlan, ipvlan or vxlan.",
@@ -50,14 +50,14 @@ struct LinkCommand: ParsableCommand {
     struct Set: VethCommand {
         static let configuration = CommandConfiguration(
             commandName: "set", abstract: "Change a link.",
-            discussion: """
+            discussion: HelpExamples.discussion("link set", """
                 What the kernel changes on a live link of a kind: a vlan's flags (--reorder-hdr,
                 --loose-binding, --bridge-binding), a macvlan's or ipvlan's --mode (an
                 ipvlan's mode is its parent's, shared by all its ipvlans; a macvlan cannot go into or
                 out of passthru), a vxlan's --remote/--group/--local (same address family) and
                 --learning/--nolearning. A vlan's id and protocol, a vxlan's id and port cannot
                 change: delete the link and add it again.
-                """)
+                """))
         @OptionGroup var ns: NamespaceOption
         @Argument(completion: Completions.interfaces) var name: String
         @Flag(help: "Bring it up.") var up = false
@@ -128,7 +128,7 @@ struct LinkCommand: ParsableCommand {
 
     struct Del: VethCommand {
         static let configuration = CommandConfiguration(
-            commandName: "del", abstract: "Delete a link (both ends of a veth), or a whole link group at once.",
+            commandName: "del", abstract: "Delete a link (both ends of a veth), or a whole link group at once.", discussion: HelpExamples.discussion("link del"),
             aliases: ["delete"])
         @OptionGroup var ns: NamespaceOption
         @Argument(completion: Completions.interfaces) var name: String?
@@ -155,7 +155,7 @@ struct LinkCommand: ParsableCommand {
     }
 
     struct Show: VethCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show links.", aliases: ["list"])
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show links.", discussion: HelpExamples.discussion("link show"), aliases: ["list"])
         @OptionGroup var ns: NamespaceOption
         @Argument(completion: Completions.interfaces) var name: String?
         @Flag(help: "JSON output with iproute2's key names.") var json = false
@@ -195,7 +195,7 @@ struct LinkCommand: ParsableCommand {
     }
 
     struct Stats: VethCommand {
-        static let configuration = CommandConfiguration(commandName: "stats", abstract: "Per-link packet, byte and drop counters.")
+        static let configuration = CommandConfiguration(commandName: "stats", abstract: "Per-link packet, byte and drop counters.", discussion: HelpExamples.discussion("link stats"))
         @OptionGroup var ns: NamespaceOption
         @Argument(completion: Completions.interfaces) var name: String?
         @Flag(help: "JSON output (`stats64` as in `ip -j -s link`).") var json = false

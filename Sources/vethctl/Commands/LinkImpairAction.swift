@@ -100,14 +100,14 @@ extension LinkCommand {
     struct Impair: VethCommand {
         static let configuration = CommandConfiguration(
             commandName: "impair", abstract: "Make a link slow, lossy or unreliable (its egress qdisc), or --clear it.",
-            discussion: """
+            discussion: HelpExamples.discussion("link impair", """
                 Units as tc writes them: times 20ms, 1.5s, 500us; percentages 1%, 0.1%; rates 100mbit,
                 1gbit, 10kbit (bits/s) or 12mbps (bytes/s). A rate alone becomes a tbf qdisc (every
                 kernel has it); delay, jitter, loss, corrupt, duplicate, reorder, limit or seed make it
                 a netem qdisc (with --rate as netem's own rate). The qdisc is VethKit's (root handle
                 564b:): a qdisc a user put on the link is never replaced (exit 1). Run again with other
                 values to change it in place (no flap). Details: docs/impairments.md.
-                """)
+                """))
         @OptionGroup var ns: NamespaceOption
         @Argument(completion: Completions.interfaces) var name: String
         @Option(parsing: .unconditional, help: ArgumentHelp("Added delay.", valueName: "time")) var delay: String?

@@ -7,14 +7,10 @@ struct MonitorCommand: VethCommand {
     static let configuration = CommandConfiguration(
         commandName: "monitor",
         abstract: "Print link, address, route, neighbour and namespace-id events as they happen, until interrupted.",
-        discussion: """
+        discussion: HelpExamples.discussion("monitor", """
             A link moved to another namespace shows as `link del NAME index N moved to netns NS new-ifindex M`
             (JSON: new_netnsid, new_netns, new_ifindex). JSON events carry the keys of link/addr/route show --json.
-
-            Examples:
-              vethctl monitor
-              vethctl -n t1 monitor --json --timestamp
-            """)
+            """))
     @OptionGroup var ns: NamespaceOption
     @Flag(help: "One JSON object per line.") var json = false
     @Flag(name: [.customShort("t"), .long], help: "Prefix each event with its time (as `ip monitor -ts`; JSON: a timestamp key).")

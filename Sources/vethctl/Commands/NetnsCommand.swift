@@ -5,11 +5,11 @@ import VethKit
 
 struct NetnsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "netns", abstract: "Named network namespaces (iproute2-compatible, under /run/netns).",
+        commandName: "netns", abstract: "Named network namespaces (iproute2-compatible, under /run/netns).", discussion: HelpExamples.discussion("netns"),
         subcommands: [Add.self, Del.self, List.self, Exec.self], defaultSubcommand: List.self)
 
     struct Add: VethCommand {
-        static let configuration = CommandConfiguration(commandName: "add", abstract: "Create a named network namespace.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Create a named network namespace.", discussion: HelpExamples.discussion("netns add"))
         @Argument var name: String
         func check() throws { _ = try NamespaceName(name) }
         func execute(_ context: Context) throws {
@@ -18,7 +18,7 @@ struct NetnsCommand: ParsableCommand {
     }
 
     struct Del: VethCommand {
-        static let configuration = CommandConfiguration(commandName: "del", abstract: "Delete a named network namespace (its veths go with it).",
+        static let configuration = CommandConfiguration(commandName: "del", abstract: "Delete a named network namespace (its veths go with it).", discussion: HelpExamples.discussion("netns del"),
                                                         aliases: ["delete"])
         @Argument(completion: Completions.namespaces) var name: String
         func check() throws { _ = try NamespaceName(name) }
@@ -31,11 +31,11 @@ struct NetnsCommand: ParsableCommand {
     struct List: VethCommand {
         static let configuration = CommandConfiguration(
             commandName: "list", abstract: "List named network namespaces (--all: every network namespace on the machine).",
-            discussion: """
+            discussion: HelpExamples.discussion("netns list", """
                 --all: every network namespace, however it is kept alive (a name, a process or thread in it, \
                 a bind mount in any mount namespace, an open file descriptor), with its label, processes, \
                 mounts, owners and link count (docs/namespaces.md).
-                """, aliases: ["show"])
+                """), aliases: ["show"])
         @Flag(help: "JSON output (without --all: as `ip -j netns list`).") var json = false
         @Flag(help: "Every network namespace on the machine, with what holds it and who owns it.") var all = false
         func execute(_ context: Context) throws {
@@ -67,7 +67,7 @@ struct NetnsCommand: ParsableCommand {
     }
 
     struct Exec: VethCommand {
-        static let configuration = CommandConfiguration(commandName: "exec", abstract: "Run a command inside a named network namespace.")
+        static let configuration = CommandConfiguration(commandName: "exec", abstract: "Run a command inside a named network namespace.", discussion: HelpExamples.discussion("netns exec"))
         @Argument(completion: Completions.namespaces) var name: String
         @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (after --).")
         var command: [String] = []

@@ -13,7 +13,7 @@ struct OrphansCommand: VethCommand {
     static let configuration = CommandConfiguration(
         commandName: "orphans",
         abstract: "List what runtimes left behind (namespaces, veths, CNI reservations, topology leftovers); --clean removes it.",
-        discussion: """
+        discussion: HelpExamples.discussion("orphans", """
             An orphan is: a network namespace with no process in it and none holding it open, kept \
             only by container runtimes' bind mounts (/run/docker/netns/*, /run/netns/cni-*, \
             /run/netns/netns-*, /run/user/UID/netns/*, /run/containerd/netns/*) that no process \
@@ -25,7 +25,7 @@ struct OrphansCommand: VethCommand {
             --clean prints what it would remove; --clean --yes removes each orphan after checking \
             again that it still is one (a namespace: by unmounting the runtime's mount, which \
             destroys it and its veths). --remove (deprecated) releases only vethkit-cni's orphans.
-            """)
+            """))
 
     @Option(name: .customLong("data-dir"), help: ArgumentHelp("A CNI IPAM data directory (repeatable; default /var/lib/cni/networks).", valueName: "dir"))
     var dataDirs: [String] = []

@@ -5,12 +5,12 @@ import VethKit
 struct PeersCommand: VethCommand {
     static let configuration = CommandConfiguration(
         commandName: "peers", abstract: "Every veth pair here and in every named namespace (--all: on the whole machine): both ends with namespace, name, ifindex.",
-        discussion: """
+        discussion: HelpExamples.discussion("peers", """
             --all finds every network namespace on the machine (named ones, those processes or their \
             threads are in, bind mounts in every mount namespace, open file descriptors) and names \
             each end's namespace as a person would: t1 (named), podman:8f2c4a1b9e07… (web), \
             k8s:default/nginx-7d9f…, pid 4242 (sleep), topo:TOPOLOGY/NODE, orphan (docs/namespaces.md).
-            """)
+            """))
     @Flag(help: "JSON output.") var json = false
     @Flag(help: "Every veth pair on the machine, each end with its namespace's label and owner.") var all = false
 

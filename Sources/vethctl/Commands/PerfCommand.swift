@@ -9,11 +9,11 @@ import VethKitTopology
 struct PerfCommand: TopologyVerb {
     static let configuration = CommandConfiguration(
         commandName: "perf", abstract: "Measure throughput between two nodes of a topology (TCP, or UDP at a bit rate), as iperf3 does.",
-        discussion: """
+        discussion: HelpExamples.discussion("perf", """
         FROM and TO are node names or addresses of nodes. The goodput is counted by the receivers (TO). \
         Also reports TCP retransmits (TCP_INFO), UDP loss, reordering and jitter, and the drop counters of \
         the veths on the path. --json uses iperf3's key names (end.sum_received.bits_per_second, ...). See docs/perf.md.
-        """)
+        """))
     @Argument(help: "The topology file (the topology must be up).") var file: String
     @Argument(help: "The sending node, or an address of it.") var from: String
     @Argument(help: "The receiving node, or an address of it.") var to: String

@@ -3,13 +3,13 @@ import VethKit
 
 struct QdiscCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "qdisc", abstract: "Queueing disciplines (traffic control): what `link impair` attaches, and the others.",
+        commandName: "qdisc", abstract: "Queueing disciplines (traffic control): what `link impair` attaches, and the others.", discussion: HelpExamples.discussion("qdisc"),
         subcommands: [Show.self])
 
     struct Show: VethCommand {
         static let configuration = CommandConfiguration(
             commandName: "show", abstract: "Show qdiscs with their counters, as `tc -s qdisc show`.",
-            discussion: "--json has `tc -s -j qdisc show`'s keys and value types (rates in bytes/s, netem's times in seconds).",
+            discussion: HelpExamples.discussion("qdisc show", "--json has `tc -s -j qdisc show`'s keys and value types (rates in bytes/s, netem's times in seconds)."),
             aliases: ["list"])
         @OptionGroup var ns: NamespaceOption
         @Option(help: "Only this link's qdiscs.", completion: Completions.interfaces) var dev: String?

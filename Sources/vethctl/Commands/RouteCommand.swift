@@ -9,7 +9,7 @@ extension RouteTable: ExpressibleByArgument {
 
 struct RouteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "route", abstract: "Routes of every type: unicast, blackhole, local…, multipath; via, dev, src, metric, table, scope.", subcommands: [Add.self, Replace.self, Del.self, Show.self], defaultSubcommand: Show.self)
+        commandName: "route", abstract: "Routes of every type: unicast, blackhole, local…, multipath; via, dev, src, metric, table, scope.", discussion: HelpExamples.discussion("route"), subcommands: [Add.self, Replace.self, Del.self, Show.self], defaultSubcommand: Show.self)
 
     /// The options shared by `route add` and `route del`: iproute2's words as options.
     struct RouteOptions: ParsableArguments {
@@ -123,7 +123,7 @@ struct RouteCommand: ParsableCommand {
     }
 
     struct Add: RouteEdit {
-        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a route.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a route.", discussion: HelpExamples.discussion("route add"))
         static let verb = "add"
         @OptionGroup var ns: NamespaceOption
         @OptionGroup var options: RouteOptions
@@ -132,7 +132,7 @@ struct RouteCommand: ParsableCommand {
 
     struct Replace: RouteEdit {
         static let configuration = CommandConfiguration(
-            commandName: "replace", abstract: "Add a route, or change the one of the same destination, table and metric (as ip route replace).")
+            commandName: "replace", abstract: "Add a route, or change the one of the same destination, table and metric (as ip route replace).", discussion: HelpExamples.discussion("route replace"))
         static let verb = "replace"
         @OptionGroup var ns: NamespaceOption
         @OptionGroup var options: RouteOptions
@@ -140,7 +140,7 @@ struct RouteCommand: ParsableCommand {
     }
 
     struct Del: RouteEdit {
-        static let configuration = CommandConfiguration(commandName: "del", abstract: "Delete a route.", aliases: ["delete"])
+        static let configuration = CommandConfiguration(commandName: "del", abstract: "Delete a route.", discussion: HelpExamples.discussion("route del"), aliases: ["delete"])
         static let verb = "del"
         @OptionGroup var ns: NamespaceOption
         @OptionGroup var options: RouteOptions
@@ -162,7 +162,7 @@ struct RouteCommand: ParsableCommand {
 
     struct Show: VethCommand {
         static let configuration = CommandConfiguration(
-            commandName: "show", abstract: "Show the main table's routes (IPv4 and IPv6), of every type; selectors as ip route show's.", aliases: ["list"])
+            commandName: "show", abstract: "Show the main table's routes (IPv4 and IPv6), of every type; selectors as ip route show's.", discussion: HelpExamples.discussion("route show"), aliases: ["list"])
         @OptionGroup var ns: NamespaceOption
         @Argument(help: "Only the route to exactly this prefix (`default` or a CIDR), as `ip route show PREFIX`.") var prefix: String?
         @Option(help: "Another table: local, default, all, or a number.", completion: .list(["main", "local", "default", "all"])) var table: TableChoice?

@@ -24,8 +24,8 @@ extension TopologyVerb {
 struct UpCommand: TopologyVerb {
     static let configuration = CommandConfiguration(
         commandName: "up", abstract: "Create a topology from a YAML file, or converge it to the file (see docs/topology.md).",
-        discussion: "Prints the plan's lines and a summary; progress on standard error when it is a terminal.")
-    @Argument(help: "The topology file.") var file: String
+        discussion: HelpExamples.discussion("up", "Prints the plan's lines and a summary; progress on standard error when it is a terminal."))
+    @Argument(help: "The topology file.", completion: .file(extensions: ["yaml", "yml"])) var file: String
     @Flag(name: [.customShort("q"), .long], help: "Print only the summary.") var quiet = false
     @OptionGroup var namespace: NamespaceOption
 
@@ -49,8 +49,8 @@ struct UpCommand: TopologyVerb {
 
 struct PlanCommand: TopologyVerb {
     static let configuration = CommandConfiguration(
-        commandName: "plan", abstract: "Show what `up` would do: + create, ~ change, - remove, ! conflict (exit 1).")
-    @Argument(help: "The topology file.") var file: String
+        commandName: "plan", abstract: "Show what `up` would do: + create, ~ change, - remove, ! conflict (exit 1).", discussion: HelpExamples.discussion("plan"))
+    @Argument(help: "The topology file.", completion: .file(extensions: ["yaml", "yml"])) var file: String
     @OptionGroup var namespace: NamespaceOption
 
     func perform() throws -> String {
@@ -66,8 +66,8 @@ struct PlanCommand: TopologyVerb {
 
 struct DownCommand: TopologyVerb {
     static let configuration = CommandConfiguration(
-        commandName: "down", abstract: "Remove exactly what a topology created (by file or by name).")
-    @Argument(help: "FILE or NAME") var topology: String
+        commandName: "down", abstract: "Remove exactly what a topology created (by file or by name).", discussion: HelpExamples.discussion("down"))
+    @Argument(help: "FILE or NAME", completion: Completions.topologiesOrFiles) var topology: String
     @OptionGroup var namespace: NamespaceOption
 
     func perform() throws -> String {
@@ -87,8 +87,8 @@ struct DownCommand: TopologyVerb {
 
 struct ShowCommand: TopologyVerb {
     static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "The live state of a topology, marking what differs from its file.")
-    @Argument(help: "FILE or NAME") var topology: String
+        commandName: "show", abstract: "The live state of a topology, marking what differs from its file.", discussion: HelpExamples.discussion("show"))
+    @Argument(help: "FILE or NAME", completion: Completions.topologiesOrFiles) var topology: String
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var namespace: NamespaceOption
 
@@ -103,15 +103,15 @@ struct ShowCommand: TopologyVerb {
 struct CheckCommand: TopologyVerb {
     static let configuration = CommandConfiguration(
         commandName: "check", abstract: "Send real pings across the topology; exit 1 if any claim fails.",
-        discussion: """
+        discussion: HelpExamples.discussion("check", """
         Without --count: one echo per claim (resent every 250 ms for --timeout, then once more with \
         twice the timeout), a table FROM/TO/RESULT/RTT/WHY/CLAIM (WHY: what failed; CLAIM: why the pair is probed). --count N: N echoes per claim, --interval \
         apart (10ms by default; ping's is 1s), each waited for --timeout and never resent: sent, \
         received, loss and ping's rtt min/avg/max/mdev per claim. --all: every node to every address of \
         every other node (pingall), as a matrix with the failures listed. Times as tc writes them \
         (10ms, 1s, 250us).
-        """)
-    @Argument(help: "The topology file.") var file: String
+        """))
+    @Argument(help: "The topology file.", completion: .file(extensions: ["yaml", "yml"])) var file: String
     @Option(help: "Echoes per claim, 1-65535 (measures loss and RTT).") var count: String?
     @Option(help: "Time between a claim's echoes with --count (default 10ms).") var interval: String?
     @Option(help: "How long an echo waits for its reply (default 1s).") var timeout: String?
@@ -171,9 +171,9 @@ struct CheckCommand: TopologyVerb {
 struct GraphCommand: TopologyVerb {
     static let configuration = CommandConfiguration(
         commandName: "graph", abstract: "Draw a topology: dot, mermaid, or svg and png (through Graphviz's dot).",
-        discussion: "Each namespace is a cluster; a link's ends carry their interface and addresses. png is binary: redirect it (> lab.png).")
-    @Argument(help: "The topology file.") var file: String
-    @Option(help: "dot, svg, png or mermaid.") var format = "dot"
+        discussion: HelpExamples.discussion("graph", "Each namespace is a cluster; a link's ends carry their interface and addresses. png is binary: redirect it (> lab.png)."))
+    @Argument(help: "The topology file.", completion: .file(extensions: ["yaml", "yml"])) var file: String
+    @Option(help: "dot, svg, png or mermaid.", completion: .list(["dot", "svg", "png", "mermaid"])) var format = "dot"
     @OptionGroup var namespace: NamespaceOption
 
     /// The format, or exit 2 naming it; PNG is never written to a terminal.
@@ -200,7 +200,7 @@ struct GraphCommand: TopologyVerb {
 }
 
 struct ListCommand: TopologyVerb {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "Topologies that are up on this machine.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Topologies that are up on this machine.", discussion: HelpExamples.discussion("list"))
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var namespace: NamespaceOption
 
@@ -215,8 +215,8 @@ struct GenCommand: TopologyVerb {
 
     static let configuration = CommandConfiguration(
         commandName: "gen", abstract: "Print a generated topology file: \(kindList).",
-        discussion: kindsHelp)
-    @Argument(help: ArgumentHelp("The kind: \(Kind.allCases.map(\.rawValue).joined(separator: ", ")).")) var kind: String
+        discussion: HelpExamples.discussion("gen", kindsHelp))
+    @Argument(help: ArgumentHelp("The kind: \(Kind.allCases.map(\.rawValue).joined(separator: ", "))."), completion: .list(Kind.allCases.map(\.rawValue))) var kind: String
     @Argument(help: "How many leaves, nodes or pairs.") var count: Int
     @Option(help: "The topology's name (default: the kind and N).") var name: String?
     @OptionGroup var namespace: NamespaceOption

@@ -8,12 +8,12 @@ import VethKit
 struct WhoCommand: VethCommand {
     static let configuration = CommandConfiguration(
         commandName: "who", abstract: "The far end of a veth: its namespace, its interface and who owns it (container, pod, process).",
-        discussion: """
+        discussion: HelpExamples.discussion("who", """
             The veth is a link of the namespace vethctl runs in (-n NS: of NS), given by name or by \\
             ifindex (a number is an ifindex). Its peer is looked for in every network namespace on \\
             the machine (docs/namespaces.md). Exit 1 when the link does not exist, is not a veth, or \\
             its peer is in a namespace that could not be read (the answer says so); 2 for bad input.
-            """)
+            """))
 
     @Argument(help: ArgumentHelp("The veth: its name, or its ifindex.", valueName: "ifname|ifindex"), completion: Completions.interfaces)
     var link: String

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import VethKit
 import VethKitTopology
 
@@ -61,4 +62,32 @@ struct VethCtlCompletion: ParsableCommand {
     @Option(help: "Run the commands of FILE (one per line, like `ip -batch`; - for standard input) in one process.", completion: .file())
     var batch: String?
     @Flag(help: "With --batch: go on after a failing line.") var force = false
+}
+
+extension Completions {
+    /// The nodes of the topology named in the word before (`exec lab <TAB>`, `cut lab <TAB>`).
+    static let nodes = CompletionKind.custom { words, index, prefix in
+        guard index >= 1, index - 1 < words.count, let nodes = try? NodeNamespace.nodes(of: words[index - 1]) else { return [] }
+        return filter(nodes, prefix)
+    }
+
+    /// The topologies that are up and the YAML files here, for verbs taking FILE or NAME.
+    static let topologiesOrFiles = CompletionKind.custom { _, _, prefix in
+        let files = ((try? FileManagerless.yamlFiles()) ?? [])
+        return filter(((try? Applier.list().map(\.name)) ?? []) + files, prefix)
+    }
+}
+
+/// The `*.yaml` / `*.yml` files of the current directory (opendir: no Foundation).
+enum FileManagerless {
+    static func yamlFiles() throws -> [String] {
+        guard let dir = opendir(".") else { return [] }
+        defer { closedir(dir) }
+        var out: [String] = []
+        while let e = readdir(dir) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasSuffix(".yaml") || name.hasSuffix(".yml") { out.append(name) }
+        }
+        return out
+    }
 }
