@@ -39,6 +39,12 @@ final class LinkShowFidelityTests: XCTestCase {
             (try? ipJSON("-n", a, "-d", "link", "show", "pa").first?["linkinfo"] as? [String: Any])
                 .flatMap { $0["info_slave_data"] as? [String: Any] }?["state"] as? String == "forwarding"
         }
+        // Permanent neighbours: no ARP (a probe seconds after the ping would move the counters
+        // between the two reads; it did under TCG).
+        let brMAC = try XCTUnwrap(try ipJSON("-n", a, "link", "show", "lbr").first?["address"] as? String)
+        let pbMAC = try XCTUnwrap(try ipJSON("-n", b, "link", "show", "pb").first?["address"] as? String)
+        try ip("-n", b, "neigh", "add", "10.160.0.1", "lladdr", brMAC, "dev", "pb", "nud", "permanent")
+        try ip("-n", a, "neigh", "add", "10.160.0.2", "lladdr", pbMAC, "dev", "lbr", "nud", "permanent")
         // Some traffic, so the counters are not all zero.
         let ping = try runProcess("/usr/sbin/ip", ["netns", "exec", b, "ping", "-c", "3", "-i", "0.2", "-W", "1", "10.160.0.1"])
         XCTAssertEqual(ping.status, 0, ping.stdout + ping.stderr)
