@@ -11,6 +11,18 @@ final class PrivilegeTests: XCTestCase {
     func testOneMessageForEveryCommandThatNeedsPrivilege() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
         let yaml = root + "/examples/seed.yaml"
+        if getuid() != 0 { throw XCTSkip("not root: cannot drop CAP_NET_ADMIN to see the refusal (run as root)") }
+        // A topology that is up (made as root), for down and cut: without privilege they must
+        // be refused for it, not find it missing.
+        try requireKernel()
+        let topo = "pv\(uniqueSuffix().prefix(5))"
+        let file = NSTemporaryDirectory() + "vethkit-priv-\(topo).yaml"
+        addTeardownBlock { [v] in
+            _ = try? v.run(["down", topo])
+            try? FileManager.default.removeItem(atPath: file)
+        }
+        try v.ok("gen", "pairs-ns", "1", "--name", topo).write(toFile: file, atomically: true, encoding: .utf8)
+        try v.ok("up", file, "--quiet")
         let cases: [([String], String)] = [
             (["netns", "add", "pv0"], "netns add pv0"),
             (["link", "add", "pv0", "--type", "bridge"], "link add pv0"),
@@ -19,15 +31,15 @@ final class PrivilegeTests: XCTestCase {
             (["addr", "add", "10.163.0.1/24", "--dev", "lo"], "addr add 10.163.0.1/24 dev lo"),
             (["route", "add", "10.163.0.0/16", "--dev", "lo"], "route add 10.163.0.0/16"),
             (["up", yaml], "up \(yaml)"),
-            (["down", "seed"], "down seed"),
-            (["cut", "seed", "t1"], "cut seed t1"),
+            (["down", topo], "down \(topo)"),
+            (["cut", topo, "far"], "cut \(topo) far"),
         ]
-        if getuid() != 0 { throw XCTSkip("not root: cannot drop CAP_NET_ADMIN to see the refusal (run as root)") }
         for (args, context) in cases {
             let r = try runUnprivileged(v.path, args)
             XCTAssertEqual(r.status, 1, "\(args): \(r.stderr)")
             XCTAssertEqual(r.stderr, "vethctl: \(context): needs root (CAP_NET_ADMIN): run it with sudo\n", "\(args)")
         }
+        XCTAssertTrue(try v.ok("list").contains(topo), "the refused down removed the topology")
         // In a batch: the line's number, the same message.
         let b = try runUnprivileged(v.path, ["--batch", "-"], input: "link add pv1 --type bridge\n")
         XCTAssertEqual(b.stderr, "vethctl: -:1: link add pv1: needs root (CAP_NET_ADMIN): run it with sudo\nvethctl: 1 line failed\n")
