@@ -50,10 +50,8 @@ struct AddrCommand: ParsableCommand {
             try step("addr show") {
                 let h = try context.handle(ns.name)
                 let all = try h.linksWithoutStatistics()
-                let links = try dev.map { d in
-                    let l = try h.link(named: InterfaceName(d))
-                    return [all.first { $0.index == l.index } ?? l]
-                } ?? all
+                // --dev: from the dump already made (a lookup only to name a missing one).
+                let links = try dev.map { d in try [all.first { $0.name == d } ?? h.link(named: InterfaceName(d))] } ?? all
                 var byLink: [Int32: [Address]] = [:]
                 for a in try h.addresses() { byLink[a.linkIndex, default: []].append(a) }
                 let out = AddressOutput(links: LinkOutput(names: Dictionary(all.map { ($0.index, $0.name) }) { a, _ in a },

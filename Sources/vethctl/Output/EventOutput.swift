@@ -51,21 +51,21 @@ final class EventOutput {
             let target = namespaceName(m.namespaceID) ?? "id \(m.namespaceID)"
             return "link del \(l.name) index \(l.index) moved to netns \(target)" + (m.index.map { " new-ifindex \($0)" } ?? "")
         case .newAddress(let a), .deletedAddress(let a):
-            let verb = if case .newAddress = e { "new" } else { "del" }
+            let verb = Self.isNew(e) ? "new" : "del"
             return "addr \(verb) \(a.network) index \(a.linkIndex) dev \(name(a.linkIndex)) scope \(a.scopeName)"
         case .newRoute(let r), .deletedRoute(let r):
-            let verb = if case .newRoute = e { "new" } else { "del" }
+            let verb = Self.isNew(e) ? "new" : "del"
             var s = "route \(verb) \(r.type == .unicast ? "" : r.type.name + " ")\(r.destinationText)"
             if let g = r.gateway { s += " via \(g)" }
             if let d = RouteOutput.deviceName(r.device, names) { s += " dev \(d)" }
             return s + " table \(r.table.name) proto \(r.protocol.name) scope \(r.scope.name)"
         case .newNeighbour(let n), .deletedNeighbour(let n):
-            let verb = if case .newNeighbour = e { "new" } else { "del" }
+            let verb = Self.isNew(e) ? "new" : "del"
             var s = "neigh \(verb) \(n.destination.map { "\($0)" } ?? "-") dev \(name(n.linkIndex))"
             if let ll = n.linkLayerAddress { s += " lladdr \(ll)" }
             return s + " " + (n.stateNames + n.flagNames).joined(separator: " ")
         case .newNamespaceID(let id), .deletedNamespaceID(let id):
-            let verb = if case .newNamespaceID = e { "new" } else { "del" }
+            let verb = Self.isNew(e) ? "new" : "del"
             return "nsid \(verb) \(id)" + (namespaceName(id).map { " netns \($0)" } ?? "")
         }
     }
@@ -78,7 +78,7 @@ final class EventOutput {
         }
         switch e {
         case .newLink(let l), .deletedLink(let l):
-            head("link", { if case .newLink = e { true } else { false } }())
+            head("link", Self.isNew(e))
             var known = names
             for i in [l.masterIndex, l.linkNetnsID == nil ? l.linkIndex : nil].compactMap({ $0 }) where known[i] == nil { known[i] = name(i) }
             let ids = l.linkNetnsID.map { [$0: namespaceName($0) ?? ""] }?.filter { !$0.value.isEmpty } ?? [:]
@@ -90,12 +90,12 @@ final class EventOutput {
                 o.set("new_ifindex", m.index)
             }
         case .newAddress(let a), .deletedAddress(let a):
-            head("addr", { if case .newAddress = e { true } else { false } }())
+            head("addr", Self.isNew(e))
             o.set("ifindex", a.linkIndex)
             o.set("ifname", name(a.linkIndex))
             for f in (AddressOutput.json(a).objectValue ?? JSONObject()).fields { o.set(f.key, f.value) }
         case .newRoute(let r), .deletedRoute(let r):
-            head("route", { if case .newRoute = e { true } else { false } }())
+            head("route", Self.isNew(e))
             var known = names
             for case .index(let i)? in [r.device] + r.nexthops.map(\.device) where known[i] == nil { known[i] = name(i) }
             for f in (RouteOutput.json(r, known).objectValue ?? JSONObject()).fields { o.set(f.key, f.value) }
@@ -105,18 +105,26 @@ final class EventOutput {
             o["protocol"] = .string(r.protocol.name)
             o["scope"] = .string(r.scope.name)
         case .newNeighbour(let n), .deletedNeighbour(let n):
-            head("neigh", { if case .newNeighbour = e { true } else { false } }())
+            head("neigh", Self.isNew(e))
             o.set("dst", n.destination.map { "\($0)" })
             o.set("dev", name(n.linkIndex))
             o.set("lladdr", n.linkLayerAddress?.description)
             for f in n.flagNames { o.set(f, .null) }  // ip -j neigh: "router": null
             o.set("state", .array(n.stateNames.map { .string($0) }))
         case .newNamespaceID(let id), .deletedNamespaceID(let id):
-            head("nsid", { if case .newNamespaceID = e { true } else { false } }())
+            head("nsid", Self.isNew(e))
             o.set("nsid", id)
             o.set("name", namespaceName(id))
         }
         return o
+    }
+
+    /// True for an announcement of something new (or changed), false for a deletion.
+    static func isNew(_ e: Event) -> Bool {
+        switch e {
+        case .newLink, .newAddress, .newRoute, .newNeighbour, .newNamespaceID: true
+        case .deletedLink, .deletedAddress, .deletedRoute, .deletedNeighbour, .deletedNamespaceID: false
+        }
     }
 
     /// `2026-12-03T07:50:20.449266`, local time, as `ip monitor -ts` prints it.
