@@ -33,3 +33,21 @@ public func waitUntilLinksGone(_ names: [String], timeout: Double = 5, file: Sta
         try hostLinkNames(file: file, line: line).isDisjoint(with: names)
     }
 }
+
+/// `read()` once it gives the same value twice more than a second apart: carrier and operstate
+/// changes reach a dump through the kernel's linkwatch, up to one second after the event (a
+/// macvlan on a veth that has just come up reads NO-CARRIER until then). Use it for a "before"
+/// snapshot that later snapshots are compared with. Fails the test after `timeout` seconds.
+public func settled<T: Equatable>(timeout: Double = 11, file: StaticString = #filePath, line: UInt = #line,
+                                  _ read: () throws -> T) rethrows -> T {
+    let deadline = monotonicSeconds() + timeout
+    var last = try read()
+    while monotonicSeconds() < deadline {
+        usleep(1_100_000)
+        let now = try read()
+        if now == last { return now }
+        last = now
+    }
+    XCTFail("not settled after \(timeout) s", file: file, line: line)
+    return last
+}

@@ -294,7 +294,7 @@ final class TopologyKernelTests: XCTestCase {
         XCTAssertEqual(plan.conflicts, [])
         XCTAssertFalse(plan.steps.contains { $0.symbol == "-" }, "additions and changes only:\n\(plan.text)")
         let sysctls = [("fp-a", "net.ipv4.ip_forward")]
-        let before = try machineDump(sysctls: sysctls)
+        let before = try settled { try machineDump(sysctls: sysctls) }
         XCTAssertEqual(before["fp-a net.ipv4.ip_forward"], "0")
         for phase in Run.phases + [Run.finished] {
             var o = Applier.Options()

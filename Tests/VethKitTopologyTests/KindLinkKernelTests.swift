@@ -161,21 +161,6 @@ final class KindLinkKernelTests: XCTestCase {
         return out
     }
 
-    /// The dump once carrier has settled: a macvlan on a veth that has just come up reads
-    /// NO-CARRIER/LOWERLAYERDOWN until the kernel's linkwatch runs, up to a second later (CI saw
-    /// `before` taken in that second). Two reads more than a second apart that agree are settled.
-    func settledMachineDump() throws -> [String: String] {
-        var last = try machineDump()
-        for _ in 0..<10 {
-            usleep(1_100_000)
-            let now = try machineDump()
-            if now == last { return now }
-            last = now
-        }
-        XCTFail("the machine did not settle in 11 s")
-        return last
-    }
-
     /// A converging `up` that adds kind links in namespaces that exist (a vxlan, macvlans), in a
     /// new namespace, and in the host, fails before each phase, after the last, and in the middle
     /// of the kinds phase (a link of the name the last one needs appears under it): each time the
@@ -216,7 +201,7 @@ final class KindLinkKernelTests: XCTestCase {
         let plan = Planner.plan(t, live: try LiveReader.read(t))
         XCTAssertEqual(plan.conflicts, [])
         XCTAssertFalse(plan.steps.contains { $0.symbol == "-" }, plan.text)
-        let before = try settledMachineDump()
+        let before = try settled { try machineDump() }
         for phase in Run.phases + [Run.finished] {
             var o = Applier.Options()
             o.faultInjection = { if $0 == phase { throw InvalidInput("test", $0, "injected failure") } }
