@@ -84,6 +84,14 @@ public func ip(_ args: String..., file: StaticString = #filePath, line: UInt = #
     return r.stdout
 }
 
+/// ``ip(_:file:line:)`` with the arguments in an array.
+@discardableResult
+public func ip(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
+    let r = try runProcess("/usr/sbin/ip", args)
+    XCTAssertEqual(r.status, 0, "ip \(args.joined(separator: " ")): \(r.stderr)", file: file, line: line)
+    return r.stdout
+}
+
 /// Runs `ip -j ARGS` and decodes the JSON array it prints.
 public func ipJSON(_ args: String..., file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
     let r = try runProcess("/usr/sbin/ip", ["-j"] + args)

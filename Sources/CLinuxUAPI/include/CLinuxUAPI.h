@@ -26,6 +26,7 @@
 #include <linux/pkt_sched.h>
 #include <linux/gen_stats.h>
 #include <linux/icmpv6.h>
+#include <linux/in_route.h>
 
 /// errno's symbolic name ("EEXIST"), or NULL when unknown (glibc's strerrorname_np).
 const char *vk_errno_name(int e);

@@ -32,6 +32,24 @@ public struct Route: Sendable, Hashable {
     public var flags: RouteFlags = []
     /// An IPv6 route's router preference (RTA_PREF); nil when the kernel sends none (IPv4).
     public var preference: RoutePreference?
+    /// Per-route TCP and path settings (RTA_METRICS: `mtu lock 1400`, `advmss`, `initcwnd`…).
+    public var metrics = RouteMetrics()
+    /// The nexthop object the route uses (RTA_NH_ID, `nhid` in `ip route`); its next hops are
+    /// also in ``gateway``/``device`` or ``nexthops``, as the kernel reports them.
+    public var nexthopID: UInt32?
+    /// Seconds until the route expires (RTA_CACHEINFO's `rta_expires`; an IPv6 route added with
+    /// `expires`, or one learnt from a router advertisement); nil for one that does not.
+    public var expires: Int?
+    /// The cached route's error (RTA_CACHEINFO's `rta_error`), nil when 0.
+    public var cacheError: UInt32?
+    /// The source prefix (RTA_SRC, `from` in `ip route get`); nil for a route of any source.
+    public var source: IPNetwork?
+    /// The input interface (RTA_IIF) of a looked-up route (`ip route get … iif DEV`).
+    public var inputDevice: LinkReference?
+    /// The firewall mark of a looked-up route (RTA_MARK), nil when 0.
+    public var mark: UInt32?
+    /// The user id the lookup was made for (RTA_UID: `uid` in `ip route get`).
+    public var uid: UInt32?
 
     /// A route to add or delete. Left nil, the scope and table are what `ip route add` picks:
     /// scope host for a `local` or `nat` route, link for `broadcast`, `multicast`, `anycast` and
@@ -41,7 +59,8 @@ public struct Route: Sendable, Hashable {
     /// ``RouteFlags/onlink``.
     public init(destination: IPNetwork, gateway: IPAddress? = nil, device: LinkReference? = nil, metric: UInt32? = nil,
                 table: RouteTable? = nil, protocol: RouteProtocol = .boot, scope: RouteScope? = nil,
-                type: RouteType = .unicast, preferredSource: IPAddress? = nil, nexthops: [RouteNextHop] = [], flags: RouteFlags = []) {
+                type: RouteType = .unicast, preferredSource: IPAddress? = nil, nexthops: [RouteNextHop] = [], flags: RouteFlags = [],
+                metrics: RouteMetrics = RouteMetrics(), nexthopID: UInt32? = nil) {
         self.destination = destination.masked
         family = destination.family
         self.gateway = gateway
@@ -52,7 +71,9 @@ public struct Route: Sendable, Hashable {
         self.preferredSource = preferredSource
         self.nexthops = nexthops
         self.flags = flags
-        self.scope = scope ?? Route.defaultScope(type: type, hasGateway: gateway != nil || !nexthops.isEmpty)
+        self.metrics = metrics
+        self.nexthopID = nexthopID
+        self.scope = scope ?? Route.defaultScope(type: type, hasGateway: gateway != nil || !nexthops.isEmpty || nexthopID != nil)
         self.table = table ?? ([.local, .broadcast, .anycast, .nat].contains(type) ? .local : .main)
     }
 
@@ -128,9 +149,17 @@ public struct Route: Sendable, Hashable {
                 if !(1...256).contains(n.weight) { throw InvalidInput("next hop \(i + 1) weight", String(n.weight), "is not in 1…256") }
             }
         }
-        if gateway == nil && device == nil && nexthops.isEmpty && !refuses {
-            throw InvalidInput("route", destinationText, "needs a gateway (--via), a device (--dev) or next hops (--nexthop)")
+        if let nexthopID {
+            if nexthopID == 0 { throw InvalidInput("nhid", "0", "is not a nexthop object id (1 or more)") }
+            if gateway != nil || device != nil || !nexthops.isEmpty {
+                throw InvalidInput("route", destinationText, "uses nexthop object \(nexthopID): its gateway and device are the object's, give none here")
+            }
+            if refuses { throw InvalidInput("route", "\(type.name) \(destinationText)", "takes no nexthop object") }
         }
+        if gateway == nil && device == nil && nexthops.isEmpty && nexthopID == nil && !refuses {
+            throw InvalidInput("route", destinationText, "needs a gateway (--via), a device (--dev), next hops (--nexthop) or a nexthop object (--nhid)")
+        }
+        try metrics.validate()
     }
 
     /// Decodes an RTM_NEWROUTE message (inet and inet6 only: ``MalformedMessage`` otherwise).
@@ -161,7 +190,23 @@ public struct Route: Sendable, Hashable {
         flags = RouteFlags(rawValue: h.rtm_flags)
         if let mp = attrs[UInt16(RTA_MULTIPATH.rawValue)] { nexthops = try RouteNextHop.list(decoding: mp.value) }
         preference = attrs[UInt16(RTA_PREF.rawValue)]?.uint8.map { RoutePreference(rawValue: $0) }
+        if let mx = attrs[UInt16(RTA_METRICS.rawValue)] { metrics = try RouteMetrics(decoding: mx.value) }
+        nexthopID = attrs[UInt16(RTA_NH_ID.rawValue)]?.uint32
+        if let c = attrs[UInt16(RTA_CACHEINFO.rawValue)]?.structure(rta_cacheinfo.self) {
+            // rta_expires is in clock ticks (USER_HZ), as iproute2 divides it.
+            if c.rta_expires != 0 { expires = Int(c.rta_expires) / Route.clockTicksPerSecond }
+            if c.rta_error != 0 { cacheError = c.rta_error }
+        }
+        if let d = attrs[UInt16(RTA_SRC.rawValue)], let a = IPAddress(bytes: d.value), a.family == family {
+            source = try IPNetwork(address: a, prefixLength: Int(h.rtm_src_len))
+        }
+        inputDevice = attrs[UInt16(RTA_IIF.rawValue)]?.int32.map { .index($0) }
+        mark = attrs[UInt16(RTA_MARK.rawValue)]?.uint32.flatMap { $0 == 0 ? nil : $0 }
+        uid = attrs[UInt16(RTA_UID.rawValue)]?.uint32
     }
+
+    /// USER_HZ: the unit of RTA_CACHEINFO's times (sysconf(_SC_CLK_TCK), 100 on Linux).
+    static let clockTicksPerSecond = max(1, sysconf(Int32(_SC_CLK_TCK)))
 
     /// Writes the RTM_NEWROUTE / RTM_DELROUTE request as the next message of `m`, with the output
     /// device's index resolved (`deviceIndex`). With `matchingProtocol`, an RTM_DELROUTE carries
@@ -189,6 +234,8 @@ public struct Route: Sendable, Hashable {
         if let preferredSource, isNew { m.attribute(UInt16(RTA_PREFSRC.rawValue), preferredSource.bytes) }
         if table.rawValue >= 256 { m.attribute(UInt16(RTA_TABLE.rawValue), uint32: table.rawValue) }
         if !nexthops.isEmpty { m.attribute(UInt16(RTA_MULTIPATH.rawValue), RouteNextHop.encode(nexthops)) }
+        if isNew && !metrics.isEmpty { m.attribute(UInt16(RTA_METRICS.rawValue)) { metrics.encode(into: &$0) } }
+        if let nexthopID, isNew { m.attribute(UInt16(RTA_NH_ID.rawValue), uint32: nexthopID) }
     }
 
     /// The request as a message of its own (tests compare its bytes).

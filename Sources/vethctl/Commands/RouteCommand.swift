@@ -9,7 +9,7 @@ extension RouteTable: ExpressibleByArgument {
 
 struct RouteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "route", abstract: "Routes of every type: unicast, blackhole, local…, multipath; via, dev, src, metric, table, scope.", discussion: HelpExamples.discussion("route"), subcommands: [Add.self, Replace.self, Del.self, Show.self], defaultSubcommand: Show.self)
+        commandName: "route", abstract: "Routes of every type: unicast, blackhole, local…, multipath; via, dev, src, metric, table, scope.", discussion: HelpExamples.discussion("route"), subcommands: [Add.self, Replace.self, Del.self, Show.self, Get.self], defaultSubcommand: Show.self)
 
     /// The options shared by `route add` and `route del`: iproute2's words as options.
     struct RouteOptions: ParsableArguments {
@@ -27,6 +27,7 @@ struct RouteCommand: ParsableCommand {
         @Option(help: ArgumentHelp("A next hop of a multipath route, as ip writes one: \"via GW dev DEV weight W onlink\" (repeat for each).",
                                    valueName: "words"))
         var nexthop: [String] = []
+        @Option(help: "Use a nexthop object (made with `ip nexthop add id ID …`) as the route's next hop(s).") var nhid: UInt32?
         @Flag(name: .customShort("6"), help: "With `default`: the IPv6 default route.") var inet6 = false
 
         /// The route type and the destination text from the positional words.
@@ -66,8 +67,8 @@ struct RouteCommand: ParsableCommand {
                 throw InvalidInput("gateway", via!, "is \(gateway.isIPv4 ? "IPv4" : "IPv6") but the destination is \(dst.isIPv4 ? "IPv4" : "IPv6")")
             }
             let delivers = ![RouteType.blackhole, .unreachable, .prohibit, .throw].contains(type)
-            if delivers && !forDelete && via == nil && dev == nil && hops.isEmpty {
-                throw UsageError("route \(destination): give --via, --dev or --nexthop")
+            if delivers && !forDelete && via == nil && dev == nil && hops.isEmpty && nhid == nil {
+                throw UsageError("route \(destination): give --via, --dev, --nexthop or --nhid")
             }
             let device = try dev.map { LinkReference.name(try InterfaceName($0)) }
             let source = try src.map { try IPAddress(parsing: $0) }
@@ -81,8 +82,8 @@ struct RouteCommand: ParsableCommand {
             }
             let route = Route(destination: dst, gateway: gateway, device: device, metric: metric, table: table,
                               protocol: protocolValue ?? .boot, scope: scopeValue, type: type, preferredSource: source,
-                              nexthops: hops, flags: onlink ? .onlink : [])
-            if !forDelete || via != nil || dev != nil || !hops.isEmpty { try route.validate() }
+                              nexthops: hops, flags: onlink ? .onlink : [], nexthopID: nhid)
+            if !forDelete || via != nil || dev != nil || !hops.isEmpty || nhid != nil { try route.validate() }
             return route
         }
 
@@ -120,6 +121,8 @@ struct RouteCommand: ParsableCommand {
         var ns: NamespaceOption { get }
         var options: RouteOptions { get }
         static func apply(_ route: Route, options: RouteOptions, on handle: NetHandle) throws
+        /// The metrics to set (add and replace; del takes none).
+        func metrics() throws -> RouteMetrics
     }
 
     struct Add: RouteEdit {
@@ -127,6 +130,8 @@ struct RouteCommand: ParsableCommand {
         static let verb = "add"
         @OptionGroup var ns: NamespaceOption
         @OptionGroup var options: RouteOptions
+        @OptionGroup(title: "Metrics (as ip route add's mtu, advmss, initcwnd…)") var metricOptions: RouteMetricOptions
+        func metrics() throws -> RouteMetrics { try metricOptions.metrics() }
         static func apply(_ route: Route, options: RouteOptions, on handle: NetHandle) throws { try handle.addRoute(route) }
     }
 
@@ -136,6 +141,8 @@ struct RouteCommand: ParsableCommand {
         static let verb = "replace"
         @OptionGroup var ns: NamespaceOption
         @OptionGroup var options: RouteOptions
+        @OptionGroup(title: "Metrics (as ip route replace's mtu, advmss, initcwnd…)") var metricOptions: RouteMetricOptions
+        func metrics() throws -> RouteMetrics { try metricOptions.metrics() }
         static func apply(_ route: Route, options: RouteOptions, on handle: NetHandle) throws { try handle.replaceRoute(route) }
     }
 
@@ -144,6 +151,7 @@ struct RouteCommand: ParsableCommand {
         static let verb = "del"
         @OptionGroup var ns: NamespaceOption
         @OptionGroup var options: RouteOptions
+        func metrics() throws -> RouteMetrics { RouteMetrics() }
         /// With `--protocol`, only a route of that protocol is deleted (as `ip route del … proto P`).
         static func apply(_ route: Route, options: RouteOptions, on handle: NetHandle) throws {
             try handle.deleteRoute(route, matchingProtocol: options.protocol != nil)
@@ -228,6 +236,61 @@ struct RouteCommand: ParsableCommand {
     }
 }
 
+extension RouteCommand {
+    struct Get: VethCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "get", abstract: "The route a packet would take (as ip route get): source, device, gateway, cache flags and metrics.",
+            discussion: HelpExamples.discussion("route get"))
+        @OptionGroup var ns: NamespaceOption
+        @Argument(help: "The packet's destination address.") var address: String
+        @Option(help: "The packet's source address.") var from: String?
+        @Option(help: "The device the packet comes in on (a forwarded packet).", completion: Completions.interfaces) var iif: String?
+        @Option(help: "The device it must leave by.", completion: Completions.interfaces) var oif: String?
+        @Option(help: "The packet's firewall mark.") var mark: UInt32?
+        @Option(help: "The user id (policy rules may select on it).") var uid: UInt32?
+        @Option(help: "The IP protocol: tcp, udp, icmp, icmpv6, sctp, udplite, dccp or a number.",
+                completion: .list(["tcp", "udp", "icmp", "icmpv6", "sctp", "udplite", "dccp"])) var ipproto: String?
+        @Option(help: "The source port (with --ipproto tcp, udp…).") var sport: UInt16?
+        @Option(help: "The destination port (with --ipproto tcp, udp…).") var dport: UInt16?
+        @Flag(help: "The routing table's entry that matched, not the cached route made from it.") var fibmatch = false
+        @Flag(help: "JSON output with `ip -j route get` key names.") var json = false
+
+        static let protocols: [String: UInt8] = ["icmp": 1, "tcp": 6, "udp": 17, "dccp": 33, "icmpv6": 58, "ipv6-icmp": 58, "sctp": 132, "udplite": 136]
+
+        func query() throws -> RouteQuery {
+            let destination = try IPAddress(parsing: address)
+            let proto = try ipproto.map { p in
+                try (Self.protocols[p.lowercased()] ?? UInt8(p)).orThrow(InvalidInput("ipproto", p, "is not tcp, udp, icmp, icmpv6, sctp, udplite, dccp or a number 0–255"))
+            }
+            let q = RouteQuery(destination: destination, source: try from.map { try IPAddress(parsing: $0) },
+                               inputDevice: try iif.map { .name(try InterfaceName($0)) }, outputDevice: try oif.map { .name(try InterfaceName($0)) },
+                               mark: mark, uid: uid, ipProtocol: proto, sourcePort: sport, destinationPort: dport, fibMatch: fibmatch)
+            try q.validate()
+            return q
+        }
+
+        func check() throws {
+            try ns.check()
+            _ = try query()
+        }
+
+        func execute(_ context: Context) throws {
+            let q = try query()
+            try step("route get \(address)") {
+                let h = try context.handle(ns.name)
+                let route = try h.lookupRoute(q)
+                var names: [Int32: String] = [:]
+                for l in try h.linksWithoutStatistics() { names[l.index] = l.name }
+                if json {
+                    emitJSON(JSON.array([RouteOutput.json(route, names)]))
+                } else {
+                    emit(RouteOutput.text([route], names, withTable: false))
+                }
+            }
+        }
+    }
+}
+
 extension Optional {
     /// The value, or `error` thrown.
     func orThrow(_ error: @autoclosure () -> Error) throws -> Wrapped {
@@ -237,16 +300,24 @@ extension Optional {
 }
 
 extension RouteCommand.RouteEdit {
+    /// The route with its metrics, checked without syscalls.
+    func route() throws -> Route {
+        var r = try options.parsed(forDelete: Self.verb == "del")
+        r.metrics = try metrics()
+        try r.metrics.validate()
+        return r
+    }
+
     func check() throws {
         try ns.check()
-        _ = try options.parsed(forDelete: Self.verb == "del")
+        _ = try route()
     }
 
     func execute(_ context: Context) throws {
         let shown = options.words.joined(separator: " ")
         try step("route \(Self.verb) \(shown)") {
             let h = try context.handle(ns.name)
-            try Self.apply(options.parsed(forDelete: Self.verb == "del"), options: options, on: h)
+            try Self.apply(route(), options: options, on: h)
         }
     }
 }
