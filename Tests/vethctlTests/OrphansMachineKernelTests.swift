@@ -342,17 +342,24 @@ final class OrphansMachineKernelTests: XCTestCase {
             hosts.append("h4k\(s)\(i)")
             paths.append(p)
         }
-        /// Each leak's path is a mount of nsfs with its veth, or gone with its veth.
+        /// Each leak's path is a mount of nsfs with its veth, or gone with its veth, or (killed
+        /// between the unmount and the unlink) an unmounted file its journal record names.
         func consistent(_ when: String) throws {
             let nsfs = Set(try sh("findmnt -rn -t nsfs -o TARGET").split(separator: "\n").map(String.init))
             let links = try hostLinkNames()
             for (p, h) in zip(paths, hosts) {
                 let exists = FileManager.default.fileExists(atPath: p)
+                if exists && !nsfs.contains(p) {
+                    let record = try? String(contentsOfFile: NamespaceOrphans.journalRecord(for: p), encoding: .utf8)
+                    XCTAssertEqual(record, p, "\(when): \(p) is unmounted, its file left without a journal record")
+                    interrupted += 1
+                    continue
+                }
                 XCTAssertEqual(exists, nsfs.contains(p), "\(when): \(p) exists \(exists) but mounted \(nsfs.contains(p))")
                 if exists { XCTAssertTrue(links.contains(h), "\(when): \(p) is whole but its veth \(h) went") }
             }
         }
-        var killedMidway = 0, kills = 0
+        var killedMidway = 0, kills = 0, interrupted = 0
         // Kills ever later (the run takes ~40 ms here), until the leaks are gone.
         for delay in stride(from: 10_000, through: 200_000, by: 4_000).map(useconds_t.init) {
             guard paths.contains(where: { FileManager.default.fileExists(atPath: $0) }) else { break }
@@ -384,7 +391,65 @@ final class OrphansMachineKernelTests: XCTestCase {
         mounts.removeAll { paths.contains($0) }
         XCTAssertEqual(try snapshot(user), before, "the user's objects at the end")
         // Not asserted (timing decides): how many kills landed between two removals.
-        print("orphans --clean --yes: \(killedMidway) of \(kills) kills landed between removals")
+        print("orphans --clean --yes: \(killedMidway) of \(kills) kills landed between removals, \(interrupted) between an unmount and its unlink")
+    }
+
+    /// The state a run killed between an unmount and its unlink leaves (written here as it
+    /// would: the journal record, then the unmount): `orphans` lists the file, `--clean` alone
+    /// keeps it, `--clean --yes` unlinks it and drops the record. Look-alike records are left:
+    /// a file made after its record, a file with content, a path still mounted (a live
+    /// namespace), a symbolic link, a path at no runtime's place, a record that is not one.
+    func testAnInterruptedRemovalIsFinishedAndLookAlikesAreNot() throws {
+        let base = "/run/docker/netns/h4int\(s)"
+        func record(_ path: String, content: String? = nil) throws {
+            let r = NamespaceOrphans.journalRecord(for: path)
+            try FileManager.default.createDirectory(atPath: (r as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try (content ?? path).write(toFile: r, atomically: false, encoding: .utf8)
+        }
+        // The interrupted one: a leak, its record, then the unmount (the kill came here).
+        _ = try leak([base + "0"], host: "h4i\(s)0", inner: "h4n\(s)0")
+        try record(base + "0")
+        try sh("umount '\(base)0'")
+        mounts.removeAll { $0 == base + "0" }
+        try waitUntilLinksGone(["h4i\(s)0"])
+        // Look-alikes.
+        try record(base + "1")
+        usleep(20_000)
+        try sh("touch '\(base)1'")                                   // made after its record
+        try sh("printf data > '\(base)2'")
+        try record(base + "2")                                         // not empty
+        let live = try start(["/usr/bin/unshare", "-n", "/bin/sleep", "300"], newNamespace: true)
+        try mount(live, at: base + "3")
+        try record(base + "3")                                         // still a mounted namespace
+        try sh("touch /run/h4-target\(s) && ln -s /run/h4-target\(s) '\(base)4'")
+        try record(base + "4")                                         // a symbolic link
+        try sh("touch /run/h4-elsewhere\(s)")
+        try record("/run/h4-elsewhere\(s)")                           // no runtime's place
+        try record(base + "5", content: base + "1")                    // content not its name's
+        addTeardownBlock { [s] in unlink("/run/h4-target\(s)"); unlink("/run/h4-elsewhere\(s)") }
+        func listed() throws -> [String] {
+            try orphans().list.compactMap { $0["netns"] as? String }.filter { $0.contains("h4int\(s)") || $0.contains("h4-elsewhere") }
+        }
+        XCTAssertEqual(try listed(), [base + "0"])
+        let listing = try orphans().list.first { $0["netns"] as? String == base + "0" }
+        XCTAssertEqual(listing?["kind"] as? String, "namespace")
+        XCTAssertEqual(listing?["network"] as? String, "docker")
+        _ = try orphans("--min-age", "0", "--clean")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: base + "0"), "--clean alone removes nothing")
+        let r = try orphans("--min-age", "0", "--clean", "--yes")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let done = r.list.first { $0["netns"] as? String == base + "0" }
+        XCTAssertTrue((done?["removed"] as? String ?? "").contains("unlinked \(base)0"), "\(String(describing: done))")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: base + "0"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: NamespaceOrphans.journalRecord(for: base + "0")), "the record went with it")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: NamespaceOrphans.journalRecord(for: base + "5")), "a record that is not one is dropped")
+        for p in [base + "1", base + "2", base + "3", "/run/h4-elsewhere\(s)", "/run/h4-target\(s)"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: p), "\(p) untouched")
+        }
+        XCTAssertEqual(try String(contentsOfFile: base + "2", encoding: .utf8), "data")
+        XCTAssertTrue(try sh("findmnt -rn -t nsfs -o TARGET").split(separator: "\n").contains { $0 == base + "3" }, "the live namespace's mount stays")
+        XCTAssertNotNil(try? FileManager.default.destinationOfSymbolicLink(atPath: base + "4"), "the symbolic link stays")
+        XCTAssertEqual(try listed(), [])
     }
 
     /// Huge, binary, FIFO and symlinked host-local reservations: skipped with a reason, none removed.

@@ -71,6 +71,12 @@ extension NamespaceOrphans {
         }
         // Through the directory just checked (its /proc/self/fd path, never the text again).
         let at = "/proc/self/fd/\(dir)/\(name)"
+        // Killed between the unmount and the unlink, a run would leave an empty file at the
+        // runtime's place: the journal record lets the next run finish it.
+        guard recordRemoval(path, options: options) else {
+            return .notAnOrphan(path, why: "the removal journal \(options.journalDirectory) cannot be written (\(String(cString: strerror(errno))))")
+        }
+        defer { clearRecord(path, options: options) }
         if umount2(at, Int32(MNT_DETACH) | Int32(UMOUNT_NOFOLLOW)) != 0 {
             let e = errno
             if e == ENOENT || e == EINVAL { return .alreadyGone(path) }   // EINVAL: no longer a mount point

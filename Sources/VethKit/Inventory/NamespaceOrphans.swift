@@ -31,6 +31,10 @@ public enum NamespaceOrphans {
         /// namespace before it starts the container's process in it.
         public var minimumAge: Double = 60
         public var procRoot = "/proc"
+        /// Where each removal records the mount point it is about to unmount, until its file is
+        /// unlinked (``NamespaceOrphans/interruptedRemovals(options:)`` finds what a killed
+        /// run left).
+        public var journalDirectory = "/run/vethkit/orphans"
         public init(minimumAge: Double = 60) { self.minimumAge = minimumAge }
     }
 

@@ -60,7 +60,9 @@ public struct RouteQuery: Sendable, Hashable {
         h.rtm_family = destination.family.rawValue
         h.rtm_dst_len = UInt8(destination.bitWidth)
         h.rtm_src_len = source == nil ? 0 : UInt8(destination.bitWidth)
-        h.rtm_flags = fibMatch ? UInt32(RTM_F_FIB_MATCH) : 0
+        // RTM_F_LOOKUP_TABLE: the answer names the table the lookup used, as ip route get asks
+        // for IPv4 (IPv6 refuses the flag: "Invalid flags for get route request").
+        h.rtm_flags = (destination.isIPv4 ? UInt32(RTM_F_LOOKUP_TABLE) : 0) | (fibMatch ? UInt32(RTM_F_FIB_MATCH) : 0)
         m.append(header: h)
         m.attribute(UInt16(RTA_DST.rawValue), destination.bytes)
         if let source { m.attribute(UInt16(RTA_SRC.rawValue), source.bytes) }

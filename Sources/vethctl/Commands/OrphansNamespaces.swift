@@ -1,3 +1,4 @@
+import Glibc
 import VethKit
 
 /// Namespaces held only by a container runtime's bind mount whose container is gone, with their
@@ -40,6 +41,23 @@ struct NamespaceOrphanSource: OrphanSource {
                        return (done + why).joined(separator: "; ")
                    })
         }
-        return (found, notes, 0)
+        // Mount point files a killed removal left (unmounted, not yet unlinked).
+        let now = Int(time(nil))
+        let interrupted = NamespaceOrphans.interruptedRemovals(options: options).map { r in
+            var runtime = "?"
+            if case .runtime(let rt, _) = RuntimeNamespacePaths.classify(r.path) { runtime = rt }
+            return Orphan(kind: "namespace", network: runtime, containerID: String(r.path.split(separator: "/").last ?? ""),
+                          ifname: "", addresses: [], netns: r.path, age: max(0, now - r.since),
+                          reason: "the mount point file of a removal that was stopped midway (already unmounted)",
+                          remove: {
+                              switch NamespaceOrphans.finish(r, options: options) {
+                              case .removed(let p): return "unlinked \(p) (its removal was interrupted)"
+                              case .alreadyGone(let p): return "\(p) already gone"
+                              case .notAnOrphan(let p, let why): return "not removed: \(p): \(why)"
+                              case .otherMountNamespace(let p, _): return "not removed: \(p)"
+                              }
+                          })
+        }
+        return (found + interrupted, notes, 0)
     }
 }
