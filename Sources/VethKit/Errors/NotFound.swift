@@ -9,6 +9,7 @@ public struct NotFound: CategorizedError, Equatable, Sendable, CustomStringConve
         case file
         case bridge
         case peer
+        case neighbour
 
         /// How it reads in a message: `network namespace`, `link`…
         public var description: String { rawValue }

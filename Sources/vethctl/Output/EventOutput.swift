@@ -106,11 +106,7 @@ final class EventOutput {
             o["scope"] = .string(r.scope.name)
         case .newNeighbour(let n), .deletedNeighbour(let n):
             head("neigh", Self.isNew(e))
-            o.set("dst", n.destination.map { "\($0)" })
-            o.set("dev", name(n.linkIndex))
-            o.set("lladdr", n.linkLayerAddress?.description)
-            for f in n.flagNames { o.set(f, .null) }  // ip -j neigh: "router": null
-            o.set("state", .array(n.stateNames.map { .string($0) }))
+            for f in (NeighbourOutput.json(n, dev: name(n.linkIndex)).objectValue ?? JSONObject()).fields { o.set(f.key, f.value) }
         case .newNamespaceID(let id), .deletedNamespaceID(let id):
             head("nsid", Self.isNew(e))
             o.set("nsid", id)
