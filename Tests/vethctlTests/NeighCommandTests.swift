@@ -66,6 +66,13 @@ final class NeighCommandTests: XCTestCase {
             let theirs = try ipJSONOf(ns, ipArgs)
             let ours = try JSON.parse(try v.ok(["-n", ns, "neigh", "show", "--json"] + mine))
             XCTAssertEqual(differencesFromIP(theirs, ours, typeOnly: ["used", "confirmed", "updated"]), [], "ip \(ipArgs) vs vethctl \(mine)")
+            // The times, read after ip's: the same seconds, or up to 2 more.
+            for (t, o) in zip(theirs.arrayValue ?? [], ours.arrayValue ?? []) {
+                for key in ["used", "confirmed", "updated"] {
+                    guard let a = t[key]?.intValue, let b = o[key]?.intValue else { continue }
+                    XCTAssertTrue((a...(a + 2)).contains(b), "\(key): vethctl \(b), ip \(a)")
+                }
+            }
             for o in theirs.arrayValue ?? [] { keys.formUnion(o.objectValue?.map(\.key) ?? []) }
             XCTAssertFalse(theirs.arrayValue?.isEmpty ?? true, "ip \(ipArgs) listed nothing: the comparison would prove nothing")
         }
