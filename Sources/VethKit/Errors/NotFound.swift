@@ -10,6 +10,7 @@ public struct NotFound: CategorizedError, Equatable, Sendable, CustomStringConve
         case bridge
         case peer
         case neighbour
+        case alternativeName = "alternative name"
 
         /// How it reads in a message: `network namespace`, `link`…
         public var description: String { rawValue }

@@ -37,6 +37,11 @@ public struct Link: Sendable, Hashable {
     public var group: UInt32
     /// IFLA_IFALIAS.
     public var alias: String?
+    /// The alternative names (IFLA_PROP_LIST's IFLA_ALT_IFNAME: `ip link property add dev X
+    /// altname NAME`), which may be longer than 15 bytes.
+    public var alternativeNames: [String] = []
+    /// IFLA_PROTO_DOWN: the link is held down by a control protocol (`ip link set X protodown on`).
+    public var protoDown = false
     public var txQueueLength: UInt32?
     /// The qdisc name (IFLA_QDISC).
     public var qdisc: String?
@@ -84,6 +89,7 @@ public struct Link: Sendable, Hashable {
         var infoData: ArraySlice<UInt8>?, portData: ArraySlice<UInt8>?
         var details = LinkDetails()
         var newNetnsID: Int32?, newIndex: Int32?
+        var alternativeNames: [String] = [], protoDown = false
         try message.forEachAttribute(after: ifinfomsg.self) { a in
             if try details.decode(a) { return }
             switch Int(a.type) {
@@ -101,6 +107,9 @@ public struct Link: Sendable, Hashable {
             case Int(IFLA_NEW_IFINDEX): newIndex = a.int32
             case Int(IFLA_GROUP): group = a.uint32 ?? 0
             case Int(IFLA_IFALIAS): alias = a.string
+            case Int(IFLA_PROP_LIST), Int(IFLA_PROP_LIST) | Int(NLA_F_NESTED):
+                try AttributeList.scan(a.value) { p in if p.type == UInt16(IFLA_ALT_IFNAME) { alternativeNames.append(p.string) } }
+            case Int(IFLA_PROTO_DOWN): protoDown = (a.uint8 ?? 0) != 0
             case Int(IFLA_TXQLEN): txQueueLength = a.uint32
             case Int(IFLA_QDISC): qdisc = a.string
             case Int(IFLA_STATS64) where decodeStatistics: statistics = LinkStatistics(a.structure(rtnl_link_stats64.self))
@@ -118,6 +127,7 @@ public struct Link: Sendable, Hashable {
         (self.masterIndex, self.linkIndex, self.linkNetnsID, self.group, self.alias) = (masterIndex, linkIndex, linkNetnsID, group, alias)
         (self.txQueueLength, self.qdisc, self.statistics, self.kind, self.portKind) = (txQueueLength, qdisc, statistics, kind, portKind)
         (self.minMTU, self.maxMTU, self.details) = (minMTU, maxMTU, details)
+        (self.alternativeNames, self.protoDown) = (alternativeNames, protoDown)
         movedTo = newNetnsID.map { LinkMove(namespaceID: $0, index: newIndex) }
         kindFields = try kind == "bridge" ? infoData.map(KindField.bridge) ?? [] : []
         portFields = try portKind == "bridge" ? portData.map(KindField.bridgePort) ?? [] : []

@@ -55,7 +55,8 @@ struct AddrCommand: ParsableCommand {
                 var byLink: [Int32: [Address]] = [:]
                 for a in try h.addresses() { byLink[a.linkIndex, default: []].append(a) }
                 let out = AddressOutput(links: LinkOutput(names: Dictionary(all.map { ($0.index, $0.name) }) { a, _ in a },
-                                                          namespaceNames: LinkOutput.namespaceNames(for: links, handle: h)))
+                                                          namespaceNames: LinkOutput.namespaceNames(for: links, handle: h),
+                                                          downIndexes: Set(all.filter { !$0.isUp }.map(\.index))))
                 if json { emitJSON(out.json(links, byLink)) } else { emit(out.table(links, byLink)) }
             }
         }

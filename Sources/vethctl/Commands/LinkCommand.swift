@@ -5,7 +5,7 @@ import VethKit
 struct LinkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "link", abstract: "Network interfaces: veth pairs, bridges, dummies, vlans, macvlans, ipvlans, vxlans.", discussion: HelpExamples.discussion("link"),
-        subcommands: [Add.self, Set.self, Del.self, Show.self, Stats.self, Impair.self], defaultSubcommand: Show.self)
+        subcommands: [Add.self, Set.self, Del.self, Show.self, Stats.self, Impair.self, Property.self], defaultSubcommand: Show.self)
 
     enum Kind: String, ExpressibleByArgument, CaseIterable { case veth, bridge, dummy, vlan, macvlan, ipvlan, vxlan }
 
@@ -176,19 +176,24 @@ struct LinkCommand: ParsableCommand {
                 let h = try context.handle(ns.name)
                 let links: [Link]
                 var names: [Int32: String] = [:]
+                var down = Swift.Set<Int32>()
                 if let name {
                     // One RTM_GETLINK, plus one per related index (master, same-namespace peer).
                     let l = try h.link(named: InterfaceName(name))
                     links = [l]
                     for index in [l.masterIndex, l.linkNetnsID == nil ? l.linkIndex : nil, LinkOutput.underlayIndex(l)].compactMap({ $0 }) {
-                        names[index] = try? h.link(index: index).name
+                        guard let other = try? h.link(index: index) else { continue }
+                        names[index] = other.name
+                        if !other.isUp { down.insert(index) }
                     }
                 } else {
                     links = try stats > 0 ? h.links() : h.linksWithoutStatistics()
                     for l in links { names[l.index] = l.name }
+                    down = Swift.Set(links.filter { !$0.isUp }.map(\.index))
                 }
-                let out = LinkOutput(names: names, namespaceNames: LinkOutput.namespaceNames(for: links, handle: h), statisticsLevel: stats,
+                var out = LinkOutput(names: names, namespaceNames: LinkOutput.namespaceNames(for: links, handle: h), statisticsLevel: stats,
                                      withDetails: details)
+                out.downIndexes = down
                 if json { emitJSON(JSON.array(links.map(out.json))) } else { emit(out.table(links)) }
             }
         }

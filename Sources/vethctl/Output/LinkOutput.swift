@@ -8,6 +8,9 @@ struct LinkOutput {
     var names: [Int32: String]
     /// Namespace names by id local to the listed namespace (for `link_netns`).
     var namespaceNames: [Int32: String]
+    /// Links of the namespace known to be down: a link whose same-namespace `link` (a veth's
+    /// peer, a vlan's parent) is one of them gets ip's `M-DOWN` flag.
+    var downIndexes: Set<Int32> = []
     /// Print `stats64`: 1 as `ip -s`, 2 as `ip -s -s` (the detailed errors too).
     var statisticsLevel = 0
     var withStatistics: Bool { statisticsLevel > 0 }
@@ -21,7 +24,9 @@ struct LinkOutput {
             if l.linkNetnsID == nil, let n = names[li] { o.set("link", n) } else { o.set("link_index", li) }
         }
         o.set("ifname", l.name)
-        o.set("flags", .array(l.flags.names.map { .string($0) }))
+        var flags = l.flags.names
+        if l.linkNetnsID == nil, let li = l.linkIndex, li != 0, downIndexes.contains(li) { flags.append("M-DOWN") }
+        o.set("flags", .array(flags.map { .string($0) }))
         o.set("mtu", l.mtu)
         o.set("qdisc", l.qdisc)
         if let m = l.masterIndex { o.set("master", names[m] ?? String(m)) }
@@ -37,6 +42,7 @@ struct LinkOutput {
             o.set("link_netns", namespaceNames[id])
         }
         o.set("ifalias", l.alias)
+        if l.protoDown { o.set("proto_down", true) }
         if withDetails {
             let d = l.details
             o.set("promiscuity", d.promiscuity)
@@ -69,6 +75,7 @@ struct LinkOutput {
         if withStatistics, let s = l.statistics {
             o.set("stats64", LinkOutput.stats(s, detailed: statisticsLevel > 1, carrierChanges: l.details.carrierChanges))
         }
+        if !l.alternativeNames.isEmpty { o.set("altnames", .array(l.alternativeNames.map { .string($0) })) }
         return o.json
     }
 
