@@ -30,6 +30,9 @@ final class PrivilegeTests: XCTestCase {
             (["link", "impair", "lo", "--rate", "1mbit"], "link impair lo"),
             (["addr", "add", "10.163.0.1/24", "--dev", "lo"], "addr add 10.163.0.1/24 dev lo"),
             (["route", "add", "10.163.0.0/16", "--dev", "lo"], "route add 10.163.0.0/16"),
+            (["route", "add", "10.163.1.0/24", "--dev", "lo", "--mtu", "1400"], "route add 10.163.1.0/24"),
+            (["neigh", "add", "10.163.0.9", "--dev", "lo", "--lladdr", "02:00:00:00:00:09"], "neigh add 10.163.0.9 dev lo"),
+            (["link", "property", "add", "lo", "--altname", "pv-loopback"], "link property add lo altname pv-loopback"),
             (["up", yaml], "up \(yaml)"),
             (["down", topo], "down \(topo)"),
             (["cut", topo, "far"], "cut \(topo) far"),
@@ -48,7 +51,9 @@ final class PrivilegeTests: XCTestCase {
         XCTAssertEqual(bad.status, 2, bad.stderr)
         XCTAssertFalse(bad.stderr.contains("CAP_NET_ADMIN"), bad.stderr)
         // What needs no privilege still works.
-        let show = try runUnprivileged(v.path, ["link", "show", "lo"])
-        XCTAssertEqual(show.status, 0, show.stderr)
+        for args in [["link", "show", "lo"], ["neigh", "show"], ["route", "get", "127.0.0.1"]] {
+            let show = try runUnprivileged(v.path, args)
+            XCTAssertEqual(show.status, 0, "\(args): \(show.stderr)")
+        }
     }
 }
