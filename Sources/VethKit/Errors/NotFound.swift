@@ -11,6 +11,7 @@ public struct NotFound: CategorizedError, Equatable, Sendable, CustomStringConve
         case peer
         case neighbour
         case alternativeName = "alternative name"
+        case fdbEntry = "fdb entry"
 
         /// How it reads in a message: `network namespace`, `link`…
         public var description: String { rawValue }
