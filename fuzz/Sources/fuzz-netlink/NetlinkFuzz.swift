@@ -3,7 +3,7 @@ import Netlink
 @_spi(Decoding) import VethKit
 
 /// libFuzzer entry: the bytes as a datagram from the kernel (split into messages, each decoded as
-/// a link, address, route, event and error), and the same bytes as the payload of one message of
+/// a link, address, route, neighbour, fdb entry, event and error), and the same bytes as the payload of one message of
 /// each type, so the typed decoders are reached without a valid nlmsghdr. Any trap is a finding;
 /// a thrown MalformedMessage is the expected answer to bad input.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -12,7 +12,7 @@ public func fuzzNetlink(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     if let messages = try? NetlinkMessage.parse(bytes) {
         for m in messages { decodeEverything(m) }
     }
-    let types: [Int] = [Int(RTM_NEWLINK), Int(RTM_NEWADDR), Int(RTM_NEWROUTE), Int(RTM_DELLINK), Int(NLMSG_ERROR)]
+    let types: [Int] = [Int(RTM_NEWLINK), Int(RTM_NEWADDR), Int(RTM_NEWROUTE), Int(RTM_NEWNEIGH), Int(RTM_DELLINK), Int(NLMSG_ERROR)]
     for t in types {
         for flags in [0, Int(NLM_F_ACK_TLVS), Int(NLM_F_ACK_TLVS | NLM_F_CAPPED)] {
             decodeEverything(NetlinkMessage(type: UInt16(t), flags: UInt16(flags), payload: bytes[...]))
@@ -25,12 +25,15 @@ func decodeEverything(_ m: NetlinkMessage) {
     _ = try? Link(message: m)
     _ = try? Address(message: m)
     _ = try? Route(message: m)
+    _ = try? Neighbour(message: m)
+    _ = try? FDBEntry(message: m)
     _ = try? Event(message: m)
     if let e = try? NetlinkSocket.kernelError(m) { _ = e.description }
     // Generic attribute walk at every fixed-header size the decoders use, nests included.
     if let list = try? m.attributes(after: ifinfomsg.self) { walk(list, depth: 0) }
     if let list = try? m.attributes(after: ifaddrmsg.self) { walk(list, depth: 0) }
     if let list = try? m.attributes(after: rtmsg.self) { walk(list, depth: 0) }
+    if let list = try? m.attributes(after: ndmsg.self) { walk(list, depth: 0) }
 }
 
 /// Every attribute read every way, nests to a fixed depth.
