@@ -11,6 +11,8 @@ public struct NotFound: CategorizedError, Equatable, Sendable, CustomStringConve
         case peer
         case neighbour
         case alternativeName = "alternative name"
+        case rule = "policy rule"
+        case nexthop = "nexthop object"
 
         /// How it reads in a message: `network namespace`, `link`…
         public var description: String { rawValue }
