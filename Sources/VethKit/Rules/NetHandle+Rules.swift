@@ -28,12 +28,16 @@ extension NetHandle {
     /// Deletes exactly the rule `rule` describes (`ip rule del`), and no other. The kernel deletes
     /// the first rule that matches what a request gives (what it leaves out matching anything), so
     /// this first finds that rule and deletes it only when it is the one meant: every field alike
-    /// (the priority too when `rule` gives one), or the only rule the request matches. Throws
+    /// (the priority too when `rule` gives one; without one, refused when several rules differ only
+    /// by it), or the only rule the request matches. Throws
     /// ``NotFound`` when no rule is meant, ``RuleDeleteAmbiguous`` when the kernel would take another.
     public func deleteRule(_ rule: Rule) throws {
         try rule.validate(forDelete: true)
         let all = try rules(family: rule.family)
         let matching = all.filter { rule.kernelDeleteMatches($0) }
+        // Without a priority, two rules alike but for it are both "the rule named": refused.
+        let exactly = all.filter { rule.sameRule(as: $0) }
+        if rule.priority == nil && exactly.count > 1 { throw RuleDeleteAmbiguous(rule: nil, first: exactly[0], count: exactly.count) }
         guard let first = matching.first, first.sameRule(as: rule) || matching.count == 1 else {
             if let exact = all.first(where: { rule.sameRule(as: $0) }), let first = matching.first {
                 throw RuleDeleteAmbiguous(rule: exact, first: first)

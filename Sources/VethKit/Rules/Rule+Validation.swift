@@ -19,7 +19,13 @@ extension Rule {
         if let mark, let markMask, mark & ~markMask != 0 {
             throw InvalidInput("fwmark", "0x\(String(mark, radix: 16))/0x\(String(markMask, radix: 16))", "has bits outside its mask (it would never match)")
         }
-        for name in [inputInterface, outputInterface].compactMap({ $0 }) { try InterfaceName.validate(name) }
+        for name in [inputInterface, outputInterface].compactMap({ $0 }) {
+            try InterfaceName.validate(name)
+            // The kernel would take them, but a rule's device name is printed back to terminals.
+            if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+                throw InvalidInput("interface name", name, "contains a control character")
+            }
+        }
         for (what, r) in [("sport", sourcePorts), ("dport", destinationPorts)] {
             // fib_rule_port_range_valid (net/fib_rules.h): 1 ≤ start ≤ end < 65535.
             if let r, r.lowerBound == 0 || r.upperBound == 0xffff {
