@@ -104,6 +104,11 @@ extension NextHopObject {
         if resilient != nil && groupType != .resilient { throw InvalidInput(what, "buckets/timers", "are for a resilient group (--type resilient)") }
         if groupType == .resilient && !isGroup { throw InvalidInput(what, "resilient", "is a group type: give --group") }
         if let b = resilient?.buckets, b == 0 { throw InvalidInput("buckets", "0", "is not 1-65535") }
+        // The kernel has no default bucket count (it refuses a resilient group without one).
+        if groupType == .resilient && resilient?.buckets == nil { throw InvalidInput(what, "resilient", "needs --buckets") }
+        if case .name(let n)? = device, n.rawValue.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+            throw InvalidInput("interface name", n.rawValue, "contains a control character")
+        }
         if fdb && (blackhole || device != nil) { throw InvalidInput(what, "fdb", "takes a gateway or a group, no device or blackhole") }
     }
 }
