@@ -11,7 +11,7 @@ struct VethCtl: ParsableCommand {
         abstract: "Linux virtual networking: veth pairs, bridges, namespaces, addresses and routes, over rtnetlink.",
         discussion: HelpExamples.discussion("vethctl", "Global option: -n NS before or after the subcommand runs it inside the named network namespace (for the topology verbs: NS is the topology's host node)."),
         version: version,
-        subcommands: [NetnsCommand.self, LinkCommand.self, AddrCommand.self, RouteCommand.self, NeighCommand.self, FDBCommand.self,
+        subcommands: [NetnsCommand.self, LinkCommand.self, AddrCommand.self, RouteCommand.self, RuleCommand.self, NexthopCommand.self, NeighCommand.self, FDBCommand.self,
                       PeersCommand.self, WhoCommand.self, MonitorCommand.self,
                       UpCommand.self, PlanCommand.self, DownCommand.self, ShowCommand.self, CheckCommand.self, CutCommand.self, RestoreCommand.self,
                       ExecCommand.self, GraphCommand.self, ListCommand.self, GenCommand.self, OrphansCommand.self, QdiscCommand.self, PerfCommand.self])

@@ -38,6 +38,9 @@ final class MonitorFidelityTests: XCTestCase {
         try waitUntil("xma's carrier") { (try? ipJSON("-n", ns, "link", "show", "xma").first?["operstate"] as? String) == "UP" }
         try ip("-n", ns, "route", "add", "10.162.99.0/24", "via", "10.162.0.9", "proto", "static")
         try ip("-n", ns, "route", "add", "blackhole", "10.162.98.0/24", "table", "100")
+        try ip("-n", ns, "rule", "add", "from", "10.162.5.0/24", "fwmark", "0x7/0xff", "table", "100", "priority", "162")
+        try ip("-n", ns, "nexthop", "add", "id", "162", "via", "10.162.0.9", "dev", "xma")
+        try ip("-n", ns, "nexthop", "add", "id", "163", "group", "162")
         try ip("-n", ns, "neigh", "add", "10.162.0.7", "lladdr", "02:00:00:00:01:62", "dev", "xma")
         func last(_ event: String, _ match: (JSON) -> Bool) throws -> JSON? {
             try events().last { $0["event"]?.stringValue == event && $0["action"]?.stringValue == "new" && match($0) }
@@ -81,6 +84,25 @@ final class MonitorFidelityTests: XCTestCase {
         let neigh = try XCTUnwrap(try last("neigh") { $0["dst"]?.stringValue == "10.162.0.7" })
         let ipNeigh = try XCTUnwrap(try JSON.parse(try runProcess("/usr/sbin/ip", ["-j", "-n", ns, "neigh", "show", "10.162.0.7"]).stdout).arrayValue?.first)
         XCTAssertEqual(differencesFromIP(ipNeigh, neigh), [], "neigh event")
+        // Rule and nexthop objects: ip -j rule show's and ip -j nexthop show's keys.
+        let rule = try XCTUnwrap(try last("rule") { $0["priority"]?.intValue == 162 }, mon.output)
+        let ipRule = try XCTUnwrap(try JSON.parse(try runProcess("/usr/sbin/ip", ["-j", "-n", ns, "rule", "show", "priority", "162"]).stdout).arrayValue?.first)
+        XCTAssertEqual(differencesFromIP(ipRule, rule), [], "rule event")
+        XCTAssertEqual(rule["fwmask"]?.stringValue, "0xff")
+        for id in [162, 163] {
+            let nh = try XCTUnwrap(try last("nexthop") { $0["id"]?.intValue == Int64(id) }, mon.output)
+            let ipNH = try XCTUnwrap(try JSON.parse(try runProcess("/usr/sbin/ip", ["-j", "-n", ns, "nexthop", "show", "id", String(id)]).stdout).arrayValue?.first)
+            XCTAssertEqual(differencesFromIP(ipNH, nh), [], "nexthop \(id) event")
+        }
+        try ip("-n", ns, "rule", "del", "priority", "162")
+        try waitUntil("the rule's deletion, got:\n\(mon.output)") {
+            try events().contains { $0["event"]?.stringValue == "rule" && $0["action"]?.stringValue == "del" && $0["priority"]?.intValue == 162 }
+        }
+        try waitUntil("the text lines of rule and nexthop events, got:\n\(text.output)") {
+            text.lines.contains { $0.hasPrefix("rule new 162 src 10.162.5.0 srclen 24 fwmark 0x7 fwmask 0xff table 100") }
+                && text.lines.contains("nexthop new id 162 via 10.162.0.9 dev xma") && text.lines.contains("nexthop new id 163 group 162")
+                && text.lines.contains { $0.hasPrefix("rule del 162 ") }
+        }
         // Timestamps: ip monitor -ts's form.
         XCTAssertTrue(try events().allSatisfy { ($0["timestamp"]?.stringValue ?? "").range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$"#, options: .regularExpression) != nil }, mon.output)
         // Text: the move reads as one.

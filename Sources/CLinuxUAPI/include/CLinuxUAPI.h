@@ -27,6 +27,8 @@
 #include <linux/gen_stats.h>
 #include <linux/icmpv6.h>
 #include <linux/in_route.h>
+#include <linux/fib_rules.h>
+#include <linux/nexthop.h>
 
 /// errno's symbolic name ("EEXIST"), or NULL when unknown (glibc's strerrorname_np).
 const char *vk_errno_name(int e);

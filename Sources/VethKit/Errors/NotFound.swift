@@ -12,6 +12,8 @@ public struct NotFound: CategorizedError, Equatable, Sendable, CustomStringConve
         case neighbour
         case alternativeName = "alternative name"
         case fdbEntry = "fdb entry"
+        case rule = "policy rule"
+        case nexthop = "nexthop object"
 
         /// How it reads in a message: `network namespace`, `link`…
         public var description: String { rawValue }

@@ -16,6 +16,12 @@ public enum Event: Sendable {
     case newNamespaceID(Int32)
     /// It dropped one (the other namespace is gone).
     case deletedNamespaceID(Int32)
+    /// A policy rule was added or deleted (`ip monitor rule`).
+    case newRule(Rule)
+    case deletedRule(Rule)
+    /// A nexthop object was added, changed or deleted (`ip monitor nexthop`).
+    case newNextHop(NextHopObject)
+    case deletedNextHop(NextHopObject)
 
     /// Decodes a notification; nil for message types VethKit does not follow.
     /// For the fuzzer of the decoders (fuzz/): `@_spi(Decoding) import VethKit`.
@@ -29,6 +35,10 @@ public enum Event: Sendable {
         case Int32(RTM_DELROUTE): self = .deletedRoute(try Route(message: m))
         case Int32(RTM_NEWNEIGH): self = .newNeighbour(try Neighbour(message: m))
         case Int32(RTM_DELNEIGH): self = .deletedNeighbour(try Neighbour(message: m))
+        case Int32(RTM_NEWRULE): self = .newRule(try Rule(message: m))
+        case Int32(RTM_DELRULE): self = .deletedRule(try Rule(message: m))
+        case Int32(RTM_NEWNEXTHOP): self = .newNextHop(try NextHopObject(message: m))
+        case Int32(RTM_DELNEXTHOP): self = .deletedNextHop(try NextHopObject(message: m))
         case Int32(RTM_NEWNSID), Int32(RTM_DELNSID):
             _ = try m.header(rtgenmsg.self)
             let attrs = try m.attributes(after: rtgenmsg.self)
@@ -39,7 +49,7 @@ public enum Event: Sendable {
     }
 }
 
-/// A subscription to link, address, route, neighbour and namespace-id events of one namespace. ``next()`` blocks until the
+/// A subscription to link, address, route, neighbour, rule, nexthop and namespace-id events of one namespace. ``next()`` blocks until the
 /// kernel announces something; ``next(timeout:)`` gives up after a deadline.
 public final class EventMonitor: Sendable {
     private let socket: NetlinkSocket
@@ -47,7 +57,8 @@ public final class EventMonitor: Sendable {
     /// Subscribes in `namespace` (the caller's when nil); the socket is opened inside it.
     public init(namespace: NetworkNamespace? = nil) throws {
         let groups: [UInt32] = [RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
-                                RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_NEIGH, RTNLGRP_NSID].map { UInt32($0.rawValue) }
+                                RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_NEIGH, RTNLGRP_NSID,
+                                RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE, RTNLGRP_NEXTHOP].map { UInt32($0.rawValue) }
         if let namespace {
             socket = try namespace.run { try NetlinkSocket(groups: groups) }
         } else {

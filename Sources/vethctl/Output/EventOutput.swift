@@ -67,6 +67,18 @@ final class EventOutput {
         case .newNamespaceID(let id), .deletedNamespaceID(let id):
             let verb = Self.isNew(e) ? "new" : "del"
             return "nsid \(verb) \(id)" + (namespaceName(id).map { " netns \($0)" } ?? "")
+        case .newRule(let r), .deletedRule(let r):
+            let verb = Self.isNew(e) ? "new" : "del"
+            let row = RuleOutput.json(r).objectValue ?? JSONObject()
+            let words = row.fields.filter { $0.key != "priority" }.map { f in f.value.isNull ? f.key : "\(f.key) \(f.value.stringValue ?? f.value.text())" }
+            return "rule \(verb) \(r.priority.map(String.init) ?? "-") " + words.joined(separator: " ")
+        case .newNextHop(let n), .deletedNextHop(let n):
+            let verb = Self.isNew(e) ? "new" : "del"
+            var s = "nexthop \(verb) id \(n.id)"
+            if let g = n.gateway { s += " via \(g)" }
+            if case .index(let i)? = n.device { s += " dev \(name(i))" }
+            if n.isGroup { s += " group " + n.group.map { $0.weight == 1 ? "\($0.id)" : "\($0.id),\($0.weight)" }.joined(separator: "/") }
+            return s
         }
     }
 
@@ -111,6 +123,14 @@ final class EventOutput {
             head("nsid", Self.isNew(e))
             o.set("nsid", id)
             o.set("name", namespaceName(id))
+        case .newRule(let r), .deletedRule(let r):
+            head("rule", Self.isNew(e))
+            for f in (RuleOutput.json(r).objectValue ?? JSONObject()).fields { o.set(f.key, f.value) }
+        case .newNextHop(let n), .deletedNextHop(let n):
+            head("nexthop", Self.isNew(e))
+            var known = names
+            if case .index(let i)? = n.device, known[i] == nil { known[i] = name(i) }
+            for f in (NexthopOutput.json(n, known).objectValue ?? JSONObject()).fields { o.set(f.key, f.value) }
         }
         return o
     }
@@ -118,8 +138,8 @@ final class EventOutput {
     /// True for an announcement of something new (or changed), false for a deletion.
     static func isNew(_ e: Event) -> Bool {
         switch e {
-        case .newLink, .newAddress, .newRoute, .newNeighbour, .newNamespaceID: true
-        case .deletedLink, .deletedAddress, .deletedRoute, .deletedNeighbour, .deletedNamespaceID: false
+        case .newLink, .newAddress, .newRoute, .newNeighbour, .newNamespaceID, .newRule, .newNextHop: true
+        case .deletedLink, .deletedAddress, .deletedRoute, .deletedNeighbour, .deletedNamespaceID, .deletedRule, .deletedNextHop: false
         }
     }
 
