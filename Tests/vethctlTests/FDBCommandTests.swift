@@ -44,11 +44,7 @@ final class FDBCommandTests: XCTestCase {
         _ = try? runProcess("/usr/sbin/ip", ["netns", "del", ns])
     }
 
-    func bridgeJSON(_ ns: String, _ args: [String]) throws -> JSON {
-        let r = try runProcess("/usr/sbin/bridge", ["-j", "-n", ns] + args)
-        XCTAssertEqual(r.status, 0, "bridge \(args): \(r.stderr)")
-        return try JSON.parse(r.stdout.isEmpty ? "[]" : r.stdout)
-    }
+    func bridgeJSON(_ ns: String, _ args: [String]) throws -> JSON { try iproute2JSON("bridge", namespace: ns, args) }
 
     /// Entries keyed by what identifies them (the kernel lists hash tables: order may differ).
     /// (`withDevice` false: bridge leaves `ifname` out when its selector names the device.)

@@ -27,11 +27,7 @@ final class LinkPropertyCommandTests: XCTestCase {
         _ = try? runProcess("/usr/sbin/ip", ["netns", "del", ns])
     }
 
-    func ipJSONOf(_ args: String...) throws -> JSON {
-        let r = try runProcess("/usr/sbin/ip", ["-j", "-n", ns] + args)
-        XCTAssertEqual(r.status, 0, "ip \(args): \(r.stderr)")
-        return try JSON.parse(r.stdout)
-    }
+    func ipJSONOf(_ args: String...) throws -> JSON { try iproute2JSON(namespace: ns, args) }
 
     func testAltnamesAndMDownAreShownAsIPShowsThem() throws {
         try v.ok("-n", ns, "link", "property", "add", "lpa", "--altname", String(repeating: "a", count: 127), "--altname", "lpa.uplink")

@@ -45,11 +45,7 @@ final class NeighCommandTests: XCTestCase {
         _ = try? runProcess("/usr/sbin/ip", ["netns", "del", ns])
     }
 
-    func ipJSONOf(_ ns: String, _ args: [String]) throws -> JSON {
-        let r = try runProcess("/usr/sbin/ip", ["-j", "-n", ns] + args)
-        XCTAssertEqual(r.status, 0, "ip \(args): \(r.stderr)")
-        return try JSON.parse(r.stdout.isEmpty ? "[]" : r.stdout)
-    }
+    func ipJSONOf(_ ns: String, _ args: [String]) throws -> JSON { try iproute2JSON(namespace: ns, args) }
 
     /// Each selector, asked of ip and of vethctl: the same entries in the same order, every key
     /// ip prints present with its value (times under -s by type: they tick between the reads).

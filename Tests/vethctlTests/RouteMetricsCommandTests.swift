@@ -53,11 +53,7 @@ final class RouteMetricsCommandTests: XCTestCase {
         _ = try? runProcess("/usr/sbin/ip", ["netns", "del", ns])
     }
 
-    func ipJSONOf(_ args: String...) throws -> JSON {
-        let r = try runProcess("/usr/sbin/ip", ["-j", "-n", ns] + args)
-        XCTAssertEqual(r.status, 0, "ip \(args): \(r.stderr)")
-        return try JSON.parse(r.stdout.isEmpty ? "[]" : r.stdout)
-    }
+    func ipJSONOf(_ args: String...) throws -> JSON { try iproute2JSON(namespace: ns, args) }
 
     func routeJSON(_ dst: String, _ j: JSON) -> JSON? {
         j.arrayValue?.first { $0["dst"]?.stringValue == dst }

@@ -106,15 +106,7 @@ extension NamespaceOrphans {
     /// on the directory's own file system (no mount on it), changed no later than `time`.
     static func leftFile(_ path: String, olderThan time: timespec) -> (Int32, String)? {
         guard case .runtime(_, let name) = RuntimeNamespacePaths.classify(path) else { return nil }
-        var comps = path.split(separator: "/").map(String.init)
-        comps.removeLast()
-        var dir = open("/", oPath | O_DIRECTORY | O_CLOEXEC)
-        for c in comps {
-            let next = openat(dir, c, oPath | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            close(dir)
-            guard next >= 0 else { return nil }
-            dir = next
-        }
+        guard case .success(let dir) = openDirectoryNoFollow(of: path) else { return nil }
         var d = stat(), f = stat()
         guard fstat(dir, &d) == 0, fstatat(dir, name, &f, AT_SYMLINK_NOFOLLOW) == 0,
               (f.st_mode & S_IFMT) == S_IFREG, f.st_size == 0, f.st_dev == d.st_dev,

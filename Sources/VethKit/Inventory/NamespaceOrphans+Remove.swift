@@ -1,5 +1,6 @@
 import CLinuxUAPI
 import Glibc
+import SystemPackage
 
 extension NamespaceOrphans {
     /// What removing one mount of an orphan did.
@@ -32,17 +33,11 @@ extension NamespaceOrphans {
     static func removeMount(_ path: String, id: NamespaceID, options: Options) -> Removal {
         guard case .runtime(_, let name) = RuntimeNamespacePaths.classify(path) else { return .notAnOrphan(path, why: "not a runtime's place") }
         // The directory, walked without following any symbolic link.
-        var comps = path.split(separator: "/").map(String.init)
-        comps.removeLast()
-        var dir = open("/", oPath | O_DIRECTORY | O_CLOEXEC)
-        for c in comps {
-            let next = openat(dir, c, oPath | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            let e = errno
-            close(dir)
-            guard next >= 0 else {
-                return e == ENOENT ? .alreadyGone(path) : .notAnOrphan(path, why: "its directory is a symbolic link or unreadable (\(String(cString: strerror(e))))")
-            }
-            dir = next
+        let dir: Int32
+        switch openDirectoryNoFollow(of: path) {
+        case .success(let d): dir = d
+        case .failure(let e):
+            return e.rawValue == ENOENT ? .alreadyGone(path) : .notAnOrphan(path, why: "its directory is a symbolic link or unreadable (\(e.message))")
         }
         defer { close(dir) }
         // Same namespace at that name (and a mount of one: only nsfs mounts are nsfs files).
@@ -88,6 +83,23 @@ extension NamespaceOrphans {
             if (after.st_mode & S_IFMT) == S_IFREG && after.st_size == 0 { unlinkat(dir, name, 0) }
         }
         return .removed(path)
+    }
+
+    /// The directory holding `path` (an O_PATH descriptor the caller closes), opened from `/` one
+    /// component at a time with O_NOFOLLOW: a symbolic link anywhere on the way is an error (ELOOP
+    /// or ENOTDIR), as is a missing component (ENOENT).
+    static func openDirectoryNoFollow(of path: String) -> Result<Int32, Errno> {
+        var comps = path.split(separator: "/").map(String.init)
+        comps.removeLast()
+        var dir = open("/", oPath | O_DIRECTORY | O_CLOEXEC)
+        for c in comps {
+            let next = openat(dir, c, oPath | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            let e = errno
+            close(dir)
+            guard next >= 0 else { return .failure(Errno(rawValue: e)) }
+            dir = next
+        }
+        return .success(dir)
     }
 
     /// The paths at which the caller's mount namespace mounts namespace `id` (/proc/self/mountinfo).

@@ -88,6 +88,12 @@ public struct FDBEntry: Hashable, Sendable {
         return "0x" + String(state, radix: 16)
     }
 
+    /// The NUD_* bits `bridge fdb show state WORD` keeps, by its words.
+    public static let stateFilters: [(String, UInt16)] = [
+        ("permanent", UInt16(NUD_PERMANENT)), ("static", UInt16(NUD_NOARP)), ("stale", UInt16(NUD_STALE)),
+        ("dynamic", UInt16(NUD_REACHABLE)), ("reachable", UInt16(NUD_REACHABLE)),
+    ]
+
     /// RTM_NEWNEIGH / RTM_DELNEIGH for this entry on link `index`, as `bridge fdb add|del` writes it.
     func encode(_ type: Int32, index: Int32, flags requestFlags: Int32, into m: inout MessageWriter) {
         m.begin(type: UInt16(type), flags: requestFlags)

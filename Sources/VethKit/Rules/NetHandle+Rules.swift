@@ -39,7 +39,7 @@ extension NetHandle {
         let exactly = all.filter { rule.sameRule(as: $0) }
         if rule.priority == nil && exactly.count > 1 { throw RuleDeleteAmbiguous(rule: nil, first: exactly[0], count: exactly.count) }
         guard let first = matching.first, first.sameRule(as: rule) || matching.count == 1 else {
-            if let exact = all.first(where: { rule.sameRule(as: $0) }), let first = matching.first {
+            if let exact = exactly.first, let first = matching.first {
                 throw RuleDeleteAmbiguous(rule: exact, first: first)
             }
             if matching.count > 1 { throw RuleDeleteAmbiguous(rule: nil, first: matching[0], count: matching.count) }

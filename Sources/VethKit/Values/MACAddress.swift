@@ -20,6 +20,16 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
         bytes = out
     }
 
+    /// Parses `aa:bb:cc:dd:ee:ff` as a neighbour's or forwarding entry's address, which may be a
+    /// multicast one (ff02::16's 33:33:00:00:00:16) that ``init(_:)`` refuses for a device; throws
+    /// ``InvalidInput`` naming `field` otherwise.
+    public init(entryAddress text: String, field: String = "MAC address") throws {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        let bytes = parts.compactMap { $0.utf8.count <= 2 && !$0.isEmpty ? UInt8($0, radix: 16) : nil }
+        guard parts.count == 6, bytes.count == 6 else { throw InvalidInput(field, text, "expected six hex bytes like 02:00:00:00:00:01") }
+        self.bytes = bytes
+    }
+
     /// Wraps bytes read from the kernel (any length: some link types have longer addresses).
     public init(bytes: [UInt8]) { self.bytes = bytes }
 

@@ -22,15 +22,13 @@ struct FDBCommand: ParsableCommand {
         @Option(help: "A vxlan entry's VNI (0-16777215).") var vni: UInt32?
 
         func entry() throws -> FDBEntry {
-            let parts = mac.split(separator: ":", omittingEmptySubsequences: false)
-            let bytes = parts.compactMap { $0.utf8.count <= 2 && !$0.isEmpty ? UInt8($0, radix: 16) : nil }
-            guard parts.count == 6, bytes.count == 6 else { throw InvalidInput("MAC address", mac, "expected six hex bytes like 02:00:00:00:00:01") }
+            let address = try MACAddress(entryAddress: mac)
             if master && ownTable { throw UsageError("fdb: --master and --self exclude each other") }
             let s = try state.map { try FDBState(rawValue: $0).orThrow(InvalidInput("state", $0, "is not permanent, static or dynamic")) } ?? .permanent
             if let vlan, !(1...4094).contains(vlan) { throw InvalidInput("vlan", String(vlan), "is not in 1…4094") }
             if let vni, vni > 0xff_ffff { throw InvalidInput("vni", String(vni), "is not in 0…16777215") }
             try InterfaceName.validate(dev)
-            var e = FDBEntry(mac: MACAddress(bytes: bytes), master: master, state: s, sticky: sticky, vlan: vlan,
+            var e = FDBEntry(mac: address, master: master, state: s, sticky: sticky, vlan: vlan,
                              destination: try dst.map { try IPAddress(parsing: $0) })
             e.port = port
             e.vni = vni
@@ -94,13 +92,7 @@ struct FDBCommand: ParsableCommand {
         /// The NUD bits `--state` keeps, as bridge's state_a2n maps its words.
         func stateBits() throws -> UInt16? {
             try state.map { s in
-                switch s {
-                case "permanent": 0x80
-                case "static": 0x40
-                case "stale": 0x04
-                case "dynamic", "reachable": 0x02
-                default: throw InvalidInput("state", s, "is not permanent, static, stale or dynamic")
-                }
+                try FDBEntry.stateFilters.first { $0.0 == s }.map(\.1).orThrow(InvalidInput("state", s, "is not permanent, static, stale or dynamic"))
             }
         }
 

@@ -20,14 +20,7 @@ struct NeighCommand: ParsableCommand {
 
         func entry(forDelete: Bool) throws -> Neighbour {
             let destination = try IPAddress(parsing: address)
-            let mac = try lladdr.map { text in
-                // A neighbour may have a multicast link-layer address (ff02::16 → 33:33:…), which
-                // MACAddress(_:) refuses for a device: parse the bytes alone.
-                let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-                let bytes = parts.compactMap { $0.utf8.count <= 2 && !$0.isEmpty ? UInt8($0, radix: 16) : nil }
-                guard parts.count == 6, bytes.count == 6 else { throw InvalidInput("lladdr", text, "expected six hex bytes like 02:00:00:00:00:01") }
-                return MACAddress(bytes: bytes)
-            }
+            let mac = try lladdr.map { try MACAddress(entryAddress: $0, field: "lladdr") }
             var state = Neighbour.permanent
             if let nud {
                 guard let s = Neighbour.stateWords.first(where: { $0.0 == nud.lowercased() })?.1 else {
